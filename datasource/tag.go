@@ -1,0 +1,362 @@
+package datasource
+
+import (
+	"strconv"
+	"time"
+)
+
+// TagID is a tag's index in its project and in the Table: dense, from 0, in
+// the order the project file defines the tags.
+type TagID uint32
+
+// Pos is a place in a project file, for messages of the form "file:line: ...".
+type Pos struct {
+	File string
+	Line int
+}
+
+// String renders "file:line", or "" for the zero Pos.
+func (p Pos) String() string {
+	if p.File == "" && p.Line == 0 {
+		return ""
+	}
+	return p.File + ":" + strconv.Itoa(p.Line)
+}
+
+// SystemTagPrefix starts the names of tags the engine makes itself (one
+// "<prefix><device>.connected" per device). Project tags may not use it.
+const SystemTagPrefix = "_sys."
+
+// ConnectedTagName returns the name of the system tag that carries whether
+// device is connected; its comm alarm is defined on that tag.
+func ConnectedTagName(device string) string { return SystemTagPrefix + device + ".connected" }
+
+// Tag is the compiled, validated definition of one tag. Tags are created by
+// the project package and never change while the engine runs; share them by
+// pointer.
+type Tag struct {
+	ID          TagID
+	Name        string // unique in the project, e.g. "Tank1.Level"
+	Description string
+	Group       string // area or tag group: permissions, overview grouping
+	Device      string // the Device.Name it is read from
+	Address     string // driver-specific, checked by the driver's Prepare
+	Type        DataType
+	WordOrder   WordOrder // WordOrderDefault: use the device's
+	Length      int       // TypeString: number of 16-bit registers (2 characters each) or maximum characters
+	Bit         int       // TypeBool inside a register: bit 0..15, -1 when not a bit of a register
+	Scaling     Scaling   // raw -> engineering units; the zero Scaling is identity
+	Units       string
+	Decimals    int              // digits after the point for display; -1 means as many as needed
+	Span        Range            // display range (bars, trend axis); from scaling or limits when not given
+	States      map[int64]string // state texts for digital tags: 0 -> "STOPPED", 1 -> "RUNNING"
+	Writable    bool
+	WriteLimits *Range // nil: only the data type's range limits writes
+	Critical    bool   // a write needs the operator's password again
+	ScanClass   string
+	ScanRate    time.Duration // of ScanClass, resolved
+	StaleAfter  time.Duration // not refreshed for this long -> Uncertain/Stale; 0 disables
+	History     HistorySettings
+	Alarms      []AlarmDef
+	System      bool // made by the engine, not read from a device address
+	Pos         Pos  // the tag's entry in the project file
+	AddressPos  Pos  // the line of its address, for driver errors
+}
+
+// Range is a closed interval [Min, Max].
+type Range struct {
+	Min, Max float64
+}
+
+// Contains reports whether Min <= v <= Max.
+func (r Range) Contains(v float64) bool { return v >= r.Min && v <= r.Max }
+
+// HistorySettings says what of a tag is stored in history.
+type HistorySettings struct {
+	Enabled     bool
+	Deadband    float64       // store a value only when it moved more than this (engineering units); 0 stores every change
+	MaxInterval time.Duration // store at least this often even when flat; 0 means only on change
+}
+
+// DataType is how a tag's value is encoded on the device.
+type DataType uint8
+
+// The data types. Scaled numeric tags have engineering values of KindFloat.
+const (
+	TypeBool DataType = iota
+	TypeInt16
+	TypeUint16
+	TypeInt32
+	TypeUint32
+	TypeInt64
+	TypeUint64
+	TypeFloat32
+	TypeFloat64
+	TypeString
+)
+
+var dataTypeNames = [...]string{"bool", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64", "string"}
+
+// String returns the name used in project files ("float32").
+func (t DataType) String() string {
+	if int(t) < len(dataTypeNames) {
+		return dataTypeNames[t]
+	}
+	return "type(" + strconv.Itoa(int(t)) + ")"
+}
+
+// ParseDataType returns the DataType of a project-file name such as "uint16".
+func ParseDataType(s string) (DataType, bool) {
+	for i, n := range dataTypeNames {
+		if n == s {
+			return DataType(i), true
+		}
+	}
+	return 0, false
+}
+
+// DataTypeNames lists the project-file names of all data types, for messages.
+func DataTypeNames() []string { return append([]string(nil), dataTypeNames[:]...) }
+
+// Registers returns how many 16-bit registers the type occupies (bool: 1 when
+// it is a bit of a register; string: length).
+func (t DataType) Registers(length int) int {
+	switch t {
+	case TypeInt32, TypeUint32, TypeFloat32:
+		return 2
+	case TypeInt64, TypeUint64, TypeFloat64:
+		return 4
+	case TypeString:
+		return length
+	}
+	return 1
+}
+
+// Numeric reports whether values of the type are numbers.
+func (t DataType) Numeric() bool { return t != TypeBool && t != TypeString }
+
+// WordOrder is the order of bytes in a multi-register value, named by where
+// the bytes A (most significant) .. D land: ABCD is big-endian.
+type WordOrder uint8
+
+// The word orders. WordOrderDefault defers to the device's setting.
+const (
+	WordOrderDefault WordOrder = iota
+	ABCD                       // big-endian, high word first (Modbus standard)
+	CDAB                       // word-swapped: low word first, bytes big-endian
+	BADC                       // byte-swapped words, high word first
+	DCBA                       // little-endian
+)
+
+var wordOrderNames = [...]string{"", "ABCD", "CDAB", "BADC", "DCBA"}
+
+// String returns "ABCD", "CDAB", "BADC", "DCBA", or "" for the default.
+func (o WordOrder) String() string {
+	if int(o) < len(wordOrderNames) {
+		return wordOrderNames[o]
+	}
+	return "order(" + strconv.Itoa(int(o)) + ")"
+}
+
+// ParseWordOrder returns the WordOrder named s ("ABCD" ...).
+func ParseWordOrder(s string) (WordOrder, bool) {
+	for i, n := range wordOrderNames {
+		if i > 0 && n == s {
+			return WordOrder(i), true
+		}
+	}
+	return WordOrderDefault, false
+}
+
+// Scaling maps raw device values linearly to engineering units:
+// RawLo -> EngLo and RawHi -> EngHi. The zero Scaling is the identity.
+type Scaling struct {
+	RawLo, RawHi, EngLo, EngHi float64
+}
+
+// IsIdentity reports whether the scaling leaves values unchanged.
+func (s Scaling) IsIdentity() bool {
+	return s.RawLo == s.RawHi || (s.RawLo == s.EngLo && s.RawHi == s.EngHi)
+}
+
+// ToEng converts a raw value to engineering units.
+func (s Scaling) ToEng(raw float64) float64 {
+	if s.IsIdentity() {
+		return raw
+	}
+	return s.EngLo + (raw-s.RawLo)*(s.EngHi-s.EngLo)/(s.RawHi-s.RawLo)
+}
+
+// ToRaw converts an engineering value back to the raw device value (for writes).
+func (s Scaling) ToRaw(eng float64) float64 {
+	if s.IsIdentity() || s.EngHi == s.EngLo {
+		return eng
+	}
+	return s.RawLo + (eng-s.EngLo)*(s.RawHi-s.RawLo)/(s.EngHi-s.EngLo)
+}
+
+// Priority is an alarm's priority. Larger is more urgent.
+type Priority uint8
+
+// The alarm priorities of ISA-18.2, from least to most urgent.
+const (
+	PriorityLow Priority = iota + 1
+	PriorityMedium
+	PriorityHigh
+	PriorityCritical
+)
+
+var priorityNames = [...]string{"", "low", "medium", "high", "critical"}
+
+// String returns "low", "medium", "high" or "critical".
+func (p Priority) String() string {
+	if int(p) < len(priorityNames) && p > 0 {
+		return priorityNames[p]
+	}
+	return "priority(" + strconv.Itoa(int(p)) + ")"
+}
+
+// ParsePriority returns the Priority named s ("high").
+func ParsePriority(s string) (Priority, bool) {
+	for i, n := range priorityNames {
+		if i > 0 && n == s {
+			return Priority(i), true
+		}
+	}
+	return 0, false
+}
+
+// Number is the operator-facing digit: 1 for critical .. 4 for low.
+func (p Priority) Number() int { return 5 - int(p) }
+
+// AlarmKind is the kind of condition an AlarmDef watches.
+type AlarmKind uint8
+
+// The alarm kinds.
+const (
+	AlarmHiHi         AlarmKind = iota + 1 // value >= Limit
+	AlarmHi                                // value >= Limit
+	AlarmLo                                // value <= Limit
+	AlarmLoLo                              // value <= Limit
+	AlarmDiscrete                          // value == State (or != State when NotEqual)
+	AlarmDeviation                         // |value - Setpoint tag| >= Limit
+	AlarmRateOfChange                      // |d value / dt| over Window >= Limit per second
+	AlarmBadQuality                        // quality Bad for OnDelay
+	AlarmComm                              // the device's connected system tag is false
+	AlarmPredictive                        // forecast time to reach Limit < Horizon
+)
+
+var alarmKindNames = [...]string{"", "hihi", "hi", "lo", "lolo", "discrete", "deviation", "rate_of_change", "bad_quality", "comm", "predictive"}
+
+// String returns the project-file name of the kind ("hihi").
+func (k AlarmKind) String() string {
+	if int(k) < len(alarmKindNames) && k > 0 {
+		return alarmKindNames[k]
+	}
+	return "alarmkind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// ParseAlarmKind returns the AlarmKind named s.
+func ParseAlarmKind(s string) (AlarmKind, bool) {
+	for i, n := range alarmKindNames {
+		if i > 0 && n == s {
+			return AlarmKind(i), true
+		}
+	}
+	return 0, false
+}
+
+// AlarmDef is one alarm of a tag as the project file defines it: plain data
+// for the alarm engine, which owns the behaviour.
+type AlarmDef struct {
+	Name       string // unique per tag; defaults to the kind name ("HiHi")
+	Kind       AlarmKind
+	Limit      float64 // limit kinds: the limit; deviation: allowed deviation; rate: units per second; predictive: the limit forecast
+	Deadband   float64 // a limit alarm clears only when back past Limit by this much
+	OnDelay    time.Duration
+	OffDelay   time.Duration
+	Priority   Priority
+	Message    string // operator text; may use {value} and {units}
+	Latching   bool   // stays active until reset after it clears
+	ShelveMax  time.Duration
+	State      Value         // discrete: the alarm state value
+	NotEqual   bool          // discrete: alarm when value != State
+	Setpoint   string        // deviation: the setpoint tag's name
+	Window     time.Duration // rate of change and predictive: the fit window
+	Horizon    time.Duration // predictive: alarm when the forecast crossing is nearer than this
+	SuppressBy string        // suppressed by design while this bool tag is true
+	Pos        Pos
+}
+
+// Device is the compiled definition of one device (a PLC, meter, server or the
+// simulated plant) and how to reach it.
+type Device struct {
+	Name        string
+	Driver      string // "sim", "modbus" or "opcua"
+	Address     string // driver-specific URL: tcp://host:502, rtu:///dev/ttyUSB0, rtuovertcp://host:4001, opc.tcp://host:4840
+	Timeout     time.Duration
+	ScanClasses []ScanClass
+	Backoff     Backoff
+	Disabled    bool     // configured but not polled; its tags are Bad/OutOfService
+	CommAlarm   Priority // priority of the device's communication alarm
+	Modbus      ModbusSettings
+	OPCUA       OPCUASettings
+	Sim         SimSettings
+	Pos         Pos
+}
+
+// ScanClass is a named poll rate of a device; each tag belongs to one.
+type ScanClass struct {
+	Name string
+	Rate time.Duration
+	Pos  Pos
+}
+
+// Backoff bounds the capped, jittered exponential reconnect delay.
+type Backoff struct {
+	Min, Max time.Duration
+}
+
+// ModbusSettings are the Modbus-specific settings of a device.
+type ModbusSettings struct {
+	Unit         uint8     // slave / unit ID
+	WordOrder    WordOrder // default for the device's tags
+	MaxRegisters int       // largest block in one FC3/FC4 read (<= 125)
+	MaxBits      int       // largest block in one FC1/FC2 read (<= 2000)
+	MaxGap       int       // registers (or bits) of unused space a read may span; -1 never spans
+	MaskWrite    bool      // the device supports FC22, so bits in registers are writable
+	Baud         int       // RTU serial
+	DataBits     int
+	Parity       string // "N", "E" or "O"
+	StopBits     int
+}
+
+// OPCUASettings are the OPC UA-specific settings of a device.
+type OPCUASettings struct {
+	SecurityPolicy  string // None, Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss
+	SecurityMode    string // None, Sign, SignAndEncrypt
+	Username        string
+	Password        string // resolved secret; never logged
+	CertFile        string // client certificate; generated on first use when empty
+	KeyFile         string
+	TrustDir        string // trusted server certificates
+	Poll            bool   // use registered reads instead of subscriptions
+	QueueSize       uint32
+	MaxNodesPerRead int // 0: ask the server
+}
+
+// SimSettings are the settings of the simulated plant.
+type SimSettings struct {
+	Seed   int64
+	Speed  float64 // simulated seconds per real second; 1 is real time
+	Faults []SimFault
+}
+
+// SimFault is a fault the simulated plant injects on schedule.
+type SimFault struct {
+	Kind string        // "drop" (connection), "freeze" (value), "bad" (quality)
+	Tag  string        // freeze and bad: the tag; empty for drop
+	At   time.Duration // after start
+	For  time.Duration // 0: until restart
+	Pos  Pos
+}
