@@ -44,7 +44,6 @@ type Tag struct {
 	Type        DataType
 	WordOrder   WordOrder // WordOrderDefault: use the device's
 	Length      int       // TypeString: number of 16-bit registers (2 characters each) or maximum characters
-	Bit         int       // TypeBool inside a register: bit 0..15, -1 when not a bit of a register
 	Scaling     Scaling   // raw -> engineering units; the zero Scaling is identity
 	Units       string
 	Decimals    int              // digits after the point for display; -1 means as many as needed
