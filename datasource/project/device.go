@@ -1,0 +1,237 @@
+package project
+
+import (
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+// Device defaults (docs/project-file.md).
+const (
+	DefaultTimeout    = time.Second
+	DefaultBackoffMin = 500 * time.Millisecond
+	DefaultBackoffMax = 30 * time.Second
+	DefaultScanRate   = time.Second
+	DefaultScanClass  = "default"
+	DefaultCommAlarm  = datasource.PriorityHigh
+)
+
+// The drivers a device may name.
+var drivers = []string{"sim", "modbus", "opcua"}
+
+// faultRef is a sim fault's tag reference, checked once all tags are known.
+type faultRef struct {
+	dev   *datasource.Device
+	node  *yaml.Node
+	field string
+}
+
+// devices reads the devices list.
+func (p *parser) devices(n *yaml.Node) []*datasource.Device {
+	var out []*datasource.Device
+	seen := make(map[string]int)
+	for i, item := range p.sequence(n, "devices") {
+		path := itemPath("devices", i, item, deviceNameRE)
+		d := p.device(item, path)
+		if d == nil {
+			continue
+		}
+		if d.Name != "" {
+			if line, dup := seen[d.Name]; dup {
+				p.errorf(item, join(path, "name"), "device %q is defined twice (first at line %d)", d.Name, line)
+				continue
+			}
+			seen[d.Name] = d.Pos.Line
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// device reads one device.
+func (p *parser) device(n *yaml.Node, path string) *datasource.Device {
+	m := p.mapping(n, path, "name", "driver", "address", "timeout", "backoff", "disabled",
+		"comm_alarm", "scan_classes", "modbus", "opcua", "sim")
+	if m == nil {
+		return nil
+	}
+	d := &datasource.Device{
+		Timeout:   DefaultTimeout,
+		Backoff:   datasource.Backoff{Min: DefaultBackoffMin, Max: DefaultBackoffMax},
+		CommAlarm: DefaultCommAlarm,
+		Pos:       p.pos(m.node),
+	}
+	if v := m.get("name"); v != nil {
+		d.Name, _ = p.name(v, m.field("name"), deviceNameRE, "letters, digits, _ and -")
+	} else {
+		p.errorf(m.node, m.field("name"), "required")
+	}
+	if v := m.get("driver"); v != nil {
+		d.Driver, _ = p.enum(v, m.field("driver"), drivers...)
+	} else {
+		p.errorf(m.node, m.field("driver"), "required: one of %s", strings.Join(drivers, ", "))
+	}
+	if v := m.get("address"); v != nil {
+		d.Address, _ = p.str(v, m.field("address"))
+	}
+	p.deviceAddress(m, d)
+	if v := m.get("timeout"); v != nil {
+		if t, ok := p.duration(v, m.field("timeout"), true); ok {
+			d.Timeout = t
+		}
+	}
+	if v := m.get("backoff"); v != nil {
+		p.backoff(v, m.field("backoff"), &d.Backoff)
+	}
+	if v := m.get("disabled"); v != nil {
+		d.Disabled, _ = p.boolean(v, m.field("disabled"))
+	}
+	if v := m.get("comm_alarm"); v != nil {
+		if pr, ok := p.priority(v, m.field("comm_alarm")); ok {
+			d.CommAlarm = pr
+		}
+	}
+	d.ScanClasses = p.scanClasses(m, d)
+	p.driverSections(m, d)
+	return d
+}
+
+// deviceAddress checks the device address against its driver: the scheme
+// only, the driver checks the rest when it connects.
+func (p *parser) deviceAddress(m *mapping, d *datasource.Device) {
+	v, field := m.get("address"), m.field("address")
+	switch d.Driver {
+	case "sim":
+		if d.Address != "" {
+			p.errorf(v, field, "must be empty for driver sim, got %q", d.Address)
+		}
+	case "modbus":
+		switch {
+		case v == nil || d.Address == "":
+			p.errorf(orNode(v, m.node), field, "required for driver modbus: tcp://host:502, rtu:///dev/ttyUSB0 or rtuovertcp://host:4001")
+		case modbusTransport(d.Address) == "":
+			p.errorf(v, field, "%q must start with tcp://, rtu:// or rtuovertcp://", d.Address)
+		}
+	case "opcua":
+		switch {
+		case v == nil || d.Address == "":
+			p.errorf(orNode(v, m.node), field, "required for driver opcua: opc.tcp://host:4840")
+		case !strings.HasPrefix(d.Address, "opc.tcp://") || len(d.Address) == len("opc.tcp://"):
+			p.errorf(v, field, "%q must be an opc.tcp://host:port URL", d.Address)
+		}
+	}
+}
+
+// modbusTransport returns "tcp", "rtu" or "rtuovertcp" from a Modbus
+// device address, or "" when the scheme is none of them.
+func modbusTransport(addr string) string {
+	for _, s := range []string{"rtuovertcp", "tcp", "rtu"} {
+		if strings.HasPrefix(addr, s+"://") && len(addr) > len(s)+3 {
+			return s
+		}
+	}
+	return ""
+}
+
+// orNode returns n, or def when n is nil (for the line of a missing field).
+func orNode(n, def *yaml.Node) *yaml.Node {
+	if n != nil {
+		return n
+	}
+	return def
+}
+
+// backoff reads {min, max}.
+func (p *parser) backoff(n *yaml.Node, path string, b *datasource.Backoff) {
+	m := p.mapping(n, path, "min", "max")
+	if m == nil {
+		return
+	}
+	if v := m.get("min"); v != nil {
+		if d, ok := p.duration(v, m.field("min"), true); ok {
+			b.Min = d
+		}
+	}
+	if v := m.get("max"); v != nil {
+		if d, ok := p.duration(v, m.field("max"), true); ok {
+			b.Max = d
+		}
+	}
+	if b.Min > b.Max {
+		p.errorf(m.node, path, "min %s is above max %s", b.Min, b.Max)
+	}
+}
+
+// priority reads low | medium | high | critical.
+func (p *parser) priority(n *yaml.Node, field string) (datasource.Priority, bool) {
+	s, ok := p.enum(n, field, "low", "medium", "high", "critical")
+	if !ok {
+		return 0, false
+	}
+	pr, _ := datasource.ParsePriority(s)
+	return pr, true
+}
+
+// scanClasses reads the device's scan classes, or gives it the default one.
+func (p *parser) scanClasses(m *mapping, d *datasource.Device) []datasource.ScanClass {
+	n := m.get("scan_classes")
+	if n == nil {
+		return []datasource.ScanClass{{Name: DefaultScanClass, Rate: DefaultScanRate, Pos: d.Pos}}
+	}
+	field := m.field("scan_classes")
+	items := p.sequence(n, field)
+	if len(items) == 0 {
+		p.errorf(n, field, "needs at least one scan class (leave scan_classes out for one of 1s)")
+		return nil
+	}
+	var out []datasource.ScanClass
+	seen := make(map[string]int)
+	for i, item := range items {
+		path := index(field, i)
+		cm := p.mapping(item, path, "name", "rate")
+		if cm == nil {
+			continue
+		}
+		sc := datasource.ScanClass{Pos: p.pos(cm.node)}
+		if v := cm.get("name"); v != nil {
+			sc.Name, _ = p.name(v, cm.field("name"), deviceNameRE, "letters, digits, _ and -")
+		} else {
+			p.errorf(cm.node, cm.field("name"), "required")
+		}
+		if v := cm.get("rate"); v != nil {
+			sc.Rate, _ = p.duration(v, cm.field("rate"), true)
+		} else {
+			p.errorf(cm.node, cm.field("rate"), "required: a duration such as 250ms or 5s")
+		}
+		if sc.Name != "" {
+			if line, dup := seen[sc.Name]; dup {
+				p.errorf(cm.get("name"), cm.field("name"), "scan class %q is defined twice on this device (first at line %d)", sc.Name, line)
+				continue
+			}
+			seen[sc.Name] = sc.Pos.Line
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// driverSections reads the modbus, opcua and sim sections: only the one of
+// the device's driver may be given, and its defaults apply when it is not.
+func (p *parser) driverSections(m *mapping, d *datasource.Device) {
+	for _, s := range drivers {
+		if m.has(s) && d.Driver != "" && d.Driver != s {
+			p.errorf(m.key(s), m.field(s), "only with driver %s (this device's driver is %s)", s, d.Driver)
+		}
+	}
+	switch d.Driver {
+	case "modbus":
+		p.modbus(m.get("modbus"), m.field("modbus"), d)
+	case "opcua":
+		p.opcua(m.get("opcua"), m.field("opcua"), d)
+	case "sim":
+		p.sim(m.get("sim"), m.field("sim"), d)
+	}
+}

@@ -1,0 +1,171 @@
+package project
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+// link checks the references between tags, devices, scan classes and
+// alarms, resolves scan rates, numbers the tags and appends the system tags.
+func (p *parser) link(proj *Project, srcs []*tagSrc) {
+	proj.devByName = make(map[string]*datasource.Device, len(proj.Devices))
+	var devNames []string
+	for _, d := range proj.Devices {
+		if d.Name != "" {
+			proj.devByName[d.Name] = d
+			devNames = append(devNames, d.Name)
+		}
+	}
+	sort.Strings(devNames)
+	byName := make(map[string]*datasource.Tag, len(srcs)+len(proj.Devices))
+	for _, ts := range srcs {
+		if ts.tag.Name != "" {
+			byName[ts.tag.Name] = ts.tag
+		}
+	}
+	for _, ts := range srcs {
+		p.linkDevice(proj, ts, devNames)
+	}
+	// System tags exist before the alarm references are checked: an alarm
+	// may be suppressed while a device is disconnected.
+	proj.Tags = make([]*datasource.Tag, 0, len(srcs)+len(proj.Devices))
+	for _, ts := range srcs {
+		proj.Tags = append(proj.Tags, ts.tag)
+	}
+	for _, d := range proj.Devices {
+		st := systemTag(d)
+		byName[st.Name] = st
+		proj.Tags = append(proj.Tags, st)
+	}
+	for _, ts := range srcs {
+		p.linkAlarms(ts, byName)
+	}
+	for _, f := range p.faults {
+		name := resolve(f.node).Value
+		t, ok := byName[name]
+		switch {
+		case !ok:
+			p.errorf(f.node, f.field, "unknown tag %q", name)
+		case t.System:
+			p.errorf(f.node, f.field, "%q is a system tag; use kind drop to fail the connection", name)
+		case t.Device != f.dev.Name:
+			p.errorf(f.node, f.field, "tag %q is on device %q, not on %q", name, t.Device, f.dev.Name)
+		}
+	}
+	proj.tagByName = byName
+	proj.tagsOfDev = make(map[string][]*datasource.Tag, len(proj.Devices))
+	for i, t := range proj.Tags {
+		t.ID = datasource.TagID(i)
+		proj.tagsOfDev[t.Device] = append(proj.tagsOfDev[t.Device], t)
+	}
+}
+
+// linkDevice checks a tag's device and scan class and resolves its rates.
+func (p *parser) linkDevice(proj *Project, ts *tagSrc, devNames []string) {
+	t := ts.tag
+	if t.Device == "" {
+		return
+	}
+	d, ok := proj.devByName[t.Device]
+	if !ok {
+		known := "none are defined"
+		if len(devNames) > 0 {
+			known = "defined: " + strings.Join(devNames, ", ")
+		}
+		p.errorf(ts.deviceNode, join(ts.path, "device"), "unknown device %q (%s)", t.Device, known)
+		return
+	}
+	if ts.wordOrderNode != nil && d.Driver != "" && d.Driver != "modbus" {
+		p.errorf(ts.wordOrderNode, join(ts.path, "word_order"), "only for tags of modbus devices, device %q is %s", d.Name, d.Driver)
+	}
+	if len(d.ScanClasses) == 0 {
+		return // the device's scan_classes are in error already
+	}
+	sc := d.ScanClasses[0]
+	if t.ScanClass != "" {
+		found := false
+		for _, c := range d.ScanClasses {
+			if c.Name == t.ScanClass {
+				sc, found = c, true
+				break
+			}
+		}
+		if !found {
+			names := make([]string, len(d.ScanClasses))
+			for i, c := range d.ScanClasses {
+				names[i] = c.Name
+			}
+			p.errorf(ts.scanClassNode, join(ts.path, "scan_class"), "device %q has no scan class %q (it has: %s)", d.Name, t.ScanClass, strings.Join(names, ", "))
+			return
+		}
+	}
+	t.ScanClass = sc.Name
+	t.ScanRate = sc.Rate
+	t.StaleAfter = time.Duration(math.MaxInt64) // a scan rate of years: never stale rather than overflow
+	if stale := proj.StaleFactor * float64(sc.Rate); stale < math.MaxInt64 {
+		t.StaleAfter = time.Duration(stale)
+	}
+}
+
+// linkAlarms checks the setpoint and suppress_by tags of a tag's alarms.
+func (p *parser) linkAlarms(ts *tagSrc, byName map[string]*datasource.Tag) {
+	for _, src := range ts.alarms {
+		a := &ts.tag.Alarms[src.idx]
+		if a.Setpoint != "" && src.setpointNode != nil {
+			field := join(src.path, "setpoint")
+			sp, ok := byName[a.Setpoint]
+			switch {
+			case !ok:
+				p.errorf(src.setpointNode, field, "unknown tag %q", a.Setpoint)
+			case sp == ts.tag:
+				p.errorf(src.setpointNode, field, "a tag cannot be its own setpoint")
+			case !sp.Type.Numeric():
+				p.errorf(src.setpointNode, field, "setpoint tag %q is %s, it must be numeric", a.Setpoint, sp.Type)
+			}
+		}
+		if src.suppressNode != nil && a.SuppressBy == "" {
+			p.errorf(src.suppressNode, join(src.path, "suppress_by"), "must name a bool tag")
+		}
+		if a.SuppressBy != "" {
+			field := join(src.path, "suppress_by")
+			sb, ok := byName[a.SuppressBy]
+			switch {
+			case !ok:
+				p.errorf(src.suppressNode, field, "unknown tag %q", a.SuppressBy)
+			case sb == ts.tag:
+				p.errorf(src.suppressNode, field, "a tag cannot suppress its own alarms")
+			case sb.Type != datasource.TypeBool:
+				p.errorf(src.suppressNode, field, "tag %q is %s, it must be bool", a.SuppressBy, sb.Type)
+			}
+		}
+	}
+}
+
+// systemTag makes the connected tag of device d with its comm alarm.
+func systemTag(d *datasource.Device) *datasource.Tag {
+	name := datasource.ConnectedTagName(d.Name)
+	return &datasource.Tag{
+		Name:        name,
+		Description: "device " + d.Name + " connected",
+		Device:      d.Name,
+		Type:        datasource.TypeBool,
+		Decimals:    DefaultDecimals,
+		Span:        datasource.Range{Min: 0, Max: 1},
+		States:      map[int64]string{0: "DISCONNECTED", 1: "CONNECTED"},
+		History:     datasource.HistorySettings{Enabled: true},
+		System:      true,
+		Pos:         d.Pos,
+		Alarms: []datasource.AlarmDef{{
+			Name:      "Comm",
+			Kind:      datasource.AlarmComm,
+			Priority:  d.CommAlarm,
+			Message:   "device " + d.Name + " communication failure",
+			ShelveMax: DefaultShelveMax,
+			Pos:       d.Pos,
+		}},
+	}
+}

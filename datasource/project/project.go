@@ -1,0 +1,233 @@
+package project
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+// MaxFileSize is the largest project file Load and Parse accept. Real
+// projects are well below it; the bound keeps a wrong file (a log, a
+// database) from being parsed at length.
+const MaxFileSize = 16 << 20
+
+// DefaultStaleFactor is the stale_factor of a project that does not set it.
+const DefaultStaleFactor = 3
+
+// MaxStaleFactor bounds stale_factor: beyond it a tag would practically
+// never turn stale, which is what 0 says plainly.
+const MaxStaleFactor = 1000
+
+// Project is a compiled, validated project file.
+type Project struct {
+	Name        string
+	File        string  // the path it was loaded from, as given
+	StaleFactor float64 // a tag is stale after StaleFactor x its scan rate; 0 disables
+	Devices     []*datasource.Device
+	// Tags are indexed by TagID: the user tags in file order, then one
+	// system tag per device (datasource.ConnectedTagName) in device order.
+	Tags  []*datasource.Tag
+	Users []User
+	Roles []Role
+
+	tagByName map[string]*datasource.Tag
+	devByName map[string]*datasource.Device
+	tagsOfDev map[string][]*datasource.Tag
+}
+
+// User is an operator account as the project file lists it. The security
+// model (datasource/access) gives it meaning; this package only checks that
+// it is well formed.
+type User struct {
+	Name string
+	Role string
+	Pos  datasource.Pos
+}
+
+// Role is a role as the project file lists it (see User).
+type Role struct {
+	Name string
+	Pos  datasource.Pos
+}
+
+// Tag returns the tag named name.
+func (p *Project) Tag(name string) (*datasource.Tag, bool) {
+	t, ok := p.tagByName[name]
+	return t, ok
+}
+
+// Device returns the device named name.
+func (p *Project) Device(name string) (*datasource.Device, bool) {
+	d, ok := p.devByName[name]
+	return d, ok
+}
+
+// TagsOf returns the tags read from device, system tag included, in TagID
+// order. The slice is shared: do not modify it.
+func (p *Project) TagsOf(device string) []*datasource.Tag { return p.tagsOfDev[device] }
+
+// Load reads and compiles the project file at path. Its error is an Errors
+// listing every problem, or the error of reading the file.
+func Load(path string) (*Project, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("project: %w", err)
+	}
+	defer f.Close() // read-only: a close error cannot lose data
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("project %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse compiles the project file contents data; file names it in messages
+// and is the base for relative paths in it (secret files, certificates).
+// Environment variables of secrets are read from the process environment.
+func Parse(file string, data []byte) (*Project, error) {
+	p := &parser{file: file, dir: filepath.Dir(file), lookupEnv: os.LookupEnv, readFile: os.ReadFile}
+	return p.parse(data)
+}
+
+func (p *parser) parse(data []byte) (*Project, error) {
+	proj := p.compile(data)
+	if len(p.errs) > 0 {
+		p.errs.sortByLine()
+		if p.truncated {
+			last := p.errs[len(p.errs)-1].Pos.Line
+			p.errs = append(p.errs, &Error{Pos: datasource.Pos{File: p.file, Line: last}, Msg: "too many errors; fix these first"})
+		}
+		return nil, p.errs
+	}
+	return proj, nil
+}
+
+// compile decodes data and walks it; problems go to p.errs.
+func (p *parser) compile(data []byte) *Project {
+	if len(data) > MaxFileSize {
+		p.errorAt(1, "", fmt.Sprintf("file is larger than %d MiB; is it a project file?", MaxFileSize>>20))
+		return nil
+	}
+	root, ok := p.decode(data)
+	if !ok {
+		return nil
+	}
+	proj := &Project{File: p.file, StaleFactor: DefaultStaleFactor}
+	m := p.mapping(root, "", "project", "stale_factor", "devices", "tags", "users", "roles")
+	if m == nil {
+		return nil
+	}
+	if n := m.get("project"); n != nil {
+		if s, ok := p.str(n, "project"); ok && s == "" {
+			p.errorf(n, "project", "must not be empty")
+		} else {
+			proj.Name = s
+		}
+	} else {
+		p.errorf(root, "project", "required: the project's name")
+	}
+	if n := m.get("stale_factor"); n != nil {
+		if v, ok := p.nonNegative(n, "stale_factor"); ok {
+			if v > MaxStaleFactor {
+				p.errorf(n, "stale_factor", "must be at most %d, got %g", MaxStaleFactor, v)
+			} else {
+				proj.StaleFactor = v
+			}
+		}
+	}
+	proj.Devices = p.devices(m.get("devices"))
+	tags := p.tags(m.get("tags"))
+	proj.Users, proj.Roles = p.users(m.get("users"), m.get("roles"))
+	p.link(proj, tags)
+	return proj
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlParserProblems are the problems the YAML library's parser (not its
+// scanner) reports. For them it prints the 0-based line of the block or
+// flow collection that encloses the problem, so the line is one too small.
+var yamlParserProblems = []string{
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"did not find expected '-' indicator",
+	"did not find expected <document start>",
+	"did not find expected key",
+	"did not find expected node content",
+	"found duplicate %TAG directive",
+	"found duplicate %YAML directive",
+	"found incompatible YAML document",
+	"found undefined tag handle",
+}
+
+// decode parses data as exactly one YAML document and returns its root.
+func (p *parser) decode(data []byte) (root *yaml.Node, ok bool) {
+	defer func() {
+		// The YAML library is outside code: if some input ever makes it
+		// panic, that is a bad file, not a crash of the HMI.
+		if r := recover(); r != nil {
+			p.errorAt(1, "", fmt.Sprintf("invalid YAML: %v", r))
+			root, ok = nil, false
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			p.errorAt(1, "", "file is empty; a project needs at least project, devices and tags")
+		} else {
+			p.yamlError(err)
+		}
+		return nil, false
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		p.errorAt(next.Line, "", "more than one YAML document (---); a project file holds one")
+		return nil, false
+	} else if !errors.Is(err, io.EOF) {
+		p.yamlError(err)
+		return nil, false
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		p.errorAt(1, "", "file is empty; a project needs at least project, devices and tags")
+		return nil, false
+	}
+	root = doc.Content[0]
+	switch {
+	case isNull(root):
+		p.errorAt(1, "", "file is empty; a project needs at least project, devices and tags")
+		return nil, false
+	case resolve(root).Kind != yaml.MappingNode:
+		p.errorf(root, "", "the file must be a mapping with project, devices and tags, not %s", describe(resolve(root)))
+		return nil, false
+	}
+	return root, true
+}
+
+// yamlError records a YAML syntax error at the line the library names.
+func (p *parser) yamlError(err error) {
+	msg := err.Error()
+	line := 1
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		if l, convErr := strconv.Atoi(m[1]); convErr == nil && l > 0 {
+			line = l
+		}
+		msg = m[2]
+		if contains(yamlParserProblems, msg) {
+			line++
+			msg += " (in the block that starts here)"
+		}
+	} else if len(msg) > 6 && msg[:6] == "yaml: " {
+		msg = msg[6:]
+	}
+	p.errorAt(line, "", "invalid YAML: "+msg)
+}
