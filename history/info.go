@@ -1,0 +1,186 @@
+package history
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/vigil-hmi/vigil/history/internal/chunk"
+)
+
+// Info describes a history file.
+type Info struct {
+	Path      string
+	FileBytes int64 // size of the file on disk
+	FreeBytes int64 // free pages inside it, reused by later writes (Compact returns them)
+	UsedBytes int64 // pages in use: the high-water mark of the data minus the free pages
+	Tags      []TagInfo
+	Events    int
+}
+
+// TagInfo describes one tag's stored history.
+type TagInfo struct {
+	Tag         string
+	Samples     int64
+	Chunks      int
+	First, Last time.Time
+	Bytes       int64 // keys and values of its chunks
+}
+
+// BytesPerSample is Bytes / Samples (0 without samples).
+func (t TagInfo) BytesPerSample() float64 {
+	if t.Samples == 0 {
+		return 0
+	}
+	return float64(t.Bytes) / float64(t.Samples)
+}
+
+// Info flushes the open chunks (unless read-only) and summarises the file
+// per tag, sorted by name. It reads chunk headers only.
+func (s *Store) Info(ctx context.Context) (Info, error) {
+	inf := Info{Path: s.path}
+	if !s.opts.ReadOnly {
+		if err := s.Flush(); err != nil {
+			return inf, err
+		}
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return inf, ErrClosed
+	}
+	names := make(map[uint32]string, len(s.byID))
+	for id, ser := range s.byID {
+		names[id] = ser.name
+	}
+	s.mu.Unlock()
+	byID := map[uint32]*TagInfo{}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		inf.FreeBytes = int64(s.db.Stats().FreeAlloc)
+		inf.UsedBytes = tx.Size() - inf.FreeBytes
+		c := tx.Bucket(bucketChunks).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			id, _, ok := parseChunkKey(k)
+			if !ok {
+				continue
+			}
+			ti := byID[id]
+			if ti == nil {
+				ti = &TagInfo{Tag: names[id]}
+				byID[id] = ti
+			}
+			ti.Chunks++
+			ti.Bytes += int64(len(k) + len(v))
+			h, err := chunk.ReadHeader(v)
+			if err != nil {
+				continue
+			}
+			ti.Samples += int64(h.N)
+			first, last := time.Unix(0, h.First).UTC(), time.Unix(0, h.Last).UTC()
+			if ti.First.IsZero() || first.Before(ti.First) {
+				ti.First = first
+			}
+			if last.After(ti.Last) {
+				ti.Last = last
+			}
+			if ti.Chunks%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+		}
+		inf.Events = tx.Bucket(bucketEvents).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		return inf, fmt.Errorf("history %s: info: %w", s.path, err)
+	}
+	for _, ti := range byID {
+		inf.Tags = append(inf.Tags, *ti)
+	}
+	sort.Slice(inf.Tags, func(i, j int) bool { return inf.Tags[i].Tag < inf.Tags[j].Tag })
+	if fi, err := os.Stat(s.path); err == nil {
+		inf.FileBytes = fi.Size()
+	}
+	return inf, nil
+}
+
+// CheckError lists what Check found wrong.
+type CheckError struct {
+	Path     string
+	Problems []string
+}
+
+// Error implements error.
+func (e *CheckError) Error() string {
+	return fmt.Sprintf("history %s: %d problems: %s", e.Path, len(e.Problems), strings.Join(e.Problems, "; "))
+}
+
+// Check verifies the file: bbolt's page consistency check, then every chunk
+// decodes (checksum included) and starts at its key's time, and every event
+// decodes. It returns nil or a *CheckError.
+func (s *Store) Check() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	known := make(map[uint32]string, len(s.byID))
+	for id, ser := range s.byID {
+		known[id] = ser.name
+	}
+	s.mu.Unlock()
+	ce := &CheckError{Path: s.path}
+	add := func(format string, args ...any) {
+		if len(ce.Problems) < 100 {
+			ce.Problems = append(ce.Problems, fmt.Sprintf(format, args...))
+		}
+	}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		for err := range tx.Check() {
+			add("bbolt: %v", err)
+		}
+		var buf []chunk.Sample
+		c := tx.Bucket(bucketChunks).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			id, start, ok := parseChunkKey(k)
+			if !ok {
+				add("chunk key %x is malformed", k)
+				continue
+			}
+			name, ok := known[id]
+			if !ok {
+				name = fmt.Sprintf("series %d (unknown)", id)
+				add("chunk of unknown series %d", id)
+			}
+			var err error
+			buf, err = chunk.Decode(buf[:0], v)
+			switch {
+			case err != nil:
+				add("tag %s chunk at %s: %v", name, time.Unix(0, start).UTC().Format(time.RFC3339Nano), err)
+			case buf[0].T != start:
+				add("tag %s chunk at %s starts at %d", name, time.Unix(0, start).UTC().Format(time.RFC3339Nano), buf[0].T)
+			}
+		}
+		ec := tx.Bucket(bucketEvents).Cursor()
+		for k, v := ec.First(); k != nil; k, v = ec.Next() {
+			if _, err := decodeEvent(v); err != nil || len(k) != 16 {
+				add("event %x: %v", k, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return errors.Join(err, ce)
+	}
+	if len(ce.Problems) > 0 {
+		return ce
+	}
+	return nil
+}

@@ -1,0 +1,116 @@
+package history
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+func TestIngestAppliesHistorySettings(t *testing.T) {
+	tags := []*datasource.Tag{
+		{ID: 0, Name: "every", History: datasource.HistorySettings{Enabled: true}},
+		{ID: 1, Name: "deadband", History: datasource.HistorySettings{Enabled: true, Deadband: 0.5}},
+		{ID: 2, Name: "maxinterval", History: datasource.HistorySettings{Enabled: true, Deadband: 100, MaxInterval: 10 * time.Second}},
+		{ID: 3, Name: "off"},
+		{ID: 4, Name: "text", History: datasource.HistorySettings{Enabled: true}},
+	}
+	table := datasource.NewTable(tags)
+	sub := table.Subscribe("history", 1024)
+	defer sub.Close()
+	s, _ := openTest(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Ingest(ctx, sub, tags, s) }()
+
+	// One sample per tag per second for 20 s.
+	values := map[datasource.TagID]func(i int) datasource.Value{
+		0: func(i int) datasource.Value { return datasource.Float(float64(i / 5)) }, // steps every 5 s
+		1: func(i int) datasource.Value { return datasource.Float(float64(i) * 0.2) },
+		2: func(i int) datasource.Value { return datasource.Float(1) },
+		3: func(i int) datasource.Value { return datasource.Float(float64(i)) },
+		4: func(i int) datasource.Value { return datasource.String("hello") },
+	}
+	for i := range 20 {
+		var batch []datasource.Sample
+		for id := range datasource.TagID(5) {
+			q := datasource.QualityGood
+			if id == 1 && i == 7 {
+				q = datasource.UncertainQuality(datasource.Stale)
+			}
+			batch = append(batch, datasource.Sample{Tag: id, Value: values[id](i), Quality: q, Time: t0.Add(time.Duration(i) * time.Second)})
+		}
+		table.Publish(batch)
+	}
+	// A last step of "every" marks the end: batches are consumed in order.
+	table.Publish([]datasource.Sample{{Tag: 0, Value: datasource.Float(100), Time: t0.Add(20 * time.Second)}})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if p, err := s.ValueAt(context.Background(), "every", t0.Add(time.Hour)); err == nil && p.Value == 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("ingest did not store the samples")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	secs := func(tag string) []int {
+		var out []int
+		for _, x := range stored(t, s, tag) {
+			out = append(out, int((x.T-t0.UnixNano())/int64(time.Second)))
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		tag  string
+		want []int
+	}{
+		{"a step after a flat stretch also stores the last flat sample, so the trend steps", "every", []int{0, 4, 5, 9, 10, 14, 15, 19, 20}},
+		{"a deadband of 0.5 stores every third 0.2 step, and the quality change at 7 s and back", "deadband", []int{0, 3, 6, 7, 8, 11, 14, 17}},
+		{"a flat tag is stored every MaxInterval", "maxinterval", []int{0, 10}},
+		{"a tag with history disabled is not stored", "off", nil},
+		{"string values are not stored", "text", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := secs(tt.tag)
+			if len(got) != len(tt.want) {
+				t.Fatalf("stored at %v s, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("stored at %v s, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestChangedIsExactAboutNaN(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		name     string
+		v, last  float64
+		deadband float64
+		want     bool
+	}{
+		{"NaN after NaN is no change", nan, nan, 0, false},
+		{"NaN after a number is a change", nan, 1, 5, true},
+		{"a move equal to the deadband is no change", 1.5, 1, 0.5, false},
+		{"any move counts without a deadband", 1.0000001, 1, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := changed(tt.v, tt.last, tt.deadband); got != tt.want {
+				t.Fatalf("changed = %v", got)
+			}
+		})
+	}
+}
