@@ -49,7 +49,8 @@ func TestValuesCompareByKindAndBits(t *testing.T) {
 	if Int(1) == Uint(1) {
 		t.Error("Int(1) == Uint(1); kinds must differ")
 	}
-	if Float(math.NaN()) != Float(math.NaN()) {
+	nan1, nan2 := Float(math.NaN()), Float(math.NaN())
+	if nan1 != nan2 {
 		t.Error("NaN values with equal bits should compare equal")
 	}
 	if Float(1.5).Format(2) != "1.50" {

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"os"
+	"runtime"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/vigil-hmi/vigil/assets"
+	"github.com/vigil-hmi/vigil/cmd/vigil/internal/cli"
+	"github.com/vigil-hmi/vigil/ui"
+)
+
+// appID is Vigil's application ID (FyneApp.toml): it names the preferences
+// and storage folders, so it must never change.
+const appID = "io.github.vigil-hmi.vigil"
+
+// hasDisplay reports whether a window can open: on Linux and BSD that needs
+// an X11 or Wayland display.
+func hasDisplay() bool {
+	switch runtime.GOOS {
+	case "windows", "darwin":
+		return true
+	}
+	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
+// openGUI shows the operator window on rt and blocks until it is closed or
+// ctx ends (Ctrl+C).
+func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
+	a := app.NewWithID(appID)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	w := a.NewWindow("Vigil")
+	shell := ui.Create(a, w, ui.Deps{
+		Project: rt.Project.Name,
+		Tags:    rt.Project.Tags,
+		Values:  rt.Table,
+		Devices: rt.Engine.Status,
+		Now:     rt.Clock.Now,
+		Dark:    o.Dark,
+	})
+	defer shell.Stop()
+	w.Resize(fyne.NewSize(1280, 800))
+	w.SetFullScreen(o.Kiosk)
+	closed := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done(): // Ctrl+C or the runtime ended
+			fyne.Do(a.Quit)
+		case <-closed:
+		}
+	}()
+	w.ShowAndRun()
+	close(closed)
+	return nil
+}

@@ -1,0 +1,377 @@
+package cli
+
+// The history verbs: vigil export, and vigil history import|info|compact|check.
+// They work on a history .db file that no running vigil holds open.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vigil-hmi/vigil/history"
+)
+
+// historyLockTimeout is how long a verb waits for a running vigil to release
+// the file before it reports the file is in use.
+const historyLockTimeout = 2 * time.Second
+
+// parseWhen reads a time argument: RFC 3339 / ISO 8601 ("2026-11-28T06:00:00Z",
+// no zone means UTC), a date ("2026-11-28"), "now", or a duration before now
+// ("-24h", "-7d").
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if s == "now" {
+		return now, nil
+	}
+	if strings.HasPrefix(s, "-") {
+		d, err := parseDays(s[1:])
+		if err != nil {
+			return time.Time{}, fmt.Errorf("time %q: %w", s, err)
+		}
+		return now.Add(-d), nil
+	}
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("time %q: want ISO 8601 like 2026-11-28T06:00:00Z, a date, now, or -24h / -7d", s)
+}
+
+// parseDays is time.ParseDuration plus a "d" (24 h) unit.
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseFloat(n, 64)
+		if err != nil || days < 0 {
+			return 0, errors.New("bad number of days")
+		}
+		return time.Duration(days * float64(24*time.Hour)), nil
+	}
+	return time.ParseDuration(s)
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar draws "export [#####.....]  50%" on a terminal, redrawing only
+// when the percentage changes.
+type progressBar struct {
+	w    io.Writer
+	last int
+}
+
+func (p *progressBar) update(done float64) {
+	pct := int(done*100 + 0.5)
+	pct = max(0, min(100, pct))
+	if pct == p.last {
+		return
+	}
+	p.last = pct
+	n := pct / 5
+	fmt.Fprintf(p.w, "\rexport [%s%s] %3d%%", strings.Repeat("#", n), strings.Repeat(".", 20-n), pct)
+	if pct == 100 {
+		fmt.Fprintln(p.w)
+	}
+}
+
+func openHistory(env Env, path string, readOnly bool) (*history.Store, bool) {
+	if _, err := os.Stat(path); err != nil && readOnly {
+		fmt.Fprintf(env.Stderr, "vigil: history %s: %v\n", path, err)
+		return nil, false
+	}
+	s, err := history.Open(path, history.Options{LockTimeout: historyLockTimeout, ReadOnly: readOnly})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
+		if errors.Is(err, history.ErrLocked) {
+			fmt.Fprintln(env.Stderr, "vigil: stop the vigil that uses it, or work on a copy of the file")
+		}
+		return nil, false
+	}
+	return s, true
+}
+
+func closeHistory(env Env, s *history.Store) int {
+	if err := s.Close(); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+// cmdExport is `vigil export FILE --tags a,b [--from T] [--to T]
+// [--max-points N] [--long] [--out CSV]`.
+func cmdExport(ctx context.Context, env Env, args []string) int {
+	fs := newFlags(env, "export", "export FILE --tags a,b [--from T] [--to T] [--max-points N] [--long] [--out out.csv]",
+		"Write the history of tags from the history file FILE as CSV (RFC 4180, times ISO 8601 UTC):\n"+
+			"one column per tag, or with --long one row per sample (time,tag,value,quality), the\n"+
+			"format `vigil history import` reads. Times: 2026-11-28T06:00:00Z, 2026-11-28, now, -24h, -7d.\n"+
+			"Without --from/--to the whole stored range is written.")
+	tags := fs.String("tags", "", "comma-separated tag names (required)")
+	fromS := fs.String("from", "", "start time (inclusive)")
+	toS := fs.String("to", "", "end time (inclusive)")
+	maxPoints := fs.Int("max-points", 0, "decimate each tag to at most about this many points (min/max per bucket); 0 writes every sample")
+	long := fs.Bool("long", false, "long format: time,tag,value,quality")
+	out := fs.String("out", "", "write the CSV to this file instead of standard output")
+	pos, code, done := parse(fs, args)
+	if done {
+		return code
+	}
+	if len(pos) != 1 || *tags == "" {
+		fmt.Fprintln(env.Stderr, "vigil export: need one history FILE and --tags")
+		fs.Usage()
+		return ExitUsage
+	}
+	now := time.Now()
+	from, err := parseWhen(*fromS, now)
+	if err == nil {
+		var to time.Time
+		if to, err = parseWhen(*toS, now); err == nil && !from.IsZero() && !to.IsZero() && to.Before(from) {
+			err = errors.New("--to is before --from")
+		}
+		if err == nil {
+			return runExport(ctx, env, pos[0], splitTags(*tags), from, to, *maxPoints, *long, *out)
+		}
+	}
+	fmt.Fprintf(env.Stderr, "vigil export: %v\n", err)
+	return ExitUsage
+}
+
+func splitTags(s string) []string {
+	var out []string
+	for t := range strings.SplitSeq(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func runExport(ctx context.Context, env Env, path string, tags []string, from, to time.Time, maxPoints int, long bool, outPath string) int {
+	s, ok := openHistory(env, path, true)
+	if !ok {
+		return ExitFailure
+	}
+	defer func() { _ = s.Close() }() // read-only: nothing to flush
+	known := map[string]bool{}
+	for _, t := range s.Tags() {
+		known[t] = true
+	}
+	var unknown []string
+	for _, t := range tags {
+		if !known[t] {
+			unknown = append(unknown, t)
+		}
+	}
+	if len(unknown) > 0 {
+		fmt.Fprintf(env.Stderr, "vigil export: %s: no history for tag(s) %s (`vigil history info %s` lists the tags)\n",
+			path, strings.Join(unknown, ", "), path)
+		return ExitFailure
+	}
+	w := env.Stdout
+	var f *os.File
+	if outPath != "" {
+		var err error
+		if f, err = os.Create(outPath); err != nil {
+			fmt.Fprintf(env.Stderr, "vigil export: %v\n", err)
+			return ExitFailure
+		}
+		w = f
+	}
+	opts := history.ExportOptions{MaxPoints: maxPoints, Long: long}
+	// A progress bar only where a person watches and it does not mix with the CSV.
+	if isTerminal(env.Stderr) && (outPath != "" || !isTerminal(env.Stdout)) {
+		bar := &progressBar{w: env.Stderr, last: -1}
+		opts.Progress = bar.update
+	}
+	err := s.Export(ctx, w, tags, from, to, opts)
+	if f != nil {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil export: %v\n", err)
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+// cmdHistory is `vigil history import|info|compact|check FILE ...`.
+func cmdHistory(ctx context.Context, env Env, args []string) int {
+	sub := map[string]func(context.Context, Env, []string) int{
+		"import":  cmdHistoryImport,
+		"info":    cmdHistoryInfo,
+		"compact": cmdHistoryCompact,
+		"check":   cmdHistoryCheck,
+	}
+	usage := func(w io.Writer) {
+		fmt.Fprint(w, "Usage: vigil history COMMAND FILE ...\n\nWork on a history .db file that no running vigil holds open.\n\nCommands:\n"+
+			"  import FILE data.csv   import samples from CSV (time,tag,value[,quality])\n"+
+			"  info FILE              per-tag sample counts, time range, bytes on disk, bytes/sample\n"+
+			"  compact FILE           rewrite the file without free pages (bbolt never shrinks a file)\n"+
+			"  check FILE             verify pages, chunks and events; exit 1 listing problems\n"+
+			"\nEvery command takes --help.\n")
+	}
+	if len(args) == 0 {
+		usage(env.Stderr)
+		return ExitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(env.Stdout)
+		return ExitOK
+	}
+	run, ok := sub[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "vigil history: unknown command %q\n\n", args[0])
+		usage(env.Stderr)
+		return ExitUsage
+	}
+	return run(ctx, env, args[1:])
+}
+
+func cmdHistoryImport(ctx context.Context, env Env, args []string) int {
+	fs := newFlags(env, "history import", "history import FILE data.csv",
+		"Import samples from CSV into the history file FILE (created if missing), to migrate\n"+
+			"history from another system. Rows: time,tag,value[,quality]; an optional header row;\n"+
+			"times ISO 8601 (no zone means UTC); quality as Good, Uncertain/Stale, Bad/NotConnected ...\n"+
+			"Nothing is imported when a row is bad. Samples older than a tag's stored history are skipped.")
+	pos, code, done := parse(fs, args)
+	if done {
+		return code
+	}
+	if !wantArgs(fs, pos, 2) {
+		return ExitUsage
+	}
+	in, err := os.Open(pos[1])
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil history import: %v\n", err)
+		return ExitFailure
+	}
+	defer func() { _ = in.Close() }() // read only
+	s, ok := openHistory(env, pos[0], false)
+	if !ok {
+		return ExitFailure
+	}
+	res, err := s.ImportCSV(ctx, in, pos[1])
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil history import: %v\n", err)
+		_ = closeHistory(env, s)
+		return ExitFailure
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d rows, %d tags: %d samples stored, %d skipped (not newer than the stored history)\n",
+		pos[1], res.Rows, res.Tags, res.Stored, res.Skipped)
+	return closeHistory(env, s)
+}
+
+func cmdHistoryInfo(ctx context.Context, env Env, args []string) int {
+	fs := newFlags(env, "history info", "history info FILE",
+		"Print per tag the stored samples, time range, bytes on disk and bytes per sample.")
+	pos, code, done := parse(fs, args)
+	if done {
+		return code
+	}
+	if !wantArgs(fs, pos, 1) {
+		return ExitUsage
+	}
+	s, ok := openHistory(env, pos[0], true)
+	if !ok {
+		return ExitFailure
+	}
+	defer func() { _ = s.Close() }() // read-only: nothing to flush
+	inf, err := s.Info(ctx)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil history info: %v\n", err)
+		return ExitFailure
+	}
+	writeInfo(env.Stdout, inf)
+	return ExitOK
+}
+
+func writeInfo(w io.Writer, inf history.Info) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TAG\tSAMPLES\tFROM\tTO\tBYTES\tBYTES/SAMPLE\t")
+	var samples, bytes int64
+	for _, t := range inf.Tags {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%.3f\t\n", t.Tag, t.Samples,
+			t.First.Format(time.RFC3339), t.Last.Format(time.RFC3339), t.Bytes, t.BytesPerSample())
+		samples += t.Samples
+		bytes += t.Bytes
+	}
+	_ = tw.Flush() // writes to w; an error there shows in the output itself
+	per := 0.0
+	if samples > 0 {
+		per = float64(inf.FileBytes) / float64(samples)
+	}
+	fmt.Fprintf(w, "\n%d tags, %d samples, %d bytes of chunks; file %d bytes (%d free pages bytes), %.3f file bytes/sample; %d events\n",
+		len(inf.Tags), samples, bytes, inf.FileBytes, inf.FreeBytes, per, inf.Events)
+}
+
+func cmdHistoryCompact(_ context.Context, env Env, args []string) int {
+	fs := newFlags(env, "history compact", "history compact FILE",
+		"Rewrite the history file without its free pages. bbolt reuses pages freed by retention\n"+
+			"but never shrinks the file; run this with vigil stopped to give the space back.")
+	pos, code, done := parse(fs, args)
+	if done {
+		return code
+	}
+	if !wantArgs(fs, pos, 1) {
+		return ExitUsage
+	}
+	if _, err := os.Stat(pos[0]); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil history compact: %v\n", err)
+		return ExitFailure
+	}
+	before, after, err := history.Compact(pos[0], historyLockTimeout)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil history compact: %v\n", err)
+		return ExitFailure
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d -> %d bytes\n", pos[0], before, after)
+	return ExitOK
+}
+
+func cmdHistoryCheck(_ context.Context, env Env, args []string) int {
+	fs := newFlags(env, "history check", "history check FILE",
+		"Verify the history file: bbolt pages, every chunk (checksum, decoding) and every event.")
+	pos, code, done := parse(fs, args)
+	if done {
+		return code
+	}
+	if !wantArgs(fs, pos, 1) {
+		return ExitUsage
+	}
+	s, ok := openHistory(env, pos[0], true)
+	if !ok {
+		return ExitFailure
+	}
+	defer func() { _ = s.Close() }() // read-only: nothing to flush
+	if err := s.Check(); err != nil {
+		var ce *history.CheckError
+		if errors.As(err, &ce) {
+			for _, p := range ce.Problems {
+				fmt.Fprintf(env.Stdout, "%s: %s\n", pos[0], p)
+			}
+			return ExitFailure
+		}
+		fmt.Fprintf(env.Stderr, "vigil history check: %v\n", err)
+		return ExitFailure
+	}
+	fmt.Fprintf(env.Stdout, "%s: ok\n", pos[0])
+	return ExitOK
+}

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+)
+
+// GUIOptions are the window options of `vigil` and `vigil open`.
+type GUIOptions struct {
+	Kiosk bool // full screen, no window decorations
+	Dark  bool // night-shift palette
+}
+
+func cmdOpen(ctx context.Context, env Env, args []string) int {
+	fs := newFlags(env, "open", "open FILE [--kiosk] [--dark]",
+		"Open the operator GUI on a project file (\"demo\" for the embedded demo).")
+	var o GUIOptions
+	var hist historyFlags
+	fs.BoolVar(&o.Kiosk, "kiosk", false, "full screen")
+	fs.BoolVar(&o.Dark, "dark", false, "night-shift (dark) palette")
+	hist.register(fs)
+	pos, code, done := parse(fs, args)
+	if done {
+		return code
+	}
+	if !wantArgs(fs, pos, 1) {
+		return ExitUsage
+	}
+	return openGUI(ctx, env, pos[0], hist, o)
+}
+
+// cmdDemo is `vigil` with no verb: the GUI on the embedded demo, or, on a
+// machine with no display, the demo headless with live values.
+func cmdDemo(ctx context.Context, env Env, args []string) int {
+	fs := newFlags(env, "vigil", "[--kiosk] [--dark]",
+		"Open the operator GUI on the embedded demo project (a simulated plant, no hardware needed).\n"+
+			"Without a display, run the demo headless and print live values instead.")
+	var o GUIOptions
+	var hist historyFlags
+	fs.BoolVar(&o.Kiosk, "kiosk", false, "full screen")
+	fs.BoolVar(&o.Dark, "dark", false, "night-shift (dark) palette")
+	hist.register(fs)
+	pos, code, done := parse(fs, args)
+	if done {
+		return code
+	}
+	if !wantArgs(fs, pos, 0) {
+		return ExitUsage
+	}
+	if env.OpenGUI == nil || env.HasDisplay == nil || !env.HasDisplay() {
+		fmt.Fprintln(env.Stderr, "vigil: no display found (DISPLAY and WAYLAND_DISPLAY are empty), so no window can open.")
+		fmt.Fprintln(env.Stderr, "vigil: running the demo project headless with live values instead; press Ctrl+C to stop.")
+		return runHeadless(ctx, env, DemoName, hist, 0, true)
+	}
+	return openGUI(ctx, env, DemoName, hist, o)
+}
+
+func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUIOptions) int {
+	if env.OpenGUI == nil {
+		fmt.Fprintln(env.Stderr, "vigil: this build has no GUI")
+		return ExitFailure
+	}
+	if env.HasDisplay != nil && !env.HasDisplay() {
+		fmt.Fprintln(env.Stderr, "vigil: no display found (DISPLAY and WAYLAND_DISPLAY are empty); use `vigil run FILE` to run headless")
+		return ExitFailure
+	}
+	p, err := loadProject(path)
+	if err != nil {
+		printErrors(env.Stderr, err)
+		return ExitFailure
+	}
+	histPath, err := hist.resolve(p)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
+		return ExitFailure
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
+		return ExitFailure
+	}
+	guiErr := env.OpenGUI(ctx, rt, o)
+	if err := rt.Stop(); err != nil && guiErr == nil {
+		guiErr = err
+	}
+	if guiErr != nil {
+		fmt.Fprintf(env.Stderr, "vigil: %v\n", guiErr)
+		return ExitFailure
+	}
+	return ExitOK
+}

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+func cmdRun(ctx context.Context, env Env, args []string) int {
+	fs := newFlags(env, "run", "run FILE [--for DURATION] [--values]",
+		"Run a project headless (\"demo\" for the embedded demo): the poll engine, history and alarms,\n"+
+			"without a window. Prints one line per second with the tag count per quality; with\n"+
+			"--values also a line \"time tag value quality\" for every tag that changed. Stops after\n"+
+			"--for, or on Ctrl+C. Exit 1 when the project is invalid (nothing is started then).")
+	dur := fs.Duration("for", 0, "stop after this long (0: until interrupted)")
+	values := fs.Bool("values", false, "print changed tag values every second")
+	var hist historyFlags
+	hist.register(fs)
+	pos, code, done := parse(fs, args)
+	if done {
+		return code
+	}
+	if !wantArgs(fs, pos, 1) {
+		return ExitUsage
+	}
+	return runHeadless(ctx, env, pos[0], hist, *dur, *values)
+}
+
+// runHeadless loads and runs a project until d elapses (0: until ctx ends or
+// an interrupt), reporting once a second.
+func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d time.Duration, values bool) int {
+	p, err := loadProject(path)
+	if err != nil {
+		printErrors(env.Stderr, err)
+		return ExitFailure
+	}
+	histPath, err := hist.resolve(p)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
+		return ExitFailure
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	if d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil run: %v\n", err)
+		return ExitFailure
+	}
+	if histPath != "" {
+		fmt.Fprintf(env.Stderr, "vigil: history in %s\n", histPath)
+	}
+	rep := newReporter(env.Stdout, p.Tags, values)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for running := true; running; {
+		select {
+		case <-ctx.Done():
+			running = false
+		case now := <-tick.C:
+			rep.report(now, rt)
+		}
+	}
+	if err := rt.Stop(); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil run: %v\n", err)
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+// reporter prints the per-second lines of `vigil run`.
+type reporter struct {
+	w      io.Writer
+	tags   []*datasource.Tag
+	values bool
+	last   []datasource.Sample // what was printed, per TagID
+	buf    []datasource.Sample
+}
+
+func newReporter(w io.Writer, tags []*datasource.Tag, values bool) *reporter {
+	return &reporter{w: w, tags: tags, values: values, last: make([]datasource.Sample, len(tags))}
+}
+
+// report prints the summary line and, with values, the changed tags.
+func (r *reporter) report(now time.Time, rt *Runtime) {
+	r.buf = rt.Table.Snapshot(nil, r.buf[:0])
+	var good, uncertain, bad int
+	for _, s := range r.buf {
+		switch s.Quality.Status {
+		case datasource.Good:
+			good++
+		case datasource.Uncertain:
+			uncertain++
+		default:
+			bad++
+		}
+	}
+	stamp := now.UTC().Format(time.RFC3339)
+	sum := rt.Alarms.Summary()
+	fmt.Fprintf(r.w, "%s tags %d: good %d, uncertain %d, bad %d; alarms %d active, %d unacknowledged\n",
+		stamp, len(r.buf), good, uncertain, bad, sum.Active, sum.Unacked)
+	if !r.values {
+		return
+	}
+	for i, s := range r.buf {
+		if s.Value == r.last[i].Value && s.Quality == r.last[i].Quality {
+			continue
+		}
+		r.last[i] = s
+		tag := r.tags[i]
+		fmt.Fprintf(r.w, "%s %s %s %s\n", stamp, tag.Name, formatPlain(tag, s.Value), s.Quality)
+	}
+}
+
+// formatPlain renders a value with the tag's decimals, for machine-friendly
+// output: no units, no state texts.
+func formatPlain(tag *datasource.Tag, v datasource.Value) string {
+	if v.IsNone() {
+		return "-"
+	}
+	if v.Kind() == datasource.KindString {
+		return fmt.Sprintf("%q", v.AsString())
+	}
+	return v.Format(tag.Decimals)
+}

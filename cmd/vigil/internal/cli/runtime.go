@@ -1,0 +1,230 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/vigil-hmi/vigil/alarms"
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/modbus"
+	"github.com/vigil-hmi/vigil/datasource/opcua"
+	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/datasource/project"
+	"github.com/vigil-hmi/vigil/datasource/sim"
+	"github.com/vigil-hmi/vigil/history"
+)
+
+// Subscription buffers of the table's consumers: a few seconds of a large
+// project's samples, so a consumer that stalls briefly (a disk flush) loses
+// nothing.
+const (
+	historyQueue = 1 << 18
+	alarmsQueue  = 1 << 18
+)
+
+// Runtime is a running project: the tag table fed by the poll engine, with
+// history and alarms consuming it. It is what `vigil run` runs headless and
+// what the GUI shows.
+type Runtime struct {
+	Project *project.Project
+	Table   *datasource.Table
+	Engine  *poll.Engine
+	History *history.Store // nil when history is off
+	Alarms  *alarms.Engine
+	Clock   clockwork.Clock
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex // guards err
+	err    error
+}
+
+// RuntimeOptions tune Start.
+type RuntimeOptions struct {
+	Clock       clockwork.Clock // default: the real clock
+	Logger      *slog.Logger    // default: discard
+	HistoryPath string          // the history file; "" disables history
+}
+
+// drivers returns the driver factory of every driver name a project may use.
+func drivers(clk clockwork.Clock, log *slog.Logger) map[string]poll.Factory {
+	return map[string]poll.Factory{
+		"sim":    sim.Factory(clk),
+		"modbus": modbus.Factory,
+		"opcua":  opcua.Factory(opcua.Options{Clock: clk, Logger: log}),
+	}
+}
+
+// Start wires and starts the runtime of proj: history and alarms subscribe to
+// the table before the engine publishes its first sample. Stop ends it.
+func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *Runtime, err error) {
+	if opts.Clock == nil {
+		opts.Clock = clockwork.NewRealClock()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	rt := &Runtime{Project: proj, Clock: opts.Clock, Table: datasource.NewTable(proj.Tags)}
+	defer func() {
+		if err != nil && rt.History != nil {
+			_ = rt.History.Close() // the error that stopped Start is the one to report
+		}
+	}()
+	rt.Engine, err = poll.New(poll.Config{
+		Devices: proj.Devices,
+		Tags:    proj.Tags,
+		Table:   rt.Table,
+		Drivers: drivers(opts.Clock, opts.Logger),
+		Clock:   opts.Clock,
+		Logger:  opts.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start engine: %w", err)
+	}
+	var journal alarms.Journal
+	if opts.HistoryPath != "" {
+		if err := os.MkdirAll(filepath.Dir(opts.HistoryPath), 0o750); err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		rt.History, err = history.Open(opts.HistoryPath, history.Options{
+			Clock:  opts.Clock,
+			Logger: opts.Logger,
+			// Poll jitter below a millisecond is noise, and keeping it would
+			// cost bytes per sample on disk.
+			TimeResolution: time.Millisecond,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+		journal = rt.History
+	}
+	rt.Alarms, err = alarms.New(proj.Tags, alarms.Options{Clock: opts.Clock, Journal: journal, Logger: opts.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("alarms: %w", err)
+	}
+
+	ctx, rt.cancel = context.WithCancel(ctx)
+	alarmSub := rt.Table.Subscribe("alarms", alarmsQueue)
+	rt.goRun(func() error {
+		defer alarmSub.Close()
+		return rt.Alarms.Run(ctx, alarmSub)
+	})
+	if rt.History != nil {
+		histSub := rt.Table.Subscribe("history", historyQueue)
+		rt.goRun(func() error {
+			defer histSub.Close()
+			return history.Ingest(ctx, histSub, proj.Tags, rt.History)
+		})
+	}
+	rt.goRun(func() error { return rt.Engine.Run(ctx) })
+	return rt, nil
+}
+
+// goRun runs fn in a goroutine the runtime owns, keeping its first error.
+func (rt *Runtime) goRun(fn func() error) {
+	rt.wg.Add(1)
+	go func() {
+		defer rt.wg.Done()
+		if err := fn(); err != nil && !errors.Is(err, context.Canceled) {
+			rt.mu.Lock()
+			if rt.err == nil {
+				rt.err = err
+			}
+			rt.mu.Unlock()
+		}
+	}()
+}
+
+// Stop stops everything Start started, waits for it, closes the history
+// file and returns the first error any part ended with.
+func (rt *Runtime) Stop() error {
+	rt.cancel()
+	rt.wg.Wait()
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.History != nil {
+		if err := rt.History.Close(); err != nil && rt.err == nil {
+			rt.err = err
+		}
+		rt.History = nil
+	}
+	return rt.err
+}
+
+// dataDir is where each OS keeps an application's data: XDG on Linux,
+// %LOCALAPPDATA% on Windows, Application Support on macOS.
+func dataDir() (string, error) {
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "Vigil"), nil
+		}
+	case "darwin":
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(home, "Library", "Application Support", "Vigil"), nil
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "vigil"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "share", "vigil"), nil
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// defaultHistoryPath is the history file of a project: one per project name
+// in the user's data directory.
+func defaultHistoryPath(proj *project.Project) (string, error) {
+	dir, err := dataDir()
+	if err != nil {
+		return "", fmt.Errorf("no data directory for history (use --history PATH or --no-history): %w", err)
+	}
+	name := strings.Trim(unsafeName.ReplaceAllString(strings.ToLower(proj.Name), "-"), "-.")
+	if name == "" {
+		name = "project"
+	}
+	return filepath.Join(dir, "history", name+".db"), nil
+}
+
+// historyFlags are the history options shared by run, open and the demo.
+type historyFlags struct {
+	path string
+	off  bool
+}
+
+func (h *historyFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+	BoolVar(*bool, string, bool, string)
+}) {
+	fs.StringVar(&h.path, "history", "", "history file (default: one per project in the user's data directory)")
+	fs.BoolVar(&h.off, "no-history", false, "keep no history")
+}
+
+// resolve returns the history path to use for proj ("" for none).
+func (h historyFlags) resolve(proj *project.Project) (string, error) {
+	if h.off {
+		return "", nil
+	}
+	if h.path != "" {
+		return h.path, nil
+	}
+	return defaultHistoryPath(proj)
+}

@@ -1,0 +1,525 @@
+package poll
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+// device is the engine's state for one device. Everything below "owned by
+// the device goroutine" is touched only by run and what it calls; status is
+// shared with Status readers under mu.
+type device struct {
+	e       *Engine
+	def     *datasource.Device
+	factory Factory
+	timeout time.Duration
+	backoff datasource.Backoff
+	log     *slog.Logger
+	classes []*scanClass      // fastest first after sortClasses
+	tags    []*datasource.Tag // the device's tags without system tags, project order
+	sys     *datasource.Tag   // the "connected" system tag; nil when the project has none
+	writes  chan *writeOp     // write requests for the device goroutine
+	done    chan struct{}     // closed when the device goroutine has ended
+
+	// Owned by the device goroutine.
+	h       *host                      // the current driver instance; nil before the first
+	badTags map[datasource.TagID]error // tags Prepare refused, with its error
+	rbPlans map[datasource.TagID]Plan  // one-tag read-back plans of the current instance
+	down    datasource.Reason          // the Bad reason last published for the device, ReasonNone while up
+	batch   []datasource.Sample        // scratch for quality changes
+
+	mu sync.Mutex // guards st
+	st DeviceStatus
+}
+
+// scanClass is one poll rate of a device and the tags read at it.
+type scanClass struct {
+	name string
+	rate time.Duration
+	tags []*datasource.Tag // as configured
+	good []*datasource.Tag // those the current driver instance accepted
+	plan Plan
+	next time.Time           // when the class is due next
+	buf  []datasource.Sample // reused between reads
+}
+
+func newDevice(e *Engine, def *datasource.Device, f Factory) *device {
+	d := &device{
+		e:       e,
+		def:     def,
+		factory: f,
+		timeout: deviceTimeout(def),
+		backoff: deviceBackoff(def),
+		log:     e.log.With("device", def.Name),
+		writes:  make(chan *writeOp),
+		done:    make(chan struct{}),
+		badTags: map[datasource.TagID]error{},
+		rbPlans: map[datasource.TagID]Plan{},
+	}
+	for _, sc := range def.ScanClasses {
+		rate := sc.Rate
+		if rate <= 0 {
+			rate = defaultScanRate
+		}
+		d.classes = append(d.classes, &scanClass{name: sc.Name, rate: rate})
+	}
+	if len(d.classes) == 0 {
+		d.classes = []*scanClass{{name: "default", rate: defaultScanRate}}
+	}
+	d.st = DeviceStatus{Name: def.Name, Driver: def.Driver, State: Connecting}
+	if def.Disabled {
+		d.st.State = Disabled
+	}
+	return d
+}
+
+// addTag files t under its scan class (or as the device's system tag).
+func (d *device) addTag(t *datasource.Tag) error {
+	if t.System {
+		if t.Name == datasource.ConnectedTagName(d.def.Name) {
+			d.sys = t
+		}
+		return nil
+	}
+	c := d.classes[0]
+	if t.ScanClass != "" {
+		i := slices.IndexFunc(d.classes, func(c *scanClass) bool { return c.name == t.ScanClass })
+		if i < 0 {
+			return fmt.Errorf("tag %s: scan class %q is not defined on device %s", t.Name, t.ScanClass, d.def.Name)
+		}
+		c = d.classes[i]
+	}
+	c.tags = append(c.tags, t)
+	d.tags = append(d.tags, t)
+	d.st.Tags++
+	return nil
+}
+
+// sortClasses orders the scan classes fastest first, so that when several
+// are due at once the fast ones are read first.
+func (d *device) sortClasses() {
+	slices.SortStableFunc(d.classes, func(a, b *scanClass) int { return cmp.Compare(a.rate, b.rate) })
+}
+
+// publishDisabled marks every tag of a disabled device Bad/OutOfService.
+func (d *device) publishDisabled() {
+	now := d.e.clock.Now()
+	batch := make([]datasource.Sample, 0, len(d.tags)+1)
+	for _, t := range d.tags {
+		batch = append(batch, datasource.Sample{Tag: t.ID, Quality: datasource.BadQuality(datasource.OutOfService), Time: now})
+	}
+	if d.sys != nil {
+		// Out of service rather than "false": a device switched off on purpose
+		// must not raise its communication alarm.
+		batch = append(batch, datasource.Sample{Tag: d.sys.ID, Value: datasource.Bool(false), Quality: datasource.BadQuality(datasource.OutOfService), Time: now})
+	}
+	d.e.table.Publish(batch)
+	d.setState(Disabled, nil, time.Time{})
+}
+
+// run is the device goroutine: connect, poll until failure, back off, again,
+// until ctx is done.
+func (d *device) run(ctx context.Context) {
+	defer close(d.done)
+	defer d.shutdown()
+	attempt := 0
+	for {
+		d.setState(Connecting, nil, time.Time{})
+		healthy, err := d.session(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if healthy {
+			attempt = 0
+		}
+		delay := backoffDelay(d.backoff, attempt, d.e.rnd.Int64N)
+		attempt++
+		retry := d.e.clock.Now().Add(delay)
+		d.log.Warn("device failed; reconnecting later", "err", err, "retry_in", delay)
+		d.setState(Backoff, err, retry)
+		if !d.sleepUntil(ctx, retry) {
+			return
+		}
+	}
+}
+
+// shutdown releases the driver when the device goroutine ends.
+func (d *device) shutdown() {
+	if d.h != nil {
+		d.h.stop()
+		d.h = nil
+	}
+	d.setState(Stopped, nil, time.Time{})
+}
+
+// session makes a driver instance if needed, prepares it, connects and
+// polls (or subscribes) until the device fails or ctx is done. healthy is
+// true when at least one read succeeded, which resets the backoff.
+func (d *device) session(ctx context.Context) (healthy bool, err error) {
+	if d.h == nil || d.h.broken {
+		if err := d.newInstance(ctx); err != nil {
+			return false, err
+		}
+	}
+	err = d.h.call(ctx, "Connect", d.timeout, func(ctx context.Context, drv Driver) error { return drv.Connect(ctx) })
+	d.count(err, 0, false)
+	if err != nil {
+		err = wrapDevice(d.def.Name, "connect", err)
+		d.failed(err, datasource.NotConnected)
+		return false, err
+	}
+	d.log.Info("device connected")
+	d.up()
+	if sub, ok := d.h.drv.(Subscriber); ok {
+		healthy, err = d.subscribe(ctx, sub)
+	} else {
+		healthy, err = d.poll(ctx)
+	}
+	if err != nil && ctx.Err() == nil {
+		d.failed(err, datasource.CommFailure)
+	}
+	return healthy, err
+}
+
+// newInstance discards the current driver instance, makes a new one from
+// the factory and prepares the scan classes' plans for it.
+func (d *device) newInstance(ctx context.Context) error {
+	if d.h != nil {
+		d.h.stop()
+		d.h = nil
+	}
+	var drv Driver
+	err := protect(d.def.Name, "Factory", func() (err error) {
+		drv, err = d.factory(d.def)
+		return err
+	})
+	if err == nil && drv == nil {
+		err = errors.New("the factory returned no driver")
+	}
+	if err != nil {
+		err = wrapDevice(d.def.Name, "make driver", err)
+		d.failed(err, datasource.ConfigError)
+		return err
+	}
+	d.h = d.e.startHost(d.def.Name, drv)
+	clear(d.rbPlans)
+	if err := d.prepare(ctx); err != nil {
+		d.failed(err, datasource.ConfigError)
+		return err
+	}
+	return nil
+}
+
+// prepare builds the plan of every scan class. Tags the driver refuses with
+// a *datasource.TagError are published Bad/ConfigError, logged once and
+// left out; the rest are prepared again without them.
+func (d *device) prepare(ctx context.Context) error {
+	for _, c := range d.classes {
+		tags := slices.DeleteFunc(slices.Clone(c.tags), func(t *datasource.Tag) bool { return d.badTags[t.ID] != nil })
+		c.plan, c.good = nil, nil
+		for len(tags) > 0 {
+			var plan Plan
+			err := d.h.call(ctx, "Prepare", d.timeout, func(_ context.Context, drv Driver) (err error) {
+				plan, err = drv.Prepare(tags)
+				return err
+			})
+			if err == nil {
+				c.plan, c.good = plan, tags
+				break
+			}
+			if d.h.broken || errors.Is(err, errBrokenHost) || ctx.Err() != nil {
+				return wrapDevice(d.def.Name, "prepare scan class "+c.name, err)
+			}
+			refused := refusedTags(err, tags)
+			if len(refused) == 0 {
+				// An error that names none of the tags: the class cannot be
+				// read as configured at all.
+				for _, t := range tags {
+					refused[t.ID] = fmt.Errorf("device %s: scan class %s: %w", d.def.Name, c.name, err)
+				}
+			}
+			d.refuse(refused)
+			tags = slices.DeleteFunc(tags, func(t *datasource.Tag) bool { return refused[t.ID] != nil })
+		}
+	}
+	return nil
+}
+
+// refusedTags picks the *datasource.TagError of tags out of a (joined) error.
+func refusedTags(err error, tags []*datasource.Tag) map[datasource.TagID]error {
+	out := map[datasource.TagID]error{}
+	var walk func(error)
+	walk = func(err error) {
+		var te *datasource.TagError
+		if errors.As(err, &te) && te.Tag != nil && slices.Contains(tags, te.Tag) {
+			out[te.Tag.ID] = te
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		case interface{ Unwrap() error }:
+			if e := u.Unwrap(); e != nil {
+				walk(e)
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
+// refuse records, logs and publishes tags the driver cannot read.
+func (d *device) refuse(refused map[datasource.TagID]error) {
+	now := d.e.clock.Now()
+	batch := d.batch[:0]
+	for _, t := range d.tags {
+		err := refused[t.ID]
+		if err == nil || d.badTags[t.ID] != nil {
+			continue
+		}
+		d.badTags[t.ID] = err
+		d.log.Error("tag cannot be read as configured; it stays Bad/ConfigError", "tag", t.Name, "err", err)
+		batch = append(batch, datasource.Sample{Tag: t.ID, Quality: datasource.BadQuality(datasource.ConfigError), Time: now})
+	}
+	d.e.table.Publish(batch)
+	d.batch = batch[:0]
+}
+
+// poll reads each scan class when it is due until a read fails or ctx is
+// done, serving writes in between.
+func (d *device) poll(ctx context.Context) (healthy bool, err error) {
+	now := d.e.clock.Now()
+	for _, c := range d.classes {
+		c.next = now
+	}
+	var timer interface {
+		Chan() <-chan time.Time
+		Reset(time.Duration) bool
+		Stop() bool
+	}
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		now = d.e.clock.Now()
+		var next time.Time
+		for _, c := range d.classes {
+			if len(c.good) == 0 {
+				continue
+			}
+			if !now.Before(c.next) {
+				if err := d.scan(ctx, c); err != nil {
+					return healthy, err
+				}
+				healthy = true
+				now = d.e.clock.Now()
+				d.advance(c, now)
+			}
+			if next.IsZero() || c.next.Before(next) {
+				next = c.next
+			}
+		}
+		var tick <-chan time.Time // nil (never) when no class has tags
+		if !next.IsZero() {
+			wait := next.Sub(d.e.clock.Now())
+			if wait <= 0 {
+				continue
+			}
+			if timer == nil {
+				timer = d.e.clock.NewTimer(wait)
+			} else {
+				timer.Reset(wait)
+			}
+			if !d.e.clock.Now().Before(next) {
+				// The clock passed next between reading it and arming the
+				// timer, which then fires late: scan now instead.
+				continue
+			}
+			tick = timer.Chan()
+		}
+		d.e.idle()
+		select {
+		case <-ctx.Done():
+			return healthy, nil
+		case <-tick:
+		case op := <-d.writes:
+			if err := d.write(ctx, op); err != nil {
+				return healthy, err
+			}
+		}
+	}
+}
+
+// advance moves c.next to its next tick after now. Ticks that passed while
+// a read was still running are skipped, not caught up, so a slow device
+// cannot make the schedule drift further and further behind; each skipped
+// tick counts as an overrun.
+func (d *device) advance(c *scanClass, now time.Time) {
+	c.next = c.next.Add(c.rate)
+	if c.next.After(now) {
+		return
+	}
+	missed := now.Sub(c.next)/c.rate + 1
+	c.next = c.next.Add(missed * c.rate)
+	d.mu.Lock()
+	d.st.Overruns += uint64(missed)
+	d.mu.Unlock()
+}
+
+// scan reads one scan class and publishes its samples in one batch.
+func (d *device) scan(ctx context.Context, c *scanClass) error {
+	start := d.e.clock.Now()
+	var out []datasource.Sample
+	err := d.h.call(ctx, "Read", d.timeout, func(ctx context.Context, drv Driver) (err error) {
+		out, err = drv.Read(ctx, c.plan, c.buf[:0])
+		return err
+	})
+	d.count(err, d.e.clock.Since(start), true)
+	if err != nil {
+		return wrapDevice(d.def.Name, "read scan class "+c.name, err)
+	}
+	stamp(out, start)
+	d.e.table.Publish(out)
+	c.buf = out[:0]
+	return nil
+}
+
+// stamp gives samples without a source time the poll time.
+func stamp(samples []datasource.Sample, now time.Time) {
+	for i := range samples {
+		if samples[i].Time.IsZero() {
+			samples[i].Time = now
+		}
+	}
+}
+
+// up publishes the connected system tag true and enters Connected.
+func (d *device) up() {
+	d.down = datasource.ReasonNone
+	if d.sys != nil {
+		d.e.table.Publish([]datasource.Sample{{Tag: d.sys.ID, Value: datasource.Bool(true), Time: d.e.clock.Now()}})
+	}
+	d.setState(Connected, nil, time.Time{})
+}
+
+// failed closes the driver connection and, on a change of reason, publishes
+// every readable tag of the device Bad with reason (keeping its last value)
+// and the connected system tag false, in one batch so that consumers see the
+// device fail at once.
+func (d *device) failed(err error, reason datasource.Reason) {
+	if d.h != nil && !d.h.broken {
+		// A fresh context: the engine's may be done, and Close must still run.
+		cerr := d.h.call(context.Background(), "Close", d.timeout, func(_ context.Context, drv Driver) error { return drv.Close() })
+		if cerr != nil {
+			d.log.Debug("driver close after failure", "err", cerr)
+		}
+	}
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		d.log.Error("driver panicked; making a new driver instance", "err", err, "stack", string(pe.Stack))
+	}
+	if d.down == reason {
+		return
+	}
+	d.down = reason
+	now := d.e.clock.Now()
+	batch := d.batch[:0]
+	for _, t := range d.tags {
+		if d.badTags[t.ID] != nil {
+			continue // stays ConfigError: more useful than NotConnected
+		}
+		last := d.e.table.Get(t.ID)
+		batch = append(batch, datasource.Sample{Tag: t.ID, Value: last.Value, Quality: datasource.BadQuality(reason), Time: now})
+	}
+	if d.sys != nil {
+		batch = append(batch, datasource.Sample{Tag: d.sys.ID, Value: datasource.Bool(false), Time: now})
+	}
+	d.e.table.Publish(batch)
+	d.batch = batch[:0]
+}
+
+// sleepUntil waits for t on the clock, refusing writes meanwhile. It
+// returns false when ctx ended first.
+func (d *device) sleepUntil(ctx context.Context, t time.Time) bool {
+	wait := t.Sub(d.e.clock.Now())
+	if wait <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := d.e.clock.NewTimer(wait)
+	defer timer.Stop()
+	if !d.e.clock.Now().Before(t) { // the clock moved on while the timer was armed
+		return ctx.Err() == nil
+	}
+	for {
+		d.e.idle()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-timer.Chan():
+			return true
+		case op := <-d.writes:
+			op.reply(WriteResult{Tag: op.tag.ID, Requested: op.value}, d.notConnected(op.tag))
+		}
+	}
+}
+
+// setState enters state s; err, when not nil, becomes LastError.
+func (d *device) setState(s State, err error, retry time.Time) {
+	now := d.e.clock.Now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.st.State != s {
+		d.st.Since = now
+	}
+	d.st.State = s
+	d.st.NextRetry = retry
+	if err != nil {
+		d.st.LastError = err.Error()
+	}
+}
+
+// count records one driver request.
+func (d *device) count(err error, rtt time.Duration, setRTT bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.st.Requests++
+	if err != nil {
+		d.st.Errors++
+	} else if setRTT {
+		d.st.LastRTT = rtt
+	}
+}
+
+func (d *device) status() DeviceStatus {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.st
+}
+
+func (d *device) state() State {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.st.State
+}
+
+// wrapDevice prefixes err with the device and operation unless the message
+// already names the device.
+func wrapDevice(dev, op string, err error) error {
+	var pe *PanicError
+	var he *HangError
+	if errors.As(err, &pe) || errors.As(err, &he) {
+		return err
+	}
+	return fmt.Errorf("device %s: %s: %w", dev, op, err)
+}

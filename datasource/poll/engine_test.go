@@ -1,0 +1,483 @@
+package poll
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+func TestScanClassesArePolledAtTheirRatesFastestFirst(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags()).start()
+	h.waitState("plc", Connected)
+	// At connect both classes are due: fast (2 tags) first, then slow (4).
+	if ev := h.next("Read"); ev.n != 2 || !ev.at.Equal(t0) {
+		t.Fatalf("first read %+v, want the 2 fast tags at t0", ev)
+	}
+	if ev := h.next("Read"); ev.n != 4 || !ev.at.Equal(t0) {
+		t.Fatalf("second read %+v, want the 4 slow tags at t0", ev)
+	}
+	for i := 1; i <= 8; i++ {
+		h.advance(250 * time.Millisecond)
+		at := t0.Add(time.Duration(i) * 250 * time.Millisecond)
+		if ev := h.next("Read"); ev.n != 2 || !ev.at.Equal(at) {
+			t.Fatalf("tick %d: read %+v, want the fast class at %v", i, ev, at)
+		}
+		if i%4 == 0 {
+			if ev := h.next("Read"); ev.n != 4 || !ev.at.Equal(at) {
+				t.Fatalf("tick %d: read %+v, want the slow class at %v", i, ev, at)
+			}
+		}
+	}
+	h.waitFor("samples stamped with the poll time", func() bool {
+		return h.get("Tank1.Level").Time.Equal(t0.Add(2 * time.Second))
+	})
+	s := h.get("Tank1.Level")
+	if !s.Quality.IsGood() || s.Value != datasource.Float(0) {
+		t.Errorf("Tank1.Level = %+v, want Good 0", s)
+	}
+	if sys := h.get("_sys.plc.connected"); sys.Value != datasource.Bool(true) || !sys.Quality.IsGood() {
+		t.Errorf("system tag = %+v, want true Good", sys)
+	}
+	h.parked()
+	st := h.state("plc")
+	if st.Requests != 2+8+2+1 || st.Errors != 0 || st.Tags != 6 || st.Driver != "fake" {
+		t.Errorf("status %+v: want 13 requests (connect + 12 reads), 0 errors, 6 tags", st)
+	}
+}
+
+func TestASlowReadSkipsMissedTicksAndCountsOverruns(t *testing.T) {
+	dev := plantDevice()
+	dev.ScanClasses = []datasource.ScanClass{{Name: "fast", Rate: 250 * time.Millisecond}}
+	tags := plantTags()[:2]
+	h := newHarness(t, []*datasource.Device{dev}, tags)
+	h.peer.set(func(p *fakePeer) { p.slowRead = 600 * time.Millisecond })
+	h.start()
+	h.next("Read") // t0, takes until t0+600ms: ticks at 250 and 500 are missed
+	h.parked()
+	if st := h.state("plc"); st.Overruns != 2 {
+		t.Fatalf("overruns %d after the slow read, want 2", st.Overruns)
+	}
+	h.clock.Advance(150 * time.Millisecond) // t0+750ms: back on the grid
+	if ev := h.next("Read"); !ev.at.Equal(t0.Add(750 * time.Millisecond)) {
+		t.Fatalf("read after the overrun at %v, want t0+750ms", ev.at.Sub(t0))
+	}
+	h.advance(250 * time.Millisecond)
+	if ev := h.next("Read"); !ev.at.Equal(t0.Add(time.Second)) {
+		t.Fatalf("next read at %v, want t0+1s", ev.at.Sub(t0))
+	}
+	h.parked()
+	if st := h.state("plc"); st.Overruns != 2 || st.LastRTT != 0 {
+		t.Errorf("status %+v: want 2 overruns and the last RTT 0", st)
+	}
+}
+
+func TestLastRTTIsMeasuredOnTheClock(t *testing.T) {
+	dev := plantDevice()
+	dev.ScanClasses = []datasource.ScanClass{{Name: "fast", Rate: 250 * time.Millisecond}}
+	h := newHarness(t, []*datasource.Device{dev}, plantTags()[:2])
+	h.peer.set(func(p *fakePeer) { p.readCost = 5 * time.Millisecond })
+	h.start()
+	h.next("Read")
+	h.waitFor("RTT", func() bool { return h.state("plc").LastRTT == 5*time.Millisecond })
+}
+
+func TestBackoffDelaysGrowCappedAndJittered(t *testing.T) {
+	b := datasource.Backoff{Min: time.Second, Max: 8 * time.Second}
+	rnd := rand.New(rand.NewPCG(7, 7))
+	seen := map[time.Duration]bool{}
+	for attempt := range 12 {
+		ceiling := min(b.Min<<attempt, b.Max)
+		lo := max(ceiling/2, b.Min)
+		for range 50 {
+			d := backoffDelay(b, attempt, rnd.Int64N)
+			if d < lo || d > ceiling {
+				t.Fatalf("attempt %d: delay %v outside [%v, %v]", attempt, d, lo, ceiling)
+			}
+			seen[d] = true
+		}
+	}
+	if len(seen) < 100 {
+		t.Errorf("only %d distinct delays in 600 draws: not jittered", len(seen))
+	}
+	a := rand.New(rand.NewPCG(1, 2))
+	c := rand.New(rand.NewPCG(1, 2))
+	for attempt := range 10 {
+		if x, y := backoffDelay(b, attempt, a.Int64N), backoffDelay(b, attempt, c.Int64N); x != y {
+			t.Fatalf("attempt %d: same seed gave %v and %v", attempt, x, y)
+		}
+	}
+	if d := backoffDelay(datasource.Backoff{Min: time.Hour, Max: time.Hour}, 1000, a.Int64N); d != time.Hour {
+		t.Errorf("huge attempt count: %v, want the cap 1h", d)
+	}
+}
+
+func TestReconnectAttemptsFollowTheSeededBackoffSequence(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags())
+	h.peer.set(func(p *fakePeer) { p.down = true })
+	h.start()
+	want := rand.New(rand.NewPCG(1, 2)) // the harness's seed
+	b := deviceBackoff(plantDevice())
+	last := h.next("Connect").at
+	for attempt := range 6 {
+		h.retry("plc")
+		at := h.next("Connect").at
+		if got, exp := at.Sub(last), backoffDelay(b, attempt, want.Int64N); got != exp {
+			t.Fatalf("attempt %d: waited %v, want %v", attempt, got, exp)
+		}
+		last = at
+	}
+	st := h.waitState("plc", Backoff)
+	if d := st.NextRetry.Sub(h.clock.Now()); d < b.Max/2 || d > b.Max {
+		t.Errorf("capped delay %v, want within [%v, %v]", d, b.Max/2, b.Max)
+	}
+	if !strings.Contains(st.LastError, "device plc: connect: connection refused") || st.Errors != 7 {
+		t.Errorf("status %+v: want the connect error and 7 errors", st)
+	}
+}
+
+func TestAFailedDeviceTurnsItsTagsBadAtOnceAndRecovers(t *testing.T) {
+	other := &datasource.Device{Name: "other", Driver: "fake", ScanClasses: []datasource.ScanClass{{Name: "default", Rate: time.Second}}}
+	tags := append(plantTags(), &datasource.Tag{Name: "Other.Value", Device: "other", Address: "x", Type: datasource.TypeFloat64})
+	h := newHarness(t, []*datasource.Device{plantDevice(), other}, tags).start()
+	h.waitFor("first samples", func() bool { return h.get("Pump1.Speed").Quality.IsGood() && h.get("Other.Value").Quality.IsGood() })
+	h.peer.set(func(p *fakePeer) {
+		p.values[h.byName["Tank1.Level"].ID] = datasource.Float(42)
+	})
+	h.clock.Advance(250 * time.Millisecond)
+	h.waitFor("Tank1.Level 42", func() bool { return h.get("Tank1.Level").Value == datasource.Float(42) })
+
+	h.peer.set(func(p *fakePeer) { p.readErr = errors.New("connection reset by peer") })
+	h.clock.Advance(250 * time.Millisecond)
+	st := h.waitState("plc", Backoff)
+	failAt := h.get("_sys.plc.connected").Time
+	if failAt.Before(t0.Add(500 * time.Millisecond)) {
+		t.Errorf("failure published at %v, before the failing read", failAt)
+	}
+	for _, name := range []string{"Tank1.Level", "Tank1.LevelSP", "Pump1.Run", "Pump1.Speed", "Valve1.Raw", "Recipe.Name"} {
+		s := h.get(name)
+		if s.Quality != datasource.BadQuality(datasource.CommFailure) || !s.Time.Equal(failAt) {
+			t.Errorf("%s = %+v, want Bad/CommFailure at the failure time %v, with the system tag", name, s, failAt)
+		}
+	}
+	if v := h.get("Tank1.Level").Value; v != datasource.Float(42) {
+		t.Errorf("Tank1.Level lost its last value: %v", v)
+	}
+	if sys := h.get("_sys.plc.connected"); sys.Value != datasource.Bool(false) || !sys.Quality.IsGood() {
+		t.Errorf("system tag %+v, want false Good", sys)
+	}
+	if !strings.Contains(st.LastError, "device plc: read scan class fast: connection reset by peer") {
+		t.Errorf("LastError %q", st.LastError)
+	}
+	if s := h.get("Other.Value"); !s.Quality.IsGood() {
+		t.Errorf("the other device's tag is %v: one device's failure must not touch another's", s.Quality)
+	}
+
+	// The reconnect fails too: the tags say NotConnected now.
+	h.peer.set(func(p *fakePeer) { p.readErr = nil; p.down = true })
+	h.retry("plc")
+	h.next("Connect")
+	h.waitFor("NotConnected", func() bool {
+		return h.get("Tank1.Level").Quality == datasource.BadQuality(datasource.NotConnected)
+	})
+
+	h.peer.set(func(p *fakePeer) { p.down = false })
+	h.retry("plc")
+	h.waitState("plc", Connected)
+	h.waitFor("fresh samples", func() bool {
+		return h.get("Pump1.Speed").Quality.IsGood() && h.get("Tank1.Level").Quality.IsGood()
+	})
+	if sys := h.get("_sys.plc.connected"); sys.Value != datasource.Bool(true) {
+		t.Errorf("system tag %+v after reconnect, want true", sys)
+	}
+}
+
+func TestTagsThePrepareRefusesAreConfigErrorsAndTheRestIsPolled(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags())
+	h.peer.set(func(p *fakePeer) { p.badAddr = "speed" })
+	h.start()
+	h.waitFor("good tags polled", func() bool { return h.get("Pump1.Run").Quality.IsGood() })
+	if q := h.get("Pump1.Speed").Quality; q != datasource.BadQuality(datasource.ConfigError) {
+		t.Errorf("Pump1.Speed quality %v, want Bad/ConfigError", q)
+	}
+	if !strings.Contains(h.log.String(), `no such address \"speed\"`) {
+		t.Errorf("the refusal is not logged:\n%s", h.log)
+	}
+	// A failure keeps the refused tag ConfigError, not NotConnected.
+	h.peer.set(func(p *fakePeer) { p.readErr = errors.New("broken pipe") })
+	h.clock.Advance(250 * time.Millisecond)
+	h.waitState("plc", Backoff)
+	if q := h.get("Pump1.Speed").Quality; q != datasource.BadQuality(datasource.ConfigError) {
+		t.Errorf("after failure Pump1.Speed quality %v, want Bad/ConfigError", q)
+	}
+	if q := h.get("Pump1.Run").Quality; q != datasource.BadQuality(datasource.CommFailure) {
+		t.Errorf("after failure Pump1.Run quality %v, want Bad/CommFailure", q)
+	}
+}
+
+func TestADriverThatPanicsIsReplacedByANewInstance(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags())
+	h.peer.set(func(p *fakePeer) { p.panicOn = "Read" })
+	h.start()
+	st := h.waitState("plc", Backoff)
+	if !strings.Contains(st.LastError, "device plc: driver panicked in Read: fake driver exploded in Read") {
+		t.Errorf("LastError %q", st.LastError)
+	}
+	if q := h.get("Tank1.Level").Quality; q != datasource.BadQuality(datasource.CommFailure) {
+		t.Errorf("quality after the panic %v, want Bad/CommFailure", q)
+	}
+	h.waitFor("the panic logged with its stack", func() bool {
+		return strings.Contains(h.log.String(), "driver panicked") && strings.Contains(h.log.String(), "goroutine ")
+	})
+	h.retry("plc")
+	h.waitState("plc", Connected)
+	if ev := h.next("Read"); ev.inst != 2 {
+		t.Errorf("read by driver instance %d, want a new instance 2", ev.inst)
+	}
+	h.waitFor("Good again", func() bool { return h.get("Tank1.Level").Quality.IsGood() })
+}
+
+func TestADriverThatHangsIsAbandonedAndReplaced(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags())
+	h.peer.set(func(p *fakePeer) { p.hangOn = "Read" })
+	h.start()
+	h.next("Read-hang")
+	h.peer.set(func(p *fakePeer) { p.hangOn = "" })
+	// Timeout 1s, then a grace of 500ms for the driver to give up itself.
+	h.clock.Advance(time.Second)
+	h.waitFor("grace timer", func() bool {
+		h.clock.Advance(100 * time.Millisecond)
+		return h.state("plc").State == Backoff
+	})
+	st := h.state("plc")
+	if !strings.Contains(st.LastError, "device plc: driver did not return from Read within its 1s timeout") {
+		t.Errorf("LastError %q", st.LastError)
+	}
+	if q := h.get("Tank1.Level").Quality; q != datasource.BadQuality(datasource.CommFailure) {
+		t.Errorf("quality %v, want Bad/CommFailure", q)
+	}
+	h.retry("plc")
+	h.waitState("plc", Connected)
+	if ev := h.next("Read"); ev.inst != 2 {
+		t.Errorf("read by instance %d, want the new instance 2", ev.inst)
+	}
+	// The hung instance is closed once its call finally returns.
+	h.peer.set(func(p *fakePeer) { close(p.release) })
+	for ev := h.next("Close"); ev.inst != 1; ev = h.next("Close") {
+	}
+}
+
+func TestAReadThatHonoursItsTimeoutFailsTheDevice(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags())
+	h.peer.set(func(p *fakePeer) { p.blockOn = "Read" })
+	h.start()
+	h.next("Read-block")
+	h.peer.set(func(p *fakePeer) { p.blockOn = "" })
+	h.clock.Advance(time.Second)
+	st := h.waitState("plc", Backoff)
+	if !strings.Contains(st.LastError, "deadline exceeded") {
+		t.Errorf("LastError %q, want the deadline", st.LastError)
+	}
+}
+
+func TestASubscriberDeviceIsSubscribedPerScanClassAndReconnects(t *testing.T) {
+	dev := plantDevice()
+	dev.Driver = "fakesub"
+	h := newHarness(t, []*datasource.Device{dev}, plantTags()).start()
+	h.waitFor("subscribed samples", func() bool {
+		return h.get("Tank1.Level").Quality.IsGood() && h.get("Pump1.Run").Quality.IsGood()
+	})
+	if s := h.get("Tank1.Level"); !s.Time.Equal(t0) {
+		t.Errorf("sample time %v, want the stamp t0", s.Time)
+	}
+	h.peer.subErr <- errors.New("subscription lost")
+	st := h.waitState("plc", Backoff)
+	if !strings.Contains(st.LastError, "device plc: subscription: scan class") || !strings.Contains(st.LastError, "subscription lost") {
+		t.Errorf("LastError %q", st.LastError)
+	}
+	if q := h.get("Pump1.Run").Quality; q != datasource.BadQuality(datasource.CommFailure) {
+		t.Errorf("quality %v, want Bad/CommFailure", q)
+	}
+	h.retry("plc")
+	h.waitState("plc", Connected)
+	h.waitFor("Good again", func() bool { return h.get("Pump1.Run").Quality.IsGood() })
+}
+
+func TestADisabledDeviceIsOutOfServiceAndNotPolled(t *testing.T) {
+	dev := plantDevice()
+	dev.Disabled = true
+	dev.Driver = "absent" // a disabled device needs no driver in the build
+	h := newHarness(t, []*datasource.Device{dev}, plantTags()).start()
+	h.waitFor("OutOfService", func() bool {
+		return h.get("Tank1.Level").Quality == datasource.BadQuality(datasource.OutOfService)
+	})
+	if st := h.state("plc"); st.State != Disabled || st.State.String() != "Disabled" {
+		t.Errorf("state %v, want Disabled", st.State)
+	}
+	if sys := h.get("_sys.plc.connected"); sys.Quality != datasource.BadQuality(datasource.OutOfService) {
+		t.Errorf("system tag %+v, want OutOfService (no comm alarm for a device switched off)", sys)
+	}
+	h.stop()
+	if n := h.peer.instances; n != 0 {
+		t.Errorf("%d drivers made for a disabled device", n)
+	}
+}
+
+func TestStaleTagsAreMarkedEveryStaleCheck(t *testing.T) {
+	dev := plantDevice()
+	dev.ScanClasses = []datasource.ScanClass{{Name: "fast", Rate: 10 * time.Second}}
+	tags := plantTags()[:1]
+	tags[0].StaleAfter = 1500 * time.Millisecond
+	h := newHarness(t, []*datasource.Device{dev}, tags, func(c *Config) { c.StaleCheck = time.Second })
+	h.start()
+	h.waitFor("first sample", func() bool { return h.get("Tank1.Level").Quality.IsGood() })
+	h.clock.Advance(time.Second)
+	h.clock.Advance(time.Second)
+	h.waitFor("stale", func() bool { return h.get("Tank1.Level").Quality == datasource.UncertainQuality(datasource.Stale) })
+	if s := h.get("Tank1.Level"); !s.Time.Equal(t0) {
+		t.Errorf("stale sample time %v, want the last read t0", s.Time)
+	}
+}
+
+func TestCancellingRunStopsEveryDeviceAndClosesDrivers(t *testing.T) {
+	dev2 := plantDevice()
+	dev2.Name = "plc2"
+	tags := plantTags()
+	for _, tag := range plantTags() {
+		tag.Name += "2"
+		tag.Device = "plc2"
+		tags = append(tags, tag)
+	}
+	h := newHarness(t, []*datasource.Device{plantDevice(), dev2}, tags).start()
+	h.waitState("plc", Connected)
+	h.waitState("plc2", Connected)
+	h.stop()
+	for _, st := range h.eng.Status() {
+		if st.State != Stopped {
+			t.Errorf("%s: state %v after Run returned, want Stopped", st.Name, st.State)
+		}
+	}
+	closes := 0
+	for {
+		select {
+		case ev := <-h.peer.events:
+			if ev.op == "Close" {
+				closes++
+			}
+			continue
+		default:
+		}
+		break
+	}
+	if closes != 2 {
+		t.Errorf("%d drivers closed, want 2", closes)
+	}
+	if err := h.eng.Run(t.Context()); !errors.Is(err, ErrAlreadyRunning) {
+		t.Errorf("second Run: %v, want ErrAlreadyRunning", err)
+	}
+}
+
+func TestNewRefusesInconsistentConfigs(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(c *Config)
+		want string
+	}{
+		{"a device whose driver is not built in is refused", func(c *Config) { c.Devices[0].Driver = "profibus" }, `device "plc": no driver "profibus"`},
+		{"a tag of an unknown device is refused", func(c *Config) { c.Tags[0].Device = "nope" }, `tag Tank1.Level: unknown device "nope"`},
+		{"a tag of an unknown scan class is refused", func(c *Config) { c.Tags[0].ScanClass = "medium" }, `tag Tank1.Level: scan class "medium" is not defined on device plc`},
+		{"a missing table is refused", func(c *Config) { c.Table = nil }, "no tag table"},
+		{"tags out of ID order are refused", func(c *Config) { c.Tags[1].ID = 7 }, "tag #1: its ID does not match its index"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tags := plantTags()
+			for i, tag := range tags {
+				tag.ID = datasource.TagID(i)
+			}
+			cfg := Config{Devices: []*datasource.Device{plantDevice()}, Tags: tags, Table: datasource.NewTable(tags),
+				Drivers: map[string]Factory{"fake": newFakePeer(nil).factory}}
+			tt.edit(&cfg)
+			_, err := New(cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New: %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestStateNames(t *testing.T) {
+	for s, want := range map[State]string{Connecting: "Connecting", Connected: "Connected", Backoff: "Backoff", Disabled: "Disabled", Stopped: "Stopped", 9: "State(9)"} {
+		if got := s.String(); got != want {
+			t.Errorf("State(%d) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestAFailingFactoryKeepsTheDeviceInBackoff(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags())
+	h.peer.set(func(p *fakePeer) { p.factoryErr = errors.New("unit 300 is out of range") })
+	h.start()
+	st := h.waitState("plc", Backoff)
+	if !strings.Contains(st.LastError, "device plc: make driver: unit 300 is out of range") {
+		t.Errorf("LastError %q", st.LastError)
+	}
+	if q := h.get("Tank1.Level").Quality; q != datasource.BadQuality(datasource.ConfigError) {
+		t.Errorf("quality %v, want Bad/ConfigError", q)
+	}
+	h.peer.set(func(p *fakePeer) { p.factoryErr = nil })
+	h.retry("plc")
+	h.waitState("plc", Connected)
+	h.waitFor("Good", func() bool { return h.get("Tank1.Level").Quality.IsGood() })
+}
+
+func TestAPrepareErrorNamingNoTagRefusesTheWholeClass(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags())
+	h.peer.set(func(p *fakePeer) { p.prepareErr = errors.New("plan too large") })
+	h.start()
+	h.waitState("plc", Connected)
+	h.waitFor("ConfigError", func() bool {
+		return h.get("Pump1.Run").Quality == datasource.BadQuality(datasource.ConfigError) &&
+			h.get("Tank1.Level").Quality == datasource.BadQuality(datasource.ConfigError)
+	})
+	if !strings.Contains(h.log.String(), "device plc: scan class slow: plan too large") {
+		t.Errorf("not logged:\n%s", h.log)
+	}
+}
+
+func TestDriverCallsSeeTheirDeadlineOnTheEngineClock(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags()).start()
+	h.next("Read")
+	h.parked()
+	var dl time.Time
+	h.peer.set(func(p *fakePeer) { dl = p.lastDeadline })
+	if want := t0.Add(time.Second); !dl.Equal(want) {
+		t.Errorf("Read's context deadline %v, want %v (now + the device timeout on the fake clock)", dl, want)
+	}
+}
+
+func TestTheEngineRunsOnTheRealClock(t *testing.T) {
+	dev := plantDevice()
+	dev.ScanClasses = []datasource.ScanClass{{Name: "fast", Rate: 5 * time.Millisecond}}
+	h := newHarness(t, []*datasource.Device{dev}, plantTags()[:2], func(c *Config) {
+		c.Clock = clockwork.NewRealClock()
+		c.StaleCheck = 0 // the default, 1s
+	}).start()
+	for range 3 {
+		h.next("Read")
+	}
+	tag := h.byName["Tank1.LevelSP"]
+	res, err := h.eng.Write(t.Context(), WriteRequest{Tag: tag.ID, Value: datasource.Float(12.5)})
+	if err != nil || !res.Match {
+		t.Fatalf("Write on the real clock: %+v, %v", res, err)
+	}
+	h.stop()
+	if st := h.state("plc"); st.State != Stopped || st.Errors != 0 {
+		t.Errorf("status %+v, want Stopped without errors", st)
+	}
+}

@@ -1,0 +1,96 @@
+package poll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+// subscribe runs Subscribe for every scan class of a Subscriber driver, each
+// in a goroutine the device goroutine starts here and waits for before it
+// returns. It serves writes meanwhile and returns when ctx is done or the
+// first subscription fails.
+func (d *device) subscribe(ctx context.Context, sub Subscriber) (healthy bool, err error) {
+	sctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var got atomic.Bool
+	errc := make(chan error, len(d.classes)) // buffered: every goroutine sends at most once
+	defer d.endSubscriptions(cancel, &wg)
+	for _, c := range d.classes {
+		if len(c.good) == 0 {
+			continue
+		}
+		publish := d.publisher(&got)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := protect(d.def.Name, "Subscribe", func() error {
+				return sub.Subscribe(sctx, c.plan, c.rate, publish)
+			})
+			if sctx.Err() != nil {
+				return // stopped by us: not a failure
+			}
+			if err == nil {
+				err = errors.New("the subscription ended")
+			}
+			errc <- fmt.Errorf("scan class %s: %w", c.name, err)
+		}()
+	}
+	for {
+		d.e.idle()
+		select {
+		case <-ctx.Done():
+			return got.Load(), nil
+		case err := <-errc:
+			d.count(err, 0, false)
+			var pe *PanicError
+			if errors.As(err, &pe) {
+				d.h.broken = true
+			}
+			return got.Load(), wrapDevice(d.def.Name, "subscription", err)
+		case op := <-d.writes:
+			if err := d.write(ctx, op); err != nil {
+				return got.Load(), err
+			}
+		}
+	}
+}
+
+// endSubscriptions cancels the subscriptions and waits for them, at most
+// the device timeout plus grace on the clock; a Subscribe that does not
+// return by then is abandoned with its driver instance.
+func (d *device) endSubscriptions(cancel context.CancelFunc, wg *sync.WaitGroup) {
+	cancel()
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	t := d.e.clock.NewTimer(d.timeout + hangGrace(d.timeout))
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.Chan():
+		d.log.Error("driver did not end its subscription; the driver instance is discarded")
+		d.h.broken = true
+		d.h.stop()
+	}
+}
+
+// publisher returns the publish function for one subscription: it stamps
+// samples without a source time and publishes them as one batch. The
+// driver's slice is copied, never changed.
+func (d *device) publisher(got *atomic.Bool) func([]datasource.Sample) {
+	var buf []datasource.Sample
+	return func(batch []datasource.Sample) {
+		buf = append(buf[:0], batch...)
+		stamp(buf, d.e.clock.Now())
+		d.e.table.Publish(buf)
+		got.Store(true)
+		d.count(nil, 0, false)
+	}
+}
