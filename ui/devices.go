@@ -69,8 +69,8 @@ func (p *devicePanel) update(devs []poll.DeviceStatus) {
 func deviceText(d poll.DeviceStatus, now time.Time) (title, detail string) {
 	title = fmt.Sprintf("%s (%s) — %s", d.Name, d.Driver, d.State)
 	detail = fmt.Sprintf("%d tags · %d requests · %d errors", d.Tags, d.Requests, d.Errors)
-	if d.LastRTT > 0 {
-		detail += fmt.Sprintf(" · rtt %s", d.LastRTT.Round(time.Microsecond*100))
+	if rtt := d.LastRTT.Round(100 * time.Microsecond); rtt > 0 {
+		detail += fmt.Sprintf(" · rtt %s", rtt)
 	}
 	if d.State != poll.Connected && d.LastError != "" {
 		detail += "\nlast error: " + d.LastError

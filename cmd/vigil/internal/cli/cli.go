@@ -51,6 +51,7 @@ func verbs() map[string]verb {
 		"history": {"history import|info|compact|check FILE: work on a history file", cmdHistory},
 		"probe":   {"probe modbus URL: read registers and show every decoding side by side", cmdProbe},
 		"plan":    {"plan FILE: print the Modbus request plan of each device", cmdPlan},
+		"sim":     {"sim [FILE]: serve the simulated plant over Modbus TCP and OPC UA on loopback", cmdSim},
 		"browse":  {"browse opc.tcp://HOST:PORT: print an OPC UA server's address space (--yaml: tag entries)", cmdBrowse},
 	}
 }
