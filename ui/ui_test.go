@@ -47,10 +47,17 @@ func newFixture(t *testing.T) *fixture {
 		Devices: func() []poll.DeviceStatus { return f.status },
 		Now:     func() time.Time { return f.now },
 		Refresh: time.Hour, // the test repaints by hand
+		Prefs:   a.Preferences(),
 	})
 	t.Cleanup(f.shell.Stop)
 	f.win.Resize(fyne.NewSize(1200, 600))
 	return f
+}
+
+// press types a key on the window as an operator would with no widget
+// focused.
+func (f *fixture) press(key fyne.KeyName) {
+	f.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: key})
 }
 
 // texts returns every canvas.Text the window shows, by content.
@@ -195,6 +202,7 @@ func TestStatusLineCountsDevicesAndQualities(t *testing.T) {
 
 func TestDevicePanelShowsStateAndLastError(t *testing.T) {
 	f := newFixture(t)
+	f.press(fyne.KeyF5)
 	f.status = []poll.DeviceStatus{{
 		Name: "plant", Driver: "sim", State: poll.Backoff, Tags: 3, Requests: 40, Errors: 2,
 		LastError: "dial tcp 127.0.0.1:502: connection refused", NextRetry: f.now.Add(4 * time.Second),
@@ -237,4 +245,28 @@ func TestLongTextIsShortenedToItsColumn(t *testing.T) {
 		}
 	}
 	t.Fatal("description not shown")
+}
+
+func TestFunctionKeysSwitchScreensAndTheChoiceIsRemembered(t *testing.T) {
+	f := newFixture(t)
+	if got := f.shell.Screen(); got != "Tags" {
+		t.Fatalf("first screen %q, want Tags when nothing is remembered", got)
+	}
+	f.press(fyne.KeyF5)
+	if got := f.shell.Screen(); got != "Devices" {
+		t.Fatalf("after F5 the screen is %q, want Devices", got)
+	}
+	f.shown(t, "Devices")
+	if got := fyne.CurrentApp().Preferences().String(prefScreen); got != "Devices" {
+		t.Fatalf("remembered screen %q, want Devices", got)
+	}
+	// A new window for the same operator opens where they left.
+	w2 := test.NewTempWindow(t, nil)
+	s2 := Create(fyne.CurrentApp(), w2, f.shell.deps)
+	defer s2.Stop()
+	if got := s2.Screen(); got != "Devices" {
+		t.Fatalf("reopened on %q, want Devices", got)
+	}
+	f.press(fyne.KeyF6)
+	f.shown(t, "Tank1.Level")
 }

@@ -17,6 +17,12 @@ import (
 // and storage folders, so it must never change.
 const appID = "io.github.vigil-hmi.vigil"
 
+// Preference keys of the window geometry.
+const (
+	prefWidth  = "window.width"
+	prefHeight = "window.height"
+)
+
 // hasDisplay reports whether a window can open: on Linux and BSD that needs
 // an X11 or Wayland display.
 func hasDisplay() bool {
@@ -40,9 +46,18 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 		Devices: rt.Engine.Status,
 		Now:     rt.Clock.Now,
 		Dark:    o.Dark,
+		Prefs:   a.Preferences(),
 	})
 	defer shell.Stop()
-	w.Resize(fyne.NewSize(1280, 800))
+	// The window opens at the size the operator left it.
+	prefs := a.Preferences()
+	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1280)), float32(prefs.FloatWithFallback(prefHeight, 800))))
+	w.SetCloseIntercept(func() {
+		size := w.Canvas().Size()
+		prefs.SetFloat(prefWidth, float64(size.Width))
+		prefs.SetFloat(prefHeight, float64(size.Height))
+		w.Close()
+	})
 	w.SetFullScreen(o.Kiosk)
 	closed := make(chan struct{})
 	go func() {
