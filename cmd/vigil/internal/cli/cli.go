@@ -85,7 +85,7 @@ func Main(ctx context.Context, env Env, args []string) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Vigil: operator HMI/SCADA for Modbus and OPC UA.")
-	fmt.Fprintln(w, "\nUsage:\n  vigil                 open the GUI on the embedded demo project (simulated plant)")
+	fmt.Fprintln(w, "\nUsage:\n  vigil\n        open the GUI on the embedded demo project (simulated plant)")
 	var names []string
 	vs := verbs()
 	for n := range vs {
@@ -93,9 +93,8 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		s := vs[n].summary
-		cmd, text, _ := strings.Cut(s, ": ")
-		fmt.Fprintf(w, "  vigil %-15s %s\n", cmd, text)
+		cmd, text, _ := strings.Cut(vs[n].summary, ": ")
+		fmt.Fprintf(w, "  vigil %s\n        %s\n", cmd, text)
 	}
 	fmt.Fprintln(w, "\nEvery command takes --help. Exit codes: 0 ok, 1 failure, 2 usage error.")
 }
