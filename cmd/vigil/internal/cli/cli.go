@@ -52,6 +52,8 @@ func verbs() map[string]verb {
 		"probe":   {"probe modbus URL: read registers and show every decoding side by side", cmdProbe},
 		"plan":    {"plan FILE: print the Modbus request plan of each device", cmdPlan},
 		"sim":     {"sim [FILE]: serve the simulated plant over Modbus TCP and OPC UA on loopback", cmdSim},
+		"user":    {"user add|passwd|remove|list USERSFILE: manage the users of a project", cmdUser},
+		"audit":   {"audit verify|export HISTORYFILE: check the audit hash chain, export the audit trail as CSV", cmdAudit},
 		"tags":    {"tags export|import FILE: spreadsheet (CSV) door to a project's tags and alarms", cmdTags},
 		"browse":  {"browse opc.tcp://HOST:PORT: print an OPC UA server's address space (--yaml: tag entries)", cmdBrowse},
 	}

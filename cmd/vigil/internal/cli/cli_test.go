@@ -183,3 +183,32 @@ func TestOpenWithDisplayHandsTheRuntimeToTheGUI(t *testing.T) {
 		t.Fatalf("GUI got runtime %+v", got)
 	}
 }
+
+// TestAlarmJournalOfARunVerifiesAsOneAuditChain runs a project whose level
+// alarm is active at once, then checks the history file's journal: the
+// alarm transitions are there and `vigil audit verify` accepts the chain.
+func TestAlarmJournalOfARunVerifiesAsOneAuditChain(t *testing.T) {
+	proj := writeFile(t, "alarming.yaml", `project: Alarming
+devices:
+  - name: plant
+    driver: sim
+    scan_classes: [{name: fast, rate: 200ms}]
+tags:
+  - name: Level
+    device: plant
+    address: tank1.level
+    units: "%"
+    alarms: [{kind: hi, limit: 1, priority: high}]
+`)
+	hist := filepath.Join(t.TempDir(), "h.db")
+	if code, _, errOut := runCLI(t, context.Background(), Env{}, "run", proj, "--for", "1500ms", "--history", hist); code != 0 {
+		t.Fatalf("run exit %d\n%s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, context.Background(), Env{}, "audit", "export", hist, "--all")
+	if code != 0 || !strings.Contains(out, "Level") {
+		t.Fatalf("audit export exit %d, no Level alarm event:\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, context.Background(), Env{}, "audit", "verify", hist); code != 0 {
+		t.Fatalf("audit verify exit %d on an untampered run:\n%s\n%s", code, out, errOut)
+	}
+}

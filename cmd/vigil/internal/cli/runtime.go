@@ -24,6 +24,7 @@ import (
 	"github.com/vigil-hmi/vigil/datasource/project"
 	"github.com/vigil-hmi/vigil/datasource/sim"
 	"github.com/vigil-hmi/vigil/history"
+	"github.com/vigil-hmi/vigil/history/audit"
 )
 
 // Subscription buffers of the table's consumers: a few seconds of a large
@@ -42,6 +43,7 @@ type Runtime struct {
 	Table   *datasource.Table
 	Engine  *poll.Engine
 	History *history.Store // nil when history is off
+	Audit   *audit.Chain   // the hash-chained journal on History; nil when history is off
 	Alarms  *alarms.Engine
 	Clock   clockwork.Clock
 
@@ -108,7 +110,13 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 		if err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
-		journal = rt.History
+		// Alarm transitions go through the audit chain so the journal stays
+		// one verifiable hash chain (vigil audit verify).
+		rt.Audit, err = audit.NewChain(ctx, rt.History, audit.Options{Clock: opts.Clock})
+		if err != nil {
+			return nil, fmt.Errorf("history: audit chain: %w", err)
+		}
+		journal = rt.Audit
 	}
 	rt.Alarms, err = alarms.New(proj.Tags, alarms.Options{Clock: opts.Clock, Journal: journal, Logger: opts.Logger})
 	if err != nil {
