@@ -13,6 +13,7 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/ui/theme"
+	"github.com/vigil-hmi/vigil/ui/trend"
 )
 
 // Snapshotter gives the current samples of tags; datasource.Table implements it.
@@ -32,6 +33,12 @@ type Deps struct {
 	Dark    bool             // night-shift palette
 	// Prefs keeps the operator's last screen between runs; nil keeps nothing.
 	Prefs fyne.Preferences
+	// History answers trend queries (a *history.Store); nil: no Trends screen.
+	History trend.Source
+	// Do runs results of background work on the UI goroutine; default
+	// fyne.Do. Tests pass a queue they drain (Fyne's test driver would run
+	// them on the background goroutine).
+	Do func(func())
 }
 
 // Preference keys.
@@ -52,6 +59,7 @@ type Shell struct {
 
 	tags    *tagTable
 	devices *devicePanel
+	trends  *trendScreen // nil without history
 
 	// values is the latest snapshot; only the UI goroutine touches it.
 	values []datasource.Sample
@@ -86,6 +94,10 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 			update: func(snap []datasource.Sample, _ time.Time) { s.tags.update(snap) }, always: true},
 		{name: "Devices", key: fyne.KeyF5, content: s.devices.widget(),
 			update: func([]datasource.Sample, time.Time) { s.devices.update(s.deps.Devices()) }},
+	}
+	if deps.History != nil {
+		s.trends = newTrendScreen(win, deps.Tags, deps.History, deps.Now, deps.Do)
+		s.screens = append(s.screens, &screen{name: "Trends", key: fyne.KeyF3, content: s.trends.content, update: s.trends.update})
 	}
 	sortScreens(s.screens)
 
@@ -219,6 +231,9 @@ func (s *Shell) typedKey(ev *fyne.KeyEvent) {
 func (s *Shell) Stop() {
 	s.signalStop()
 	<-s.done
+	if s.trends != nil {
+		s.trends.chart.Close()
+	}
 }
 
 func (s *Shell) signalStop() { s.stopOnce.Do(func() { close(s.stop) }) }

@@ -39,7 +39,7 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("Vigil")
-	shell := ui.Create(a, w, ui.Deps{
+	deps := ui.Deps{
 		Project: rt.Project.Name,
 		Tags:    rt.Project.Tags,
 		Values:  rt.Table,
@@ -47,7 +47,11 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 		Now:     rt.Clock.Now,
 		Dark:    o.Dark,
 		Prefs:   a.Preferences(),
-	})
+	}
+	if rt.History != nil { // a nil *history.Store must not become a non-nil interface
+		deps.History = rt.History
+	}
+	shell := ui.Create(a, w, deps)
 	defer shell.Stop()
 	// The window opens at the size the operator left it.
 	prefs := a.Preferences()

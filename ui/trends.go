@@ -1,0 +1,138 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/ui/trend"
+)
+
+// liveEvery is how often a live trend on screen reloads its window.
+const liveEvery = 2 * time.Second
+
+// defaultPens is how many pens a new trend screen starts with.
+const defaultPens = 4
+
+// trendScreen is the Trends screen: the chart, window presets, live mode,
+// a pen picker and export.
+type trendScreen struct {
+	chart   *trend.Chart
+	win     fyne.Window
+	tags    []*datasource.Tag // numeric tags with history: what can be a pen
+	byName  map[string]*datasource.Tag
+	pens    *fyne.Container
+	picker  *widget.Select
+	live    *widget.Check
+	content fyne.CanvasObject
+	last    time.Time
+}
+
+func newTrendScreen(win fyne.Window, all []*datasource.Tag, src trend.Source, now func() time.Time, do func(func())) *trendScreen {
+	ts := &trendScreen{win: win, byName: map[string]*datasource.Tag{}}
+	ts.chart = trend.New(src, trend.Options{Now: now, Do: do})
+	var names []string
+	for _, t := range all {
+		if !t.System && t.History.Enabled && (t.Type.Numeric() || t.Type == datasource.TypeBool) {
+			ts.tags = append(ts.tags, t)
+			ts.byName[t.Name] = t
+			names = append(names, t.Name)
+		}
+	}
+	ts.pens = container.NewHBox()
+	ts.picker = widget.NewSelect(names, func(name string) {
+		if name == "" {
+			return
+		}
+		ts.add(name)
+		ts.picker.ClearSelected()
+	})
+	ts.picker.PlaceHolder = "Add pen…"
+	for i := 0; i < len(ts.tags) && i < defaultPens; i++ {
+		ts.add(ts.tags[i].Name)
+	}
+
+	presets := container.NewHBox()
+	for _, p := range trend.Presets {
+		p := p
+		presets.Add(widget.NewButton(presetLabel(p), func() {
+			ts.chart.SetWindow(p)
+			ts.chart.SetLive(true)
+			ts.live.SetChecked(true)
+		}))
+	}
+	ts.live = widget.NewCheck("Live", func(on bool) { ts.chart.SetLive(on) })
+	ts.live.SetChecked(true)
+	exportCSV := widget.NewButton("Export CSV", func() { ts.export("trend.csv", ts.chart.ExportCSV) })
+	exportPNG := widget.NewButton("Export PNG", func() { ts.export("trend.png", ts.chart.ExportPNG) })
+	bar := container.NewHBox(presets, ts.live, ts.picker, exportCSV, exportPNG)
+	ts.content = container.NewBorder(container.NewVBox(bar, ts.pens), nil, nil, nil, ts.chart)
+	return ts
+}
+
+// presetLabel renders a window preset: "5 min", "1 h", "7 d".
+func presetLabel(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0 && d > 24*time.Hour:
+		return fmt.Sprintf("%d d", d/(24*time.Hour))
+	case d >= time.Hour:
+		return fmt.Sprintf("%d h", d/time.Hour)
+	}
+	return fmt.Sprintf("%d min", d/time.Minute)
+}
+
+// add puts a tag on the chart as a pen, with its units, decimals, span and
+// alarm limits, and a chip to remove it again.
+func (ts *trendScreen) add(name string) {
+	t := ts.byName[name]
+	if t == nil {
+		return
+	}
+	pen := trend.Pen{Tag: t.Name, Label: t.Name, Units: t.Units, Decimals: t.Decimals, Min: t.Span.Min, Max: t.Span.Max}
+	for _, a := range t.Alarms {
+		switch a.Kind {
+		case datasource.AlarmHiHi, datasource.AlarmHi, datasource.AlarmLo, datasource.AlarmLoLo:
+			pen.Limits = append(pen.Limits, a.Limit)
+		}
+	}
+	if err := ts.chart.AddPen(pen); err != nil {
+		dialog.ShowError(err, ts.win)
+		return
+	}
+	var chip *widget.Button
+	chip = widget.NewButton(name+" ✕", func() {
+		ts.chart.RemovePen(name)
+		ts.pens.Remove(chip)
+	})
+	chip.Importance = widget.LowImportance
+	ts.pens.Add(chip)
+}
+
+// export asks for a file and writes the chart's visible range into it.
+func (ts *trendScreen) export(name string, write func(w io.Writer) error) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		defer w.Close()
+		if err := write(w); err != nil {
+			dialog.ShowError(err, ts.win)
+		}
+	}, ts.win)
+	d.SetFileName(name)
+	d.Show()
+}
+
+// update reloads a live chart every liveEvery while it is on screen.
+func (ts *trendScreen) update(_ []datasource.Sample, now time.Time) {
+	if ts.chart.Live() && now.Sub(ts.last) >= liveEvery {
+		ts.last = now
+		ts.chart.Advance()
+	}
+}

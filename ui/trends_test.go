@@ -1,0 +1,98 @@
+package ui
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/history"
+)
+
+func TestTrendsScreenStartsWithPensAndPresetsSetTheWindow(t *testing.T) {
+	store, err := history.Open(filepath.Join(t.TempDir(), "h.db"), history.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	now := time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC)
+	var batch []history.Sample
+	for i := 0; i < 3600; i++ {
+		batch = append(batch, history.Sample{Tag: "Tank1.Level", Time: now.Add(time.Duration(i-3600) * time.Second), Value: 50 + float64(i%100)/10})
+	}
+	if err := store.Append(batch); err != nil {
+		t.Fatal(err)
+	}
+	tags := []*datasource.Tag{
+		{ID: 0, Name: "Tank1.Level", Units: "%", Decimals: 1, Span: datasource.Range{Max: 100}, History: datasource.HistorySettings{Enabled: true},
+			Alarms: []datasource.AlarmDef{{Kind: datasource.AlarmHi, Limit: 90}}},
+		{ID: 1, Name: "Pump1.Vibration", Units: "mm/s", Decimals: 2, Span: datasource.Range{Max: 10}, History: datasource.HistorySettings{Enabled: true}},
+		{ID: 2, Name: "NoHistory", History: datasource.HistorySettings{Enabled: false}},
+	}
+	queue := make(chan func(), 1024)
+	drain := func() {
+		for {
+			select {
+			case f := <-queue:
+				f()
+			default:
+				return
+			}
+		}
+	}
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	s := Create(a, w, Deps{Tags: tags, Values: datasource.NewTable(tags), Now: func() time.Time { return now },
+		Devices: func() []poll.DeviceStatus { return nil }, Refresh: time.Hour, History: store,
+		Do: func(f func()) { queue <- f }})
+	defer s.Stop()
+	defer drain()
+	w.Resize(fyne.NewSize(1200, 700))
+
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyF3})
+	if s.Screen() != "Trends" {
+		t.Fatalf("F3 shows %q, want Trends", s.Screen())
+	}
+	pens := s.trends.chart.Pens()
+	if len(pens) != 2 || pens[0].Tag != "Tank1.Level" || pens[0].Units != "%" || len(pens[0].Limits) != 1 {
+		t.Fatalf("initial pens %+v, want the two tags with history, with units and the Hi limit", pens)
+	}
+	if got := label(t, w.Content(), "Tank1.Level ✕"); got == "" {
+		// Buttons render their text in a label-like object; look for the chip.
+		found := false
+		for _, o := range s.trends.pens.Objects {
+			if b, ok := o.(*widget.Button); ok && b.Text == "Tank1.Level ✕" {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatal("no removable chip for the Tank1.Level pen")
+		}
+	}
+	// The 8 h preset sets an 8 h window ending now.
+	for _, o := range test.LaidOutObjects(w.Content()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "8 h" {
+			test.Tap(b)
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // let the chart's loader answer
+	drain()
+	from, to := s.trends.chart.Range()
+	if to.Sub(from) != 8*time.Hour {
+		t.Fatalf("after 8 h the window is %v", to.Sub(from))
+	}
+	// Removing a pen by its chip.
+	for _, o := range s.trends.pens.Objects {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Pump1.Vibration ✕" {
+			test.Tap(b)
+		}
+	}
+	if got := len(s.trends.chart.Pens()); got != 1 {
+		t.Fatalf("%d pens after removing one, want 1", got)
+	}
+}
