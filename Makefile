@@ -69,3 +69,26 @@ fmt:
 
 clean:
 	rm -rf bin dist .cache bench.out
+
+# Installers (issue 9), built on this Linux machine: make package writes
+# dist/vigil_*.deb, dist/Vigil.tar.xz, dist/windows/vigil.exe and
+# dist/vigil-*-setup.exe; make package-test checks them. Neither is part of
+# make test. See docs/install.md and packaging/package.sh.
+APT_PACKAGE  := gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 nsis dpkg-dev xz-utils p7zip-full imagemagick binutils
+FYNE_TOOL    := fyne.io/tools/cmd/fyne@v1.7.4
+FYNE         := $(GOBIN)/fyne
+
+.PHONY: package package-test apt-package
+
+apt-package:
+	@./.ci/apt-ensure $(APT_PACKAGE)
+
+$(FYNE):
+	$(GO) install $(FYNE_TOOL)
+
+package: deps-build apt-package $(FYNE)
+	VERSION='$(VERSION)' GO='$(GO)' FYNE='$(FYNE)' ./packaging/package.sh
+
+# Depends on package so the artifacts checked are this tree's (warm: seconds).
+package-test: package
+	VERSION='$(VERSION)' ./packaging/test.sh

@@ -1,0 +1,299 @@
+package overview
+
+import (
+	"image"
+	"image/color"
+	"math"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vigil-hmi/vigil/alarms"
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/ui/theme"
+)
+
+// cell is one tappable value element: name, value with units, quality
+// marker, alarm indicator and optionally a moving analog bar. Tapping it
+// opens the tag's faceplate.
+type cell struct {
+	widget.BaseWidget
+	tag    *datasource.Tag
+	th     *theme.HMI
+	onOpen func(*datasource.Tag)
+
+	sample  datasource.Sample
+	have    bool
+	alarm   *alarms.Alarm
+	flashOn bool // phase of the 1 Hz flash of an unacknowledged alarm
+
+	name, value, units, qual, digit *canvas.Text
+	outline                         *canvas.Rectangle // holds the outline colour; dashes draws it
+	dashes                          *canvas.Raster
+	shape                           *canvas.Raster
+	bar                             *canvas.Raster
+	extra                           fyne.CanvasObject
+	row                             *fyne.Container // re-laid out when the texts change width
+}
+
+func newCell(t *datasource.Tag, th *theme.HMI, onOpen func(*datasource.Tag), withBar bool, extra fyne.CanvasObject) *cell {
+	c := &cell{tag: t, th: th, onOpen: onOpen, extra: extra}
+	c.name = canvas.NewText(t.Name, th.P.Dim)
+	c.name.TextSize = 11
+	c.value = canvas.NewText("----", th.P.Foreground)
+	c.value.TextStyle = fyne.TextStyle{Monospace: true}
+	c.units = canvas.NewText(t.Units, th.P.Dim)
+	c.units.TextSize = 11
+	c.qual = canvas.NewText("", th.P.BadQuality)
+	c.qual.TextSize = 11
+	c.digit = canvas.NewText("", th.P.Foreground)
+	c.digit.TextStyle = fyne.TextStyle{Bold: true}
+	c.outline = canvas.NewRectangle(color.Transparent)
+	c.outline.StrokeWidth = 1
+	c.dashes = canvas.NewRaster(c.drawDashes)
+	c.shape = canvas.NewRaster(c.drawShape)
+	c.shape.SetMinSize(fyne.NewSize(14, 14))
+	if withBar && t.Type.Numeric() && t.Span.Max > t.Span.Min {
+		c.bar = canvas.NewRaster(c.drawBar)
+		c.bar.SetMinSize(fyne.NewSize(120, 10))
+	}
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// Tapped implements fyne.Tappable: it opens the tag's faceplate.
+func (c *cell) Tapped(*fyne.PointEvent) {
+	if c.onOpen != nil {
+		c.onOpen(c.tag)
+	}
+}
+
+// CreateRenderer implements fyne.Widget.
+func (c *cell) CreateRenderer() fyne.WidgetRenderer {
+	row := container.NewHBox(c.shape, c.digit, c.value, c.units, c.qual)
+	c.row = row
+	box := container.NewVBox(c.name, row)
+	if c.bar != nil {
+		box.Add(c.bar)
+	}
+	if c.extra != nil {
+		box.Add(c.extra)
+	}
+	return widget.NewSimpleRenderer(container.NewStack(c.dashes, container.NewPadded(box)))
+}
+
+// text returns the value as the operator reads it: a state word for digital
+// tags with state texts, else the number with the tag's decimals.
+func (c *cell) text() string {
+	if !c.have {
+		return "----"
+	}
+	v := c.sample.Value
+	if len(c.tag.States) > 0 {
+		if i, ok := v.AsInt(); ok {
+			if s, ok := c.tag.States[i]; ok {
+				return s
+			}
+		} else if v.Kind() == datasource.KindBool {
+			b := int64(0)
+			if v.AsBool() {
+				b = 1
+			}
+			if s, ok := c.tag.States[b]; ok {
+				return s
+			}
+		}
+	}
+	return v.Format(c.tag.Decimals)
+}
+
+// show refreshes the cell from its sample and alarm.
+func (c *cell) show() {
+	q := c.sample.Quality
+	c.value.Text = c.text()
+	c.value.Color = c.th.P.Foreground
+	c.outline.StrokeColor = color.Transparent
+	c.qual.Text = ""
+	switch {
+	case c.have && q.IsBad():
+		c.value.Color = c.th.P.Dim
+		c.outline.StrokeColor = c.th.P.BadQuality
+		c.qual.Text = q.Reason.String()
+		if c.qual.Text == "" {
+			c.qual.Text = "Bad"
+		}
+		c.qual.Color = c.th.P.BadQuality
+	case c.have && q.Status == datasource.Uncertain:
+		c.qual.Text = "? " + q.Reason.String()
+		c.qual.Color = c.th.P.Uncertain
+	}
+	c.digit.Text = ""
+	if a := c.alarm; a != nil {
+		c.digit.Text = string(rune('0' + a.Priority.Number()))
+		c.digit.Color = theme.PriorityColor(a.Priority)
+		if !a.Acked && !c.flashOn {
+			c.digit.Color = c.th.P.Background
+		}
+	}
+	c.name.Refresh()
+	c.value.Refresh()
+	c.qual.Refresh()
+	c.digit.Refresh()
+	c.dashes.Refresh()
+	if c.row != nil {
+		c.row.Refresh()
+	}
+	c.shape.Refresh()
+	if c.bar != nil {
+		c.bar.Refresh()
+	}
+}
+
+// indicator reports what the alarm indicator draws now: its colour, whether
+// filled, and whether it is visible at all.
+func (c *cell) indicator() (col color.NRGBA, filled, visible bool) {
+	a := c.alarm
+	if a == nil {
+		return color.NRGBA{}, false, false
+	}
+	col = toNRGBA(theme.PriorityColor(a.Priority))
+	switch {
+	case a.Acked:
+		return col, true, true // steady
+	case a.Active:
+		return col, true, c.flashOn
+	default: // returned to normal, unacknowledged: flashes in outline only
+		return col, false, c.flashOn
+	}
+}
+
+func toNRGBA(c color.Color) color.NRGBA {
+	return color.NRGBAModel.Convert(c).(color.NRGBA)
+}
+
+// drawShape draws the priority shape: square 1, triangle 2, inverted
+// triangle 3, diamond 4.
+func (c *cell) drawShape(w, h int) image.Image {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	col, filled, visible := c.indicator()
+	if !visible || w <= 0 || h <= 0 {
+		return img
+	}
+	var inside func(x, y float64) float64 // signed distance-like: <= 0 inside
+	switch c.alarm.Priority {
+	case datasource.PriorityCritical:
+		inside = func(x, y float64) float64 { return math.Max(math.Abs(x), math.Abs(y)) - 0.9 }
+	case datasource.PriorityHigh:
+		inside = func(x, y float64) float64 { return math.Max(-0.9-y, math.Max(y-0.9, math.Abs(x)-(y+0.9)/2)) }
+	case datasource.PriorityMedium:
+		inside = func(x, y float64) float64 { return math.Max(-0.9-y, math.Max(y-0.9, math.Abs(x)-(0.9-y)/2)) }
+	default:
+		inside = func(x, y float64) float64 { return math.Abs(x) + math.Abs(y) - 0.95 }
+	}
+	edge := 2.5 / float64(w)
+	for py := 0; py < h; py++ {
+		for px := 0; px < w; px++ {
+			x := (float64(px)+0.5)/float64(w)*2 - 1
+			y := (float64(py)+0.5)/float64(h)*2 - 1
+			d := inside(x, y)
+			if d <= 0 && (filled || d > -edge*2) {
+				img.SetNRGBA(px, py, col)
+			}
+		}
+	}
+	return img
+}
+
+// limits returns the tag's lo and hi alarm limits (NaN when absent).
+func limits(t *datasource.Tag) (lolo, lo, hi, hihi float64) {
+	lolo, lo, hi, hihi = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	for _, d := range t.Alarms {
+		switch d.Kind {
+		case datasource.AlarmLoLo:
+			lolo = d.Limit
+		case datasource.AlarmLo:
+			lo = d.Limit
+		case datasource.AlarmHi:
+			hi = d.Limit
+		case datasource.AlarmHiHi:
+			hihi = d.Limit
+		}
+	}
+	return
+}
+
+// drawBar draws the moving analog indicator: the span, the normal range
+// shaded, alarm limits as ticks, the value as a dark pointer.
+func (c *cell) drawBar(w, h int) image.Image {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	if w <= 2 || h <= 2 {
+		return img
+	}
+	span := c.tag.Span
+	xOf := func(v float64) int {
+		f := (v - span.Min) / (span.Max - span.Min)
+		return int(math.Round(math.Max(0, math.Min(1, f)) * float64(w-1)))
+	}
+	lolo, lo, hi, hihi := limits(c.tag)
+	nlo, nhi := span.Min, span.Max
+	for _, v := range []float64{lolo, lo} {
+		if !math.IsNaN(v) {
+			nlo = v
+		}
+	}
+	for _, v := range []float64{hihi, hi} {
+		if !math.IsNaN(v) {
+			nhi = v
+		}
+	}
+	fill(img, 0, h/4, w, h*3/4, c.th.P.Panel)
+	fill(img, xOf(nlo), h/4, xOf(nhi)+1, h*3/4, c.th.P.Header)
+	for _, v := range []float64{lolo, lo, hi, hihi} {
+		if !math.IsNaN(v) {
+			x := xOf(v)
+			fill(img, x, 0, x+1, h, c.th.P.Dim)
+		}
+	}
+	if f, ok := c.sample.Value.AsFloat(); ok && c.have {
+		x := xOf(f)
+		col := c.th.P.Foreground
+		if c.sample.Quality.IsBad() {
+			col = c.th.P.Dim
+		}
+		fill(img, x-1, 0, x+2, h, col)
+	}
+	return img
+}
+
+func fill(img *image.NRGBA, x0, y0, x1, y1 int, c color.NRGBA) {
+	b := img.Bounds()
+	for y := max(y0, b.Min.Y); y < min(y1, b.Max.Y); y++ {
+		for x := max(x0, b.Min.X); x < min(x1, b.Max.X); x++ {
+			img.SetNRGBA(x, y, c)
+		}
+	}
+}
+
+// drawDashes draws the dashed outline of a Bad reading (transparent otherwise).
+func (c *cell) drawDashes(w, h int) image.Image {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	col := toNRGBA(c.outline.StrokeColor)
+	if col.A == 0 {
+		return img
+	}
+	for x := 0; x < w; x++ {
+		if (x/4)%2 == 0 {
+			img.SetNRGBA(x, 0, col)
+			img.SetNRGBA(x, h-1, col)
+		}
+	}
+	for y := 0; y < h; y++ {
+		if (y/4)%2 == 0 {
+			img.SetNRGBA(0, y, col)
+			img.SetNRGBA(w-1, y, col)
+		}
+	}
+	return img
+}

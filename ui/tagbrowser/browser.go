@@ -1,0 +1,158 @@
+// Package tagbrowser is the Tags screen (F6, issue 7): a searchable,
+// virtualized list of every tag with its live value, quality, time and a
+// sparkline, from which the operator opens a tag's faceplate or adds it to
+// a trend. It sits at the end of the data flow: the window owner passes it
+// the engine's full snapshot at 4 Hz on the UI goroutine (Update).
+package tagbrowser
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/ui/sparkline"
+	"github.com/vigil-hmi/vigil/ui/theme"
+)
+
+// SparkWindow is how far back each tag's sparkline reaches.
+const SparkWindow = time.Hour
+
+// allGroups is the group filter's "no filter" option.
+const allGroups = "All groups"
+
+// Deps is what the browser needs from its owner.
+type Deps struct {
+	Theme   *theme.HMI
+	OnOpen  func(*datasource.Tag) // a row was tapped: open the tag's faceplate
+	OnTrend func(*datasource.Tag) // the row's Trend button: add the tag to a trend
+	Now     func() time.Time      // the clock that timestamps sparkline points; nil: time.Now
+}
+
+// Browser is the tag browser widget.
+type Browser struct {
+	widget.BaseWidget
+
+	deps    Deps
+	tags    []*datasource.Tag
+	hay     []string // per tag: lower-case name, description, group, units
+	samples []datasource.Sample
+	lines   []*sparkline.Line
+	shown   []int // indices into tags that pass the filter, in list order
+
+	search  *widget.Entry
+	group   *widget.Select
+	system  *widget.Check
+	list    *widget.List
+	content fyne.CanvasObject
+}
+
+// New returns a browser over tags (sorted by name for display).
+func New(tags []*datasource.Tag, deps Deps) *Browser {
+	if deps.Theme == nil {
+		deps.Theme = theme.New(false)
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	b := &Browser{deps: deps, tags: append([]*datasource.Tag(nil), tags...)}
+	sort.SliceStable(b.tags, func(i, j int) bool { return b.tags[i].Name < b.tags[j].Name })
+	b.hay = make([]string, len(b.tags))
+	b.samples = make([]datasource.Sample, len(b.tags))
+	b.lines = make([]*sparkline.Line, len(b.tags))
+	groups := map[string]bool{}
+	for i, t := range b.tags {
+		b.hay[i] = strings.ToLower(t.Name + "\x00" + t.Description + "\x00" + t.Group + "\x00" + t.Units)
+		b.lines[i] = sparkline.New(SparkWindow, deps.Theme)
+		if t.Span.Max > t.Span.Min {
+			b.lines[i].SetRange(t.Span.Min, t.Span.Max)
+		}
+		if t.Group != "" {
+			groups[t.Group] = true
+		}
+	}
+	opts := []string{allGroups}
+	for g := range groups {
+		opts = append(opts, g)
+	}
+	sort.Strings(opts[1:])
+
+	b.search = widget.NewEntry()
+	b.search.SetPlaceHolder("Find tag (Ctrl+F): name, description, group, units")
+	b.search.OnChanged = func(string) { b.filter() }
+	b.group = widget.NewSelect(opts, func(string) { b.filter() })
+	b.group.Selected = allGroups
+	b.system = widget.NewCheck("Show system tags", func(bool) { b.filter() })
+	b.list = widget.NewList(func() int { return len(b.shown) }, b.newRow, b.updateRow)
+	b.list.OnSelected = func(id widget.ListItemID) {
+		b.list.Unselect(id) // a tap is an action, not a selection
+		if id >= 0 && id < len(b.shown) && b.deps.OnOpen != nil {
+			b.deps.OnOpen(b.tags[b.shown[id]])
+		}
+	}
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(b.group, b.system), b.search)
+	b.content = container.NewBorder(top, nil, nil, nil, b.list)
+	b.filter()
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// CreateRenderer implements fyne.Widget.
+func (b *Browser) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(b.content) }
+
+// FocusSearch puts the keyboard focus in the search entry (Ctrl+F).
+func (b *Browser) FocusSearch() {
+	if c := fyne.CurrentApp().Driver().CanvasForObject(b.search); c != nil {
+		c.Focus(b.search)
+	}
+}
+
+// Shown returns how many tags pass the current filter.
+func (b *Browser) Shown() int { return len(b.shown) }
+
+// Update takes the engine's full snapshot (indexed by TagID), feeds every
+// tag's sparkline and repaints the visible rows. Call it on the UI
+// goroutine, at the UI's bounded rate.
+func (b *Browser) Update(snapshot []datasource.Sample) {
+	now := b.deps.Now()
+	for i, t := range b.tags {
+		if int(t.ID) >= len(snapshot) {
+			continue
+		}
+		s := snapshot[t.ID]
+		b.samples[i] = s
+		s.Time = now // the sparkline plots what was known at each refresh
+		b.lines[i].Add(s)
+	}
+	b.list.Refresh()
+}
+
+// filter recomputes the shown rows from the search words, the group and the
+// system-tags check. It builds no widgets: the list reuses its rows.
+func (b *Browser) filter() {
+	words := strings.Fields(strings.ToLower(b.search.Text))
+	group := b.group.Selected
+	sys := b.system.Checked
+	b.shown = b.shown[:0]
+next:
+	for i, t := range b.tags {
+		if t.System && !sys || group != allGroups && group != "" && t.Group != group {
+			continue
+		}
+		for _, w := range words {
+			if !strings.Contains(b.hay[i], w) {
+				continue next
+			}
+		}
+		b.shown = append(b.shown, i)
+	}
+	b.list.UnselectAll()
+	b.list.Refresh()
+	if len(b.shown) > 0 {
+		b.list.ScrollToTop()
+	}
+}

@@ -1,0 +1,267 @@
+package tagbrowser
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"go.uber.org/goleak"
+
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/ui/theme"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var now = time.Date(2026, 11, 28, 14, 2, 15, 0, time.Local)
+
+func testTags() []*datasource.Tag {
+	return []*datasource.Tag{
+		{ID: 0, Name: "Tank1.Level", Description: "Tank 1 level", Group: "Tanks", Units: "%", Decimals: 1},
+		{ID: 1, Name: "Tank2.Level", Description: "Tank 2 level", Group: "Tanks", Units: "%", Decimals: 1},
+		{ID: 2, Name: "Motor1.Speed", Description: "Feed pump motor", Group: "Pumps", Units: "rpm", Decimals: 0},
+		{ID: 3, Name: "Motor1.State", Description: "Feed pump state", Group: "Pumps", States: map[int64]string{0: "STOPPED", 1: "RUNNING"}},
+		{ID: 4, Name: "$sys.plc1.connected", Description: "PLC 1 link", System: true},
+	}
+}
+
+func testSnapshot() []datasource.Sample {
+	return []datasource.Sample{
+		{Tag: 0, Value: datasource.Float(42.26), Time: now},
+		{Tag: 1, Value: datasource.Float(17), Quality: datasource.BadQuality(datasource.NotConnected), Time: now},
+		{Tag: 2, Value: datasource.Float(1480), Quality: datasource.UncertainQuality(datasource.Stale), Time: now},
+		{Tag: 3, Value: datasource.Int(1), Time: now},
+		{Tag: 4, Value: datasource.Bool(true), Time: now},
+	}
+}
+
+type rig struct {
+	b       *Browser
+	win     fyne.Window
+	opened  []string
+	trended []string
+}
+
+func newRig(t *testing.T, tags []*datasource.Tag) *rig {
+	t.Helper()
+	a := test.NewTempApp(t)
+	th := theme.New(false)
+	a.Settings().SetTheme(th)
+	r := &rig{}
+	r.b = New(tags, Deps{
+		Theme:   th,
+		OnOpen:  func(t *datasource.Tag) { r.opened = append(r.opened, t.Name) },
+		OnTrend: func(t *datasource.Tag) { r.trended = append(r.trended, t.Name) },
+		Now:     func() time.Time { return now },
+	})
+	r.win = test.NewTempWindow(t, r.b)
+	r.win.Resize(fyne.NewSize(1000, 400))
+	return r
+}
+
+// texts returns every visible canvas.Text, by text.
+func (r *rig) texts() map[string]*canvas.Text {
+	m := map[string]*canvas.Text{}
+	for _, o := range test.LaidOutObjects(r.win.Content()) {
+		if t, ok := o.(*canvas.Text); ok && t.Visible() && t.Text != "" {
+			m[t.Text] = t
+		}
+	}
+	return m
+}
+
+// names returns the tag names in the visible rows, in order.
+func (r *rig) names() []string {
+	var out []string
+	for i := range r.b.Shown() {
+		out = append(out, r.b.rowTag(i).Name)
+	}
+	return out
+}
+
+// tapText taps, through the canvas, the list row that shows text.
+func (r *rig) tapText(t *testing.T, text string) {
+	t.Helper()
+	var item fyne.CanvasObject
+	for _, o := range test.LaidOutObjects(r.win.Content()) {
+		if _, ok := o.(fyne.Tappable); ok && o.Size().Width > 500 {
+			item = o // a list row: texts after it belong to it
+		}
+		if txt, ok := o.(*canvas.Text); ok && txt.Text == text && txt.Visible() && item != nil {
+			listPos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r.b.list)
+			test.TapCanvas(r.win.Canvas(), listPos.Add(item.Position()).Add(fyne.NewPos(5, 5)))
+			return
+		}
+	}
+	t.Fatalf("no visible row with %q", text)
+}
+
+func TestBrowserShowsValueQualityAndTime(t *testing.T) {
+	r := newRig(t, testTags())
+	r.b.Update(testSnapshot())
+	p := theme.New(false).P
+	got := r.texts()
+	for _, tc := range []struct {
+		name, text string
+		want       any
+	}{
+		{name: "a good value shows decimals and units in the foreground colour", text: "42.3 %", want: p.Foreground},
+		{name: "a bad value is dimmed", text: "17.0 %", want: p.Dim},
+		{name: "a bad reading names its reason in the bad-quality colour", text: "Bad/NotConnected", want: p.BadQuality},
+		{name: "an uncertain value carries a question mark", text: "1480 rpm ?", want: p.Foreground},
+		{name: "an uncertain reading names its reason", text: "Uncertain/Stale", want: p.Uncertain},
+		{name: "a digital value shows its state word", text: "RUNNING", want: p.Foreground},
+		{name: "the time shows hours, minutes and seconds", text: "14:02:15", want: p.Dim},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			txt, ok := got[tc.text]
+			if !ok {
+				t.Fatalf("text %q not shown", tc.text)
+			}
+			if txt.Color != tc.want {
+				t.Errorf("colour of %q = %v, want %v", tc.text, txt.Color, tc.want)
+			}
+		})
+	}
+}
+
+func TestBrowserSearch(t *testing.T) {
+	for _, tc := range []struct {
+		name, query string
+		want        []string
+	}{
+		{"an empty search lists every non-system tag", "", []string{"Motor1.Speed", "Motor1.State", "Tank1.Level", "Tank2.Level"}},
+		{"a name fragment matches case-insensitively", "tank1", []string{"Tank1.Level"}},
+		{"a description word matches", "PUMP", []string{"Motor1.Speed", "Motor1.State"}},
+		{"units match", "rpm", []string{"Motor1.Speed"}},
+		{"a group matches", "tanks", []string{"Tank1.Level", "Tank2.Level"}},
+		{"several words must all match", "feed state", []string{"Motor1.State"}},
+		{"words that match no single tag show nothing", "tank rpm", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, testTags())
+			test.Type(r.b.search, tc.query)
+			if got := r.names(); !slices.Equal(got, tc.want) {
+				t.Errorf("shown %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestBrowserGroupFilter(t *testing.T) {
+	r := newRig(t, testTags())
+	r.b.group.SetSelected("Pumps")
+	if got, want := r.names(), []string{"Motor1.Speed", "Motor1.State"}; !slices.Equal(got, want) {
+		t.Errorf("group Pumps shows %v, want %v", got, want)
+	}
+	test.Type(r.b.search, "speed")
+	if got, want := r.names(), []string{"Motor1.Speed"}; !slices.Equal(got, want) {
+		t.Errorf("group Pumps + search shows %v, want %v", got, want)
+	}
+	r.b.group.SetSelected(allGroups)
+	r.b.search.SetText("")
+	if got := r.b.Shown(); got != 4 {
+		t.Errorf("all groups shows %d tags, want 4", got)
+	}
+}
+
+func TestBrowserSystemTagsHiddenByDefault(t *testing.T) {
+	r := newRig(t, testTags())
+	if slices.Contains(r.names(), "$sys.plc1.connected") {
+		t.Fatal("system tag listed by default")
+	}
+	test.Tap(r.b.system)
+	if !slices.Contains(r.names(), "$sys.plc1.connected") {
+		t.Error("system tag not listed with the check on")
+	}
+}
+
+func TestBrowserTapRowOpensFaceplate(t *testing.T) {
+	r := newRig(t, testTags())
+	r.b.Update(testSnapshot())
+	r.tapText(t, "Tank1.Level")
+	r.tapText(t, "Motor1.Speed")
+	r.tapText(t, "Motor1.Speed") // a second tap on the same row opens again
+	if want := []string{"Tank1.Level", "Motor1.Speed", "Motor1.Speed"}; !slices.Equal(r.opened, want) {
+		t.Errorf("opened %v, want %v", r.opened, want)
+	}
+}
+
+func TestBrowserTrendButtonAddsTagToTrend(t *testing.T) {
+	r := newRig(t, testTags())
+	test.Type(r.b.search, "tank2")
+	var btn *widget.Button
+	for _, o := range test.LaidOutObjects(r.win.Content()) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Trend" && b.Visible() {
+			btn = b
+			break
+		}
+	}
+	if btn == nil {
+		t.Fatal("no Trend button shown")
+	}
+	test.Tap(btn)
+	if want := []string{"Tank2.Level"}; !slices.Equal(r.trended, want) {
+		t.Errorf("trended %v, want %v", r.trended, want)
+	}
+	if len(r.opened) != 0 {
+		t.Errorf("Trend also opened a faceplate: %v", r.opened)
+	}
+}
+
+func TestBrowserFocusSearch(t *testing.T) {
+	r := newRig(t, testTags())
+	r.b.FocusSearch()
+	if r.win.Canvas().Focused() != r.b.search {
+		t.Fatal("search entry not focused")
+	}
+	test.Type(r.win.Canvas().Focused(), "motor1 speed")
+	if got, want := r.names(), []string{"Motor1.Speed"}; !slices.Equal(got, want) {
+		t.Errorf("typing after FocusSearch shows %v, want %v", got, want)
+	}
+}
+
+func manyTags(n int) ([]*datasource.Tag, []datasource.Sample) {
+	tags := make([]*datasource.Tag, n)
+	snap := make([]datasource.Sample, n)
+	for i := range tags {
+		tags[i] = &datasource.Tag{ID: datasource.TagID(i), Name: fmt.Sprintf("Area%02d.Tag%05d", i%50, i),
+			Description: "generated", Group: fmt.Sprintf("Area%02d", i%50), Units: "bar", Decimals: 2}
+		snap[i] = datasource.Sample{Tag: datasource.TagID(i), Value: datasource.Float(float64(i)), Time: now}
+	}
+	return tags, snap
+}
+
+func BenchmarkBrowserUpdate(b *testing.B) {
+	a := test.NewTempApp(b)
+	tags, snap := manyTags(10000)
+	clock := now
+	br := New(tags, Deps{Theme: theme.New(false), Now: func() time.Time { return clock }})
+	w := test.NewTempWindow(b, br)
+	w.Resize(fyne.NewSize(1000, 600))
+	_ = a
+	start := time.Now()
+	for b.Loop() {
+		clock = clock.Add(250 * time.Millisecond)
+		br.Update(snap)
+	}
+	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/update")
+}
+
+func BenchmarkBrowserFilter(b *testing.B) {
+	test.NewTempApp(b)
+	tags, _ := manyTags(10000)
+	br := New(tags, Deps{Theme: theme.New(false)})
+	w := test.NewTempWindow(b, br)
+	w.Resize(fyne.NewSize(1000, 600))
+	start := time.Now()
+	for i := 0; b.Loop(); i++ {
+		br.search.SetText(fmt.Sprintf("area%02d bar", i%50))
+	}
+	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/filter")
+}
