@@ -89,12 +89,9 @@ func cmdUserAdd(ctx context.Context, env Env, args []string) int {
 	areas := fs.String("areas", "", "comma-separated tag groups the user may act on (default all)")
 	var ch userChangeFlags
 	ch.register(fs, true)
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 2)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 2) {
-		return ExitUsage
 	}
 	r, err := access.ParseRole(*role)
 	if err != nil {
@@ -130,12 +127,9 @@ func cmdUserPasswd(ctx context.Context, env Env, args []string) int {
 		"Set a user's password (and clear a lockout of the name in a vigil started afterwards).")
 	var ch userChangeFlags
 	ch.register(fs, true)
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 2)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 2) {
-		return ExitUsage
 	}
 	d, err := access.Load(pos[0], access.Options{Hash: userHashParams})
 	if err != nil {
@@ -162,12 +156,9 @@ func cmdUserRemove(ctx context.Context, env Env, args []string) int {
 	fs := newFlags(env, "user remove", "user remove USERSFILE NAME [--history FILE]", "Remove a user from the users file.")
 	var ch userChangeFlags
 	ch.register(fs, false)
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 2)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 2) {
-		return ExitUsage
 	}
 	d, err := access.Load(pos[0], access.Options{})
 	if err == nil {
@@ -182,12 +173,9 @@ func cmdUserRemove(ctx context.Context, env Env, args []string) int {
 
 func cmdUserList(_ context.Context, env Env, args []string) int {
 	fs := newFlags(env, "user list", "user list USERSFILE", "List the users of a users file with their roles and areas (never the hashes).")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	d, err := access.Load(pos[0], access.Options{})
 	if err != nil {
@@ -295,12 +283,9 @@ func cmdAuditVerify(ctx context.Context, env Env, args []string) int {
 		"Check the hash chain of the event journal. Exit 0 when intact, 1 listing every edited, deleted,\n"+
 			"reordered, inserted or unreadable record by its sequence number. Prints the last record's\n"+
 			"hash: keep it elsewhere to detect later that the newest records were cut off.")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	s, ok := openHistory(env, pos[0], true)
 	if !ok {
@@ -343,12 +328,9 @@ func cmdAuditExport(ctx context.Context, env Env, args []string) int {
 	fromS := fs.String("from", "", "first time")
 	toS := fs.String("to", "", "last time")
 	all := fs.Bool("all", false, "every event of the journal (alarms too), not only audit records")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	now := time.Now()
 	from, err := parseWhen(*fromS, now)

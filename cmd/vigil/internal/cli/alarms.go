@@ -63,12 +63,9 @@ func cmdAlarmsKPI(ctx context.Context, env Env, args []string) int {
 	atFlag := fs.String("at", "", "compute the KPIs at this time, RFC 3339 (2026-11-28T14:00:00Z); default now")
 	window := fs.Duration("window", alarms.KPIWindow, "how much journal before --at to read")
 	asJSON := fs.Bool("json", false, "print the KPIs as JSON")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	at := time.Now()
 	if *atFlag != "" {

@@ -79,12 +79,9 @@ func cmdCheck(_ context.Context, env Env, args []string) int {
 	fs := newFlags(env, "check", "check FILE",
 		"Validate a project file (or \"demo\" for the embedded demo): its YAML, every field and\n"+
 			"every tag address. Prints every error as file:line: field: message and exits 1 if any.")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	p, err := loadProject(pos[0])
 	if err != nil {

@@ -143,6 +143,16 @@ func parse(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) 
 	}
 }
 
+// parseN is parse for verbs that take exactly n positional arguments: a
+// wrong count prints the usage and ends the verb with ExitUsage.
+func parseN(fs *flag.FlagSet, args []string, n int) (pos []string, code int, done bool) {
+	pos, code, done = parse(fs, args)
+	if !done && !wantArgs(fs, pos, n) {
+		return nil, ExitUsage, true
+	}
+	return pos, code, done
+}
+
 // wantArgs checks the number of positional arguments, printing the usage
 // when it is wrong.
 func wantArgs(fs *flag.FlagSet, pos []string, n int) bool {
@@ -156,12 +166,9 @@ func wantArgs(fs *flag.FlagSet, pos []string, n int) bool {
 
 func cmdVersion(_ context.Context, env Env, args []string) int {
 	fs := newFlags(env, "version", "version", "Print the version of this build.")
-	pos, code, done := parse(fs, args)
+	_, code, done := parseN(fs, args, 0)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 0) {
-		return ExitUsage
 	}
 	v := env.Version
 	if v == "" {

@@ -251,12 +251,9 @@ func cmdHistoryImport(ctx context.Context, env Env, args []string) int {
 			"history from another system. Rows: time,tag,value[,quality]; an optional header row;\n"+
 			"times ISO 8601 (no zone means UTC); quality as Good, Uncertain/Stale, Bad/NotConnected ...\n"+
 			"Nothing is imported when a row is bad. Samples older than a tag's stored history are skipped.")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 2)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 2) {
-		return ExitUsage
 	}
 	in, err := os.Open(pos[1])
 	if err != nil {
@@ -282,12 +279,9 @@ func cmdHistoryImport(ctx context.Context, env Env, args []string) int {
 func cmdHistoryInfo(ctx context.Context, env Env, args []string) int {
 	fs := newFlags(env, "history info", "history info FILE",
 		"Print per tag the stored samples, time range, bytes on disk and bytes per sample.")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	s, ok := openHistory(env, pos[0], true)
 	if !ok {
@@ -326,12 +320,9 @@ func cmdHistoryCompact(_ context.Context, env Env, args []string) int {
 	fs := newFlags(env, "history compact", "history compact FILE",
 		"Rewrite the history file without its free pages. bbolt reuses pages freed by retention\n"+
 			"but never shrinks the file; run this with vigil stopped to give the space back.")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	if _, err := os.Stat(pos[0]); err != nil {
 		fmt.Fprintf(env.Stderr, "vigil history compact: %v\n", err)
@@ -349,12 +340,9 @@ func cmdHistoryCompact(_ context.Context, env Env, args []string) int {
 func cmdHistoryCheck(_ context.Context, env Env, args []string) int {
 	fs := newFlags(env, "history check", "history check FILE",
 		"Verify the history file: bbolt pages, every chunk (checksum, decoding) and every event.")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	s, ok := openHistory(env, pos[0], true)
 	if !ok {

@@ -34,12 +34,9 @@ func cmdProbe(ctx context.Context, env Env, args []string) int {
 	parity := fs.String("parity", "E", "rtu: parity N, E or O")
 	dataBits := fs.Int("data-bits", 8, "rtu: data bits")
 	stopBits := fs.Int("stop-bits", 1, "rtu: stop bits 1 or 2")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 2)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 2) {
-		return ExitUsage
 	}
 	if pos[0] != "modbus" {
 		fmt.Fprintf(env.Stderr, "vigil probe: unknown protocol %q (only modbus; for OPC UA use vigil browse)\n", pos[0])
@@ -170,12 +167,9 @@ func cmdPlan(_ context.Context, env Env, args []string) int {
 	fs := newFlags(env, "plan", "plan FILE",
 		"Print the Modbus request plan of each device and scan class of a project file: function code,\n"+
 			"start, count and the tags each read serves, and the requests per cycle. No device is contacted.")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	p, err := project.Load(pos[0])
 	if err != nil {

@@ -29,12 +29,9 @@ func cmdBrowse(ctx context.Context, env Env, args []string) int {
 	trust := fs.String("trust-dir", "", "directory of trusted server certificates (default: PKI dir/trusted)")
 	pki := fs.String("pki", "", "PKI directory with the client certificate (default: user config dir/vigil/pki)")
 	timeout := fs.Duration("timeout", 5*time.Second, "request timeout")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	if !strings.HasPrefix(pos[0], "opc.tcp://") {
 		fmt.Fprintf(env.Stderr, "vigil browse: %q is not an OPC UA endpoint (want opc.tcp://HOST:PORT)\n", pos[0])

@@ -21,12 +21,9 @@ func cmdOpen(ctx context.Context, env Env, args []string) int {
 	fs.BoolVar(&o.Kiosk, "kiosk", false, "full screen")
 	fs.BoolVar(&o.Dark, "dark", false, "night-shift (dark) palette")
 	hist.register(fs)
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	return openGUI(ctx, env, pos[0], hist, o)
 }
@@ -42,12 +39,9 @@ func cmdDemo(ctx context.Context, env Env, args []string) int {
 	fs.BoolVar(&o.Kiosk, "kiosk", false, "full screen")
 	fs.BoolVar(&o.Dark, "dark", false, "night-shift (dark) palette")
 	hist.register(fs)
-	pos, code, done := parse(fs, args)
+	_, code, done := parseN(fs, args, 0)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 0) {
-		return ExitUsage
 	}
 	if env.OpenGUI == nil || env.HasDisplay == nil || !env.HasDisplay() {
 		fmt.Fprintln(env.Stderr, "vigil: no display found (DISPLAY and WAYLAND_DISPLAY are empty), so no window can open.")

@@ -21,12 +21,9 @@ func cmdRun(ctx context.Context, env Env, args []string) int {
 	values := fs.Bool("values", false, "print changed tag values every second")
 	var hist historyFlags
 	hist.register(fs)
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	return runHeadless(ctx, env, pos[0], hist, *dur, *values)
 }

@@ -72,12 +72,9 @@ func cmdTagsExport(_ context.Context, env Env, args []string) int {
 	out := fs.String("out", "", "CSV file to write (replaced atomically); standard output when empty or -")
 	semicolon := fs.Bool("semicolon", false, "separate cells with ';' (spreadsheets set to a European locale)")
 	bom := fs.Bool("bom", false, "start the file with a UTF-8 byte order mark (Excel then reads it as UTF-8)")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 1) {
-		return ExitUsage
 	}
 	name, data, err := readProjectFile(pos[0])
 	if err != nil {
@@ -121,12 +118,9 @@ func cmdTagsImport(_ context.Context, env Env, args []string) int {
 	dryRun := fs.Bool("dry-run", false, "print what would be added, changed and removed; write nothing")
 	device := fs.String("device", "", "device the tags of a Kepware or Ignition list are read from; for a Vigil CSV, the device of new tags without one")
 	format := fs.String("format", "auto", "CSV format: auto (from the header), vigil, kepware or ignition")
-	pos, code, done := parse(fs, args)
+	pos, code, done := parseN(fs, args, 2)
 	if done {
 		return code
-	}
-	if !wantArgs(fs, pos, 2) {
-		return ExitUsage
 	}
 	if *merge && *replace {
 		fmt.Fprintln(env.Stderr, "vigil tags import: give --merge or --replace, not both")
