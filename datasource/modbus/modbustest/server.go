@@ -76,10 +76,6 @@ func Start() (*Server, error) {
 		return nil, err
 	}
 	s := &Server{addr: addr, units: map[byte]*unitMap{1: {}}}
-	s.srv, err = mbs.NewServer(&mbs.ServerConfiguration{URL: "tcp://" + addr, Timeout: time.Minute, MaxClients: 50}, handler{s})
-	if err != nil {
-		return nil, fmt.Errorf("modbustest: new server: %w", err)
-	}
 	if err := s.Start(); err != nil {
 		return nil, err
 	}
@@ -109,9 +105,18 @@ func (s *Server) Start() error {
 	if s.running {
 		return nil
 	}
-	if err := s.srv.Start(); err != nil {
+	// A fresh library server per start: simonvetter/modbus v1.6.4 restarts
+	// racily (Start writes the listener field its previous accept goroutine
+	// may still be reading), so a restarted device is a new server object on
+	// the same port, as a power-cycled PLC would be.
+	srv, err := mbs.NewServer(&mbs.ServerConfiguration{URL: "tcp://" + s.addr, Timeout: time.Minute, MaxClients: 50}, handler{s})
+	if err != nil {
+		return fmt.Errorf("modbustest: new server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
 		return fmt.Errorf("modbustest: start on %s: %w", s.addr, err)
 	}
+	s.srv = srv
 	s.running = true
 	return nil
 }
