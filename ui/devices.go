@@ -46,10 +46,18 @@ func newDevicePanel(th *theme.HMI, now func() time.Time) *devicePanel {
 	return p
 }
 
-func (p *devicePanel) widget() fyne.CanvasObject {
+// widget is the device list, with tools (the register inspector) below it
+// when there are any.
+func (p *devicePanel) widget(tools fyne.CanvasObject) fyne.CanvasObject {
 	head := widget.NewLabel("Devices")
 	head.TextStyle = fyne.TextStyle{Bold: true}
-	return container.NewBorder(head, nil, nil, nil, p.list)
+	list := container.NewBorder(head, nil, nil, nil, p.list)
+	if tools == nil {
+		return list
+	}
+	split := container.NewVSplit(list, tools)
+	split.Offset = 0.35
+	return split
 }
 
 func (p *devicePanel) update(devs []poll.DeviceStatus) {

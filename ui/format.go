@@ -5,45 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 )
-
-// formatValue renders a sample's value as the operator reads it: state text
-// for digital tags, the tag's decimals for numbers, units beside it, and a
-// "?" marker when the reading is Uncertain. Bad readings keep their last
-// value (dimmed by the caller) or show "—" when there never was one.
-func formatValue(tag *datasource.Tag, s datasource.Sample) string {
-	if s.Value.IsNone() {
-		return "—"
-	}
-	var text string
-	if len(tag.States) > 0 {
-		if i, ok := s.Value.AsInt(); ok {
-			if st, ok := tag.States[i]; ok {
-				text = st
-			}
-		}
-	}
-	if text == "" {
-		text = s.Value.Format(tag.Decimals)
-		if tag.Units != "" {
-			text += " " + tag.Units
-		}
-	}
-	if s.Quality.Status == datasource.Uncertain {
-		text += " ?"
-	}
-	return text
-}
-
-// formatTime renders a sample time as local wall-clock time with seconds.
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.Local().Format("15:04:05")
-}
 
 // qualityCounts is the number of tags per quality status.
 type qualityCounts struct{ good, uncertain, bad int }

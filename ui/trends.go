@@ -32,10 +32,17 @@ type trendScreen struct {
 	live    *widget.Check
 	content fyne.CanvasObject
 	last    time.Time
+	prefs   fyne.Preferences // nil: pens are not remembered
+	user    string           // whose pens are shown (and saved)
+	loading bool             // restore is adding pens: do not save each
 }
 
-func newTrendScreen(win fyne.Window, all []*datasource.Tag, src trend.Source, now func() time.Time, do func(func())) *trendScreen {
-	ts := &trendScreen{win: win, byName: map[string]*datasource.Tag{}}
+// prefPens is the preference key of an operator's trend pens: a list of
+// tag names, per user, so every operator finds their own trend again.
+func prefPens(user string) string { return "trend.pens." + user }
+
+func newTrendScreen(win fyne.Window, all []*datasource.Tag, src trend.Source, now func() time.Time, do func(func()), prefs fyne.Preferences) *trendScreen {
+	ts := &trendScreen{win: win, byName: map[string]*datasource.Tag{}, prefs: prefs}
 	ts.chart = trend.New(src, trend.Options{Now: now, Do: do})
 	var names []string
 	for _, t := range all {
@@ -54,9 +61,6 @@ func newTrendScreen(win fyne.Window, all []*datasource.Tag, src trend.Source, no
 		ts.picker.ClearSelected()
 	})
 	ts.picker.PlaceHolder = "Add pen…"
-	for i := 0; i < len(ts.tags) && i < defaultPens; i++ {
-		ts.add(ts.tags[i].Name)
-	}
 
 	presets := container.NewHBox()
 	for _, p := range trend.Presets {
@@ -87,12 +91,53 @@ func presetLabel(d time.Duration) string {
 	return fmt.Sprintf("%d min", d/time.Minute)
 }
 
+// restore shows user's remembered pens, or the first few trendable tags
+// for an operator who has none yet.
+func (ts *trendScreen) restore(user string) {
+	ts.loading = true
+	defer func() { ts.loading = false }()
+	ts.user = user
+	for _, p := range ts.chart.Pens() {
+		ts.chart.RemovePen(p.Tag)
+	}
+	ts.pens.RemoveAll()
+	var names []string
+	if ts.prefs != nil {
+		names = ts.prefs.StringList(prefPens(user))
+	}
+	if len(names) == 0 {
+		for i := 0; i < len(ts.tags) && i < defaultPens; i++ {
+			names = append(names, ts.tags[i].Name)
+		}
+	}
+	for _, n := range names {
+		ts.add(n)
+	}
+}
+
+// save remembers the pens for the operator.
+func (ts *trendScreen) save() {
+	if ts.prefs == nil || ts.loading {
+		return
+	}
+	var names []string
+	for _, p := range ts.chart.Pens() {
+		names = append(names, p.Tag)
+	}
+	ts.prefs.SetStringList(prefPens(ts.user), names)
+}
+
 // add puts a tag on the chart as a pen, with its units, decimals, span and
 // alarm limits, and a chip to remove it again.
 func (ts *trendScreen) add(name string) {
 	t := ts.byName[name]
 	if t == nil {
 		return
+	}
+	for _, p := range ts.chart.Pens() {
+		if p.Tag == name {
+			return // already a pen
+		}
 	}
 	pen := trend.Pen{Tag: t.Name, Label: t.Name, Units: t.Units, Decimals: t.Decimals, Min: t.Span.Min, Max: t.Span.Max}
 	for _, a := range t.Alarms {
@@ -109,9 +154,11 @@ func (ts *trendScreen) add(name string) {
 	chip = widget.NewButton(name+" ✕", func() {
 		ts.chart.RemovePen(name)
 		ts.pens.Remove(chip)
+		ts.save()
 	})
 	chip.Importance = widget.LowImportance
 	ts.pens.Add(chip)
+	ts.save()
 }
 
 // export asks for a file and writes the chart's visible range into it.

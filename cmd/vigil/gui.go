@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"runtime"
 
@@ -36,23 +37,49 @@ func hasDisplay() bool {
 // openGUI shows the operator window on rt and blocks until it is closed or
 // ctx ends (Ctrl+C).
 func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
+	app.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Vigil", Version: version, Icon: fyne.NewStaticResource("icon.png", assets.Icon),
+		// Every widget call of Vigil runs on the UI goroutine (fyne.Do), so
+		// Fyne's per-call thread check is not needed; it takes a stack trace
+		// for every Refresh, which was a quarter of the idle CPU. The
+		// end-to-end test turns it back on (VIGIL_FYNE_THREAD_CHECK=1) and
+		// fails on any "Error in Fyne call thread".
+		Migrations: map[string]bool{"fyneDo": os.Getenv("VIGIL_FYNE_THREAD_CHECK") != "1"}})
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("Vigil")
+	var shell *ui.Shell
+	desk := newDesk(rt, w, func() {
+		if shell != nil {
+			shell.UserChanged()
+		}
+	})
+	defer desk.login.Close()
 	deps := ui.Deps{
-		Project: rt.Project.Name,
-		Tags:    rt.Project.Tags,
-		Values:  rt.Table,
-		Devices: rt.Engine.Status,
-		Now:     rt.Clock.Now,
-		Dark:    o.Dark,
-		Prefs:   a.Preferences(),
+		Project:    rt.Project.Name,
+		Tags:       rt.Project.Tags,
+		Values:     rt.Table,
+		Devices:    rt.Engine.Status,
+		Now:        rt.Clock.Now,
+		Dark:       o.Dark,
+		Prefs:      a.Preferences(),
+		Alarms:     rt.Alarms,
+		Writer:     desk.writer,
+		User:       desk.login.User,
+		CanWrite:   desk.writer.CanWrite,
+		Header:     desk.login.Widget(),
+		OnActivity: desk.login.Touch,
+		OnTick:     desk.login.Tick,
+		Inspect:    rt.Project.Devices,
 	}
 	if rt.History != nil { // a nil *history.Store must not become a non-nil interface
 		deps.History = rt.History
+		deps.Journal = rt.History
 	}
-	shell := ui.Create(a, w, deps)
+	shell = ui.Create(a, w, deps)
 	defer shell.Stop()
+	if o.Screen != "" && !shell.ShowScreen(o.Screen) {
+		return fmt.Errorf("--screen %q: no such screen (Overview, Trends, Alarms, Devices, Tags)", o.Screen)
+	}
 	// The window opens at the size the operator left it.
 	prefs := a.Preferences()
 	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1280)), float32(prefs.FloatWithFallback(prefHeight, 800))))

@@ -74,10 +74,19 @@ func NewSummary(eng Engine, deps Deps) *Summary {
 	s.text.SetPlaceHolder("text")
 	s.text.OnChanged = func(string) { s.refilter() }
 	s.list = widget.NewList(func() int { return len(s.visible) },
-		func() fyne.CanvasObject { return widget.NewCheck("", nil) },
+		// A row: the priority's shape and colour (outlined once the
+		// condition has cleared), then the selection box with the text, so
+		// priority reads by shape and text as well as colour.
+		func() fyne.CanvasObject {
+			return container.NewHBox(container.NewStack(placeholder()), widget.NewCheck("", nil))
+		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			a := s.visible[i]
-			c := o.(*widget.Check)
+			row := o.(*fyne.Container)
+			ind := row.Objects[0].(*fyne.Container)
+			ind.Objects = []fyne.CanvasObject{shape(a.Priority, !a.Active)}
+			ind.Refresh()
+			c := row.Objects[1].(*widget.Check)
 			c.OnChanged = nil
 			c.SetText(rowText(a))
 			c.SetChecked(s.selected[a.ID])
@@ -92,7 +101,7 @@ func NewSummary(eng Engine, deps Deps) *Summary {
 	for i, c := range columns {
 		hdr.Add(widget.NewButton(c, func() { s.SortBy(i) }))
 	}
-	filters := container.NewHBox(s.prio, s.area, s.text,
+	filters := container.NewHBox(s.prio, fixedWidth(s.area, 140), fixedWidth(s.text, 220),
 		widget.NewButton("Ack selected (F9)", s.AckSelected),
 		widget.NewButton("Ack page (Shift+F9)", s.AckVisiblePage),
 		widget.NewButton("Shelve…", s.shelveSelected),
@@ -100,13 +109,15 @@ func NewSummary(eng Engine, deps Deps) *Summary {
 	active := container.NewBorder(container.NewVBox(filters, hdr), s.Status, nil, nil, s.list)
 	s.shelved, s.oos, s.kpi = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
 	s.jLabel, s.jText = widget.NewLabel(""), widget.NewEntry()
-	journal := container.NewBorder(container.NewHBox(s.jText, widget.NewButton("Search last 24 h", func() {
+	s.jText.SetPlaceHolder("text to find in the journal")
+	search := widget.NewButton("Search last 24 h", func() {
 		now := time.Now()
 		if s.deps.Now != nil {
 			now = s.deps.Now()
 		}
 		s.SearchJournal(now.Add(-24*time.Hour), now, s.jText.Text)
-	})), nil, nil, nil, container.NewVScroll(s.jLabel))
+	})
+	journal := container.NewBorder(container.NewBorder(nil, nil, nil, search, s.jText), nil, nil, nil, container.NewVScroll(s.jLabel))
 	s.obj = container.NewAppTabs(
 		container.NewTabItem("Active", active),
 		container.NewTabItem("Shelved", container.NewVScroll(s.shelved)),
@@ -408,4 +419,10 @@ func (s *Summary) ExportJournalCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// fixedWidth gives an entry a usable width in a row of buttons, where an
+// HBox would shrink it to its placeholder's first letters.
+func fixedWidth(e *widget.Entry, w float32) fyne.CanvasObject {
+	return container.NewGridWrap(fyne.NewSize(w, e.MinSize().Height), e)
 }

@@ -36,6 +36,9 @@ type cell struct {
 	bar                             *canvas.Raster
 	extra                           fyne.CanvasObject
 	row                             *fyne.Container // re-laid out when the texts change width
+
+	drawn   drawn // what the rasters show
+	painted bool  // drawn is valid: the rasters were painted once
 }
 
 func newCell(t *datasource.Tag, th *theme.HMI, onOpen func(*datasource.Tag), withBar bool, extra fyne.CanvasObject) *cell {
@@ -109,46 +112,87 @@ func (c *cell) text() string {
 	return v.Format(c.tag.Decimals)
 }
 
-// show refreshes the cell from its sample and alarm.
+// drawn is what a cell's rasters show: show repaints a raster only when its
+// part changed, because every raster repaint re-uploads a texture and the
+// overview repaints four times a second.
+type drawn struct {
+	outline   color.Color
+	indicator color.NRGBA
+	filled    bool
+	visible   bool
+	bar       float64
+	barShown  bool
+	palette   theme.Palette
+}
+
+// show refreshes the cell from its sample and alarm, repainting only what
+// changed.
 func (c *cell) show() {
 	q := c.sample.Quality
-	c.value.Text = c.text()
-	c.value.Color = c.th.P.Foreground
-	c.outline.StrokeColor = color.Transparent
-	c.qual.Text = ""
+	valueColor := c.th.P.Foreground
+	outline := color.Color(color.Transparent)
+	qual, qualColor := "", c.qual.Color
 	switch {
 	case c.have && q.IsBad():
-		c.value.Color = c.th.P.Dim
-		c.outline.StrokeColor = c.th.P.BadQuality
-		c.qual.Text = q.Reason.String()
-		if c.qual.Text == "" {
-			c.qual.Text = "Bad"
+		valueColor = c.th.P.Dim
+		outline = c.th.P.BadQuality
+		qual = q.Reason.String()
+		if qual == "" {
+			qual = "Bad"
 		}
-		c.qual.Color = c.th.P.BadQuality
+		qualColor = c.th.P.BadQuality
 	case c.have && q.Status == datasource.Uncertain:
-		c.qual.Text = "? " + q.Reason.String()
-		c.qual.Color = c.th.P.Uncertain
+		qual = "? " + q.Reason.String()
+		qualColor = c.th.P.Uncertain
 	}
-	c.digit.Text = ""
+	digit, digitColor := "", c.digit.Color
 	if a := c.alarm; a != nil {
-		c.digit.Text = string(rune('0' + a.Priority.Number()))
-		c.digit.Color = theme.PriorityColor(a.Priority)
+		digit = string(rune('0' + a.Priority.Number()))
+		digitColor = theme.PriorityColor(a.Priority)
 		if !a.Acked && !c.flashOn {
-			c.digit.Color = c.th.P.Background
+			digitColor = c.th.P.Background
 		}
 	}
-	c.name.Refresh()
-	c.value.Refresh()
-	c.qual.Refresh()
-	c.digit.Refresh()
-	c.dashes.Refresh()
-	if c.row != nil {
+	relayout := false
+	relayout = setText(c.value, c.text(), valueColor) || relayout
+	relayout = setText(c.qual, qual, qualColor) || relayout
+	relayout = setText(c.digit, digit, digitColor) || relayout
+	setText(c.name, c.name.Text, c.th.P.Dim)
+	setText(c.units, c.units.Text, c.th.P.Dim)
+	if relayout && c.row != nil {
 		c.row.Refresh()
 	}
-	c.shape.Refresh()
-	if c.bar != nil {
+
+	now := drawn{outline: outline, palette: c.th.P}
+	now.indicator, now.filled, now.visible = c.indicator()
+	if f, ok := c.sample.Value.AsFloat(); ok && c.have {
+		now.bar, now.barShown = f, true
+	}
+	was := c.drawn
+	c.drawn = now
+	c.outline.StrokeColor = outline
+	if !c.painted || was.outline != now.outline || was.palette != now.palette {
+		c.dashes.Refresh()
+	}
+	if !c.painted || was.indicator != now.indicator || was.filled != now.filled || was.visible != now.visible {
+		c.shape.Refresh()
+	}
+	if c.bar != nil && (!c.painted || was.bar != now.bar || was.barShown != now.barShown || was.palette != now.palette) {
 		c.bar.Refresh()
 	}
+	c.painted = true
+}
+
+// setText sets a text's content and colour and repaints it only when one
+// changed; it reports whether the text changed (its width may have).
+func setText(t *canvas.Text, text string, col color.Color) bool {
+	if t.Text == text && t.Color == col {
+		return false
+	}
+	changed := t.Text != text
+	t.Text, t.Color = text, col
+	t.Refresh()
+	return changed
 }
 
 // indicator reports what the alarm indicator draws now: its colour, whether

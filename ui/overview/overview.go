@@ -39,6 +39,8 @@ type Overview struct {
 	spTag          *datasource.Tag
 	level          float64
 	sp             float64
+	tankLook       tankLook // what the tank raster shows
+	tankPainted    bool
 	pump           *canvas.Circle
 	pumpWord       *canvas.Text // RUNNING / STOPPED / FAULT
 	running, fault *datasource.Tag
@@ -119,12 +121,28 @@ func (o *Overview) Update(snapshot []datasource.Sample, now time.Time) {
 		}
 	}
 	if o.tank != nil {
-		o.tank.Refresh()
+		// The tank is a raster: repaint it only when its picture changes.
+		tank := tankLook{level: o.level, sp: o.sp, palette: o.deps.Theme.P}
+		if !o.tankPainted || !tank.same(o.tankLook) {
+			o.tankLook, o.tankPainted = tank, true
+			o.tank.Refresh()
+		}
 	}
 	if o.pumpWord != nil {
-		o.pumpWord.Text = pumpState(o.isRun, o.isFault)
-		o.pumpWord.Refresh()
+		setText(o.pumpWord, pumpState(o.isRun, o.isFault), o.pumpWord.Color)
 	}
+}
+
+// tankLook is what the tank graphic draws.
+type tankLook struct {
+	level, sp float64
+	palette   theme.Palette
+}
+
+// same compares two looks, NaN (no reading) equal to NaN.
+func (a tankLook) same(b tankLook) bool {
+	eq := func(x, y float64) bool { return x == y || (math.IsNaN(x) && math.IsNaN(y)) }
+	return eq(a.level, b.level) && eq(a.sp, b.sp) && a.palette == b.palette
 }
 
 // pumpState is the pump's state as one word: a fault outranks running.

@@ -320,6 +320,10 @@ func (f *Faceplate) Close() {
 	f.wg.Wait()
 }
 
+// Closed reports whether the faceplate was closed (by Close, Esc or its
+// Close button).
+func (f *Faceplate) Closed() bool { return f.closed }
+
 // close is Esc: it closes the faceplate when Show opened it.
 func (f *Faceplate) close() {
 	if f.confirm != nil {

@@ -77,26 +77,36 @@ func New(window time.Duration, th *theme.HMI) *Line {
 func (l *Line) Add(s datasource.Sample) {
 	slot := s.Time.UnixNano() / l.width
 	l.mu.Lock()
+	// changed says the picture may differ: repainting a raster re-uploads
+	// its texture, and doing that for every sample of every line was most
+	// of an idle overview's CPU. The newest bucket's latest value only
+	// joins it to a next column, which does not exist yet, so only a new
+	// slot, a new extreme or a new gap need a repaint.
+	changed := false
 	if l.head == math.MinInt64 || slot > l.head {
-		l.head = slot
+		l.head, changed = slot, true
 	} else if slot <= l.head-Buckets {
 		l.mu.Unlock()
 		return // older than the window: nothing to keep
+	} else if slot < l.head {
+		changed = true // a late sample in an older column
 	}
 	b := &l.ring[mod(slot, Buckets)]
 	if b.slot != uint32(slot) || (b.n == 0 && !b.bad) {
 		*b = bucket{slot: uint32(slot)}
+		changed = true
 	}
 	f, ok := s.Value.AsFloat()
 	if s.Quality.IsBad() || s.Value.IsNone() || !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+		changed = changed || !b.bad
 		b.bad = true
 	} else {
 		v := float32(f)
 		if b.n == 0 || v < b.min {
-			b.min = v
+			b.min, changed = v, true
 		}
 		if b.n == 0 || v > b.max {
-			b.max = v
+			b.max, changed = v, true
 		}
 		b.cur = v
 		if b.n < math.MaxUint16 {
@@ -105,7 +115,7 @@ func (l *Line) Add(s datasource.Sample) {
 	}
 	r := l.raster
 	l.mu.Unlock()
-	if r != nil {
+	if r != nil && changed {
 		r.Refresh()
 	}
 }

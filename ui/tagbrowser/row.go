@@ -11,12 +11,14 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 )
 
-// Column widths of a row, in order: name, value, quality, time, sparkline,
-// then the Trend button takes its own width.
-var colWidths = [...]float32{240, 130, 170, 70, 90}
+// Column widths of a row, in order: name, description, value, quality,
+// time, sparkline, then the Trend button takes its own width. Quality is
+// wide enough for its longest word, "Bad/WaitingForInitialData".
+var colWidths = [...]float32{200, 220, 130, 190, 70, 90}
 
 const (
 	colName = iota
+	colDescription
 	colValue
 	colQuality
 	colTime
@@ -75,6 +77,8 @@ func (b *Browser) cell(i, col int) (string, color.Color, fyne.TextStyle) {
 	switch col {
 	case colName:
 		return tag.Name, p.Foreground, fyne.TextStyle{}
+	case colDescription:
+		return tag.Description, p.Foreground, fyne.TextStyle{}
 	case colValue:
 		c := color.Color(p.Foreground)
 		if s.Quality.IsBad() {

@@ -11,12 +11,22 @@ import (
 
 	"github.com/vigil-hmi/vigil/assets"
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/project"
 )
 
 // DemoName is how the embedded demo project is named in messages and on the
 // command line (`vigil check demo`).
 const DemoName = "demo"
+
+// usersPath is the users file of the project at path; the embedded demo
+// has none and runs in single-operator mode.
+func usersPath(path string) string {
+	if path == DemoName {
+		return ""
+	}
+	return access.UsersPath(path)
+}
 
 // loadProject loads a project file, or the embedded demo for DemoName, and
 // checks every tag address with its driver (no I/O). Its error lists every

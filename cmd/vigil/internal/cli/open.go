@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -11,15 +12,25 @@ import (
 type GUIOptions struct {
 	Kiosk bool // full screen, no window decorations
 	Dark  bool // night-shift palette
+	// Screen is the screen to open on ("Overview", "Trends", "Alarms",
+	// "Devices", "Tags"); "" is the one the operator left last. A wall
+	// display shows Alarms; the end-to-end test photographs each screen.
+	Screen string
+}
+
+// register adds the GUI flags to a verb's flag set.
+func (o *GUIOptions) register(fs *flag.FlagSet) {
+	fs.BoolVar(&o.Kiosk, "kiosk", false, "full screen")
+	fs.BoolVar(&o.Dark, "dark", false, "night-shift (dark) palette")
+	fs.StringVar(&o.Screen, "screen", "", "open on this screen: Overview, Trends, Alarms, Devices or Tags (default: the last one)")
 }
 
 func cmdOpen(ctx context.Context, env Env, args []string) int {
-	fs := newFlags(env, "open", "open FILE [--kiosk] [--dark]",
+	fs := newFlags(env, "open", "open FILE [--kiosk] [--dark] [--screen NAME]",
 		"Open the operator GUI on a project file (\"demo\" for the embedded demo).")
 	var o GUIOptions
 	var hist historyFlags
-	fs.BoolVar(&o.Kiosk, "kiosk", false, "full screen")
-	fs.BoolVar(&o.Dark, "dark", false, "night-shift (dark) palette")
+	o.register(fs)
 	hist.register(fs)
 	pos, code, done := parseN(fs, args, 1)
 	if done {
@@ -31,13 +42,12 @@ func cmdOpen(ctx context.Context, env Env, args []string) int {
 // cmdDemo is `vigil` with no verb: the GUI on the embedded demo, or, on a
 // machine with no display, the demo headless with live values.
 func cmdDemo(ctx context.Context, env Env, args []string) int {
-	fs := newFlags(env, "vigil", "[--kiosk] [--dark]",
+	fs := newFlags(env, "vigil", "[--kiosk] [--dark] [--screen NAME]",
 		"Open the operator GUI on the embedded demo project (a simulated plant, no hardware needed).\n"+
 			"Without a display, run the demo headless and print live values instead.")
 	var o GUIOptions
 	var hist historyFlags
-	fs.BoolVar(&o.Kiosk, "kiosk", false, "full screen")
-	fs.BoolVar(&o.Dark, "dark", false, "night-shift (dark) palette")
+	o.register(fs)
 	hist.register(fs)
 	_, code, done := parseN(fs, args, 0)
 	if done {
@@ -72,7 +82,7 @@ func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUI
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath})
+	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath, UsersPath: usersPath(path)})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
 		return ExitFailure

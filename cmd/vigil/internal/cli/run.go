@@ -48,7 +48,7 @@ func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath})
+	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath, UsersPath: usersPath(path)})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil run: %v\n", err)
 		return ExitFailure

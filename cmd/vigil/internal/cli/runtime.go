@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/modbus"
 	"github.com/vigil-hmi/vigil/datasource/opcua"
 	"github.com/vigil-hmi/vigil/datasource/poll"
@@ -46,6 +48,13 @@ type Runtime struct {
 	Audit   *audit.Chain   // the hash-chained journal on History; nil when history is off
 	Alarms  *alarms.Engine
 	Clock   clockwork.Clock
+	// Users are the project's users and their sessions; single-operator
+	// mode when the project has no users file.
+	Users *access.Directory
+	// Auditor records operator actions (writes, logins, alarm actions) in
+	// the journal; nil when history is off, and then the GUI refuses writes
+	// rather than make changes nobody can trace.
+	Auditor *audit.Auditor
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -58,6 +67,10 @@ type RuntimeOptions struct {
 	Clock       clockwork.Clock // default: the real clock
 	Logger      *slog.Logger    // default: discard
 	HistoryPath string          // the history file; "" disables history
+	// UsersPath is the users file (access.UsersPath of the project file);
+	// "" runs in single-operator mode, as the embedded demo does. A missing
+	// file is single-operator mode too; a broken one stops Start.
+	UsersPath string
 }
 
 // drivers returns the driver factory of every driver name a project may use.
@@ -118,7 +131,16 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 		}
 		journal = rt.Audit
 	}
-	rt.Alarms, err = alarms.New(proj.Tags, alarms.Options{Clock: opts.Clock, Journal: journal, Logger: opts.Logger})
+	if opts.UsersPath == "" {
+		rt.Users = access.SingleOperator(access.Options{Clock: opts.Clock})
+	} else if rt.Users, err = access.Open(opts.UsersPath, access.Options{Clock: opts.Clock}); err != nil {
+		return nil, fmt.Errorf("users: %w", err)
+	}
+	if rt.Audit != nil {
+		rt.Auditor = audit.NewAuditor(rt.Audit)
+	}
+	rt.Alarms, err = alarms.New(proj.Tags, alarms.Options{Clock: opts.Clock, Journal: journal, Logger: opts.Logger,
+		Authorizer: access.Authorizer{Dir: rt.Users}})
 	if err != nil {
 		return nil, fmt.Errorf("alarms: %w", err)
 	}
@@ -218,10 +240,7 @@ type historyFlags struct {
 	off  bool
 }
 
-func (h *historyFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-}) {
+func (h *historyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&h.path, "history", "", "history file (default: one per project in the user's data directory)")
 	fs.BoolVar(&h.off, "no-history", false, "keep no history")
 }

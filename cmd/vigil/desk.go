@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/vigil-hmi/vigil/cmd/vigil/internal/cli"
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/access"
+	"github.com/vigil-hmi/vigil/ui/guard"
+	"github.com/vigil-hmi/vigil/ui/login"
+)
+
+// desk is the operator at the window: who is logged in (ui/login) and the
+// write path their faceplates use (ui/guard).
+type desk struct {
+	login  *login.Manager
+	writer *guard.Writer
+}
+
+// newDesk builds the login and write path of win on rt; onChange runs on
+// the UI goroutine after every login, logout and idle logoff.
+func newDesk(rt *cli.Runtime, win fyne.Window, onChange func()) *desk {
+	d := &desk{}
+	ld := login.Deps{Directory: rt.Users, Window: win, Now: rt.Clock.Now, OnChange: func(*access.Session) { onChange() }}
+	if rt.Auditor != nil { // a nil *audit.Auditor must not become a non-nil Recorder
+		ld.Audit = rt.Auditor
+	}
+	d.login = login.New(ld)
+	d.writer = &guard.Writer{Tags: rt.Project.Tags, Session: d.login.Session, Auditor: rt.Auditor, Engine: rt.Engine, Reauth: d.sign}
+	return d
+}
+
+// sign asks the operator for their password before a write to a critical
+// tag (electronic signature). It runs on the write's goroutine and waits for
+// the prompt on the UI goroutine; a cancelled prompt never answers, so the
+// write's own timeout ends the wait.
+func (d *desk) sign(ctx context.Context, tag *datasource.Tag) (string, error) {
+	answer := make(chan string, 1)
+	fyne.Do(func() {
+		d.login.Reauthenticate("write "+tag.Name, func(password string) { answer <- password })
+	})
+	select {
+	case pw := <-answer:
+		return pw, nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("no signature given: %w", ctx.Err())
+	}
+}

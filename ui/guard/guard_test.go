@@ -1,0 +1,193 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"go.uber.org/goleak"
+
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/access"
+	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/datasource/project"
+	"github.com/vigil-hmi/vigil/datasource/sim"
+	"github.com/vigil-hmi/vigil/history"
+	"github.com/vigil-hmi/vigil/history/audit"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const plant = `project: Guard
+devices:
+  - {name: plant, driver: sim}
+tags:
+  - {name: Tank1.LevelSP, group: Tanks, device: plant, address: tank1.level_sp, writable: true, limits: [0, 90]}
+  - {name: Tank1.Drain, group: Tanks, device: plant, address: tank1.level_sp, writable: true, critical: true}
+  - {name: Tank1.Level, group: Tanks, device: plant, address: tank1.level}
+`
+
+// desk is a running simulated plant with an audit trail and two users.
+type desk struct {
+	tags  []*datasource.Tag
+	table *datasource.Table
+	eng   *poll.Engine
+	store *history.Store
+	audit *audit.Auditor
+	dir   *access.Directory
+}
+
+func newDesk(t *testing.T) *desk {
+	t.Helper()
+	p, err := project.Parse("guard.yaml", []byte(plant))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &desk{tags: p.Tags, table: datasource.NewTable(p.Tags)}
+	clk := clockwork.NewRealClock()
+	d.eng, err = poll.New(poll.Config{Devices: p.Devices, Tags: p.Tags, Table: d.table,
+		Drivers: map[string]poll.Factory{"sim": sim.Factory(clk)}, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.eng.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && d.table.Get(0).Time.IsZero(); time.Sleep(10 * time.Millisecond) {
+	}
+	d.store, err = history.Open(filepath.Join(t.TempDir(), "h.db"), history.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.store.Close() })
+	chain, err := audit.NewChain(context.Background(), d.store, audit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.audit = audit.NewAuditor(chain)
+	d.dir = access.New(filepath.Join(t.TempDir(), "guard.users.yaml"), access.Options{Hash: access.HashParams{Memory: 64, Time: 1, Threads: 1}})
+	for name, role := range map[string]access.Role{"vic": access.Viewer, "alice": access.Operator} {
+		if err := d.dir.Add(name, role, nil, "correct horse"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return d
+}
+
+func (d *desk) login(t *testing.T, name string) *access.Session {
+	t.Helper()
+	s, err := d.dir.Authenticate(name, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (d *desk) writer(s *access.Session, password string, asked *int) *Writer {
+	return &Writer{Tags: d.tags, Session: func() *access.Session { return s }, Auditor: d.audit, Engine: d.eng,
+		Reauth: func(context.Context, *datasource.Tag) (string, error) {
+			*asked++
+			if password == "" {
+				return "", errors.New("cancelled by the operator")
+			}
+			return password, nil
+		}}
+}
+
+func (d *desk) events(t *testing.T) []history.Event {
+	t.Helper()
+	evs, err := d.store.Events(context.Background(), time.Time{}, time.Now().Add(time.Hour), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+func write(t *testing.T, w *Writer, tag datasource.TagID, v float64) (poll.WriteResult, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return w.Write(ctx, poll.WriteRequest{Tag: tag, Value: datasource.Float(v), User: "whoever the faceplate thinks"})
+}
+
+func TestAnOperatorsWriteReachesThePlantAndIsAuditedUnderTheirName(t *testing.T) {
+	d := newDesk(t)
+	asked := 0
+	w := d.writer(d.login(t, "alice"), "", &asked)
+	if !w.CanWrite(d.tags[0]) {
+		t.Fatal("an operator may not write a writable setpoint")
+	}
+	res, err := write(t, w, 0, 42)
+	if err != nil || !res.Match {
+		t.Fatalf("write: %+v %v", res, err)
+	}
+	evs := d.events(t)
+	if len(evs) != 1 || evs[0].User != "alice" || evs[0].State != audit.StateOK || evs[0].Data["reason"] != Reason {
+		t.Fatalf("audit trail %+v, want alice's write", evs)
+	}
+	if asked != 0 {
+		t.Fatal("a non-critical write asked for the password")
+	}
+}
+
+func TestAViewerCannotWriteAndTheRefusalIsAudited(t *testing.T) {
+	d := newDesk(t)
+	asked := 0
+	w := d.writer(d.login(t, "vic"), "", &asked)
+	if w.CanWrite(d.tags[0]) {
+		t.Fatal("a viewer is offered the setpoint entry")
+	}
+	before := d.table.Get(0).Value
+	if _, err := write(t, w, 0, 42); !errors.Is(err, access.ErrPermission) {
+		t.Fatalf("viewer write: %v, want a permission refusal", err)
+	}
+	if got := d.table.Get(0).Value; got != before {
+		t.Fatalf("a refused write changed the setpoint to %v", got)
+	}
+	if evs := d.events(t); len(evs) != 1 || evs[0].State != audit.StateRefused {
+		t.Fatalf("audit trail %+v, want one refusal", evs)
+	}
+}
+
+func TestACriticalWriteAsksForThePasswordAndACancelWritesNothing(t *testing.T) {
+	d := newDesk(t)
+	asked := 0
+	alice := d.login(t, "alice")
+	if _, err := write(t, d.writer(alice, "", &asked), 1, 10); err == nil || asked != 1 {
+		t.Fatalf("cancelled signature: err %v after %d prompts, want a refusal after one", err, asked)
+	}
+	if evs := d.events(t); len(evs) != 0 {
+		t.Fatalf("a cancelled signature left audit records %+v", evs)
+	}
+	res, err := write(t, d.writer(alice, "correct horse", &asked), 1, 40)
+	if err != nil || !res.Match || asked != 2 {
+		t.Fatalf("signed write: %+v %v (%d prompts)", res, err, asked)
+	}
+	if _, err := write(t, d.writer(alice, "wrong", &asked), 1, 41); !errors.Is(err, access.ErrBadCredentials) {
+		t.Fatalf("wrongly signed write: %v, want bad credentials", err)
+	}
+}
+
+func TestWithoutAuditTrailOrLoginNothingIsWritten(t *testing.T) {
+	d := newDesk(t)
+	asked := 0
+	w := d.writer(d.login(t, "alice"), "", &asked)
+	w.Auditor = nil
+	if w.CanWrite(d.tags[0]) {
+		t.Fatal("the entry is offered with no audit trail")
+	}
+	if _, err := write(t, w, 0, 42); !errors.Is(err, ErrNoAudit) {
+		t.Fatalf("write without audit: %v", err)
+	}
+	w = d.writer(nil, "", &asked)
+	if _, err := write(t, w, 0, 42); !errors.Is(err, ErrNotLoggedIn) {
+		t.Fatalf("write logged out: %v", err)
+	}
+	if _, err := write(t, w, 99, 42); err == nil {
+		t.Fatal("a write to an unknown tag id succeeded")
+	}
+}
