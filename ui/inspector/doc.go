@@ -12,6 +12,6 @@
 // requests, and never open a second socket or a second handle on a serial
 // port. See docs/inspector.md.
 //
-// DecodeDump, the decoding table as data, has no Fyne dependency so that it
+// modbus.DecodeDump, the decoding table as data, has no Fyne dependency so that it
 // can move into datasource/modbus and serve the CLI's probe as well.
 package inspector

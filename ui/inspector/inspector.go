@@ -80,7 +80,7 @@ type Inspector struct {
 
 	// The data shown; UI goroutine only.
 	table    modbus.Table // of the range asked for: the raw table's columns
-	dump     Dump
+	dump     modbus.Dump
 	stale    bool      // the last read failed: the dump is older than it looks
 	lastGood time.Time // when the dump was read
 
@@ -191,7 +191,7 @@ func (in *Inspector) setRequest(req request, ok bool) {
 type result struct {
 	gen  uint64
 	req  request
-	dump Dump
+	dump modbus.Dump
 	err  error
 	at   time.Time
 }
@@ -252,14 +252,14 @@ func (in *Inspector) run(ctx context.Context, wake <-chan struct{}) {
 
 // read reads req with rd and decodes the answer here, off the UI goroutine
 // (125 registers in every type and order take milliseconds).
-func (in *Inspector) read(ctx context.Context, rd Reader, req request) (Dump, error) {
+func (in *Inspector) read(ctx context.Context, rd Reader, req request) (modbus.Dump, error) {
 	data, err := rd.ReadRaw(ctx, req.start.Table, int(req.start.Offset), req.count)
 	if err != nil {
-		return Dump{}, err
+		return modbus.Dump{}, err
 	}
-	d, err := DecodeDump(req.start, req.count, data)
+	d, err := modbus.DecodeDump(req.start, req.count, data)
 	if err != nil {
-		return Dump{}, fmt.Errorf("device %q: %w", in.devs[req.dev].Name, err)
+		return modbus.Dump{}, fmt.Errorf("device %q: %w", in.devs[req.dev].Name, err)
 	}
 	return d, nil
 }

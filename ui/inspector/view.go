@@ -53,13 +53,13 @@ func (in *Inspector) build() {
 	in.strs.TextStyle = mono
 	in.strs.Truncation = fyne.TextTruncateEllipsis
 	in.raw = in.newTable(
-		func() []string { return RawColumns(in.shownTable()) },
+		func() []string { return modbus.RawColumns(in.shownTable()) },
 		func() int { return len(in.dump.Raw) },
 		func(r, c int) string { return in.dump.Raw[r][c] })
 	in.dec = in.newTable(
-		DecodingColumns,
+		modbus.DecodingColumns,
 		func() int { return len(in.dump.Decodings) },
-		func(r, c int) string { return in.dump.Decodings[r].cell(c) })
+		func(r, c int) string { return in.dump.Decodings[r].Cell(c) })
 	in.sizeColumns()
 
 	// Set the fields before their handlers run, so the first check sees both.
@@ -230,7 +230,7 @@ func (in *Inspector) inputChanged() {
 	if err != nil {
 		in.message.SetText(err.Error())
 		in.message.Show()
-		in.setDump(Dump{}, false)
+		in.setDump(modbus.Dump{}, false)
 		in.setState("", "not reading: fix the address or count")
 		in.relayout()
 		return
@@ -243,7 +243,7 @@ func (in *Inspector) inputChanged() {
 	}
 	in.table = start.Table
 	if old != req || in.dump.Count == 0 {
-		in.setDump(Dump{}, false)
+		in.setDump(modbus.Dump{}, false)
 		in.setState("", fmt.Sprintf("reading %s …", describe(req.start, req.count)))
 	}
 	in.relayout()
@@ -251,7 +251,7 @@ func (in *Inspector) inputChanged() {
 
 // describe names a range: "holding registers 40001..40004 (hr:0..hr:3)".
 func describe(start modbus.Address, count int) string {
-	d := Dump{Start: start, Count: count}
+	d := modbus.Dump{Start: start, Count: count}
 	if count == 1 {
 		return fmt.Sprintf("%s %s (%s)", start.Table, start.Modicon(), start)
 	}
@@ -287,7 +287,7 @@ func (in *Inspector) show(ctx context.Context, res result) {
 }
 
 // setDump shows d, dimmed when stale.
-func (in *Inspector) setDump(d Dump, stale bool) {
+func (in *Inspector) setDump(d modbus.Dump, stale bool) {
 	in.dump, in.stale = d, stale
 	if d.Count > 0 && !d.Start.Table.IsBits() {
 		in.strs.SetText(d.Strings())

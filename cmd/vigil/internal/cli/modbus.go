@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -82,82 +80,35 @@ func cmdProbe(ctx context.Context, env Env, args []string) int {
 	return ExitOK
 }
 
-// printProbe writes the raw dump and the decoding table.
+// printProbe writes the raw dump and the decoding table: modbus.DecodeDump's
+// table, the one the GUI's register inspector shows.
 func printProbe(w io.Writer, url string, unit int, a modbus.Address, count int, data []byte) error {
-	last := a
-	last.Offset += uint16(count - 1)
-	fmt.Fprintf(w, "%s unit %d: %ss %s..%s (%s..%s, zero-based), %d read\n\n", url, unit, a.Table, a.Modicon(), last.Modicon(), a, last, count)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	if a.Table.IsBits() {
-		fmt.Fprintln(tw, "REFERENCE\tOFFSET\tVALUE\t")
-		for i := 0; i < count; i++ {
-			r := a
-			r.Offset += uint16(i)
-			fmt.Fprintf(tw, "%s\t%s\t%d\t\n", r.Modicon(), r, data[i/8]>>(i%8)&1)
-		}
-		return tw.Flush()
-	}
-	fmt.Fprintln(tw, "REFERENCE\tOFFSET\tHEX\tUINT16\tINT16\tBINARY\tASCII\t")
-	for i := 0; i < count; i++ {
-		r := a
-		r.Offset += uint16(i)
-		v := binary.BigEndian.Uint16(data[2*i:])
-		fmt.Fprintf(tw, "%s\t%s\t%04X\t%d\t%d\t%016b\t%s\t\n", r.Modicon(), r, v, v, int16(v), v, printable(data[2*i:2*i+2]))
-	}
-	if err := tw.Flush(); err != nil {
+	d, err := modbus.DecodeDump(a, count, data)
+	if err != nil {
 		return err
 	}
-	orders := []datasource.WordOrder{datasource.ABCD, datasource.CDAB, datasource.BADC, datasource.DCBA}
-	types := []datasource.DataType{datasource.TypeInt16, datasource.TypeUint16, datasource.TypeInt32, datasource.TypeUint32,
-		datasource.TypeFloat32, datasource.TypeInt64, datasource.TypeUint64, datasource.TypeFloat64}
+	last := d.Last()
+	fmt.Fprintf(w, "%s unit %d: %ss %s..%s (%s..%s, zero-based), %d read\n\n", url, unit, a.Table, a.Modicon(), last.Modicon(), a, last, count)
+	row := func(tw io.Writer, cells []string) { fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t") }
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	row(tw, modbus.RawColumns(a.Table))
+	for _, r := range d.Raw {
+		row(tw, r)
+	}
+	if err := tw.Flush(); err != nil || a.Table.IsBits() {
+		return err
+	}
 	fmt.Fprintf(w, "\nDecodings starting at each register (a type needing more registers than remain is left out):\n\n")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "START\tTYPE\tABCD\tCDAB\tBADC\tDCBA\t")
-	for i := 0; i < count; i++ {
-		r := a
-		r.Offset += uint16(i)
-		for _, typ := range types {
-			if i+typ.Registers(0) > count {
-				continue
-			}
-			fmt.Fprintf(tw, "%s\t%s\t", r.Modicon(), typ)
-			for _, o := range orders {
-				v, err := modbus.DecodeAs(data, i, typ, o, 0)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(tw, "%s\t", formatProbe(v))
-			}
-			fmt.Fprintln(tw)
-		}
+	row(tw, modbus.DecodingColumns())
+	for _, r := range d.Decodings {
+		row(tw, r.Cells())
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	ab, _ := modbus.DecodeAs(data, 0, datasource.TypeString, datasource.ABCD, count)
-	ba, _ := modbus.DecodeAs(data, 0, datasource.TypeString, datasource.BADC, count)
-	fmt.Fprintf(w, "\nstring of %d registers: high byte first (ABCD) %s, low byte first (BADC) %s\n", count, strconv.Quote(ab.AsString()), strconv.Quote(ba.AsString()))
-	return nil
-}
-
-func printable(b []byte) string {
-	var s strings.Builder
-	for _, c := range b {
-		if c >= 0x20 && c < 0x7F {
-			s.WriteByte(c)
-		} else {
-			s.WriteByte('.')
-		}
-	}
-	return s.String()
-}
-
-func formatProbe(v datasource.Value) string {
-	if v.Kind() == datasource.KindFloat {
-		f, _ := v.AsFloat()
-		return strconv.FormatFloat(f, 'g', 8, 64)
-	}
-	return v.String()
+	_, err = fmt.Fprintf(w, "\n%s\n", d.Strings())
+	return err
 }
 
 // cmdPlan is `vigil plan FILE`: it prints the read requests the Modbus

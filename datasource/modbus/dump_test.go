@@ -1,4 +1,4 @@
-package inspector
+package modbus
 
 import (
 	"errors"
@@ -6,11 +6,10 @@ import (
 	"testing"
 
 	"github.com/vigil-hmi/vigil/datasource"
-	"github.com/vigil-hmi/vigil/datasource/modbus"
 )
 
-func hr(offset uint16) modbus.Address {
-	return modbus.Address{Table: modbus.HoldingRegisters, Offset: offset, Bit: modbus.NoBit}
+func hr(offset uint16) Address {
+	return Address{Table: HoldingRegisters, Offset: offset, Bit: NoBit}
 }
 
 // decoding returns the row of d for type typ starting at ref.
@@ -89,7 +88,7 @@ func TestDecodeDumpShowsEveryTypeInEveryWordOrder(t *testing.T) {
 }
 
 func TestDecodeDumpOfBitsShowsOneValuePerBit(t *testing.T) {
-	start := modbus.Address{Table: modbus.Coils, Offset: 7, Bit: modbus.NoBit}
+	start := Address{Table: Coils, Offset: 7, Bit: NoBit}
 	d, err := DecodeDump(start, 10, []byte{0b0000_0101, 0b10})
 	if err != nil {
 		t.Fatal(err)
@@ -110,15 +109,15 @@ func TestDecodeDumpOfBitsShowsOneValuePerBit(t *testing.T) {
 func TestDecodeDumpRefusesWhatCannotBeTheAnswer(t *testing.T) {
 	cases := []struct {
 		name      string
-		start     modbus.Address
+		start     Address
 		count     int
 		data      []byte
 		malformed bool
 	}{
 		{"too few bytes for the registers is malformed", hr(0), 4, make([]byte, 6), true},
 		{"too many bytes is malformed", hr(0), 1, make([]byte, 4), true},
-		{"too few bytes for the bits is malformed", modbus.Address{Table: modbus.DiscreteInputs, Bit: modbus.NoBit}, 9, []byte{1}, true},
-		{"a bit of a register is not a range", modbus.Address{Table: modbus.HoldingRegisters, Bit: 3}, 1, make([]byte, 2), false},
+		{"too few bytes for the bits is malformed", Address{Table: DiscreteInputs, Bit: NoBit}, 9, []byte{1}, true},
+		{"a bit of a register is not a range", Address{Table: HoldingRegisters, Bit: 3}, 1, make([]byte, 2), false},
 		{"no registers is not a read", hr(0), 0, nil, false},
 		{"a range past offset 65535 is refused", hr(65535), 2, make([]byte, 4), false},
 	}
@@ -128,7 +127,7 @@ func TestDecodeDumpRefusesWhatCannotBeTheAnswer(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if got := errors.Is(err, modbus.ErrMalformedResponse); got != c.malformed {
+			if got := errors.Is(err, ErrMalformedResponse); got != c.malformed {
 				t.Errorf("malformed = %v, want %v: %v", got, c.malformed, err)
 			}
 		})
@@ -140,7 +139,7 @@ func FuzzDecodeDump(f *testing.F) {
 	f.Add(uint8(0), uint16(7), 10, []byte{5, 2})
 	f.Add(uint8(2), uint16(65535), 1, []byte{0, 0})
 	f.Fuzz(func(t *testing.T, table uint8, offset uint16, count int, data []byte) {
-		start := modbus.Address{Table: modbus.Table(table % 4), Offset: offset, Bit: modbus.NoBit}
+		start := Address{Table: Table(table % 4), Offset: offset, Bit: NoBit}
 		d, err := DecodeDump(start, count, data)
 		if err != nil {
 			return

@@ -1,8 +1,8 @@
-package inspector
+package modbus
 
 // This file has no Fyne dependency on purpose: it is the decoding table of
 // `vigil probe` as data, meant to move into datasource/modbus (as
-// modbus.Dump / modbus.DecodeDump) so that the CLI's printProbe and this
+// Dump / DecodeDump) so that the CLI's printProbe and this
 // inspector print one and the same table.
 
 import (
@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/vigil-hmi/vigil/datasource"
-	"github.com/vigil-hmi/vigil/datasource/modbus"
 )
 
 // WordOrders are the word orders a dump is decoded in, in column order.
@@ -28,7 +27,7 @@ var DecodeTypes = [...]datasource.DataType{
 // RawColumns returns the headings of the raw dump's columns for a table:
 // reference, offset and value for bits; hex, unsigned, signed, binary and
 // ASCII as well for registers.
-func RawColumns(t modbus.Table) []string {
+func RawColumns(t Table) []string {
 	if t.IsBits() {
 		return []string{"REFERENCE", "OFFSET", "VALUE"}
 	}
@@ -49,7 +48,7 @@ func DecodingColumns() []string {
 // every register (or bit) raw, and for registers the decodings starting at
 // each register in every type and word order.
 type Dump struct {
-	Start modbus.Address
+	Start Address
 	Count int
 	// Raw has one row per register or bit, its cells in RawColumns order.
 	Raw [][]string
@@ -64,7 +63,7 @@ type Dump struct {
 // Decoding is one row of the decoding table: the value of the registers
 // from Start read as Type, in each of WordOrders.
 type Decoding struct {
-	Start  modbus.Address
+	Start  Address
 	Type   datasource.DataType
 	Values [len(WordOrders)]string
 }
@@ -74,9 +73,9 @@ func (d Decoding) Cells() []string {
 	return append([]string{d.Start.Modicon(), d.Type.String()}, d.Values[:]...)
 }
 
-// cell returns the cell in column c (DecodingColumns order) without
+// Cell returns the cell in column c (DecodingColumns order) without
 // building the whole row, for the table's per-cell updates.
-func (d Decoding) cell(c int) string {
+func (d Decoding) Cell(c int) string {
 	switch c {
 	case 0:
 		return d.Start.Modicon()
@@ -87,7 +86,7 @@ func (d Decoding) cell(c int) string {
 }
 
 // Last returns the address of the dump's last register or bit.
-func (d Dump) Last() modbus.Address {
+func (d Dump) Last() Address {
 	last := d.Start
 	last.Offset += uint16(max(d.Count-1, 0))
 	return last
@@ -101,12 +100,12 @@ func (d Dump) Strings() string {
 }
 
 // DecodeDump lays out data, the answer to a read of count registers (or
-// bits) from start as modbus.Driver.ReadRaw returns it. The bytes come from
+// bits) from start as Driver.ReadRaw returns it. The bytes come from
 // a device: a length that does not match count is an error wrapping
-// modbus.ErrMalformedResponse, never a panic.
-func DecodeDump(start modbus.Address, count int, data []byte) (Dump, error) {
+// ErrMalformedResponse, never a panic.
+func DecodeDump(start Address, count int, data []byte) (Dump, error) {
 	t := start.Table
-	if start.Bit != modbus.NoBit {
+	if start.Bit != NoBit {
 		return Dump{}, fmt.Errorf("%s: give the register, not a bit of it", start.Modicon())
 	}
 	if count < 1 || count > t.MaxQuantity() || int(start.Offset)+count > 65536 {
@@ -117,10 +116,10 @@ func DecodeDump(start modbus.Address, count int, data []byte) (Dump, error) {
 		want = (count + 7) / 8
 	}
 	if len(data) != want {
-		return Dump{}, fmt.Errorf("%w: %d data bytes for %d %ss from %s, want %d", modbus.ErrMalformedResponse, len(data), count, t, start.Modicon(), want)
+		return Dump{}, fmt.Errorf("%w: %d data bytes for %d %ss from %s, want %d", ErrMalformedResponse, len(data), count, t, start.Modicon(), want)
 	}
 	d := Dump{Start: start, Count: count, Raw: make([][]string, count)}
-	at := func(i int) modbus.Address {
+	at := func(i int) Address {
 		r := start
 		r.Offset += uint16(i)
 		return r
@@ -145,7 +144,7 @@ func DecodeDump(start modbus.Address, count int, data []byte) (Dump, error) {
 			}
 			row := Decoding{Start: at(i), Type: typ}
 			for j, o := range WordOrders {
-				v, err := modbus.DecodeAs(data, i, typ, o, 0)
+				v, err := DecodeAs(data, i, typ, o, 0)
 				if err != nil {
 					return Dump{}, fmt.Errorf("decode %s from %s as %s: %w", typ, at(i).Modicon(), o, err)
 				}
@@ -154,11 +153,11 @@ func DecodeDump(start modbus.Address, count int, data []byte) (Dump, error) {
 			d.Decodings = append(d.Decodings, row)
 		}
 	}
-	ab, err := modbus.DecodeAs(data, 0, datasource.TypeString, datasource.ABCD, count)
+	ab, err := DecodeAs(data, 0, datasource.TypeString, datasource.ABCD, count)
 	if err != nil {
 		return Dump{}, fmt.Errorf("decode string from %s: %w", start.Modicon(), err)
 	}
-	ba, err := modbus.DecodeAs(data, 0, datasource.TypeString, datasource.BADC, count)
+	ba, err := DecodeAs(data, 0, datasource.TypeString, datasource.BADC, count)
 	if err != nil {
 		return Dump{}, fmt.Errorf("decode string from %s: %w", start.Modicon(), err)
 	}
