@@ -90,10 +90,10 @@ func (c *cell) CreateRenderer() fyne.WidgetRenderer {
 // text returns the value as the operator reads it: a state word for digital
 // tags with state texts, else the number with the tag's decimals.
 func (c *cell) text() string {
-	if !c.have {
+	v := c.sample.Value
+	if !c.have || v.IsNone() { // no reading yet, or a Bad one without a value
 		return "----"
 	}
-	v := c.sample.Value
 	if len(c.tag.States) > 0 {
 		if i, ok := v.AsInt(); ok {
 			if s, ok := c.tag.States[i]; ok {
