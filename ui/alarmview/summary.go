@@ -110,14 +110,18 @@ func NewSummary(eng Engine, deps Deps) *Summary {
 	s.shelved, s.oos, s.kpi = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
 	s.jLabel, s.jText = widget.NewLabel(""), widget.NewEntry()
 	s.jText.SetPlaceHolder("text to find in the journal")
-	search := widget.NewButton("Search last 24 h", func() {
+	period := widget.NewSelect(journalPeriods(), nil)
+	period.SetSelectedIndex(1) // last 24 h
+	search := widget.NewButton("Search", func() {
 		now := time.Now()
 		if s.deps.Now != nil {
 			now = s.deps.Now()
 		}
-		s.SearchJournal(now.Add(-24*time.Hour), now, s.jText.Text)
+		s.SearchJournal(now.Add(-journalPeriod[period.SelectedIndex()].d), now, s.jText.Text)
 	})
-	journal := container.NewBorder(container.NewBorder(nil, nil, nil, search, s.jText), nil, nil, nil, container.NewVScroll(s.jLabel))
+	export := widget.NewButton("Export CSV…", s.exportJournal)
+	journal := container.NewBorder(container.NewBorder(nil, nil, period, container.NewHBox(search, export), s.jText),
+		nil, nil, nil, container.NewVScroll(s.jLabel))
 	s.obj = container.NewAppTabs(
 		container.NewTabItem("Active", active),
 		container.NewTabItem("Shelved", container.NewVScroll(s.shelved)),
@@ -401,6 +405,40 @@ func (s *Summary) Close() {
 		s.cancel()
 	}
 	s.wg.Wait()
+}
+
+// journalPeriod are the journal search's time ranges, back from now.
+var journalPeriod = []struct {
+	label string
+	d     time.Duration
+}{{"last hour", time.Hour}, {"last 24 h", 24 * time.Hour}, {"last 7 days", 7 * 24 * time.Hour}, {"last 30 days", 30 * 24 * time.Hour}}
+
+func journalPeriods() []string {
+	var out []string
+	for _, p := range journalPeriod {
+		out = append(out, p.label)
+	}
+	return out
+}
+
+// exportJournal asks for a file and writes the last search's results to it.
+func (s *Summary) exportJournal() {
+	if s.deps.Window == nil {
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		name := w.URI().Name()
+		err = s.ExportJournalCSV(w)
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		s.report("journal exported to "+name, err)
+	}, s.deps.Window)
+	d.SetFileName("alarm-journal.csv")
+	d.Show()
 }
 
 // ExportJournalCSV writes the last journal search's results as CSV.
