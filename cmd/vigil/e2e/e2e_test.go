@@ -10,12 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/vigil-hmi/vigil/assets"
+	"github.com/vigil-hmi/vigil/cmd/vigil/internal/sockets"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/ui/theme"
 	"github.com/vigil-hmi/vigil/ui/trend"
@@ -297,6 +299,12 @@ func TestScreensUnderXvfb(t *testing.T) {
 				return ""
 			}())
 		})
+		// The GUI's network surface: outgoing connections only.
+		if ls, err := sockets.Listening(strconv.Itoa(s.cmd.Process.Pid)); err != nil {
+			t.Errorf("listing the GUI's sockets: %v", err)
+		} else if len(ls) != 0 {
+			t.Errorf("the GUI listens on %v; it must open no listening socket", ls)
+		}
 		s.interrupt()
 	})
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -19,6 +20,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/vigil-hmi/vigil/cmd/vigil/internal/sockets"
 	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/opcua/opcuatest"
 	"github.com/vigil-hmi/vigil/history"
@@ -185,45 +187,15 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	}
 }
 
-// listeningSockets returns the local addresses of the TCP sockets in LISTEN
-// state and the unconnected UDP sockets that belong to this process:
-// /proc/self/net lists the namespace's sockets, /proc/self/fd says which
-// are ours.
+// listeningSockets returns this process's listening sockets.
 func listeningSockets(t *testing.T) []string {
 	t.Helper()
-	ours := map[string]bool{}
-	fds, err := os.ReadDir("/proc/self/fd")
+	found, err := sockets.Listening("self")
+	if errors.Is(err, sockets.ErrNoProc) {
+		t.Skip(err)
+	}
 	if err != nil {
-		t.Skipf("no /proc: %v", err)
-	}
-	for _, fd := range fds {
-		link, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
-		if err == nil && strings.HasPrefix(link, "socket:[") {
-			ours[strings.TrimSuffix(strings.TrimPrefix(link, "socket:["), "]")] = true
-		}
-	}
-	var found []string
-	for _, f := range []string{"tcp", "tcp6", "udp", "udp6"} {
-		data, err := os.ReadFile("/proc/self/net/" + f)
-		if err != nil {
-			continue // no IPv6 on this host
-		}
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Scan() // header
-		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) < 10 || !ours[fields[9]] {
-				continue
-			}
-			local, remote, state := fields[1], fields[2], fields[3]
-			listening := state == "0A" // TCP_LISTEN
-			if strings.HasPrefix(f, "udp") {
-				listening = strings.HasSuffix(remote, ":0000") // bound, not connected
-			}
-			if listening {
-				found = append(found, f+" "+local)
-			}
-		}
+		t.Fatal(err)
 	}
 	return found
 }
