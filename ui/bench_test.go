@@ -30,6 +30,7 @@ func BenchmarkShellRefresh(b *testing.B) {
 	s := Create(a, w, Deps{Tags: tags, Values: table, Refresh: time.Hour,
 		Devices: func() []poll.DeviceStatus { return []poll.DeviceStatus{{Name: "plc", State: poll.Connected}} }})
 	defer s.Stop()
+	s.ShowScreen("Tags")
 	w.Resize(fyne.NewSize(1280, n*30))
 	batch := make([]datasource.Sample, n)
 	now := time.Now()

@@ -15,9 +15,9 @@ type screen struct {
 	key     fyne.KeyName // fyne.KeyF2
 	content fyne.CanvasObject
 	// update refreshes the screen from one table snapshot (indexed by TagID);
-	// called on the UI goroutine at the refresh rate while it is shown, and
-	// for screens that keep history (sparklines) also while hidden.
+	// called on the UI goroutine at the refresh rate while it is shown.
 	update func(snapshot []datasource.Sample, now time.Time)
-	// always says update must run even while the screen is hidden.
-	always bool
+	// follow, when set, is called instead while the screen is hidden: screens
+	// that keep history (sparklines) feed it without repainting.
+	follow func(snapshot []datasource.Sample)
 }

@@ -192,9 +192,9 @@ func (s *Shell) buildScreens() {
 	// The overview and the browser keep sparklines, so they follow the
 	// values while hidden.
 	s.screens = []*screen{
-		{name: "Overview", key: fyne.KeyF2, content: s.overview.Content(), update: s.overview.Update, always: true},
+		{name: "Overview", key: fyne.KeyF2, content: s.overview.Content(), update: s.overview.Update, follow: s.overview.Feed},
 		{name: "Tags", key: fyne.KeyF6, content: s.browser,
-			update: func(snap []datasource.Sample, _ time.Time) { s.browser.Update(snap) }, always: true},
+			update: func(snap []datasource.Sample, _ time.Time) { s.browser.Update(snap) }, follow: s.browser.Feed},
 		{name: "Devices", key: fyne.KeyF5, content: s.devices.widget(tools),
 			update: func([]datasource.Sample, time.Time) { s.devices.update(s.deps.Devices()) }},
 	}
@@ -537,8 +537,11 @@ func (s *Shell) refresh() {
 	s.values = s.deps.Values.Snapshot(nil, s.values[:0])
 	now := s.deps.Now()
 	for i, sc := range s.screens {
-		if i == s.current || sc.always {
+		switch {
+		case i == s.current:
 			sc.update(s.values, now)
+		case sc.follow != nil:
+			sc.follow(s.values)
 		}
 	}
 	if s.banner != nil {

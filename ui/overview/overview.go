@@ -77,6 +77,16 @@ func (o *Overview) add(t *datasource.Tag, withBar bool, extra fyne.CanvasObject)
 	return c
 }
 
+// Feed keeps the sparklines' history from a table snapshot while the
+// overview is hidden; Update does it too when shown. UI goroutine only.
+func (o *Overview) Feed(snapshot []datasource.Sample) {
+	for _, s := range snapshot {
+		if l := o.sparks[s.Tag]; l != nil && !s.Time.IsZero() {
+			l.Add(s)
+		}
+	}
+}
+
 // Update shows a table snapshot and the alarms; call on the UI goroutine.
 func (o *Overview) Update(snapshot []datasource.Sample, now time.Time) {
 	byTag := map[string]*alarms.Alarm{}

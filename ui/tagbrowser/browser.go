@@ -118,6 +118,13 @@ func (b *Browser) Shown() int { return len(b.shown) }
 // tag's sparkline and repaints the visible rows. Call it on the UI
 // goroutine, at the UI's bounded rate.
 func (b *Browser) Update(snapshot []datasource.Sample) {
+	b.Feed(snapshot)
+	b.list.Refresh()
+}
+
+// Feed is Update without the repaint, for while the browser is hidden: the
+// sparklines keep their history and the rows are current when it shows.
+func (b *Browser) Feed(snapshot []datasource.Sample) {
 	now := b.deps.Now()
 	for i, t := range b.tags {
 		if int(t.ID) >= len(snapshot) {
@@ -128,7 +135,6 @@ func (b *Browser) Update(snapshot []datasource.Sample) {
 		s.Time = now // the sparkline plots what was known at each refresh
 		b.lines[i].Add(s)
 	}
-	b.list.Refresh()
 }
 
 // filter recomputes the shown rows from the search words, the group and the
