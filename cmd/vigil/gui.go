@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-hmi/vigil/assets"
 	"github.com/vigil-hmi/vigil/cmd/vigil/internal/cli"
 	"github.com/vigil-hmi/vigil/ui"
+	"github.com/vigil-hmi/vigil/ui/guard"
 )
 
 // appID is Vigil's application ID (FyneApp.toml): it names the preferences
@@ -62,7 +63,7 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 		Now:        rt.Clock.Now,
 		Dark:       o.Dark,
 		Prefs:      a.Preferences(),
-		Alarms:     rt.Alarms,
+		Alarms:     guard.Alarms{Engine: rt.Alarms, Auditor: rt.Auditor},
 		Writer:     desk.writer,
 		User:       desk.login.User,
 		CanWrite:   desk.writer.CanWrite,

@@ -1,10 +1,12 @@
-// Package guard is the operator window's setpoint writer: every write from a
-// faceplate goes through the logged-in operator's session (role, area and,
-// for critical tags, the password again), the engine's write path (limits,
-// write, read-back) and the audit trail, in that order.
+// Package guard puts the operator window's actions on the record. Writer is
+// the faceplates' setpoint writer: every write goes through the logged-in
+// operator's session (role, area and, for critical tags, the password
+// again), the engine's write path (limits, write, read-back) and the audit
+// trail, in that order. Alarms is the alarm views' engine, recording every
+// refused acknowledge, shelve or out-of-service in the audit trail.
 //
-// It sits between ui/setpoint, which knows nothing of users, and
-// history/audit.Auditor.GuardedWrite, which does the checks and the record.
+// It sits between ui/setpoint and ui/alarmview, which know nothing of users
+// or audit, and history/audit, which does the checks and the record.
 package guard
 
 import (

@@ -10,6 +10,7 @@ import (
 	"github.com/jonboulle/clockwork"
 	"go.uber.org/goleak"
 
+	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/poll"
@@ -36,6 +37,7 @@ type desk struct {
 	table *datasource.Table
 	eng   *poll.Engine
 	store *history.Store
+	chain *audit.Chain
 	audit *audit.Auditor
 	dir   *access.Directory
 }
@@ -64,11 +66,11 @@ func newDesk(t *testing.T) *desk {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.store.Close() })
-	chain, err := audit.NewChain(context.Background(), d.store, audit.Options{})
+	d.chain, err = audit.NewChain(context.Background(), d.store, audit.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.audit = audit.NewAuditor(chain)
+	d.audit = audit.NewAuditor(d.chain)
 	d.dir = access.New(filepath.Join(t.TempDir(), "guard.users.yaml"), access.Options{Hash: access.HashParams{Memory: 64, Time: 1, Threads: 1}})
 	for name, role := range map[string]access.Role{"vic": access.Viewer, "alice": access.Operator} {
 		if err := d.dir.Add(name, role, nil, "correct horse"); err != nil {
@@ -189,5 +191,52 @@ func TestWithoutAuditTrailOrLoginNothingIsWritten(t *testing.T) {
 	}
 	if _, err := write(t, w, 99, 42); err == nil {
 		t.Fatal("a write to an unknown tag id succeeded")
+	}
+}
+
+func TestARefusedAlarmActionIsAuditedAndAPermittedOneJournaled(t *testing.T) {
+	d := newDesk(t)
+	tags := []*datasource.Tag{{ID: 0, Name: "Tank1.Level", Type: datasource.TypeFloat64,
+		Alarms: []datasource.AlarmDef{{Name: "Hi", Kind: datasource.AlarmHi, Limit: 80, Priority: datasource.PriorityHigh}}}}
+	// One chain for the engine's journal and the auditor, as in the runtime.
+	eng, err := alarms.New(tags, alarms.Options{Journal: d.chain, Authorizer: access.Authorizer{Dir: d.dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.Process([]datasource.Sample{{Tag: 0, Value: datasource.Float(95), Time: time.Now()}})
+	eng.Tick(time.Now())
+	id, ok := eng.Lookup("Tank1.Level", "Hi")
+	if !ok {
+		t.Fatal("no alarm")
+	}
+	view := Alarms{Engine: eng, Auditor: d.audit}
+	d.login(t, "vic")
+	d.login(t, "alice")
+	if err := view.Ack("vic", id, ""); !errors.Is(err, access.ErrPermission) {
+		t.Fatalf("a viewer's acknowledge: %v, want a permission refusal", err)
+	}
+	if err := view.AckMany("vic", []alarms.ID{id}, ""); err == nil {
+		t.Fatal("a viewer's acknowledge of a page passed")
+	}
+	if err := view.Ack("alice", id, "seen"); err != nil {
+		t.Fatalf("an operator's acknowledge: %v", err)
+	}
+	if err := eng.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var refused, acked int
+	for _, e := range d.events(t) {
+		switch {
+		case e.User == "vic" && e.State == audit.StateRefused && e.Source == "Tank1.Level/Hi":
+			refused++
+		case e.User == "alice" && e.State != audit.StateRefused:
+			acked++
+		}
+	}
+	if refused != 2 || acked == 0 {
+		t.Fatalf("journal has %d refusals by vic (want 2) and %d records of alice's acknowledge: %+v", refused, acked, d.events(t))
+	}
+	if r, err := audit.Verify(context.Background(), d.store); err != nil || !r.OK() {
+		t.Fatalf("the journal's hash chain does not verify: %+v %v", r, err)
 	}
 }

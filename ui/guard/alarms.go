@@ -1,0 +1,101 @@
+package guard
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vigil-hmi/vigil/alarms"
+	"github.com/vigil-hmi/vigil/history/audit"
+)
+
+// Alarms is the alarm engine as the window's alarm views use it, with every
+// refused operator action (a viewer acknowledging, a shelve past the
+// alarm's maximum, ...) recorded in the audit trail. Actions that succeed
+// are recorded by the engine itself, in the same journal.
+type Alarms struct {
+	*alarms.Engine
+	Auditor *audit.Auditor // nil records nothing
+}
+
+// Ack acknowledges one alarm.
+func (a Alarms) Ack(user string, id alarms.ID, comment string) error {
+	return a.refused(user, alarms.ActionAck, id, comment, a.Engine.Ack(user, id, comment))
+}
+
+// AckMany acknowledges several alarms; each refusal is recorded.
+func (a Alarms) AckMany(user string, ids []alarms.ID, comment string) error {
+	err := a.Engine.AckMany(user, ids, comment)
+	if err == nil || a.Auditor == nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		if !a.acked(id) {
+			errs = append(errs, a.record(user, alarms.ActionAck, id, comment, err))
+		}
+	}
+	return errors.Join(append([]error{err}, errs...)...)
+}
+
+// Shelve shelves one alarm for d.
+func (a Alarms) Shelve(user string, id alarms.ID, d time.Duration, reason string) error {
+	return a.refused(user, alarms.ActionShelve, id, reason, a.Engine.Shelve(user, id, d, reason))
+}
+
+// Unshelve ends a shelving.
+func (a Alarms) Unshelve(user string, id alarms.ID, reason string) error {
+	return a.refused(user, alarms.ActionUnshelve, id, reason, a.Engine.Unshelve(user, id, reason))
+}
+
+// SetOutOfService takes an alarm out of service or returns it.
+func (a Alarms) SetOutOfService(user string, id alarms.ID, on bool, reason string) error {
+	action := alarms.ActionOutOfService
+	if !on {
+		action = alarms.ActionInService
+	}
+	return a.refused(user, action, id, reason, a.Engine.SetOutOfService(user, id, on, reason))
+}
+
+// refused records err, when there is one, and returns it with any failure
+// to record it: a refusal nobody can trace must not pass silently.
+func (a Alarms) refused(user string, action alarms.Action, id alarms.ID, reason string, err error) error {
+	if err == nil || a.Auditor == nil {
+		return err
+	}
+	if aerr := a.record(user, action, id, reason, err); aerr != nil {
+		return errors.Join(err, aerr)
+	}
+	return err
+}
+
+func (a Alarms) record(user string, action alarms.Action, id alarms.ID, reason string, err error) error {
+	if aerr := a.Auditor.AlarmAction(user, action, a.name(id, err), reason, err); aerr != nil {
+		return fmt.Errorf("the refusal was not recorded in the audit trail: %w", aerr)
+	}
+	return nil
+}
+
+// name is the alarm's "Tag/Name" for the record.
+func (a Alarms) name(id alarms.ID, err error) string {
+	var perr *alarms.PermissionError
+	if errors.As(err, &perr) {
+		return perr.Alarm
+	}
+	for _, al := range a.Active() {
+		if al.ID == id {
+			return al.Tag + "/" + al.Name
+		}
+	}
+	return fmt.Sprintf("#%d", id)
+}
+
+// acked reports whether alarm id is acknowledged (or no longer listed).
+func (a Alarms) acked(id alarms.ID) bool {
+	for _, al := range a.Active() {
+		if al.ID == id {
+			return al.Acked
+		}
+	}
+	return true
+}
