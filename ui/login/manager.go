@@ -224,24 +224,30 @@ func (m *Manager) changed() {
 // show repaints the header for now.
 func (m *Manager) show(now time.Time) {
 	s := m.Session()
-	text := "not logged in"
+	text, button := "not logged in", "Log in"
 	switch {
 	case s == nil:
-		m.button.SetText("Log in")
-		m.button.Show()
 	case m.single:
-		text = fmt.Sprintf("%s (%s) · single-operator mode", s.User(), s.Role())
-		m.button.Hide()
+		text, button = fmt.Sprintf("%s (%s) · single-operator mode", s.User(), s.Role()), ""
 	default:
-		text = fmt.Sprintf("%s (%s)", s.User(), s.Role())
+		text, button = fmt.Sprintf("%s (%s)", s.User(), s.Role()), "Log out"
 		if dl := s.IdleDeadline(); !dl.IsZero() && dl.Sub(now) <= idleWarning {
 			text += " · idle: logs off in " + span(dl.Sub(now))
 		}
-		m.button.SetText("Log out")
-		m.button.Show()
 	}
+	// Set only what changed: this runs at every refresh, and each change
+	// repaints the window.
 	if m.name.Text != text {
 		m.name.SetText(text)
+	}
+	switch {
+	case button == "":
+		if m.button.Visible() {
+			m.button.Hide()
+		}
+	case m.button.Text != button || !m.button.Visible():
+		m.button.SetText(button)
+		m.button.Show()
 	}
 }
 
