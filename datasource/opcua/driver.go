@@ -305,20 +305,9 @@ func (d *Driver) Close() error {
 // "ns=2;i=42", "i=2258"). It does no I/O.
 func (d *Driver) Prepare(tags []*datasource.Tag) (poll.Plan, error) {
 	p := &plan{}
-	var errs []error
-	for _, t := range tags {
-		if t.System {
-			continue
-		}
-		nid, err := parseAddress(t.Address)
-		if err != nil {
-			errs = append(errs, &datasource.TagError{Tag: t, Field: "address", Err: err})
-			continue
-		}
-		p.tags = append(p.tags, t)
-		p.ids = append(p.ids, nid)
-	}
-	return p, errors.Join(errs...)
+	var err error
+	p.tags, p.ids, err = poll.ParseAddresses(tags, parseAddress)
+	return p, err
 }
 
 func parseAddress(addr string) (*ua.NodeID, error) {

@@ -20,7 +20,7 @@ const (
 )
 
 // The drivers a device may name.
-var drivers = []string{"sim", "modbus", "opcua"}
+var drivers = []string{"sim", "modbus", "opcua", "mqtt"}
 
 // faultRef is a sim fault's tag reference, checked once all tags are known.
 type faultRef struct {
@@ -54,7 +54,7 @@ func (p *parser) devices(n *yaml.Node) []*datasource.Device {
 // device reads one device.
 func (p *parser) device(n *yaml.Node, path string) *datasource.Device {
 	m := p.mapping(n, path, "name", "driver", "address", "timeout", "backoff", "disabled",
-		"comm_alarm", "scan_classes", "modbus", "opcua", "sim")
+		"comm_alarm", "scan_classes", "modbus", "opcua", "sim", "mqtt")
 	if m == nil {
 		return nil
 	}
@@ -114,6 +114,13 @@ func (p *parser) deviceAddress(m *mapping, d *datasource.Device) {
 			p.errorf(orNode(v, m.node), field, "required for driver modbus: tcp://host:502, rtu:///dev/ttyUSB0 or rtuovertcp://host:4001")
 		case modbusTransport(d.Address) == "":
 			p.errorf(v, field, "%q must start with tcp://, rtu:// or rtuovertcp://", d.Address)
+		}
+	case "mqtt":
+		switch {
+		case v == nil || d.Address == "":
+			p.errorf(orNode(v, m.node), field, "required for driver mqtt: the broker, tcp://host:1883 or ssl://host:8883")
+		case !brokerURL(d.Address):
+			p.errorf(v, field, "%q must be a broker URL: tcp://host:1883 or ssl://host:8883 (also mqtt://, tls://, mqtts://)", d.Address)
 		}
 	case "opcua":
 		switch {
@@ -218,7 +225,7 @@ func (p *parser) scanClasses(m *mapping, d *datasource.Device) []datasource.Scan
 	return out
 }
 
-// driverSections reads the modbus, opcua and sim sections: only the one of
+// driverSections reads the modbus, opcua, sim and mqtt sections: only the one of
 // the device's driver may be given, and its defaults apply when it is not.
 func (p *parser) driverSections(m *mapping, d *datasource.Device) {
 	for _, s := range drivers {
@@ -233,5 +240,7 @@ func (p *parser) driverSections(m *mapping, d *datasource.Device) {
 		p.opcua(m.get("opcua"), m.field("opcua"), d)
 	case "sim":
 		p.sim(m.get("sim"), m.field("sim"), d)
+	case "mqtt":
+		p.mqttDevice(m.get("mqtt"), m.field("mqtt"), m, d)
 	}
 }

@@ -16,6 +16,7 @@ import (
 // parser walks the YAML node tree of one file and collects every problem.
 type parser struct {
 	faults    []faultRef // sim fault tags, checked once all tags are known
+	mqtt      map[*datasource.Device]*MQTTSettings
 	file      string
 	dir       string // directory of file, for relative paths in the project
 	errs      Errors

@@ -38,6 +38,12 @@ type Project struct {
 	Tags  []*datasource.Tag
 	Users []User
 	Roles []Role
+	// Publish is the publish section: this station publishes its tags as a
+	// Sparkplug B edge node. nil when absent.
+	Publish *Publish
+	// MQTT holds the mqtt section of every device of driver mqtt, by
+	// device name.
+	MQTT map[string]*MQTTSettings
 
 	tagByName map[string]*datasource.Tag
 	devByName map[string]*datasource.Device
@@ -122,7 +128,7 @@ func (p *parser) compile(data []byte) *Project {
 		return nil
 	}
 	proj := &Project{File: p.file, StaleFactor: DefaultStaleFactor}
-	m := p.mapping(root, "", "project", "stale_factor", "devices", "tags", "users", "roles")
+	m := p.mapping(root, "", "project", "stale_factor", "devices", "tags", "users", "roles", "publish")
 	if m == nil {
 		return nil
 	}
@@ -145,6 +151,13 @@ func (p *parser) compile(data []byte) *Project {
 		}
 	}
 	proj.Devices = p.devices(m.get("devices"))
+	for d, s := range p.mqtt {
+		if proj.MQTT == nil {
+			proj.MQTT = make(map[string]*MQTTSettings)
+		}
+		proj.MQTT[d.Name] = s
+	}
+	proj.Publish = p.publish(m.get("publish"))
 	tags := p.tags(m.get("tags"))
 	proj.Users, proj.Roles = p.users(m.get("users"), m.get("roles"))
 	p.link(proj, tags)

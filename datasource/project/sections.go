@@ -119,28 +119,8 @@ func (p *parser) opcua(n *yaml.Node, path string, d *datasource.Device) {
 		p.errorf(orNode(m.get("security_mode"), orNode(m.get("security_policy"), m.node)), m.field("security_mode"),
 			"%s with security_policy %s; use None with None, Sign or SignAndEncrypt with any other policy", s.SecurityMode, s.SecurityPolicy)
 	}
-	if v := m.get("username"); v != nil {
-		s.Username, _ = p.str(v, m.field("username"))
-	}
-	if v := m.get("password"); v != nil {
-		s.Password, _ = p.secret(v, m.field("password"))
-		if s.Username == "" {
-			p.errorf(v, m.field("password"), "given without a username")
-		}
-	}
-	for _, f := range []struct {
-		key string
-		dst *string
-	}{{"cert_file", &s.CertFile}, {"key_file", &s.KeyFile}, {"trust_dir", &s.TrustDir}} {
-		if v := m.get(f.key); v != nil {
-			if str, ok := p.str(v, m.field(f.key)); ok {
-				*f.dst = p.relative(str)
-			}
-		}
-	}
-	if (s.CertFile == "") != (s.KeyFile == "") {
-		p.errorf(orNode(m.get("cert_file"), m.get("key_file")), m.path, "cert_file and key_file go together: give both or neither")
-	}
+	p.credentials(m, &s.Username, &s.Password)
+	p.paths(m, []pathField{{"cert_file", &s.CertFile}, {"key_file", &s.KeyFile}, {"trust_dir", &s.TrustDir}})
 	if v := m.get("poll"); v != nil {
 		s.Poll, _ = p.boolean(v, m.field("poll"))
 	}
@@ -214,5 +194,40 @@ func (p *parser) sim(n *yaml.Node, path string, d *datasource.Device) {
 			f.For, _ = p.duration(v, fm.field("for"), false)
 		}
 		s.Faults = append(s.Faults, f)
+	}
+}
+
+// credentials reads a section's username and password (a secret: plain,
+// env: or file:) into user and pass.
+func (p *parser) credentials(m *mapping, user, pass *string) {
+	if v := m.get("username"); v != nil {
+		*user, _ = p.str(v, m.field("username"))
+	}
+	if v := m.get("password"); v != nil {
+		*pass, _ = p.secret(v, m.field("password"))
+		if *user == "" {
+			p.errorf(v, m.field("password"), "given without a username")
+		}
+	}
+}
+
+// pathField is a file or directory field of a section and where it goes.
+type pathField struct {
+	key string
+	dst *string
+}
+
+// paths reads a section's file fields, relative to the project file, and
+// checks that cert_file and key_file come together.
+func (p *parser) paths(m *mapping, fields []pathField) {
+	for _, f := range fields {
+		if v := m.get(f.key); v != nil {
+			if str, ok := p.str(v, m.field(f.key)); ok {
+				*f.dst = p.relative(str)
+			}
+		}
+	}
+	if (m.get("cert_file") == nil) != (m.get("key_file") == nil) {
+		p.errorf(orNode(m.get("cert_file"), m.get("key_file")), m.path, "cert_file and key_file go together: give both or neither")
 	}
 }

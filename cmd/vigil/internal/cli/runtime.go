@@ -21,6 +21,7 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/modbus"
+	"github.com/vigil-hmi/vigil/datasource/mqtt"
 	"github.com/vigil-hmi/vigil/datasource/opcua"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/datasource/project"
@@ -79,6 +80,7 @@ func drivers(clk clockwork.Clock, log *slog.Logger) map[string]poll.Factory {
 		"sim":    sim.Factory(clk),
 		"modbus": modbus.Factory,
 		"opcua":  opcua.Factory(opcua.Options{Clock: clk, Logger: log}),
+		"mqtt":   mqtt.Factory(mqtt.Options{Clock: clk, Logger: log}), // settings: projectDrivers
 	}
 }
 
@@ -97,11 +99,15 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 			_ = rt.History.Close() // the error that stopped Start is the one to report
 		}
 	}()
+	drv, err := projectDrivers(proj, opts.Clock, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
 	rt.Engine, err = poll.New(poll.Config{
 		Devices: proj.Devices,
 		Tags:    proj.Tags,
 		Table:   rt.Table,
-		Drivers: drivers(opts.Clock, opts.Logger),
+		Drivers: drv,
 		Clock:   opts.Clock,
 		Logger:  opts.Logger,
 	})
@@ -145,6 +151,10 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 		return nil, fmt.Errorf("alarms: %w", err)
 	}
 
+	pub, err := newPublisher(rt, opts.Clock, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
 	ctx, rt.cancel = context.WithCancel(ctx)
 	alarmSub := rt.Table.Subscribe("alarms", alarmsQueue)
 	rt.goRun(func() error {
@@ -157,6 +167,9 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 			defer histSub.Close()
 			return history.Ingest(ctx, histSub, proj.Tags, rt.History)
 		})
+	}
+	if pub != nil { // control room: publish the tags (docs/control-room.md)
+		rt.goRun(func() error { return pub.Run(ctx) })
 	}
 	rt.goRun(func() error { return rt.Engine.Run(ctx) })
 	return rt, nil

@@ -1,0 +1,242 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/vigil-hmi/vigil/alarms"
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/access"
+	"github.com/vigil-hmi/vigil/datasource/mqtt"
+	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/datasource/project"
+	"github.com/vigil-hmi/vigil/datasource/sparkplug"
+)
+
+// The control room (docs/control-room.md): a station with publish: in its
+// project publishes its tags as a Sparkplug B edge node, and runs the
+// writes of viewing stations through its own write path; a station with
+// devices of driver mqtt views another station's tags.
+
+// projectDrivers returns the driver factories for proj: drivers() with the
+// mqtt driver given the project's broker settings.
+func projectDrivers(proj *project.Project, clk clockwork.Clock, log *slog.Logger) (map[string]poll.Factory, error) {
+	f := drivers(clk, log)
+	opts := mqtt.Options{Clock: clk, Logger: log, Devices: map[string]mqtt.Settings{}}
+	for _, d := range proj.Devices {
+		s := proj.MQTT[d.Name]
+		if d.Driver != "mqtt" || s == nil {
+			continue
+		}
+		b, err := brokerOf(d.Address, s)
+		if err != nil {
+			return nil, fmt.Errorf("device %s: %w", d.Name, err)
+		}
+		opts.Devices[d.Name] = mqtt.Settings{Broker: b, Group: s.Group, Node: s.Node}
+	}
+	f["mqtt"] = mqtt.Factory(opts)
+	return f, nil
+}
+
+// brokerOf turns project settings into a sparkplug.Broker, loading the TLS
+// files.
+func brokerOf(url string, s *project.MQTTSettings) (sparkplug.Broker, error) {
+	b := sparkplug.Broker{URL: url, Username: s.Username, Password: s.Password, ClientID: s.ClientID, KeepAlive: s.KeepAlive}
+	if s.CAFile == "" && s.CertFile == "" {
+		return b, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if s.CAFile != "" {
+		pem, err := os.ReadFile(s.CAFile)
+		if err != nil {
+			return b, fmt.Errorf("ca_file: %w", err)
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return b, fmt.Errorf("ca_file %s: no PEM certificate in it", s.CAFile)
+		}
+	}
+	if s.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(s.CertFile, s.KeyFile)
+		if err != nil {
+			return b, fmt.Errorf("cert_file %s, key_file %s: %w", s.CertFile, s.KeyFile, err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	b.TLS = cfg
+	return b, nil
+}
+
+// newPublisher builds the edge node of rt's project (nil when it has no
+// publish section). Runtime.Start runs it with the engine.
+func newPublisher(rt *Runtime, clk clockwork.Clock, log *slog.Logger) (*sparkplug.Node, error) {
+	pub := rt.Project.Publish
+	if pub == nil {
+		return nil, nil
+	}
+	b, err := brokerOf(pub.Broker, &pub.MQTTSettings)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	cfg := sparkplug.NodeConfig{
+		Broker: b, Group: pub.Group, Node: pub.Node,
+		Tags: rt.Project.Tags, Table: rt.Table, Buffer: pub.Buffer,
+		Clock: clk, Logger: log,
+	}
+	if pub.Writes {
+		cfg.Commander = stationWriter{rt: rt}
+	}
+	cfg.Alarms = stationAlarms{rt: rt, writes: pub.Writes}
+	n, err := sparkplug.NewNode(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("publish: %w", err)
+	}
+	return n, nil
+}
+
+// stationWriter is the acquiring station's write path for writes that come
+// from viewing stations: the broker has authenticated the viewing station;
+// the user it names must be one of this station's users whose role and
+// areas allow the write (any user in single-operator mode); the engine
+// checks limits, writes and reads back; the audit trail records the outcome.
+type stationWriter struct{ rt *Runtime }
+
+// Write implements sparkplug.Commander.
+func (w stationWriter) Write(ctx context.Context, c sparkplug.WriteCommand) (datasource.Sample, error) {
+	rt := w.rt
+	node := rt.Project.Publish.Node
+	res := poll.WriteResult{Tag: c.Tag.ID, Requested: c.Value}
+	user := c.User
+	if user == "" {
+		user = "(unnamed remote user)"
+	}
+	reason := c.Reason
+	if reason == "" {
+		reason = "written from another station"
+	}
+	if rt.Auditor == nil {
+		return datasource.Sample{}, fmt.Errorf("%s: station %s keeps no audit trail (history is off), so it refuses writes from other stations", c.Tag.Name, node)
+	}
+	if err := authorizeRemote(rt.Users, c.User, c.Tag, node); err != nil {
+		return datasource.Sample{}, errors.Join(err, auditErr(rt.Auditor.Write(user, c.Tag, res, reason, err)))
+	}
+	res, err := rt.Engine.Write(ctx, poll.WriteRequest{Tag: c.Tag.ID, Value: c.Value, User: user})
+	if aerr := rt.Auditor.Write(user, c.Tag, res, reason, err); aerr != nil {
+		return res.ReadBack, errors.Join(err, auditErr(aerr))
+	}
+	return res.ReadBack, err
+}
+
+// stationAlarms is the acquiring station's alarm engine for its edge node:
+// the node publishes the states, and runs the acknowledge, shelve,
+// unshelve and reset of viewing stations through the engine (which
+// journals them) and the audit trail.
+type stationAlarms struct {
+	rt     *Runtime
+	writes bool // publish.writes: commands from other stations are accepted
+}
+
+// Version implements sparkplug.AlarmBoard.
+func (s stationAlarms) Version() uint64 { return s.rt.Alarms.Version() }
+
+// States implements sparkplug.AlarmBoard: every alarm of the project.
+func (s stationAlarms) States() []sparkplug.AlarmState {
+	var out []sparkplug.AlarmState
+	for _, t := range s.rt.Project.Tags {
+		for _, a := range s.rt.Alarms.TagAlarms(t.ID) {
+			out = append(out, sparkplug.AlarmState{
+				Tag: a.Tag, Name: a.Name, State: a.State.String(),
+				Active: a.Active, Acked: a.Acked, Shelved: a.Shelved, Suppressed: a.Suppressed, OutOfService: a.OutOfService,
+				Priority: a.Priority, Message: a.Message, Since: a.Since,
+			})
+		}
+	}
+	return out
+}
+
+// Act implements sparkplug.AlarmBoard. In single-operator mode the action
+// is the station operator's, with the viewer's user in the comment; with a
+// users file the alarm engine checks the named user like a local one.
+func (s stationAlarms) Act(_ context.Context, a sparkplug.AlarmAction) error {
+	rt := s.rt
+	node := rt.Project.Publish.Node
+	name := a.Tag + "/" + a.Name
+	if !s.writes {
+		return fmt.Errorf("alarm %s: station %s accepts no commands from other stations (publish: writes is off)", name, node)
+	}
+	id, ok := rt.Alarms.Lookup(a.Tag, a.Name)
+	if !ok {
+		return fmt.Errorf("alarm %s: station %s has no such alarm", name, node)
+	}
+	user, comment := a.User, a.Reason
+	if rt.Users == nil || rt.Users.SingleOperator() {
+		user = access.SingleOperatorUser
+		comment = fmt.Sprintf("%s (by %s at another station)", a.Reason, a.User)
+	}
+	var act alarms.Action
+	var err error
+	switch a.Action {
+	case sparkplug.AlarmAck:
+		act, err = alarms.ActionAck, rt.Alarms.Ack(user, id, comment)
+	case sparkplug.AlarmShelve:
+		act, err = alarms.ActionShelve, rt.Alarms.Shelve(user, id, a.Duration, comment)
+	case sparkplug.AlarmUnshelve:
+		act, err = alarms.ActionUnshelve, rt.Alarms.Unshelve(user, id, comment)
+	case sparkplug.AlarmReset:
+		act, err = alarms.ActionReset, rt.Alarms.Reset(user, id, comment)
+	default:
+		return fmt.Errorf("alarm %s: unknown action %q", name, a.Action)
+	}
+	if rt.Auditor != nil {
+		err = errors.Join(err, auditErr(rt.Auditor.AlarmAction(user, act, name, comment, err)))
+	}
+	return err
+}
+
+// auditErr says that a remote write's audit record failed (nil for nil).
+func auditErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("the audit record could not be written: %w", err)
+}
+
+// authorizeRemote checks that user, named by a viewing station, may write
+// tag here. A critical tag needs the operator's password as signature,
+// which must not travel through the broker: remote writes to it are refused.
+func authorizeRemote(dir *access.Directory, user string, tag *datasource.Tag, node string) error {
+	if tag.Critical {
+		return fmt.Errorf("%s: a critical tag needs the operator's signature at station %s; it is not written from other stations", tag.Name, node)
+	}
+	if dir == nil || dir.SingleOperator() {
+		return nil
+	}
+	if user == "" {
+		return fmt.Errorf("%s: the write names no user; station %s has users and refuses it", tag.Name, node)
+	}
+	u, ok := dir.Lookup(user)
+	if !ok {
+		return fmt.Errorf("%s: user %q is not a user of station %s; nothing was written", tag.Name, user, node)
+	}
+	pe := &access.PermissionError{User: u.Name, Role: u.Role, Action: access.PermWrite, Tag: tag.Name}
+	if !u.Role.Has(access.PermWrite) {
+		return pe
+	}
+	if len(u.Areas) > 0 {
+		for _, a := range u.Areas {
+			if a == tag.Group {
+				return nil
+			}
+		}
+		pe.Area = tag.Group
+		return pe
+	}
+	return nil
+}

@@ -1,0 +1,47 @@
+package project
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestAControlRoomProjectCompilesItsPublishAndMQTTSections(t *testing.T) {
+	t.Setenv("HOME", "s3cret")
+	proj, err := Load(filepath.Join("testdata", "valid-control-room", "project.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := proj.Publish
+	if pub == nil {
+		t.Fatal("no Publish")
+	}
+	dir := filepath.Join("testdata", "valid-control-room")
+	if pub.Broker != "ssl://broker.plant.example:8883" || pub.Group != "plant" || pub.Node != "station1" ||
+		pub.Username != "station1" || pub.Password != "s3cret" || !pub.Writes || pub.Buffer != 50000 ||
+		pub.CAFile != filepath.Join(dir, "certs/ca.pem") || pub.KeyFile != filepath.Join(dir, "certs/station1.key") ||
+		pub.KeepAlive != DefaultMQTTKeepAlive {
+		t.Errorf("publish: %+v", pub)
+	}
+	s := proj.MQTT["station2"]
+	if s == nil || s.Group != "plant" || s.Node != "station2" || s.Password != "s3cret" || s.KeepAlive != 30*time.Second {
+		t.Fatalf("mqtt settings of station2: %+v", s)
+	}
+	d, _ := proj.Device("station2")
+	if d.Timeout != DefaultMQTTTimeout || d.Address != "ssl://broker.plant.example:8883" {
+		t.Errorf("station2: timeout %s address %s", d.Timeout, d.Address)
+	}
+	if _, ok := proj.MQTT["plant"]; ok {
+		t.Error("a sim device has mqtt settings")
+	}
+}
+
+func TestAProjectWithoutPublishHasNone(t *testing.T) {
+	proj, err := Parse("p.yaml", []byte("project: P\ndevices: [{name: d, driver: sim}]\ntags: [{name: A, device: d, address: tank1.level, type: float32}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if proj.Publish != nil || proj.MQTT != nil {
+		t.Errorf("publish %+v, mqtt %+v", proj.Publish, proj.MQTT)
+	}
+}
