@@ -8,7 +8,8 @@ import "time"
 // poll time taken from the engine's injected clock.
 //
 // The field order packs Tag and Quality into one word: 64 bytes instead of
-// 72, and every sample is copied into the table and each subscription.
+// 72, one cache line; every sample is copied into the table's current values
+// and out to each consumer, so its size is most of what publishing costs.
 type Sample struct {
 	Tag     TagID
 	Quality Quality

@@ -2,7 +2,9 @@ package datasource
 
 import (
 	"context"
+	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,11 +15,20 @@ import (
 // Publish never blocks on a consumer: a subscription that falls behind loses
 // its oldest samples and counts them (Subscription.Dropped), because stalling
 // the engine would stall every device.
+//
+// A published batch is stored once, in a chunk that every subscription
+// shares read-only; consumers copy samples out of it in their own goroutine
+// (TryRecv), and the chunk goes back to the table's buffer pool when the last
+// subscription has taken it. So publishing costs the same with one
+// subscriber as with three, and the engine, which reads into buffers lent by
+// the table (Buffer, PublishBuffer), does not copy a batch for delivery at
+// all. See docs/engine.md for the figures.
 type Table struct {
-	mu      sync.RWMutex // guards current and subs
+	mu      sync.RWMutex // guards current and subs; held while delivering, so every subscriber sees the order of current
 	current []Sample
 	stale   []time.Duration // per tag, from Tag.StaleAfter; immutable after NewTable
 	subs    []*Subscription
+	pool    bufferPool
 }
 
 // NewTable returns a table for tags, indexed by TagID, every tag starting Bad
@@ -28,6 +39,9 @@ func NewTable(tags []*Tag) *Table {
 		t.current[i] = Sample{Tag: TagID(i), Quality: BadQuality(WaitingForInitialData)}
 		t.stale[i] = tag.StaleAfter
 	}
+	// Enough for a few full scans of every tag in flight (being read, queued
+	// for subscribers) without allocating; more is left to the GC.
+	t.pool.limit = 8*len(tags) + 1024
 	return t
 }
 
@@ -35,22 +49,105 @@ func NewTable(tags []*Tag) *Table {
 func (t *Table) Len() int { return len(t.current) }
 
 // Publish stores a batch of samples as the current values and hands it to
-// every subscription. Samples of unknown tags are ignored.
-func (t *Table) Publish(batch []Sample) {
+// every subscription. Samples of unknown tags are not stored but are
+// delivered. The table copies batch; the caller keeps it.
+func (t *Table) Publish(batch []Sample) { t.PublishAt(batch, time.Time{}) }
+
+// PublishAt is Publish for samples read at now: a sample whose Time is zero
+// (the device gave no source time) is stored and delivered with now, in the
+// same pass that stores it. batch itself is not changed. A zero now leaves
+// times as they are.
+func (t *Table) PublishAt(batch []Sample, now time.Time) {
 	if len(batch) == 0 {
 		return
 	}
-	t.mu.Lock()
-	n := TagID(len(t.current))
-	for i := range batch {
-		if batch[i].Tag < n {
-			t.current[batch[i].Tag] = batch[i]
+	c := t.pool.get(len(batch))
+	c.samples = append(c.samples, batch...)
+	t.publish(c, now)
+}
+
+// Buffer returns an empty slice with room for at least n samples, lent from
+// the table's pool, to read a batch into and hand back with PublishBuffer.
+// The poll engine uses it so that a scan's samples reach every subscriber
+// without being copied.
+func (t *Table) Buffer(n int) []Sample {
+	c := t.pool.get(n)
+	buf := c.samples
+	t.pool.putHeader(c)
+	return buf
+}
+
+// PublishBuffer is PublishAt that takes buf over instead of copying it: buf
+// is stamped in place and shared read-only with the subscriptions, and its
+// array returns to the pool once every subscription has taken it. The caller
+// must not use buf, or any slice sharing its array, afterwards. buf need not
+// come from Buffer.
+func (t *Table) PublishBuffer(buf []Sample, now time.Time) {
+	if len(buf) == 0 {
+		if cap(buf) > 0 {
+			t.pool.putArray(buf)
 		}
+		return
 	}
-	subs := t.subs
+	c := t.pool.header()
+	c.samples = buf
+	t.publish(c, now)
+}
+
+// publish stores the samples of c, stamped with now, as current and delivers
+// c to every subscription, all under the lock: a subscriber never sees two
+// publishes of a tag in the other order than the table holds them.
+func (t *Table) publish(c *chunk, now time.Time) {
+	t.mu.Lock()
+	t.store(c.samples, now)
+	t.deliver(c)
 	t.mu.Unlock()
-	for _, s := range subs {
-		s.push(batch)
+}
+
+// deliver hands c to every subscription. The caller holds t.mu and gives up
+// its own reference to c.
+func (t *Table) deliver(c *chunk) {
+	c.refs.Store(int32(len(t.subs)) + 1) // one per subscription, one for us
+	for _, s := range t.subs {
+		s.push(c)
+	}
+	t.pool.release(c)
+}
+
+// storeBlock is how many samples store stamps before copying them into
+// current: 4 KiB, so the copy reads from L1 what the stamp just touched.
+const storeBlock = 64
+
+// store stamps samples without a time with now (unless now is zero) and
+// copies them into current. Runs of consecutive tag IDs, which is how a scan
+// class's tags come from the project, are copied with one copy per block.
+// Samples of unknown tags are skipped. The caller holds t.mu.
+func (t *Table) store(batch []Sample, now time.Time) {
+	stamp := !now.IsZero()
+	n := TagID(len(t.current))
+	for i := 0; i < len(batch); {
+		id := batch[i].Tag
+		j := i + 1
+		if id < n {
+			for end := min(len(batch), i+storeBlock); j < end && batch[j].Tag == id+TagID(j-i); j++ {
+			}
+		}
+		run := batch[i:j]
+		if stamp {
+			for k := range run {
+				if run[k].Time.IsZero() {
+					run[k].Time = now
+				}
+			}
+		}
+		switch {
+		case id >= n:
+		case len(run) == 1:
+			t.current[id] = run[0]
+		default:
+			copy(t.current[id:], run)
+		}
+		i = j
 	}
 }
 
@@ -86,21 +183,25 @@ func (t *Table) Snapshot(ids []TagID, dst []Sample) []Sample {
 // at now into Uncertain/Stale, publishes those changes to subscribers, and
 // returns how many tags it marked. The engine calls it periodically.
 func (t *Table) MarkStale(now time.Time) int {
-	var marked []Sample
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	var c *chunk
 	for i := range t.current {
 		cur := &t.current[i]
 		if lim := t.stale[i]; lim > 0 && cur.Quality.IsGood() && !cur.Time.IsZero() && now.Sub(cur.Time) > lim {
 			cur.Quality = UncertainQuality(Stale)
-			marked = append(marked, *cur)
+			if c == nil {
+				c = t.pool.get(0)
+			}
+			c.samples = append(c.samples, *cur)
 		}
 	}
-	subs := t.subs
-	t.mu.Unlock()
-	for _, s := range subs {
-		s.push(marked)
+	if c == nil {
+		return 0
 	}
-	return len(marked)
+	n := len(c.samples) // c belongs to the consumers once delivered
+	t.deliver(c)
+	return n
 }
 
 // Subscribe returns a subscription that receives every sample published from
@@ -109,12 +210,9 @@ func (t *Table) Subscribe(name string, size int) *Subscription {
 	if size < 1 {
 		size = 1
 	}
-	s := &Subscription{name: name, table: t, buf: make([]Sample, size), ready: make(chan struct{}, 1)}
+	s := &Subscription{name: name, table: t, size: size, ready: make(chan struct{}, 1)}
 	t.mu.Lock()
-	// Copy on write: Publish iterates a snapshot of subs without the lock.
-	subs := make([]*Subscription, len(t.subs), len(t.subs)+1)
-	copy(subs, t.subs)
-	t.subs = append(subs, s)
+	t.subs = append(t.subs, s)
 	t.mu.Unlock()
 	return s
 }
@@ -132,44 +230,71 @@ func (t *Table) unsubscribe(s *Subscription) {
 }
 
 // Subscription is a bounded queue of published samples for one consumer.
-// When the consumer falls behind by more than the buffer, the oldest samples
-// are overwritten and counted in Dropped.
+// When the consumer falls behind by more than its size, the oldest samples
+// are dropped and counted in Dropped.
+//
+// The queue holds references to the table's shared chunks, not copies: a
+// subscription costs the publisher one pointer per batch, and the consumer
+// copies the samples out when it takes them. Besides its size in samples, a
+// lagging subscription may keep alive the rest of the one chunk it dropped
+// samples from.
 type Subscription struct {
 	name  string
 	table *Table
+	size  int
 	ready chan struct{} // one token: samples may be waiting
 
-	mu      sync.Mutex // guards the ring and counters
-	buf     []Sample
-	head    int // index of the oldest sample
-	n       int // samples waiting
+	mu      sync.Mutex // guards the fields below
+	queue   []span     // queue[head:] waits, oldest first
+	head    int
+	spare   []span // an empty queue array to swap in by TryRecv
+	n       int    // samples waiting
 	dropped uint64
 	total   uint64
+}
+
+// span is the samples of a chunk from off on.
+type span struct {
+	c   *chunk
+	off int
 }
 
 // Name returns the name given to Subscribe, for status displays.
 func (s *Subscription) Name() string { return s.name }
 
-func (s *Subscription) push(batch []Sample) {
-	if len(batch) == 0 {
-		return
-	}
+// push queues c, which carries one reference for s, dropping the oldest
+// samples beyond size.
+func (s *Subscription) push(c *chunk) {
+	n := len(c.samples)
 	s.mu.Lock()
-	size := len(s.buf)
-	s.total += uint64(len(batch))
-	if len(batch) > size { // only the newest size samples can be kept
-		s.dropped += uint64(len(batch) - size)
-		batch = batch[len(batch)-size:]
+	s.total += uint64(n)
+	off := 0
+	if n > s.size { // only the newest size samples can be kept
+		off = n - s.size
+		s.dropped += uint64(off)
 	}
-	if over := s.n + len(batch) - size; over > 0 {
-		s.dropped += uint64(over)
-		s.head = (s.head + over) % size
-		s.n -= over
+	s.queue = append(s.queue, span{c: c, off: off})
+	s.n += n - off
+	for over := s.n - s.size; over > 0; {
+		old := &s.queue[s.head]
+		k := len(old.c.samples) - old.off
+		if k > over { // drop the front of the oldest chunk
+			old.off += over
+			k = over
+		} else { // drop the whole oldest chunk
+			s.table.pool.release(old.c)
+			*old = span{}
+			s.head++
+		}
+		s.dropped += uint64(k)
+		s.n -= k
+		over -= k
 	}
-	tail := (s.head + s.n) % size
-	k := copy(s.buf[tail:], batch)
-	copy(s.buf, batch[k:])
-	s.n += len(batch)
+	if s.head > 32 && s.head*2 > len(s.queue) { // a consumer that does not drain: reclaim the front
+		m := copy(s.queue, s.queue[s.head:])
+		clear(s.queue[m:])
+		s.queue, s.head = s.queue[:m], 0
+	}
 	s.mu.Unlock()
 	select {
 	case s.ready <- struct{}{}:
@@ -182,20 +307,27 @@ func (s *Subscription) push(batch []Sample) {
 func (s *Subscription) Ready() <-chan struct{} { return s.ready }
 
 // TryRecv appends every waiting sample to dst, oldest first, without blocking.
+// The samples are copied outside the subscription's lock, so a consumer
+// taking a large backlog never holds up the publisher.
 func (s *Subscription) TryRecv(dst []Sample) []Sample {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.n == 0 {
+		s.mu.Unlock()
 		return dst
 	}
-	end := s.head + s.n
-	if end <= len(s.buf) {
-		dst = append(dst, s.buf[s.head:end]...)
-	} else {
-		dst = append(dst, s.buf[s.head:]...)
-		dst = append(dst, s.buf[:end-len(s.buf)]...)
+	all, waiting := s.queue, s.queue[s.head:]
+	s.queue, s.spare, s.head, s.n = s.spare[:0], nil, 0, 0
+	s.mu.Unlock()
+	for _, sp := range waiting {
+		dst = append(dst, sp.c.samples[sp.off:]...)
+		s.table.pool.release(sp.c)
 	}
-	s.head, s.n = 0, 0
+	clear(waiting)
+	s.mu.Lock()
+	if s.spare == nil {
+		s.spare = all[:0]
+	}
+	s.mu.Unlock()
 	return dst
 }
 
@@ -230,3 +362,116 @@ func (s *Subscription) Total() uint64 {
 
 // Close stops delivery to the subscription.
 func (s *Subscription) Close() { s.table.unsubscribe(s) }
+
+// chunk is one published batch, shared read-only by the subscriptions it
+// was delivered to. refs counts the holders; the last one to let go
+// returns the array to the pool.
+type chunk struct {
+	samples []Sample
+	refs    atomic.Int32
+}
+
+// bufferPool recycles the sample arrays of chunks, so that publishing a scan
+// allocates nothing in the steady state. Arrays are kept by capacity class
+// (powers of two) up to limit samples in all; beyond that they are left to
+// the GC. Recycled arrays are not cleared: their strings stay reachable until
+// overwritten, which bounded memory makes acceptable.
+type bufferPool struct {
+	mu      sync.Mutex
+	limit   int          // samples kept at most
+	kept    int          // samples in free
+	free    [64][]*chunk // by bits.Len(cap)
+	headers []*chunk     // chunks without an array
+}
+
+// maxHeaders bounds the spare chunk headers; minBuffer is the smallest
+// array the pool makes, so that single-sample publishes share one class.
+const (
+	maxHeaders = 64
+	minBuffer  = 16
+)
+
+// get returns a chunk whose array is empty with capacity for n samples.
+func (p *bufferPool) get(n int) *chunk {
+	n = max(n, minBuffer)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := capClass(n)
+	// Class k holds capacities in [2^(k-1), 2^k): some fit n; class k+1 all do
+	// and wastes at most 4x.
+	for cl := k; cl <= k+1 && cl < len(p.free); cl++ {
+		free := p.free[cl]
+		for i := len(free) - 1; i >= 0; i-- {
+			if c := free[i]; cap(c.samples) >= n {
+				free[i] = free[len(free)-1]
+				free[len(free)-1] = nil
+				p.free[cl] = free[:len(free)-1]
+				p.kept -= cap(c.samples)
+				return c
+			}
+		}
+	}
+	c := p.headerLocked()
+	c.samples = make([]Sample, 0, n)
+	return c
+}
+
+// capClass is the class of capacity n: its bit length.
+func capClass(n int) int { return bits.Len(uint(n)) }
+
+// header returns a chunk without an array.
+func (p *bufferPool) header() *chunk {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.headerLocked()
+}
+
+func (p *bufferPool) headerLocked() *chunk {
+	if n := len(p.headers); n > 0 {
+		c := p.headers[n-1]
+		p.headers[n-1] = nil
+		p.headers = p.headers[:n-1]
+		return c
+	}
+	return new(chunk)
+}
+
+// putHeader keeps c's header and forgets its array (lent out by Buffer).
+func (p *bufferPool) putHeader(c *chunk) {
+	c.samples = nil
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.headers) < maxHeaders {
+		p.headers = append(p.headers, c)
+	}
+}
+
+// putArray keeps an array given back without being published.
+func (p *bufferPool) putArray(buf []Sample) {
+	c := p.header()
+	c.samples = buf
+	p.put(c)
+}
+
+// release drops one reference to c and recycles it after the last.
+func (p *bufferPool) release(c *chunk) {
+	if c.refs.Add(-1) == 0 {
+		p.put(c)
+	}
+}
+
+// put keeps c's array (and header) for reuse when there is room.
+func (p *bufferPool) put(c *chunk) {
+	c.samples = c.samples[:0]
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if k := capClass(cap(c.samples)); p.kept+cap(c.samples) <= p.limit && k < len(p.free) {
+		p.free[k] = append(p.free[k], c)
+		p.kept += cap(c.samples)
+		return
+	}
+	c.samples = nil
+	if len(p.headers) < maxHeaders {
+		p.headers = append(p.headers, c)
+	}
+}

@@ -48,7 +48,8 @@ type scanClass struct {
 	good []*datasource.Tag // those the current driver instance accepted
 	plan Plan
 	next time.Time           // when the class is due next
-	buf  []datasource.Sample // reused between reads
+	buf  []datasource.Sample // lent by the table for the next read; nil once published
+	size int                 // samples of the last read, to size the next buffer
 }
 
 func newDevice(e *Engine, def *datasource.Device, f Factory) *device {
@@ -378,30 +379,34 @@ func (d *device) advance(c *scanClass, now time.Time) {
 }
 
 // scan reads one scan class and publishes its samples in one batch.
+//
+// The driver reads into a buffer lent by the table, and the table takes the
+// buffer over (PublishBuffer): it stamps samples without a source time with
+// the poll time while storing them, and shares the buffer with every
+// subscriber instead of copying it, so the engine's own work per tag is one
+// pass over the batch.
 func (d *device) scan(ctx context.Context, c *scanClass) error {
 	start := d.e.clock.Now()
+	if c.buf == nil {
+		c.buf = d.e.table.Buffer(max(c.size, len(c.good)))
+	}
+	buf := c.buf[:0]
 	var out []datasource.Sample
 	err := d.h.call(ctx, "Read", d.timeout, func(ctx context.Context, drv Driver) (err error) {
-		out, err = drv.Read(ctx, c.plan, c.buf[:0])
+		out, err = drv.Read(ctx, c.plan, buf)
 		return err
 	})
 	d.count(err, d.e.clock.Since(start), true)
 	if err != nil {
+		if d.h.broken {
+			// An abandoned Read may still be writing into the buffer.
+			c.buf = nil
+		}
 		return wrapDevice(d.def.Name, "read scan class "+c.name, err)
 	}
-	stamp(out, start)
-	d.e.table.Publish(out)
-	c.buf = out[:0]
+	c.buf, c.size = nil, len(out)
+	d.e.table.PublishBuffer(out, start)
 	return nil
-}
-
-// stamp gives samples without a source time the poll time.
-func stamp(samples []datasource.Sample, now time.Time) {
-	for i := range samples {
-		if samples[i].Time.IsZero() {
-			samples[i].Time = now
-		}
-	}
 }
 
 // up publishes the connected system tag true and enters Connected.

@@ -34,7 +34,9 @@ type Driver interface {
 	// Bad sample with the reason, and Read goes on. A zero Sample.Time means
 	// "no source time": the engine stamps the poll time. An error return means
 	// the device or link failed (ErrNotConnected, a net or timeout error): the
-	// engine closes the driver and reconnects with backoff.
+	// engine closes the driver and reconnects with backoff. Read must not keep
+	// dst or the returned slice: the engine hands them to the table, which
+	// shares them with subscribers and reuses the array.
 	Read(ctx context.Context, plan Plan, dst []datasource.Sample) ([]datasource.Sample, error)
 	// Write writes one engineering value to a tag (the driver applies the
 	// tag's type, order and inverse scaling).

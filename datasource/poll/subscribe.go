@@ -81,15 +81,12 @@ func (d *device) endSubscriptions(cancel context.CancelFunc, wg *sync.WaitGroup)
 	}
 }
 
-// publisher returns the publish function for one subscription: it stamps
-// samples without a source time and publishes them as one batch. The
-// driver's slice is copied, never changed.
+// publisher returns the publish function for one subscription: it publishes
+// the samples as one batch, stamping those without a source time with now.
+// The driver's slice is copied by the table, never changed.
 func (d *device) publisher(got *atomic.Bool) func([]datasource.Sample) {
-	var buf []datasource.Sample
 	return func(batch []datasource.Sample) {
-		buf = append(buf[:0], batch...)
-		stamp(buf, d.e.clock.Now())
-		d.e.table.Publish(buf)
+		d.e.table.PublishAt(batch, d.e.clock.Now())
 		got.Store(true)
 		d.count(nil, 0, false)
 	}

@@ -155,9 +155,11 @@ func (d *device) write(ctx context.Context, op *writeOp) error {
 		if i < 0 {
 			err = errors.New("the driver returned no sample for the tag")
 		} else {
-			stamp(out, start)
-			d.e.table.Publish(out)
+			d.e.table.PublishAt(out, start)
 			res.ReadBack = out[i]
+			if res.ReadBack.Time.IsZero() {
+				res.ReadBack.Time = start // as the table stored it
+			}
 		}
 	}
 	if err != nil {

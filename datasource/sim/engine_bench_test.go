@@ -1,15 +1,14 @@
 package sim_test
 
 import (
-	"context"
-	"sync"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
 	"github.com/vigil-hmi/vigil/datasource"
-	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/datasource/poll/polltest"
 	"github.com/vigil-hmi/vigil/datasource/sim"
 )
 
@@ -34,87 +33,33 @@ func benchTags(n int, rate time.Duration) []*datasource.Tag {
 // BenchmarkEngineSim measures tags/s polled from the simulated plant with
 // 10,000 tags: through the engine (scheduling, worker hop, stamping,
 // publishing into the table with one subscriber draining it) and by the
-// driver alone, and reports the engine's overhead over the driver's own cost.
-// The scan rate is far below the scan's duration, so both run flat out.
+// driver alone, and reports the engine's overhead over the driver's own
+// cost (polltest.EngineBench). The scan rate is far below the scan's
+// duration, so both run flat out.
 func BenchmarkEngineSim(b *testing.B) {
-	const n = 10000
-	const rate = 10 * time.Microsecond
-	tags := benchTags(n, rate)
-	dev := &datasource.Device{Name: "plant", Driver: "sim", Timeout: 5 * time.Second,
-		ScanClasses: []datasource.ScanClass{{Name: "fast", Rate: rate}},
-		Backoff:     datasource.Backoff{Min: time.Millisecond, Max: time.Millisecond}}
+	benchEngineSim(b, 10000, 1)
+}
 
-	// The driver alone: Read in a loop, as the engine would call it.
-	var driverRate float64
-	{
-		d, err := sim.New(dev, clockwork.NewRealClock())
-		if err != nil {
-			b.Fatal(err)
-		}
-		pl, err := d.Prepare(tags[:n])
-		if err != nil {
-			b.Fatal(err)
-		}
-		ctx := context.Background()
-		if err := d.Connect(ctx); err != nil {
-			b.Fatal(err)
-		}
-		dst := make([]datasource.Sample, 0, n)
-		start := time.Now()
-		for i := 0; i < b.N; i++ {
-			if dst, err = d.Read(ctx, pl, dst[:0]); err != nil {
-				b.Fatal(err)
-			}
-		}
-		driverRate = float64(n*b.N) / time.Since(start).Seconds()
-		_ = d.Close()
+// BenchmarkEngineSimShapes is BenchmarkEngineSim at other sizes: fewer
+// tags per scan (a PLC-sized class whose batch fits in a core's cache), no
+// subscriber (the table alone), and the production shape of two subscribers
+// (history and alarms, as cmd/vigil runs them).
+func BenchmarkEngineSimShapes(b *testing.B) {
+	for _, c := range []struct{ tags, subs int }{{100, 1}, {1000, 1}, {10000, 0}, {10000, 2}} {
+		b.Run(fmt.Sprintf("tags=%d/subscribers=%d", c.tags, c.subs), func(b *testing.B) {
+			benchEngineSim(b, c.tags, c.subs)
+		})
 	}
+}
 
-	// Through the engine.
-	table := datasource.NewTable(tags)
-	eng, err := poll.New(poll.Config{Devices: []*datasource.Device{dev}, Tags: tags, Table: table,
-		Drivers: map[string]poll.Factory{"sim": sim.Factory(clockwork.NewRealClock())}, StaleCheck: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	sub := table.Subscribe("bench", 4*n)
-	defer sub.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = eng.Run(ctx)
-	}()
-	// Drain the table like history would, in its own goroutine.
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		var buf []datasource.Sample
-		for ctx.Err() == nil {
-			buf, _ = sub.Recv(ctx, buf[:0])
-		}
-	}()
-	// Count scans by the device's request counter: every sample of a scan
-	// is published before the next scan starts.
-	scans := func() uint64 {
-		st, _ := eng.DeviceStatus("plant")
-		return st.Requests
-	}
-	for scans() < 2 {
-		time.Sleep(time.Millisecond)
-	}
-	b.ResetTimer()
-	first := scans()
-	for scans() < first+uint64(b.N) {
-		time.Sleep(100 * time.Microsecond)
-	}
-	engineRate := float64(n) * float64(scans()-first) / b.Elapsed().Seconds()
-	b.StopTimer()
-	cancel()
-	wg.Wait()
-	<-drained
-	b.ReportMetric(engineRate, "engine-tags/s")
-	b.ReportMetric(driverRate, "driver-tags/s")
-	b.ReportMetric(100*(driverRate/engineRate-1), "overhead-%")
+func benchEngineSim(b *testing.B, n, subscribers int) {
+	const rate = time.Nanosecond // always overrun: the engine never waits for its timer
+	polltest.EngineBench{
+		Device: &datasource.Device{Name: "plant", Driver: "sim", Timeout: 5 * time.Second,
+			ScanClasses: []datasource.ScanClass{{Name: "fast", Rate: rate}},
+			Backoff:     datasource.Backoff{Min: time.Millisecond, Max: time.Millisecond}},
+		Tags:        benchTags(n, rate),
+		Factory:     sim.Factory(clockwork.NewRealClock()),
+		Subscribers: subscribers,
+	}.Run(b)
 }

@@ -25,6 +25,10 @@
 // Connect fail, and a returned one makes them work again; no goroutine
 // outlives Close.
 //
+// EngineBench is the shared engine-overhead benchmark of the driver
+// packages: a driver's Read alone against the same device polled through
+// the engine, with table subscribers.
+//
 // It sits beside the engine in the data flow: drivers -> poll engine; it
 // never runs in the product.
 package polltest
