@@ -311,6 +311,34 @@ func TestAuthorizerFollowsSessions(t *testing.T) {
 	}
 }
 
+func TestAUserAtAnotherStationIsCheckedByRoleAndAreasWithoutASession(t *testing.T) {
+	d, _ := newDir(t)
+	a := Authorizer{d}
+	tank := &datasource.Tag{Name: "Tank1.Level", Group: "Tanks"}
+	pump := &datasource.Tag{Name: "Pump1.Current", Group: "Pumps"}
+	for _, c := range []struct {
+		user string
+		tag  *datasource.Tag
+		ok   bool
+	}{
+		{RemoteUser("alice", "viewer1"), tank, true},  // an operator in her area
+		{RemoteUser("alice", "viewer1"), pump, false}, // outside her areas
+		{RemoteUser("vic", "viewer1"), tank, false},   // a viewer
+		{RemoteUser("mallory", "viewer1"), tank, false},
+	} {
+		err := a.Authorize(c.user, alarms.ActionAck, c.tag)
+		if (err == nil) != c.ok {
+			t.Errorf("%s acknowledging on %s: %v, want allowed %v", c.user, c.tag.Name, err, c.ok)
+		}
+	}
+	if _, ok := d.Session("alice"); ok {
+		t.Error("a remote check opened a local session")
+	}
+	if err := d.Add(RemoteUser("bob", "x"), Operator, nil, "long enough"); err == nil {
+		t.Error("a local user name may contain the remote separator")
+	}
+}
+
 func TestUserChanges(t *testing.T) {
 	d, _ := newDir(t)
 	if err := d.Add("alice", Viewer, nil, "long enough"); err == nil {

@@ -11,7 +11,7 @@
 // and a lost broker turn the tags Bad/NotConnected; a gap in seq or data
 // before a birth asks the node for a rebirth.
 //
-// A write becomes a DCMD to the node, carrying the viewer's user (WithUser)
+// A write becomes a DCMD to the node, carrying the viewer's user (poll.Operator: Engine.Write puts the request's user into the context)
 // and a request id; the acquiring station runs it through its own write path
 // and answers with its WriteResultMetric, whose refusal text the viewer's
 // operator sees verbatim (RemoteError). See docs/control-room.md.

@@ -245,9 +245,9 @@ func TestAWriteFromTheViewerRunsThroughTheAcquirersWritePath(t *testing.T) {
 	v := startViewer(t, b)
 	v.await(t, 1, "the birth value", is(datasource.Float(50), datasource.QualityGood))
 
-	ctx, cancel := context.WithTimeout(WithUser(context.Background(), "alice", "raise the level"), deadline)
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
-	res, err := v.engine.Write(ctx, poll.WriteRequest{Tag: 1, Value: datasource.Float(60), User: "alice"})
+	res, err := v.engine.Write(ctx, poll.WriteRequest{Tag: 1, Value: datasource.Float(60), User: "alice", Reason: "raise the level"})
 	if err != nil {
 		t.Fatalf("write: %v", err)
 	}

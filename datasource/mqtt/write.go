@@ -5,25 +5,9 @@ import (
 	"fmt"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug"
 )
-
-type userKey struct{}
-
-type operator struct{ user, reason string }
-
-// WithUser returns ctx carrying the user logged in at this station and the
-// operator's reason, for the writes a viewing station sends to the acquiring
-// one: the UI's write path wraps the context it hands to poll.Engine.Write.
-func WithUser(ctx context.Context, user, reason string) context.Context {
-	return context.WithValue(ctx, userKey{}, operator{user, reason})
-}
-
-// UserFrom returns the user and reason WithUser put in ctx.
-func UserFrom(ctx context.Context) (user, reason string) {
-	op, _ := ctx.Value(userKey{}).(operator)
-	return op.user, op.reason
-}
 
 // RemoteError is a write the acquiring station refused or failed; Message is
 // its own text, for the operator verbatim.
@@ -44,7 +28,7 @@ func (d *Driver) Write(ctx context.Context, tag *datasource.Tag, v datasource.Va
 	if err != nil {
 		return fmt.Errorf("device %q: tag %s: %w", d.dev.Name, tag.Name, err)
 	}
-	user, reason := UserFrom(ctx)
+	user, reason := poll.Operator(ctx) // Engine.Write puts the request's user there
 	d.mu.Lock()
 	typ := sparkplug.TypeOf(tag)
 	rd := d.devs[k.device]

@@ -13,9 +13,29 @@ import (
 
 // WriteRequest is an operator's request to write one tag.
 type WriteRequest struct {
-	Tag   datasource.TagID
-	Value datasource.Value // in engineering units
-	User  string           // who asked, for the log and audit
+	Tag    datasource.TagID
+	Value  datasource.Value // in engineering units
+	User   string           // who asked, for the log and audit
+	Reason string           // why, for the audit; may be empty
+}
+
+type operatorKey struct{}
+
+type operator struct{ user, reason string }
+
+// withOperator returns ctx carrying who asks for a write and why. Engine.Write
+// puts the request's User and Reason into the driver's context this way, so
+// that a driver that forwards writes to another station (datasource/mqtt)
+// can say on whose behalf.
+func withOperator(ctx context.Context, user, reason string) context.Context {
+	return context.WithValue(ctx, operatorKey{}, operator{user, reason})
+}
+
+// Operator returns who asked for the write a driver is doing, and why: the
+// WriteRequest's User and Reason, which Engine.Write puts into the context.
+func Operator(ctx context.Context) (user, reason string) {
+	op, _ := ctx.Value(operatorKey{}).(operator)
+	return op.user, op.reason
 }
 
 // WriteResult is what a write did: the value before, what was asked, and
@@ -55,6 +75,7 @@ func (e *Engine) Write(ctx context.Context, req WriteRequest) (WriteResult, erro
 	if d.state() != Connected {
 		return res, d.notConnected(tag)
 	}
+	ctx = withOperator(ctx, req.User, req.Reason)
 	op := &writeOp{ctx: ctx, tag: tag, value: req.Value, user: req.User, old: res.Old, res: make(chan writeOutcome, 1)}
 	select {
 	case d.writes <- op:

@@ -29,7 +29,7 @@ func (a *Auditor) GuardedWrite(ctx context.Context, s *access.Session, e Writer,
 		}
 		return res, err
 	}
-	res, err := e.Write(ctx, poll.WriteRequest{Tag: tag.ID, Value: v, User: s.User()})
+	res, err := e.Write(ctx, poll.WriteRequest{Tag: tag.ID, Value: v, User: s.User(), Reason: reason})
 	if aerr := a.Write(s.User(), tag, res, reason, err); aerr != nil {
 		return res, joinAudit(err, aerr)
 	}

@@ -73,9 +73,9 @@ tags:
 	eng, table, stop := viewingStation(t, url)
 	defer stop()
 	waitGood(t, table, 1)
-	ctx, cancel := context.WithTimeout(mqtt.WithUser(context.Background(), "e2e", "end-to-end test"), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	res, err := eng.Write(ctx, poll.WriteRequest{Tag: 1, Value: datasource.Float(42.5), User: "e2e"})
+	res, err := eng.Write(ctx, poll.WriteRequest{Tag: 1, Value: datasource.Float(42.5), User: "e2e", Reason: "end-to-end test"})
 	if err != nil || !res.Match {
 		t.Fatalf("write from the viewing station: %+v, %v\nacquirer stderr:\n%s", res, err, a.stderr())
 	}
@@ -86,7 +86,7 @@ tags:
 		return strings.HasSuffix(l, " Tank1.LevelSP 42.5 Good")
 	})
 
-	_, err = eng.Write(ctx, poll.WriteRequest{Tag: 1, Value: datasource.Float(95), User: "e2e"})
+	_, err = eng.Write(ctx, poll.WriteRequest{Tag: 1, Value: datasource.Float(95), User: "e2e", Reason: "end-to-end test"})
 	const refusal = "Tank1.LevelSP: 95 % is outside the write limits 10 .. 90 %"
 	if err == nil || !strings.Contains(err.Error(), refusal) {
 		t.Errorf("a write outside the acquirer's limits gave %v, want its refusal %q verbatim", err, refusal)

@@ -163,7 +163,9 @@ func (s stationAlarms) States() []sparkplug.AlarmState {
 
 // Act implements sparkplug.AlarmBoard. In single-operator mode the action
 // is the station operator's, with the viewer's user in the comment; with a
-// users file the alarm engine checks the named user like a local one.
+// users file the action is "USER@remote" (access.RemoteUser): the alarm
+// engine's authorizer checks that user's role and areas here, without a
+// session, and the journal says where it came from.
 func (s stationAlarms) Act(_ context.Context, a sparkplug.AlarmAction) error {
 	rt := s.rt
 	node := rt.Project.Publish.Node
@@ -175,7 +177,7 @@ func (s stationAlarms) Act(_ context.Context, a sparkplug.AlarmAction) error {
 	if !ok {
 		return fmt.Errorf("alarm %s: station %s has no such alarm", name, node)
 	}
-	user, comment := a.User, a.Reason
+	user, comment := access.RemoteUser(a.User, "remote"), a.Reason
 	if rt.Users == nil || rt.Users.SingleOperator() {
 		user = access.SingleOperatorUser
 		comment = fmt.Sprintf("%s (by %s at another station)", a.Reason, a.User)
@@ -225,18 +227,5 @@ func authorizeRemote(dir *access.Directory, user string, tag *datasource.Tag, no
 	if !ok {
 		return fmt.Errorf("%s: user %q is not a user of station %s; nothing was written", tag.Name, user, node)
 	}
-	pe := &access.PermissionError{User: u.Name, Role: u.Role, Action: access.PermWrite, Tag: tag.Name}
-	if !u.Role.Has(access.PermWrite) {
-		return pe
-	}
-	if len(u.Areas) > 0 {
-		for _, a := range u.Areas {
-			if a == tag.Group {
-				return nil
-			}
-		}
-		pe.Area = tag.Group
-		return pe
-	}
-	return nil
+	return u.Can(access.PermWrite, tag)
 }
