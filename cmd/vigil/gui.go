@@ -11,7 +11,9 @@ import (
 
 	"github.com/vigil-hmi/vigil/assets"
 	"github.com/vigil-hmi/vigil/cmd/vigil/internal/cli"
+	"github.com/vigil-hmi/vigil/datasource/mqtt"
 	"github.com/vigil-hmi/vigil/ui"
+	"github.com/vigil-hmi/vigil/ui/alarmview"
 	"github.com/vigil-hmi/vigil/ui/guard"
 )
 
@@ -63,7 +65,7 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 		Now:        rt.Clock.Now,
 		Dark:       o.Dark,
 		Prefs:      a.Preferences(),
-		Alarms:     guard.Alarms{Engine: rt.Alarms, Auditor: rt.Auditor},
+		Alarms:     guard.Alarms{Engine: alarmBoard(rt), Auditor: rt.Auditor},
 		Writer:     desk.writer,
 		User:       desk.login.User,
 		CanWrite:   desk.writer.CanWrite,
@@ -102,4 +104,20 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 	w.ShowAndRun()
 	close(closed)
 	return nil
+}
+
+// alarmBoard is what the alarm views show: the runtime's alarm engine, and
+// on a viewing station also the alarms of the stations it views, whose
+// actions go back to them (docs/control-room.md).
+func alarmBoard(rt *cli.Runtime) alarmview.Engine {
+	if rt.Stations == nil {
+		return rt.Alarms
+	}
+	var devs []string
+	for _, d := range rt.Project.Devices {
+		if d.Driver == "mqtt" {
+			devs = append(devs, d.Name)
+		}
+	}
+	return mqtt.NewBoard(rt.Alarms, rt.Stations, devs)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug"
@@ -56,9 +57,12 @@ func (b *board) Act(_ context.Context, a sparkplug.AlarmAction) error {
 	return nil
 }
 
-func TestViewersSeeTheAcquirersAlarmsAndTheirAcksGoBackAsCommands(t *testing.T) {
+// alarmStations runs an acquiring station's edge node with bd's alarms and
+// a viewing station's engine reading it with an mqtt device "station1";
+// stop ends both and waits.
+func alarmStations(t *testing.T, bd *board) (stations *Stations, vtable *datasource.Table, stop func()) {
+	t.Helper()
 	br := sparkplugtest.Start(t)
-	bd := newBoard()
 	tags := []*datasource.Tag{{ID: 0, Name: "Tank1.Level", Device: "PLC1", Type: datasource.TypeFloat32}}
 	table := datasource.NewTable(tags)
 	node, err := sparkplug.NewNode(sparkplug.NodeConfig{Broker: sparkplug.Broker{URL: br.URL()}, Group: "plant", Node: "station1",
@@ -66,16 +70,9 @@ func TestViewersSeeTheAcquirersAlarmsAndTheirAcksGoBackAsCommands(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = node.Run(ctx) }()
-
-	stations := NewStations()
+	stations = NewStations()
 	vt := []*datasource.Tag{{ID: 0, Name: "HiHi.State", Device: "station1", Address: "/Alarms/Tank1.Level/HiHi", Type: datasource.TypeString}}
-	vtable := datasource.NewTable(vt)
+	vtable = datasource.NewTable(vt)
 	eng, err := poll.New(poll.Config{
 		Devices: []*datasource.Device{{Name: "station1", Driver: "mqtt", Address: br.URL(), Timeout: 5 * time.Second,
 			ScanClasses: []datasource.ScanClass{{Name: "default", Rate: time.Second}},
@@ -87,7 +84,21 @@ func TestViewersSeeTheAcquirersAlarmsAndTheirAcksGoBackAsCommands(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = node.Run(ctx) }()
 	go func() { defer wg.Done(); _ = eng.Run(ctx) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
+	t.Cleanup(stop)
+	return stations, vtable, stop
+}
+
+func TestViewersSeeTheAcquirersAlarmsAndTheirAcksGoBackAsCommands(t *testing.T) {
+	bd := newBoard()
+	stations, vtable, stop := alarmStations(t, bd)
+	ctx := context.Background()
 
 	alarm := func() (sparkplug.AlarmState, bool) {
 		as, ok := stations.Alarms("station1")
@@ -105,7 +116,7 @@ func TestViewersSeeTheAcquirersAlarmsAndTheirAcksGoBackAsCommands(t *testing.T) 
 
 	actx, acancel := context.WithTimeout(ctx, deadline)
 	defer acancel()
-	err = stations.Act(actx, "station1", sparkplug.AlarmAction{Tag: "Tank1.Level", Name: "HiHi", Action: sparkplug.AlarmAck, User: "alice", Reason: "seen"})
+	err := stations.Act(actx, "station1", sparkplug.AlarmAction{Tag: "Tank1.Level", Name: "HiHi", Action: sparkplug.AlarmAck, User: "alice", Reason: "seen"})
 	if err != nil {
 		t.Fatalf("ack: %v", err)
 	}
@@ -130,8 +141,7 @@ func TestViewersSeeTheAcquirersAlarmsAndTheirAcksGoBackAsCommands(t *testing.T) 
 		t.Errorf("a shelve without a duration gave %v, want a refusal", err)
 	}
 
-	cancel() // the acquirer's NDEATH: its alarm state is unknown now
-	wg.Wait()
+	stop() // the acquirer's NDEATH: its alarm state is unknown now
 	if _, ok := stations.Alarms("station1"); ok {
 		t.Error("alarms of a stopped viewer still reported")
 	}
@@ -145,5 +155,70 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("%s: not within %s", what, deadline)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestTheBoardShowsLocalAndRemoteAlarmsAndSendsRemoteActionsToTheirStation
+// is the alarm list of a viewing station: its own alarms and the acquiring
+// station's, in one list the alarm views use as they use an alarm engine.
+func TestTheBoardShowsLocalAndRemoteAlarmsAndSendsRemoteActionsToTheirStation(t *testing.T) {
+	bd := newBoard()
+	stations, _, stop := alarmStations(t, bd)
+	own := []*datasource.Tag{{ID: 0, Name: "Viewer.Temp", Type: datasource.TypeFloat64,
+		Alarms: []datasource.AlarmDef{{Name: "Hi", Kind: datasource.AlarmHi, Limit: 30, Priority: datasource.PriorityLow}}}}
+	local, err := alarms.New(own, alarms.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local.Process([]datasource.Sample{{Tag: 0, Value: datasource.Float(35), Time: time.Now()}})
+	local.Tick(time.Now())
+	b := NewBoard(local, stations, []string{"station1"})
+
+	find := func(tag string) (alarms.Alarm, bool) {
+		for _, a := range b.Active() {
+			if a.Tag == tag {
+				return a, true
+			}
+		}
+		return alarms.Alarm{}, false
+	}
+	waitUntil(t, "the board lists the local and the remote alarm", func() bool {
+		_, l := find("Viewer.Temp")
+		_, r := find("Tank1.Level")
+		return l && r
+	})
+	remote, _ := find("Tank1.Level")
+	if remote.Group != "station1" || remote.Priority != datasource.PriorityCritical || !remote.Annunciated || remote.Acked {
+		t.Errorf("remote alarm %+v", remote)
+	}
+	if s := b.Summary(); s.Annunciated[datasource.PriorityCritical] != 1 || s.Annunciated[datasource.PriorityLow] != 1 || s.Unacked != 2 {
+		t.Errorf("summary %+v, want one critical and one low, both unacknowledged", s)
+	}
+	v := b.Version()
+	if err := b.AckMany("alice", []alarms.ID{remote.ID}, "seen"); err != nil {
+		t.Fatalf("acknowledge of the remote alarm: %v", err)
+	}
+	waitUntil(t, "the station's acknowledge shows on the board", func() bool {
+		a, ok := find("Tank1.Level")
+		return ok && a.Acked && b.Version() != v
+	})
+	if err := b.SetOutOfService("alice", remote.ID, true, "maintenance"); err == nil {
+		t.Error("a remote alarm was taken out of service from a viewer")
+	}
+	if l, _ := find("Viewer.Temp"); b.Ack("alice", l.ID, "") != nil {
+		t.Error("the local alarm could not be acknowledged")
+	}
+	if l, _ := find("Viewer.Temp"); !l.Acked {
+		t.Error("the local acknowledge did not reach the local engine")
+	}
+	bd.mu.Lock()
+	n := len(bd.actions)
+	bd.mu.Unlock()
+	if n != 1 {
+		t.Errorf("the station got %d actions, want only the remote acknowledge", n)
+	}
+	stop()
+	if _, ok := find("Tank1.Level"); ok {
+		t.Error("an offline station's alarm is still listed")
 	}
 }

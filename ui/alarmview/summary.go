@@ -78,12 +78,12 @@ func NewSummary(eng Engine, deps Deps) *Summary {
 		// condition has cleared), then the selection box with the text, so
 		// priority reads by shape and text as well as colour.
 		func() fyne.CanvasObject {
-			return container.NewHBox(container.NewStack(placeholder()), widget.NewCheck("", nil))
+			return container.NewHBox(container.NewCenter(container.NewStack(placeholder())), widget.NewCheck("", nil))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			a := s.visible[i]
 			row := o.(*fyne.Container)
-			ind := row.Objects[0].(*fyne.Container)
+			ind := row.Objects[0].(*fyne.Container).Objects[0].(*fyne.Container)
 			ind.Objects = []fyne.CanvasObject{shape(a.Priority, !a.Active)}
 			ind.Refresh()
 			c := row.Objects[1].(*widget.Check)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/history/audit"
+	"github.com/vigil-hmi/vigil/ui/alarmview"
 )
 
 // Alarms is the alarm engine as the window's alarm views use it, with every
@@ -14,8 +15,8 @@ import (
 // alarm's maximum, ...) recorded in the audit trail. Actions that succeed
 // are recorded by the engine itself, in the same journal.
 type Alarms struct {
-	*alarms.Engine
-	Auditor *audit.Auditor // nil records nothing
+	alarmview.Engine                // an *alarms.Engine, or a viewing station's mqtt.Board
+	Auditor          *audit.Auditor // nil records nothing
 }
 
 // Ack acknowledges one alarm.

@@ -26,10 +26,11 @@ import (
 // devices of driver mqtt views another station's tags.
 
 // projectDrivers returns the driver factories for proj: drivers() with the
-// mqtt driver given the project's broker settings.
-func projectDrivers(proj *project.Project, clk clockwork.Clock, log *slog.Logger) (map[string]poll.Factory, error) {
+// mqtt driver given the project's broker settings and the Stations that
+// collect the viewed stations' alarms (nil: none).
+func projectDrivers(proj *project.Project, stations *mqtt.Stations, clk clockwork.Clock, log *slog.Logger) (map[string]poll.Factory, error) {
 	f := drivers(clk, log)
-	opts := mqtt.Options{Clock: clk, Logger: log, Devices: map[string]mqtt.Settings{}}
+	opts := mqtt.Options{Clock: clk, Logger: log, Stations: stations, Devices: map[string]mqtt.Settings{}}
 	for _, d := range proj.Devices {
 		s := proj.MQTT[d.Name]
 		if d.Driver != "mqtt" || s == nil {

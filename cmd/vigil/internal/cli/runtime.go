@@ -52,6 +52,10 @@ type Runtime struct {
 	// Users are the project's users and their sessions; single-operator
 	// mode when the project has no users file.
 	Users *access.Directory
+	// Stations has the alarms of the stations the project's mqtt devices
+	// read (a viewing station, docs/control-room.md); nil without mqtt
+	// devices.
+	Stations *mqtt.Stations
 	// Auditor records operator actions (writes, logins, alarm actions) in
 	// the journal; nil when history is off, and then the GUI refuses writes
 	// rather than make changes nobody can trace.
@@ -99,7 +103,12 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 			_ = rt.History.Close() // the error that stopped Start is the one to report
 		}
 	}()
-	drv, err := projectDrivers(proj, opts.Clock, opts.Logger)
+	for _, d := range proj.Devices {
+		if d.Driver == "mqtt" && rt.Stations == nil {
+			rt.Stations = mqtt.NewStations()
+		}
+	}
+	drv, err := projectDrivers(proj, rt.Stations, opts.Clock, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
