@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/history"
 )
 
 // Names of the metrics and properties Vigil adds to the Sparkplug B ones.
@@ -95,9 +98,16 @@ type NodeConfig struct {
 	// and whose actions other stations send; nil publishes no alarms.
 	Alarms         AlarmBoard
 	CommandTimeout time.Duration // 0: DefaultCommandTimeout
-	// Buffer bounds store and forward: samples kept while the broker is
-	// away (0: DefaultBuffer). Beyond it the oldest are dropped and counted.
-	Buffer  int
+	// Buffer bounds store and forward in memory: samples kept while the
+	// broker is away (0: DefaultBuffer). Beyond it the oldest leave memory:
+	// with History they are read back from it on reconnect, without it they
+	// are dropped and counted.
+	Buffer int
+	// History is the station's history (*history.Store): the part of an
+	// outage that outgrew Buffer is read back from it and forwarded first.
+	// Only tags with history are there (with their deadband); nil: the
+	// overflow is lost.
+	History HistorySource
 	Queue   int // the table subscription's size; 0: DefaultQueue
 	Backoff datasource.Backoff
 	Clock   clockwork.Clock // nil: the real clock
@@ -111,8 +121,9 @@ type NodeStatus struct {
 	Births    uint64 // NBIRTHs published
 	Messages  uint64 // messages published, births included
 	Backlog   int    // samples waiting for the broker
-	Forwarded uint64 // backlog samples sent as historical
-	Dropped   uint64 // backlog samples lost to the Buffer bound
+	Forwarded uint64 // backlog samples sent as historical, from memory or history
+	Spilled   uint64 // backlog samples that left memory for history's copy
+	Dropped   uint64 // backlog samples lost to the Buffer bound (no History)
 	Commands  uint64 // DCMD writes run
 	LastError string
 }
@@ -137,10 +148,14 @@ type Node struct {
 	seq    uint64
 	conn   *Conn
 
-	mu      sync.Mutex // guards backlog and status
+	mu      sync.Mutex // guards backlog, spill and status
 	backlog []datasource.Sample
-	status  NodeStatus
-	nextBd  uint64 // the bdSeq of the next CONNECT
+	// spill is the span [spillFrom, spillTo] of samples that left the
+	// backlog for history; every sample still in the backlog is newer.
+	spill              bool
+	spillFrom, spillTo time.Time
+	status             NodeStatus
+	nextBd             uint64 // the bdSeq of the next CONNECT
 }
 
 type nodeDevice struct {
@@ -458,8 +473,9 @@ func (n *Node) changed(batch []datasource.Sample) []datasource.Sample {
 	return out
 }
 
-// buffer appends samples to the store-and-forward backlog, dropping the
-// oldest beyond the bound.
+// buffer appends samples to the store-and-forward backlog. Beyond the
+// bound the oldest leave it: for History to give back on reconnect, or
+// dropped without one.
 func (n *Node) buffer(samples []datasource.Sample) {
 	if len(samples) == 0 {
 		return
@@ -467,15 +483,36 @@ func (n *Node) buffer(samples []datasource.Sample) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.backlog = append(n.backlog, samples...)
-	if over := len(n.backlog) - n.cfg.Buffer; over > 0 {
+	over := len(n.backlog) - n.cfg.Buffer
+	if over <= 0 {
+		return
+	}
+	if n.cfg.History == nil {
 		n.status.Dropped += uint64(over)
 		n.backlog = append(n.backlog[:0], n.backlog[over:]...)
+		return
 	}
+	// Spill whole instants: the span read back from history ends at the
+	// newest spilled time, so no kept sample may share it.
+	to := n.backlog[over-1].Time
+	for over < len(n.backlog) && !n.backlog[over].Time.After(to) {
+		over++
+	}
+	if !n.spill {
+		n.spill, n.spillFrom = true, n.backlog[0].Time
+	}
+	n.spillTo = to
+	n.status.Spilled += uint64(over)
+	n.backlog = append(n.backlog[:0], n.backlog[over:]...)
 }
 
-// forward sends the backlog as historical DDATA, oldest first, removing
-// each message's samples once it is published.
+// forward sends what was kept while the broker was away as historical
+// DDATA, oldest first: the span that went to history, then the backlog,
+// each message's samples removed once it is published.
 func (n *Node) forward(ctx context.Context) error {
+	if err := n.forwardSpill(ctx); err != nil {
+		return err
+	}
 	for {
 		n.mu.Lock()
 		k := min(len(n.backlog), maxMetricsPerMessage)
@@ -492,6 +529,87 @@ func (n *Node) forward(ctx context.Context) error {
 		n.status.Forwarded += uint64(k)
 		n.mu.Unlock()
 	}
+}
+
+// forwardSpill reads the spilled span back from history and sends it. The
+// span's start moves past each message sent, so a connection lost midway
+// resends nothing.
+func (n *Node) forwardSpill(ctx context.Context) error {
+	n.mu.Lock()
+	spill, from, to := n.spill, n.spillFrom, n.spillTo
+	n.mu.Unlock()
+	if !spill {
+		return nil
+	}
+	samples, err := n.readBack(ctx, from, to)
+	if err != nil {
+		// History that cannot be read must not hold the live data back.
+		n.log.Warn("store and forward: the outage's overflow could not be read from history; it is not forwarded", "from", from, "to", to, "err", err)
+		n.mu.Lock()
+		n.spill = false
+		n.mu.Unlock()
+		return nil
+	}
+	for len(samples) > 0 {
+		k := min(len(samples), maxMetricsPerMessage)
+		if err := n.publishData(ctx, samples[:k], true); err != nil {
+			return err
+		}
+		n.mu.Lock()
+		n.spillFrom = samples[k-1].Time.Add(time.Nanosecond)
+		n.status.Forwarded += uint64(k)
+		n.mu.Unlock()
+		samples = samples[k:]
+	}
+	n.mu.Lock()
+	n.spill = false
+	n.mu.Unlock()
+	return nil
+}
+
+// readBack returns the history of every published tag in [from, to] as
+// samples of the tags' types, in time order.
+func (n *Node) readBack(ctx context.Context, from, to time.Time) ([]datasource.Sample, error) {
+	var out []datasource.Sample
+	for _, d := range n.devices {
+		for _, nt := range d.tags {
+			if !nt.tag.History.Enabled {
+				continue
+			}
+			pts, err := n.cfg.History.Query(ctx, nt.tag.Name, from, to, 0)
+			if err != nil {
+				return nil, fmt.Errorf("tag %s: %w", nt.tag.Name, err)
+			}
+			for _, p := range pts {
+				out = append(out, pointSample(nt.tag.ID, nt.typ, p))
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b datasource.Sample) int { return a.Time.Compare(b.Time) })
+	return out, nil
+}
+
+// pointSample turns a history point back into a sample of metric type typ:
+// history keeps numbers, so bools and integers come back from their value.
+func pointSample(id datasource.TagID, typ DataType, p history.Point) datasource.Sample {
+	s := datasource.Sample{Tag: id, Time: p.Time, Quality: p.Quality}
+	switch {
+	case p.IsGap():
+	case typ == TypeBoolean:
+		s.Value = datasource.Bool(p.Value != 0)
+	case typ >= TypeInt8 && typ <= TypeInt64:
+		s.Value = datasource.Int(int64(math.Round(p.Value)))
+	case typ >= TypeUInt8 && typ <= TypeUInt64:
+		s.Value = datasource.Uint(uint64(math.Round(math.Max(0, p.Value))))
+	default:
+		s.Value = datasource.Float(p.Value)
+	}
+	return s
+}
+
+// HistorySource reads a tag's stored samples: *history.Store.
+type HistorySource interface {
+	Query(ctx context.Context, tag string, from, to time.Time, maxPoints int) ([]history.Point, error)
 }
 
 // publishData publishes samples as DDATA, one message per device and in

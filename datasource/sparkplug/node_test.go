@@ -3,6 +3,7 @@ package sparkplug
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug/sparkplugtest"
+	"github.com/vigil-hmi/vigil/history"
 )
 
 // deadline bounds every wait for a network event in these tests.
@@ -387,5 +389,75 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("%s: not within %s", what, deadline)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestNodeForwardsAnOutageLongerThanItsBufferFromHistory keeps only ten
+// samples in memory: the forty before them leave for history's copy (the
+// history store fed from the same table, as in the runtime) and are read
+// back and sent first on reconnect, so the host still gets all fifty, in
+// order and once.
+func TestNodeForwardsAnOutageLongerThanItsBufferFromHistory(t *testing.T) {
+	b := sparkplugtest.Start(t)
+	clk := clockwork.NewFakeClock()
+	p := newPlant()
+	p.tags[0].History = datasource.HistorySettings{Enabled: true}
+	store, err := history.Open(filepath.Join(t.TempDir(), "h.db"), history.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := p.table.Subscribe("history", 1<<12)
+	ctx, cancel := context.WithCancel(context.Background())
+	ingested := make(chan error, 1)
+	go func() { ingested <- history.Ingest(ctx, sub, p.tags, store) }()
+	t.Cleanup(func() {
+		cancel()
+		<-ingested
+		sub.Close()
+		store.Close()
+	})
+	n := runNode(t, NodeConfig{Broker: Broker{URL: b.URL()}, Group: "g", Node: "n", Tags: p.tags, Table: p.table, Clock: clk,
+		Buffer: 10, History: store, Backoff: datasource.Backoff{Min: time.Second, Max: time.Second}})
+	waitFor(t, "connected", func() bool { return n.Status().Connected })
+
+	b.Stop()
+	waitFor(t, "the broker loss noticed", func() bool { return !n.Status().Connected })
+	t0 := time.Now().Truncate(time.Second)
+	for i := range 50 {
+		p.table.Publish([]datasource.Sample{{Tag: 0, Value: datasource.Float(float64(i)), Time: t0.Add(time.Duration(i) * time.Millisecond)}})
+	}
+	waitFor(t, "10 samples kept, 40 spilled", func() bool { s := n.Status(); return s.Backlog == 10 && s.Spilled == 40 })
+	waitFor(t, "history has the outage", func() bool {
+		pts, err := store.Query(context.Background(), "Tank1.Level", t0, t0.Add(time.Second), 0)
+		return err == nil && len(pts) == 50
+	})
+	if err := b.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	l := listen(t, b, Namespace+"/g/#")
+	waitFor(t, "reconnected", func() bool {
+		clk.Advance(time.Second)
+		return n.Status().Connected
+	})
+	l.next(t, NBIRTH)
+	var got []float64
+	for len(got) < 50 {
+		r := l.next(t, DDATA)
+		for _, m := range r.payload.Metrics {
+			if !m.Historical {
+				t.Fatalf("a forwarded metric is not historical: %+v", m)
+			}
+			f, _ := m.Value.AsFloat()
+			got = append(got, f)
+		}
+	}
+	for i, f := range got {
+		if f != float64(i) {
+			t.Fatalf("forwarded values %v, want 0..49 in order", got)
+		}
+	}
+	l.none(t, DDATA, flusher(t, l))
+	if s := n.Status(); s.Backlog != 0 || s.Forwarded != 50 || s.Dropped != 0 {
+		t.Errorf("status after forwarding: %+v", s)
 	}
 }

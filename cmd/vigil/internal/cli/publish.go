@@ -95,6 +95,9 @@ func newPublisher(rt *Runtime, clk clockwork.Clock, log *slog.Logger) (*sparkplu
 		cfg.Commander = stationWriter{rt: rt}
 	}
 	cfg.Alarms = stationAlarms{rt: rt, writes: pub.Writes}
+	if rt.History != nil { // a nil *history.Store must not become a non-nil interface
+		cfg.History = rt.History // an outage longer than the buffer is read back from it
+	}
 	n, err := sparkplug.NewNode(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
