@@ -339,6 +339,15 @@ func (s *Shell) show(i int) {
 	}
 }
 
+// Screens returns the names of the screens, in function-key order.
+func (s *Shell) Screens() []string {
+	names := make([]string, len(s.screens))
+	for i, sc := range s.screens {
+		names[i] = sc.name
+	}
+	return names
+}
+
 // Screen returns the name of the screen shown.
 func (s *Shell) Screen() string { return s.screens[s.current].name }
 

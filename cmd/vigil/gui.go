@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -81,7 +82,7 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 	shell = ui.Create(a, w, deps)
 	defer shell.Stop()
 	if o.Screen != "" && !shell.ShowScreen(o.Screen) {
-		return fmt.Errorf("--screen %q: no such screen (Overview, Trends, Alarms, Devices, Tags)", o.Screen)
+		return fmt.Errorf("--screen %q: this window has the screens %s (Trends needs history)", o.Screen, strings.Join(shell.Screens(), ", "))
 	}
 	// The window opens at the size the operator left it.
 	prefs := a.Preferences()
