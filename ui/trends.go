@@ -176,9 +176,14 @@ func (ts *trendScreen) export(name string, write func(w io.Writer) error) {
 	d.Show()
 }
 
-// update reloads a live chart every liveEvery while it is on screen.
+// update reloads a live chart while it is on screen: every liveEvery, or
+// every thousandth of the window when that is longer (about a pixel's
+// worth of time: a 1 h window moves a pixel every few seconds, so a reload
+// every 2 s would redraw the same picture).
 func (ts *trendScreen) update(_ []datasource.Sample, now time.Time) {
-	if ts.chart.Live() && now.Sub(ts.last) >= liveEvery {
+	from, to := ts.chart.Range()
+	every := max(liveEvery, to.Sub(from)/1000)
+	if ts.chart.Live() && now.Sub(ts.last) >= every {
 		ts.last = now
 		ts.chart.Advance()
 	}
