@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -18,21 +17,16 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/vigil-hmi/vigil/assets"
-	"github.com/vigil-hmi/vigil/datasource"
-	"github.com/vigil-hmi/vigil/datasource/mqtt"
-	"github.com/vigil-hmi/vigil/datasource/poll"
-	"github.com/vigil-hmi/vigil/datasource/sparkplug"
 )
 
 // TestControlRoomThroughMosquitto runs the control room of
 // docs/control-room.md with real processes: Debian's mosquitto on a free
 // loopback port, one `vigil run` acquiring from the simulated plant and
 // publishing it (publish: writes: true), one `vigil run` viewing it through
-// the mqtt driver. A write from a viewing station (this test, with the same
-// driver in-process: `vigil run` has no write command) lands in the plant,
-// and the viewing process shows the new value; a refusal of the acquiring
-// station comes back verbatim; when the acquiring station stops, the viewing
-// process shows its tags Bad/NotConnected.
+// the mqtt driver. A write typed into the viewing process (--commands) lands
+// in the plant and both processes show the new value; a refusal of the
+// acquiring station comes back to the viewer verbatim; when the acquiring
+// station stops, the viewing process shows its tags Bad/NotConnected.
 func TestControlRoomThroughMosquitto(t *testing.T) {
 	// Registered first, so it runs after every other cleanup: the processes
 	// and the goroutines that wait for them are gone by then.
@@ -65,20 +59,17 @@ tags:
 `, url))
 
 	a := runVigil(t, bin, dir, "run", acq, "--values", "--history", filepath.Join(dir, "acquirer.db"))
-	v := runVigil(t, bin, dir, "run", view, "--values", "--history", filepath.Join(dir, "viewer.db"))
+	v := runVigil(t, bin, dir, "run", view, "--values", "--commands", "--history", filepath.Join(dir, "viewer.db"))
 	v.await(t, "the viewer shows the plant's level", func(l string) bool {
 		return strings.Contains(l, " Tank1.Level ") && strings.HasSuffix(l, " Good")
 	})
 
-	eng, table, stop := viewingStation(t, url)
-	defer stop()
-	waitGood(t, table, 1)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	res, err := eng.Write(ctx, poll.WriteRequest{Tag: 1, Value: datasource.Float(42.5), User: "e2e", Reason: "end-to-end test"})
-	if err != nil || !res.Match {
-		t.Fatalf("write from the viewing station: %+v, %v\nacquirer stderr:\n%s", res, err, a.stderr())
-	}
+	// The viewing process writes (vigil run --commands): through its mqtt
+	// driver as a DCMD to the acquiring process, whose write path runs it.
+	v.send(t, "write Tank1.LevelSP 42.5 end-to-end test")
+	v.await(t, "the viewing process reports the write read back", func(l string) bool {
+		return l == "write Tank1.LevelSP: wrote 42.5, read back 42.5 Good"
+	})
 	a.await(t, "the plant holds the written setpoint", func(l string) bool {
 		return strings.HasSuffix(l, " Tank1.LevelSP 42.5 Good")
 	})
@@ -86,11 +77,12 @@ tags:
 		return strings.HasSuffix(l, " Tank1.LevelSP 42.5 Good")
 	})
 
-	_, err = eng.Write(ctx, poll.WriteRequest{Tag: 1, Value: datasource.Float(95), User: "e2e", Reason: "end-to-end test"})
+	// The viewer's tag has no limits: the refusal is the acquirer's, verbatim.
+	v.send(t, "write Tank1.LevelSP 95")
 	const refusal = "Tank1.LevelSP: 95 % is outside the write limits 10 .. 90 %"
-	if err == nil || !strings.Contains(err.Error(), refusal) {
-		t.Errorf("a write outside the acquirer's limits gave %v, want its refusal %q verbatim", err, refusal)
-	}
+	v.await(t, "the acquiring station's refusal reaches the viewing process verbatim", func(l string) bool {
+		return strings.HasPrefix(l, "write Tank1.LevelSP: ") && strings.Contains(l, refusal)
+	})
 
 	a.interrupt(t) // a clean stop publishes NDEATH
 	v.await(t, "the viewing process shows the acquiring station gone", func(l string) bool {
@@ -187,6 +179,7 @@ func (l *lockedBuffer) String() string {
 // vigilProc is a running `vigil` whose stdout lines are read as they come.
 type vigilProc struct {
 	cmd    *exec.Cmd
+	stdin  io.WriteCloser // the --commands console's input
 	lines  chan string
 	errOut lockedBuffer
 	done   chan error
@@ -197,6 +190,10 @@ func runVigil(t *testing.T, bin, home string, args ...string) *vigilProc {
 	p := &vigilProc{cmd: exec.Command(bin, args...), lines: make(chan string, 100_000), done: make(chan error, 1)}
 	p.cmd.Env = append(os.Environ(), "HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"))
 	p.cmd.Stderr = &p.errOut
+	var err error
+	if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -225,6 +222,14 @@ func runVigil(t *testing.T, bin, home string, args ...string) *vigilProc {
 }
 
 func (p *vigilProc) stderr() string { return p.errOut.String() }
+
+// send types a command line for `vigil run --commands`.
+func (p *vigilProc) send(t *testing.T, line string) {
+	t.Helper()
+	if _, err := io.WriteString(p.stdin, line+"\n"); err != nil {
+		t.Fatalf("send %q: %v", line, err)
+	}
+}
 
 // await reads lines until ok accepts one, failing after 30 s.
 func (p *vigilProc) await(t *testing.T, what string, ok func(string) bool) {
@@ -259,54 +264,5 @@ func (p *vigilProc) interrupt(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		_ = p.cmd.Process.Kill()
 		t.Fatalf("vigil %v did not stop within 20 s of Ctrl+C", p.cmd.Args[1:])
-	}
-}
-
-// viewingStation is a second viewer in this process: the mqtt driver under
-// a poll engine, as `vigil open` on a viewer project runs it.
-func viewingStation(t *testing.T, url string) (*poll.Engine, *datasource.Table, func()) {
-	t.Helper()
-	dev := &datasource.Device{
-		Name: "plant-station", Driver: "mqtt", Address: url, Timeout: 10 * time.Second,
-		ScanClasses: []datasource.ScanClass{{Name: "default", Rate: time.Second}},
-		Backoff:     datasource.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
-	}
-	tags := []*datasource.Tag{
-		{ID: 0, Name: "Tank1.Level", Device: dev.Name, Address: "plant/Tank1.Level", Type: datasource.TypeFloat32},
-		{ID: 1, Name: "Tank1.LevelSP", Device: dev.Name, Address: "plant/Tank1.LevelSP", Type: datasource.TypeFloat32, Writable: true},
-	}
-	table := datasource.NewTable(tags)
-	eng, err := poll.New(poll.Config{
-		Devices: []*datasource.Device{dev}, Tags: tags, Table: table, StaleCheck: -1,
-		Drivers: map[string]poll.Factory{"mqtt": mqtt.Factory(mqtt.Options{Devices: map[string]mqtt.Settings{
-			dev.Name: {Broker: sparkplug.Broker{URL: url}, Group: "e2e", Node: "plant-station"},
-		}})},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := eng.Run(ctx); err != nil {
-			t.Errorf("viewing station: %v", err)
-		}
-	}()
-	return eng, table, func() {
-		cancel()
-		<-done
-	}
-}
-
-// waitGood polls the table until tag id is Good (it follows broker traffic).
-func waitGood(t *testing.T, table *datasource.Table, id datasource.TagID) {
-	t.Helper()
-	end := time.Now().Add(30 * time.Second)
-	for !table.Get(id).Quality.IsGood() {
-		if time.Now().After(end) {
-			t.Fatalf("tag %d of the viewing station is %v after 30 s", id, table.Get(id).Quality)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

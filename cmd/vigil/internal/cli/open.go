@@ -56,7 +56,7 @@ func cmdDemo(ctx context.Context, env Env, args []string) int {
 	if env.OpenGUI == nil || env.HasDisplay == nil || !env.HasDisplay() {
 		fmt.Fprintln(env.Stderr, "vigil: no display found (DISPLAY and WAYLAND_DISPLAY are empty), so no window can open.")
 		fmt.Fprintln(env.Stderr, "vigil: running the demo project headless with live values instead; press Ctrl+C to stop.")
-		return runHeadless(ctx, env, DemoName, hist, 0, true)
+		return runHeadless(ctx, env, DemoName, hist, 0, true, commandFlags{})
 	}
 	return openGUI(ctx, env, DemoName, hist, o)
 }

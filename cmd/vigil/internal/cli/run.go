@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -12,25 +13,30 @@ import (
 )
 
 func cmdRun(ctx context.Context, env Env, args []string) int {
-	fs := newFlags(env, "run", "run FILE [--for DURATION] [--values]",
+	fs := newFlags(env, "run", "run FILE [--for DURATION] [--values] [--commands [--user NAME]]",
 		"Run a project headless (\"demo\" for the embedded demo): the poll engine, history and alarms,\n"+
 			"without a window. Prints one line per second with the tag count per quality; with\n"+
 			"--values also a line \"time tag value quality\" for every tag that changed. Stops after\n"+
-			"--for, or on Ctrl+C. Exit 1 when the project is invalid (nothing is started then).")
+			"--for, or on Ctrl+C. Exit 1 when the project is invalid (nothing is started then).\n"+
+			"With --commands it reads \"write TAG VALUE [REASON...]\" lines from stdin and runs each\n"+
+			"through the audited write path, printing the outcome; a project with users needs --user\n"+
+			"and that user's password as the first line of stdin.")
 	dur := fs.Duration("for", 0, "stop after this long (0: until interrupted)")
 	values := fs.Bool("values", false, "print changed tag values every second")
+	commands := fs.Bool("commands", false, "read write commands from stdin")
+	user := fs.String("user", "", "with --commands: the user who writes (its password is stdin's first line)")
 	var hist historyFlags
 	hist.register(fs)
 	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
 	}
-	return runHeadless(ctx, env, pos[0], hist, *dur, *values)
+	return runHeadless(ctx, env, pos[0], hist, *dur, *values, commandFlags{on: *commands, user: *user})
 }
 
 // runHeadless loads and runs a project until d elapses (0: until ctx ends or
 // an interrupt), reporting once a second.
-func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d time.Duration, values bool) int {
+func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d time.Duration, values bool, commands commandFlags) int {
 	p, err := loadProject(path)
 	if err != nil {
 		printErrors(env.Stderr, err)
@@ -56,7 +62,23 @@ func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d
 	if histPath != "" {
 		fmt.Fprintf(env.Stderr, "vigil: history in %s\n", histPath)
 	}
-	rep := newReporter(env.Stdout, p.Tags, values)
+	stdout := env.Stdout
+	if commands.on {
+		// The console's answers and the reports share stdout, line by line.
+		stdout = &lockedWriter{w: env.Stdout}
+		in := bufio.NewScanner(commandInput)
+		con, err := newConsole(rt, stdout, commands.user, in)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "vigil run: %v\n", err)
+			_ = rt.Stop()
+			return ExitFailure
+		}
+		conCtx, stopConsole := context.WithCancel(ctx)
+		conDone := make(chan struct{})
+		go func() { defer close(conDone); con.run(conCtx, in) }()
+		defer func() { stopConsole(); <-conDone }()
+	}
+	rep := newReporter(stdout, p.Tags, values)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for running := true; running; {
