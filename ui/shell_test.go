@@ -200,25 +200,11 @@ func TestAFaceplateOffersTheEntryOnlyToAnOperatorAllowedToWrite(t *testing.T) {
 // entries counts the (visible) text entries under o.
 func entries(t *testing.T, o fyne.CanvasObject) int {
 	n := 0
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
-		switch x := o.(type) {
-		case interface{ SetPlaceHolder(string) }: // a widget.Entry, or one embedding it
+	walk(t, o, func(o fyne.CanvasObject) {
+		if _, ok := o.(interface{ SetPlaceHolder(string) }); ok { // a widget.Entry, or one embedding it
 			n++
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.TempWidgetRenderer(t, x).Objects() {
-				walk(c)
-			}
 		}
-	}
-	walk(o)
+	})
 	return n
 }
 

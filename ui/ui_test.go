@@ -60,28 +60,33 @@ func (f *fixture) press(key fyne.KeyName) {
 	f.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: key})
 }
 
+// walk calls visit for every visible object under o, widgets through their
+// renderers, as a user would see them.
+func walk(t *testing.T, o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	visit(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walk(t, c, visit)
+		}
+	case fyne.Widget:
+		for _, c := range test.TempWidgetRenderer(t, x).Objects() {
+			walk(t, c, visit)
+		}
+	}
+}
+
 // texts returns every canvas.Text the window shows, by content.
 func texts(t *testing.T, o fyne.CanvasObject) map[string]*canvas.Text {
 	out := map[string]*canvas.Text{}
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
-		switch x := o.(type) {
-		case *canvas.Text:
+	walk(t, o, func(o fyne.CanvasObject) {
+		if x, ok := o.(*canvas.Text); ok {
 			out[x.Text] = x
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.TempWidgetRenderer(t, x).Objects() {
-				walk(c)
-			}
 		}
-	}
-	walk(o)
+	})
 	return out
 }
 
@@ -172,24 +177,11 @@ func TestSystemTagsAreNotListed(t *testing.T) {
 
 func label(t *testing.T, o fyne.CanvasObject, prefix string) string {
 	var found string
-	var walk func(fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		switch x := o.(type) {
-		case *widget.Label:
-			if strings.HasPrefix(x.Text, prefix) {
-				found = x.Text
-			}
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.TempWidgetRenderer(t, x).Objects() {
-				walk(c)
-			}
+	walk(t, o, func(o fyne.CanvasObject) {
+		if x, ok := o.(*widget.Label); ok && strings.HasPrefix(x.Text, prefix) {
+			found = x.Text
 		}
-	}
-	walk(o)
+	})
 	return found
 }
 

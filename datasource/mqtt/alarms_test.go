@@ -147,15 +147,10 @@ func TestViewersSeeTheAcquirersAlarmsAndTheirAcksGoBackAsCommands(t *testing.T) 
 	}
 }
 
+// waitUntil is sparkplugtest.Eventually.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	end := time.Now().Add(deadline)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("%s: not within %s", what, deadline)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	sparkplugtest.Eventually(t, what, cond)
 }
 
 // TestTheBoardShowsLocalAndRemoteAlarmsAndSendsRemoteActionsToTheirStation

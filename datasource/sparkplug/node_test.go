@@ -336,27 +336,7 @@ func TestNodeForwardsWhatItBufferedWhileTheBrokerWasDownInOrderAndOnce(t *testin
 		clk.Advance(time.Second)
 		return n.Status().Connected
 	})
-	l.next(t, NBIRTH)
-	var got []float64
-	for len(got) < 50 {
-		r := l.next(t, DDATA)
-		for _, m := range r.payload.Metrics {
-			if !m.Historical {
-				t.Fatalf("a forwarded metric is not historical: %+v", m)
-			}
-			f, _ := m.Value.AsFloat()
-			got = append(got, f)
-		}
-	}
-	for i, f := range got {
-		if f != float64(i) {
-			t.Fatalf("forwarded values %v, want 0..49 in order", got)
-		}
-	}
-	l.none(t, DDATA, flusher(t, l))
-	if s := n.Status(); s.Backlog != 0 || s.Forwarded != 50 || s.Dropped != 0 {
-		t.Errorf("status after forwarding: %+v", s)
-	}
+	expectForwarded(t, l, n, 50)
 }
 
 func TestNodeDropsTheOldestSamplesBeyondItsBuffer(t *testing.T) {
@@ -379,17 +359,10 @@ func TestNodeDropsTheOldestSamplesBeyondItsBuffer(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test after deadline: for
-// state that follows a network event.
+// waitFor is sparkplugtest.Eventually.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	end := time.Now().Add(deadline)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("%s: not within %s", what, deadline)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	sparkplugtest.Eventually(t, what, cond)
 }
 
 // TestNodeForwardsAnOutageLongerThanItsBufferFromHistory keeps only ten
@@ -439,9 +412,17 @@ func TestNodeForwardsAnOutageLongerThanItsBufferFromHistory(t *testing.T) {
 		clk.Advance(time.Second)
 		return n.Status().Connected
 	})
+	expectForwarded(t, l, n, 50)
+}
+
+// expectForwarded reads, after the reconnect's NBIRTH, the forwarded
+// backlog: values 0..count-1, all historical, in order and once, and then
+// nothing more; the node's status agrees.
+func expectForwarded(t *testing.T, l *listener, n *Node, count int) {
+	t.Helper()
 	l.next(t, NBIRTH)
 	var got []float64
-	for len(got) < 50 {
+	for len(got) < count {
 		r := l.next(t, DDATA)
 		for _, m := range r.payload.Metrics {
 			if !m.Historical {
@@ -453,11 +434,11 @@ func TestNodeForwardsAnOutageLongerThanItsBufferFromHistory(t *testing.T) {
 	}
 	for i, f := range got {
 		if f != float64(i) {
-			t.Fatalf("forwarded values %v, want 0..49 in order", got)
+			t.Fatalf("forwarded values %v, want 0..%d in order", got, count-1)
 		}
 	}
 	l.none(t, DDATA, flusher(t, l))
-	if s := n.Status(); s.Backlog != 0 || s.Forwarded != 50 || s.Dropped != 0 {
+	if s := n.Status(); s.Backlog != 0 || s.Forwarded != uint64(count) || s.Dropped != 0 {
 		t.Errorf("status after forwarding: %+v", s)
 	}
 }

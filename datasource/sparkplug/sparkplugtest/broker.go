@@ -12,6 +12,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
@@ -112,4 +113,21 @@ func (b *Broker) Restart() error {
 	}
 	b.srv = srv
 	return nil
+}
+
+// Deadline is how long Eventually waits: broker traffic on loopback takes
+// milliseconds, a loaded CI machine sometimes seconds.
+const Deadline = 10 * time.Second
+
+// Eventually polls cond until it holds, failing the test after Deadline:
+// for state that follows a network event.
+func Eventually(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	end := time.Now().Add(Deadline)
+	for !cond() {
+		if time.Now().After(end) {
+			tb.Fatalf("%s: not within %s", what, Deadline)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
