@@ -23,28 +23,11 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/modbus"
 	"github.com/vigil-hmi/vigil/datasource/modbus/modbustest"
+	"github.com/vigil-hmi/vigil/ui/internal/uitest"
 	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// uiQueue stands in for the UI goroutine: the inspector's results queue
-// here and the test goroutine runs them in settle.
-type uiQueue struct {
-	mu   sync.Mutex
-	fns  []func()
-	wake chan struct{}
-}
-
-func (q *uiQueue) do(f func()) {
-	q.mu.Lock()
-	q.fns = append(q.fns, f)
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-}
 
 // rig is an inspector of one device served by a real in-process Modbus TCP
 // server, in a test window, paced by a fake clock.
@@ -53,7 +36,7 @@ type rig struct {
 	srv *modbustest.Server
 	dev *datasource.Device
 	clk *clockwork.FakeClock
-	ui  *uiQueue
+	ui  *uitest.Queue
 	in  *Inspector
 	win fyne.Window
 }
@@ -63,14 +46,14 @@ func newRig(t *testing.T, mod func(*datasource.Device)) *rig {
 	a := test.NewTempApp(t)
 	th := theme.New(false)
 	a.Settings().SetTheme(th)
-	r := &rig{t: t, srv: modbustest.New(t), clk: clockwork.NewFakeClock(), ui: &uiQueue{wake: make(chan struct{}, 1)}}
+	r := &rig{t: t, srv: modbustest.New(t), clk: clockwork.NewFakeClock(), ui: uitest.NewQueue()}
 	r.dev = &datasource.Device{Name: "plc1", Driver: "modbus", Address: r.srv.URL(), Timeout: 2 * time.Second,
 		Modbus: datasource.ModbusSettings{Unit: 1}}
 	if mod != nil {
 		mod(r.dev)
 	}
 	plant := &datasource.Device{Name: "plant", Driver: "sim"}
-	r.in = New([]*datasource.Device{plant, r.dev}, Deps{Theme: th, Do: r.ui.do, Clock: r.clk})
+	r.in = New([]*datasource.Device{plant, r.dev}, Deps{Theme: th, Do: r.ui.Do, Clock: r.clk})
 	t.Cleanup(r.in.Close)
 	r.win = test.NewTempWindow(t, r.in.Content())
 	r.win.Resize(fyne.NewSize(1500, 1000))
@@ -80,24 +63,7 @@ func newRig(t *testing.T, mod func(*datasource.Device)) *rig {
 // settle runs the UI callbacks until cond holds, failing after 10 s.
 func (r *rig) settle(what string, cond func() bool) {
 	r.t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		r.ui.mu.Lock()
-		fns := r.ui.fns
-		r.ui.fns = nil
-		r.ui.mu.Unlock()
-		for _, f := range fns {
-			f()
-		}
-		if cond() {
-			return
-		}
-		select {
-		case <-r.ui.wake:
-		case <-deadline:
-			r.t.Fatalf("waited 10 s for %s; status %q %q, message %q", what, r.in.marker.Text, r.in.status.Text, r.in.message.Text)
-		}
-	}
+	r.ui.Settle(r.t, what, 10*time.Second, cond)
 }
 
 // settleRead waits for a good read of the range shown in the fields.
@@ -413,7 +379,7 @@ func TestTheDevicePickerListsOnlyModbusDevicesAndSwitchesTheLink(t *testing.T) {
 	other := modbustest.New(t)
 	other.SetHolding(1, 0, 42)
 	dev2 := &datasource.Device{Name: "meter", Driver: "modbus", Address: other.URL(), Modbus: datasource.ModbusSettings{Unit: 1}}
-	in := New([]*datasource.Device{{Name: "plant", Driver: "sim"}, r.dev, dev2}, Deps{Do: r.ui.do, Clock: r.clk})
+	in := New([]*datasource.Device{{Name: "plant", Driver: "sim"}, r.dev, dev2}, Deps{Do: r.ui.Do, Clock: r.clk})
 	defer in.Close()
 	want := []string{"plc1 — " + r.dev.Address + " unit 1", "meter — " + other.URL() + " unit 1"}
 	if fmt.Sprint(in.device.Options) != fmt.Sprint(want) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/history"
+	"github.com/vigil-hmi/vigil/ui/internal/uitest"
 )
 
 // weekSource is a week of 1 s samples per tag, computed on demand and
@@ -42,8 +43,8 @@ func BenchmarkTrendRender(b *testing.B) {
 	test.NewTempApp(b)
 	start := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 	end := start.Add(7 * 24 * time.Hour)
-	ui := &uiQueue{wake: make(chan struct{}, 1)}
-	c := newChart(weekSource{start: start}, Options{Now: func() time.Time { return end }, Window: 7 * 24 * time.Hour, Location: time.UTC}, ui.do)
+	ui := uitest.NewQueue()
+	c := newChart(weekSource{start: start}, Options{Now: func() time.Time { return end }, Window: 7 * 24 * time.Hour, Location: time.UTC}, ui.Do)
 	b.Cleanup(c.Close)
 	w := test.NewTempWindow(b, c)
 	w.SetPadded(false)
@@ -78,24 +79,5 @@ func BenchmarkTrendRender(b *testing.B) {
 
 // settleB drains the chart's UI callbacks until its loads are applied.
 func settleB(b *testing.B, r *rig) {
-	for {
-		r.ui.mu.Lock()
-		fns := r.ui.fns
-		r.ui.fns = nil
-		r.ui.mu.Unlock()
-		for _, f := range fns {
-			f()
-		}
-		r.chart.mu.Lock()
-		done := r.chart.doneGen >= r.chart.gen
-		r.chart.mu.Unlock()
-		if done {
-			return
-		}
-		select {
-		case <-r.ui.wake:
-		case <-time.After(60 * time.Second):
-			b.Fatal("no data after 60 s")
-		}
-	}
+	r.ui.Settle(b, "the week's data", 60*time.Second, r.chart.loaded)
 }

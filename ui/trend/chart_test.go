@@ -23,6 +23,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/history"
+	"github.com/vigil-hmi/vigil/ui/internal/uitest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -46,58 +47,28 @@ type rig struct {
 	chart *Chart
 	win   fyne.Window
 	clk   *clock
-	ui    *uiQueue
-}
-
-// uiQueue stands in for the UI goroutine: the chart's fyne.Do callbacks
-// queue here and the test goroutine runs them in settle.
-type uiQueue struct {
-	mu   sync.Mutex
-	fns  []func()
-	wake chan struct{}
-}
-
-func (q *uiQueue) do(f func()) {
-	q.mu.Lock()
-	q.fns = append(q.fns, f)
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+	ui    *uitest.Queue
 }
 
 // settle runs the UI callbacks until the newest load is applied.
 func (r *rig) settle() {
 	r.t.Helper()
-	for {
-		r.ui.mu.Lock()
-		fns := r.ui.fns
-		r.ui.fns = nil
-		r.ui.mu.Unlock()
-		for _, f := range fns {
-			f()
-		}
-		r.chart.mu.Lock()
-		done := r.chart.doneGen >= r.chart.gen
-		r.chart.mu.Unlock()
-		if done {
-			return
-		}
-		select {
-		case <-r.ui.wake:
-		case <-time.After(10 * time.Second):
-			r.t.Fatal("the chart did not finish loading in 10 s")
-		}
-	}
+	r.ui.Settle(r.t, "the chart's loads", 10*time.Second, r.chart.loaded)
+}
+
+// loaded reports whether the newest load is applied.
+func (c *Chart) loaded() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.doneGen >= c.gen
 }
 
 func newRig(t *testing.T, src Source, pens ...Pen) *rig {
 	t.Helper()
 	test.NewTempApp(t)
 	clk := &clock{now: t0.Add(time.Hour)}
-	ui := &uiQueue{wake: make(chan struct{}, 1)}
-	c := newChart(src, Options{Now: clk.Now, Window: time.Hour, Location: time.UTC}, ui.do)
+	ui := uitest.NewQueue()
+	c := newChart(src, Options{Now: clk.Now, Window: time.Hour, Location: time.UTC}, ui.Do)
 	t.Cleanup(c.Close)
 	w := test.NewTempWindow(t, c)
 	w.SetPadded(false)
@@ -450,8 +421,7 @@ func TestCloseStopsAQueryInFlight(t *testing.T) {
 	test.NewTempApp(t)
 	src := newFakeSource()
 	src.block = make(chan struct{}) // never closed: only Close's cancel ends it
-	ui := &uiQueue{wake: make(chan struct{}, 1)}
-	c := newChart(src, Options{LiveEvery: time.Millisecond}, ui.do) // callbacks are never run
+	c := newChart(src, Options{LiveEvery: time.Millisecond}, uitest.NewQueue().Do) // callbacks are never run
 	if err := c.AddPen(Pen{Tag: "A"}); err != nil {
 		t.Fatal(err)
 	}
