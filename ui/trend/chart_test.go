@@ -420,7 +420,7 @@ func TestANewRequestSupersedesAPendingOne(t *testing.T) {
 func TestCloseStopsAQueryInFlight(t *testing.T) {
 	test.NewTempApp(t)
 	src := newFakeSource()
-	src.block = make(chan struct{}) // never closed: only Close's cancel ends it
+	src.block = make(chan struct{})                                                // never closed: only Close's cancel ends it
 	c := newChart(src, Options{LiveEvery: time.Millisecond}, uitest.NewQueue().Do) // callbacks are never run
 	if err := c.AddPen(Pen{Tag: "A"}); err != nil {
 		t.Fatal(err)
