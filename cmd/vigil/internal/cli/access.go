@@ -287,36 +287,33 @@ func cmdAuditVerify(ctx context.Context, env Env, args []string) int {
 	if done {
 		return code
 	}
-	s, ok := openHistory(env, pos[0], true)
-	if !ok {
-		return ExitFailure
-	}
-	defer func() { _ = s.Close() }() // read-only: nothing to flush
-	r, err := audit.Verify(ctx, s)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "vigil audit verify: %s: %v\n", pos[0], err)
-		return ExitFailure
-	}
-	fmt.Fprintf(env.Stdout, "%s: %d events, %d chained", pos[0], r.Events, r.Chained)
-	if r.PreChain > 0 {
-		fmt.Fprintf(env.Stdout, ", %d from before auditing began (not checked)", r.PreChain)
-	}
-	fmt.Fprintln(env.Stdout)
-	if r.Chained > 0 {
-		if r.First.Chain > 1 {
-			fmt.Fprintf(env.Stdout, "chain starts at record %d (seq %d): older records were removed by retention or deleted\n", r.First.Chain, r.First.Seq)
+	return readHistory(env, pos[0], func(s *history.Store) int {
+		r, err := audit.Verify(ctx, s)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "vigil audit verify: %s: %v\n", pos[0], err)
+			return ExitFailure
 		}
-		fmt.Fprintf(env.Stdout, "last record: chain %d, seq %d, %s, hash %s\n", r.Last.Chain, r.Last.Seq, r.Last.Time.UTC().Format(time.RFC3339), r.Last.Hash)
-	}
-	if r.OK() {
-		fmt.Fprintln(env.Stdout, "OK: no record was edited, deleted, reordered or inserted")
-		return ExitOK
-	}
-	for _, p := range r.Problems {
-		fmt.Fprintf(env.Stderr, "%s: %s\n", pos[0], p)
-	}
-	fmt.Fprintf(env.Stderr, "vigil audit verify: %s: %d problem(s): the journal was changed outside Vigil\n", pos[0], len(r.Problems))
-	return ExitFailure
+		fmt.Fprintf(env.Stdout, "%s: %d events, %d chained", pos[0], r.Events, r.Chained)
+		if r.PreChain > 0 {
+			fmt.Fprintf(env.Stdout, ", %d from before auditing began (not checked)", r.PreChain)
+		}
+		fmt.Fprintln(env.Stdout)
+		if r.Chained > 0 {
+			if r.First.Chain > 1 {
+				fmt.Fprintf(env.Stdout, "chain starts at record %d (seq %d): older records were removed by retention or deleted\n", r.First.Chain, r.First.Seq)
+			}
+			fmt.Fprintf(env.Stdout, "last record: chain %d, seq %d, %s, hash %s\n", r.Last.Chain, r.Last.Seq, r.Last.Time.UTC().Format(time.RFC3339), r.Last.Hash)
+		}
+		if r.OK() {
+			fmt.Fprintln(env.Stdout, "OK: no record was edited, deleted, reordered or inserted")
+			return ExitOK
+		}
+		for _, p := range r.Problems {
+			fmt.Fprintf(env.Stderr, "%s: %s\n", pos[0], p)
+		}
+		fmt.Fprintf(env.Stderr, "vigil audit verify: %s: %d problem(s): the journal was changed outside Vigil\n", pos[0], len(r.Problems))
+		return ExitFailure
+	})
 }
 
 func cmdAuditExport(ctx context.Context, env Env, args []string) int {
@@ -345,36 +342,33 @@ func cmdAuditExport(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "vigil audit export: %v\n", err)
 		return ExitUsage
 	}
-	s, ok := openHistory(env, pos[0], true)
-	if !ok {
-		return ExitFailure
-	}
-	defer func() { _ = s.Close() }() // read-only: nothing to flush
-	var kinds []string
-	if !*all {
-		kinds = []string{audit.Kind}
-	}
-	w := env.Stdout
-	var f *os.File
-	if *out != "" {
-		if f, err = os.Create(*out); err != nil {
-			fmt.Fprintf(env.Stderr, "vigil audit export: %v\n", err)
+	return readHistory(env, pos[0], func(s *history.Store) int {
+		var kinds []string
+		if !*all {
+			kinds = []string{audit.Kind}
+		}
+		w := env.Stdout
+		var f *os.File
+		if *out != "" {
+			if f, err = os.Create(*out); err != nil {
+				fmt.Fprintf(env.Stderr, "vigil audit export: %v\n", err)
+				return ExitFailure
+			}
+			w = f
+		}
+		n, err := audit.Export(ctx, w, s, from, to, kinds)
+		if f != nil {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "vigil audit export: %s: %v\n", pos[0], err)
 			return ExitFailure
 		}
-		w = f
-	}
-	n, err := audit.Export(ctx, w, s, from, to, kinds)
-	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		if *out != "" {
+			fmt.Fprintf(env.Stderr, "vigil audit export: %d records to %s\n", n, *out)
 		}
-	}
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "vigil audit export: %s: %v\n", pos[0], err)
-		return ExitFailure
-	}
-	if *out != "" {
-		fmt.Fprintf(env.Stderr, "vigil audit export: %d records to %s\n", n, *out)
-	}
-	return ExitOK
+		return ExitOK
+	})
 }

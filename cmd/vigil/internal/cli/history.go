@@ -105,6 +105,17 @@ func openHistory(env Env, path string, readOnly bool) (*history.Store, bool) {
 	return s, true
 }
 
+// readHistory opens the history file at path read-only (it may be in use by
+// a running vigil), runs fn on it and closes it.
+func readHistory(env Env, path string, fn func(*history.Store) int) int {
+	s, ok := openHistory(env, path, true)
+	if !ok {
+		return ExitFailure
+	}
+	defer func() { _ = s.Close() }() // read-only: nothing to flush
+	return fn(s)
+}
+
 func closeHistory(env Env, s *history.Store) int {
 	if err := s.Close(); err != nil {
 		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
@@ -283,18 +294,15 @@ func cmdHistoryInfo(ctx context.Context, env Env, args []string) int {
 	if done {
 		return code
 	}
-	s, ok := openHistory(env, pos[0], true)
-	if !ok {
-		return ExitFailure
-	}
-	defer func() { _ = s.Close() }() // read-only: nothing to flush
-	inf, err := s.Info(ctx)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "vigil history info: %v\n", err)
-		return ExitFailure
-	}
-	writeInfo(env.Stdout, inf)
-	return ExitOK
+	return readHistory(env, pos[0], func(s *history.Store) int {
+		inf, err := s.Info(ctx)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "vigil history info: %v\n", err)
+			return ExitFailure
+		}
+		writeInfo(env.Stdout, inf)
+		return ExitOK
+	})
 }
 
 func writeInfo(w io.Writer, inf history.Info) {
@@ -344,22 +352,19 @@ func cmdHistoryCheck(_ context.Context, env Env, args []string) int {
 	if done {
 		return code
 	}
-	s, ok := openHistory(env, pos[0], true)
-	if !ok {
-		return ExitFailure
-	}
-	defer func() { _ = s.Close() }() // read-only: nothing to flush
-	if err := s.Check(); err != nil {
-		var ce *history.CheckError
-		if errors.As(err, &ce) {
-			for _, p := range ce.Problems {
-				fmt.Fprintf(env.Stdout, "%s: %s\n", pos[0], p)
+	return readHistory(env, pos[0], func(s *history.Store) int {
+		if err := s.Check(); err != nil {
+			var ce *history.CheckError
+			if errors.As(err, &ce) {
+				for _, p := range ce.Problems {
+					fmt.Fprintf(env.Stdout, "%s: %s\n", pos[0], p)
+				}
+				return ExitFailure
 			}
+			fmt.Fprintf(env.Stderr, "vigil history check: %v\n", err)
 			return ExitFailure
 		}
-		fmt.Fprintf(env.Stderr, "vigil history check: %v\n", err)
-		return ExitFailure
-	}
-	fmt.Fprintf(env.Stdout, "%s: ok\n", pos[0])
-	return ExitOK
+		fmt.Fprintf(env.Stdout, "%s: ok\n", pos[0])
+		return ExitOK
+	})
 }
