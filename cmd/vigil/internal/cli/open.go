@@ -61,6 +61,27 @@ func cmdDemo(ctx context.Context, env Env, args []string) int {
 	return openGUI(ctx, env, DemoName, hist, o)
 }
 
+// startProject loads the project at path and starts its runtime with the
+// history flags, reporting a failure on stderr (as verb) and returning ok
+// false then.
+func startProject(ctx context.Context, env Env, path string, hist historyFlags, verb string) (_ *Runtime, histPath string, ok bool) {
+	p, err := loadProject(path)
+	if err != nil {
+		printErrors(env.Stderr, err)
+		return nil, "", false
+	}
+	if histPath, err = hist.resolve(p); err != nil {
+		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
+		return nil, "", false
+	}
+	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath, UsersPath: usersPath(path)})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s: %v\n", verb, err)
+		return nil, "", false
+	}
+	return rt, histPath, true
+}
+
 func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUIOptions) int {
 	if env.OpenGUI == nil {
 		fmt.Fprintln(env.Stderr, "vigil: this build has no GUI")
@@ -70,21 +91,10 @@ func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUI
 		fmt.Fprintln(env.Stderr, "vigil: no display found (DISPLAY and WAYLAND_DISPLAY are empty); use `vigil run FILE` to run headless")
 		return ExitFailure
 	}
-	p, err := loadProject(path)
-	if err != nil {
-		printErrors(env.Stderr, err)
-		return ExitFailure
-	}
-	histPath, err := hist.resolve(p)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
-		return ExitFailure
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath, UsersPath: usersPath(path)})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
+	rt, _, ok := startProject(ctx, env, path, hist, "vigil")
+	if !ok {
 		return ExitFailure
 	}
 	guiErr := env.OpenGUI(ctx, rt, o)

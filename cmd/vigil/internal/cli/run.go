@@ -37,16 +37,6 @@ func cmdRun(ctx context.Context, env Env, args []string) int {
 // runHeadless loads and runs a project until d elapses (0: until ctx ends or
 // an interrupt), reporting once a second.
 func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d time.Duration, values bool, commands commandFlags) int {
-	p, err := loadProject(path)
-	if err != nil {
-		printErrors(env.Stderr, err)
-		return ExitFailure
-	}
-	histPath, err := hist.resolve(p)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
-		return ExitFailure
-	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	if d > 0 {
@@ -54,9 +44,8 @@ func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath, UsersPath: usersPath(path)})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "vigil run: %v\n", err)
+	rt, histPath, ok := startProject(ctx, env, path, hist, "vigil run")
+	if !ok {
 		return ExitFailure
 	}
 	if histPath != "" {
@@ -78,7 +67,7 @@ func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d
 		go func() { defer close(conDone); con.run(conCtx, in) }()
 		defer func() { stopConsole(); <-conDone }()
 	}
-	rep := newReporter(stdout, p.Tags, values)
+	rep := newReporter(stdout, rt.Project.Tags, values)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for running := true; running; {
