@@ -7,13 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jonboulle/clockwork"
-
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/poll"
-	"github.com/vigil-hmi/vigil/datasource/project"
-	"github.com/vigil-hmi/vigil/datasource/sim"
+	"github.com/vigil-hmi/vigil/datasource/sim/simtest"
 )
 
 const plant = `project: Guard
@@ -28,23 +25,8 @@ tags:
 // simulated plant as a viewer, an operator and with a critical tag, and
 // checks what reached the device and what the audit trail says.
 func TestGuardedWriteThroughARealEngine(t *testing.T) {
-	p, err := project.Parse("guard.yaml", []byte(plant))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clockwork.NewRealClock()
-	table := datasource.NewTable(p.Tags)
-	eng, err := poll.New(poll.Config{Devices: p.Devices, Tags: p.Tags, Table: table,
-		Drivers: map[string]poll.Factory{"sim": sim.Factory(clk)}, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && table.Get(0).Time.IsZero(); time.Sleep(10 * time.Millisecond) {
-	}
+	pl := simtest.Start(t, plant)
+	p, table, eng := pl.Project, pl.Table, pl.Engine
 
 	store := openStore(t, filepath.Join(t.TempDir(), "h.db"))
 	defer store.Close()

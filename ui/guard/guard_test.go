@@ -7,15 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jonboulle/clockwork"
 	"go.uber.org/goleak"
 
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/poll"
-	"github.com/vigil-hmi/vigil/datasource/project"
-	"github.com/vigil-hmi/vigil/datasource/sim"
+	"github.com/vigil-hmi/vigil/datasource/sim/simtest"
 	"github.com/vigil-hmi/vigil/history"
 	"github.com/vigil-hmi/vigil/history/audit"
 )
@@ -44,23 +42,9 @@ type desk struct {
 
 func newDesk(t *testing.T) *desk {
 	t.Helper()
-	p, err := project.Parse("guard.yaml", []byte(plant))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &desk{tags: p.Tags, table: datasource.NewTable(p.Tags)}
-	clk := clockwork.NewRealClock()
-	d.eng, err = poll.New(poll.Config{Devices: p.Devices, Tags: p.Tags, Table: d.table,
-		Drivers: map[string]poll.Factory{"sim": sim.Factory(clk)}, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.eng.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && d.table.Get(0).Time.IsZero(); time.Sleep(10 * time.Millisecond) {
-	}
+	pl := simtest.Start(t, plant)
+	d := &desk{tags: pl.Project.Tags, table: pl.Table, eng: pl.Engine}
+	var err error
 	d.store, err = history.Open(filepath.Join(t.TempDir(), "h.db"), history.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)

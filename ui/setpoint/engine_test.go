@@ -1,17 +1,12 @@
 package setpoint
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2/test"
-	"github.com/jonboulle/clockwork"
 
 	"github.com/vigil-hmi/vigil/datasource"
-	"github.com/vigil-hmi/vigil/datasource/poll"
-	"github.com/vigil-hmi/vigil/datasource/project"
-	"github.com/vigil-hmi/vigil/datasource/sim"
+	"github.com/vigil-hmi/vigil/datasource/sim/simtest"
 )
 
 const plant = `project: Faceplate
@@ -26,23 +21,8 @@ tags:
 // button, and checks the request reached the device and the read-back
 // result is shown; then a value the engine refuses is shown verbatim.
 func TestWriteThroughARealEngine(t *testing.T) {
-	p, err := project.Parse("plant.yaml", []byte(plant))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clockwork.NewRealClock()
-	table := datasource.NewTable(p.Tags)
-	eng, err := poll.New(poll.Config{Devices: p.Devices, Tags: p.Tags, Table: table,
-		Drivers: map[string]poll.Factory{"sim": sim.Factory(clk)}, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && table.Get(0).Time.IsZero(); time.Sleep(10 * time.Millisecond) {
-	}
+	pl := simtest.Start(t, plant)
+	p, table, eng := pl.Project, pl.Table, pl.Engine
 
 	sp := p.Tags[0]
 	f, _ := open(t, sp, eng)
