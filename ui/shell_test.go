@@ -15,8 +15,10 @@ import (
 
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/modbus/modbustest"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/history"
+	"github.com/vigil-hmi/vigil/ui/internal/uitest"
 	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
@@ -272,5 +274,33 @@ func TestTheBrowsersTrendButtonAddsAPenAndShowsTrends(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("the tag did not become a pen")
+	}
+}
+
+// TestTheRegisterInspectorReadsOnlyWhileTheDevicesScreenShows gives the
+// shell a Modbus device served in-process: F5 starts the inspector's reads,
+// leaving the screen stops them.
+func TestTheRegisterInspectorReadsOnlyWhileTheDevicesScreenShows(t *testing.T) {
+	srv := modbustest.New(t)
+	dev := &datasource.Device{Name: "plc1", Driver: "modbus", Address: srv.URL(), Timeout: 2 * time.Second,
+		Modbus: datasource.ModbusSettings{Unit: 1}}
+	tags := plantTags()
+	q := uitest.NewQueue()
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	s := Create(a, w, Deps{Tags: tags, Values: datasource.NewTable(tags), Refresh: time.Hour,
+		Devices: func() []poll.DeviceStatus { return nil }, Inspect: []*datasource.Device{dev}, Do: q.Do})
+	t.Cleanup(func() { s.Stop(); q.Drain() })
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("the inspector read %d times before its screen was shown", n)
+	}
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyF5})
+	q.Settle(t, "the inspector's first read", 5*time.Second, func() bool { return len(srv.Requests()) > 0 })
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyF2})
+	time.Sleep(100 * time.Millisecond) // a read already sent may still arrive
+	srv.ResetRequests()
+	time.Sleep(1500 * time.Millisecond) // longer than the inspector's 1 s period
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("the inspector read %d times after its screen was left", n)
 	}
 }
