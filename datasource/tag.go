@@ -316,6 +316,37 @@ type Backoff struct {
 	Min, Max time.Duration
 }
 
+// Delay returns the wait before reconnect attempt number attempt (0 for the
+// first retry after a failure) within Min .. Max; rnd(n) draws uniformly
+// from [0, n). The poll engine and the Sparkplug edge node both use it.
+//
+// It uses "equal jitter": the ceiling c = min(Max, Min*2^attempt) grows
+// exponentially and the delay is drawn uniformly from [c/2, c], never below
+// Min. Full jitter (uniform in [0, c]) spreads retries a little more but can
+// retry a just-failed PLC almost immediately, again and again; on a serial
+// line or a small PLC with few TCP connection slots that hammering is worse
+// than the slightly stronger correlation of equal jitter. Half of every delay
+// still being random is enough to de-synchronise many devices that lost a
+// shared switch at the same instant.
+func (b Backoff) Delay(attempt int, rnd func(n int64) int64) time.Duration {
+	c := b.Min
+	for i := 0; i < attempt && c < b.Max; i++ {
+		c *= 2
+	}
+	if c > b.Max || c <= 0 { // c <= 0: overflow on absurd bounds
+		c = b.Max
+	}
+	half := c / 2
+	d := half
+	if span := c - half; span > 0 {
+		d += time.Duration(rnd(int64(span) + 1))
+	}
+	if d < b.Min {
+		d = b.Min
+	}
+	return d
+}
+
 // ModbusSettings are the Modbus-specific settings of a device.
 type ModbusSettings struct {
 	Unit         uint8     // slave / unit ID

@@ -141,7 +141,7 @@ func (d *device) run(ctx context.Context) {
 		if healthy {
 			attempt = 0
 		}
-		delay := backoffDelay(d.backoff, attempt, d.e.rnd.Int64N)
+		delay := d.backoff.Delay(attempt, d.e.rnd.Int64N)
 		attempt++
 		retry := d.e.clock.Now().Add(delay)
 		d.log.Warn("device failed; reconnecting later", "err", err, "retry_in", delay)

@@ -95,7 +95,7 @@ func TestBackoffDelaysGrowCappedAndJittered(t *testing.T) {
 		ceiling := min(b.Min<<attempt, b.Max)
 		lo := max(ceiling/2, b.Min)
 		for range 50 {
-			d := backoffDelay(b, attempt, rnd.Int64N)
+			d := b.Delay(attempt, rnd.Int64N)
 			if d < lo || d > ceiling {
 				t.Fatalf("attempt %d: delay %v outside [%v, %v]", attempt, d, lo, ceiling)
 			}
@@ -108,11 +108,11 @@ func TestBackoffDelaysGrowCappedAndJittered(t *testing.T) {
 	a := rand.New(rand.NewPCG(1, 2))
 	c := rand.New(rand.NewPCG(1, 2))
 	for attempt := range 10 {
-		if x, y := backoffDelay(b, attempt, a.Int64N), backoffDelay(b, attempt, c.Int64N); x != y {
+		if x, y := b.Delay(attempt, a.Int64N), b.Delay(attempt, c.Int64N); x != y {
 			t.Fatalf("attempt %d: same seed gave %v and %v", attempt, x, y)
 		}
 	}
-	if d := backoffDelay(datasource.Backoff{Min: time.Hour, Max: time.Hour}, 1000, a.Int64N); d != time.Hour {
+	if d := (datasource.Backoff{Min: time.Hour, Max: time.Hour}).Delay(1000, a.Int64N); d != time.Hour {
 		t.Errorf("huge attempt count: %v, want the cap 1h", d)
 	}
 }
@@ -127,7 +127,7 @@ func TestReconnectAttemptsFollowTheSeededBackoffSequence(t *testing.T) {
 	for attempt := range 6 {
 		h.retry("plc")
 		at := h.next("Connect").at
-		if got, exp := at.Sub(last), backoffDelay(b, attempt, want.Int64N); got != exp {
+		if got, exp := at.Sub(last), b.Delay(attempt, want.Int64N); got != exp {
 			t.Fatalf("attempt %d: waited %v, want %v", attempt, got, exp)
 		}
 		last = at

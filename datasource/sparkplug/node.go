@@ -286,23 +286,12 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 		n.setError(err)
 		n.log.Warn("broker connection failed; buffering", "err", err)
-		delay := n.backoff(attempt)
+		delay := n.cfg.Backoff.Delay(attempt, rand.Int64N)
 		attempt++
 		if err := n.wait(ctx, delay, sub, &buf); err != nil {
 			return nil
 		}
 	}
-}
-
-// backoff returns the wait before reconnect attempt number attempt: doubling
-// from Backoff.Min to Backoff.Max, the upper half of it random.
-func (n *Node) backoff(attempt int) time.Duration {
-	c := n.cfg.Backoff.Min
-	for i := 0; i < attempt && c < n.cfg.Backoff.Max; i++ {
-		c *= 2
-	}
-	c = min(c, n.cfg.Backoff.Max)
-	return c/2 + rand.N(c/2+1)
 }
 
 // wait waits delay on the clock while buffering what the table publishes.
@@ -341,10 +330,7 @@ func (n *Node) connect(ctx context.Context) (*Conn, error) {
 	n.nextBd = (n.nextBd + 1) % 256
 	n.status.BdSeq = bd
 	n.mu.Unlock()
-	death, err := Encode(&Payload{
-		Time:    n.clock.Now(),
-		Metrics: []Metric{{Name: BdSeqMetric, Type: TypeInt64, Value: datasource.Int(int64(bd))}},
-	})
+	death, err := n.death(bd)
 	if err != nil {
 		return nil, err
 	}
@@ -380,6 +366,15 @@ func (n *Node) connect(ctx context.Context) (*Conn, error) {
 	n.mu.Unlock()
 	n.log.Info("connected to the broker; births published", "broker", n.cfg.Broker.URL, "bdSeq", bd)
 	return conn, nil
+}
+
+// death is the NDEATH payload of the session with bdSeq bd: the will of
+// its CONNECT, and what a clean stop publishes.
+func (n *Node) death(bd uint64) ([]byte, error) {
+	return Encode(&Payload{
+		Time:    n.clock.Now(),
+		Metrics: []Metric{{Name: BdSeqMetric, Type: TypeInt64, Value: datasource.Int(int64(bd))}},
+	})
 }
 
 func (n *Node) dropConn() {
@@ -438,10 +433,7 @@ func (n *Node) goodbye(conn *Conn) {
 	bd := n.status.BdSeq
 	n.status.Connected = false
 	n.mu.Unlock()
-	death, err := Encode(&Payload{
-		Time:    n.clock.Now(),
-		Metrics: []Metric{{Name: BdSeqMetric, Type: TypeInt64, Value: datasource.Int(int64(bd))}},
-	})
+	death, err := n.death(bd)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err = conn.Publish(ctx, NodeTopic(n.cfg.Group, NDEATH, n.cfg.Node).String(), death, 1, false)

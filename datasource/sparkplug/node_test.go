@@ -327,16 +327,7 @@ func TestNodeForwardsWhatItBufferedWhileTheBrokerWasDownInOrderAndOnce(t *testin
 		p.set(0, datasource.Float(float64(i))) // repeated: must not be buffered twice
 	}
 	waitFor(t, "50 samples buffered", func() bool { return n.Status().Backlog == 50 })
-	if err := b.Restart(); err != nil {
-		t.Fatal(err)
-	}
-	l := listen(t, b, Namespace+"/g/#")
-	// The node waits on the fake clock; advance it until it reconnects.
-	waitFor(t, "reconnected", func() bool {
-		clk.Advance(time.Second)
-		return n.Status().Connected
-	})
-	expectForwarded(t, l, n, 50)
+	expectForwarded(t, reconnect(t, b, n, clk), n, 50)
 }
 
 func TestNodeDropsTheOldestSamplesBeyondItsBuffer(t *testing.T) {
@@ -404,6 +395,13 @@ func TestNodeForwardsAnOutageLongerThanItsBufferFromHistory(t *testing.T) {
 		pts, err := store.Query(context.Background(), "Tank1.Level", t0, t0.Add(time.Second), 0)
 		return err == nil && len(pts) == 50
 	})
+	expectForwarded(t, reconnect(t, b, n, clk), n, 50)
+}
+
+// reconnect restarts the broker, listens to the group and advances the fake
+// clock the node waits on until it has reconnected.
+func reconnect(t *testing.T, b *sparkplugtest.Broker, n *Node, clk *clockwork.FakeClock) *listener {
+	t.Helper()
 	if err := b.Restart(); err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +410,7 @@ func TestNodeForwardsAnOutageLongerThanItsBufferFromHistory(t *testing.T) {
 		clk.Advance(time.Second)
 		return n.Status().Connected
 	})
-	expectForwarded(t, l, n, 50)
+	return l
 }
 
 // expectForwarded reads, after the reconnect's NBIRTH, the forwarded
