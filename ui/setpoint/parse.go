@@ -2,7 +2,6 @@ package setpoint
 
 import (
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -10,65 +9,23 @@ import (
 	"github.com/vigil-hmi/vigil/datasource/poll"
 )
 
-// plainNumber is the only number syntax the entry accepts: an optional
-// sign, digits and at most one decimal point. No exponent, no hex, no
-// thousands separators: what the operator typed is what is written.
-var plainNumber = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
-
 // parseEntry turns the text of the setpoint entry into a value for tag.
 // It returns the value, or a message for the operator (shown under the
-// field) saying why it cannot be written. An empty entry returns no value
-// and no message.
-//
-// Decisions (docs/faceplate.md): "1e3" is refused (an exponent is rare in a
-// setpoint and easy to mistype); "," is refused with a message, because in
-// some locales it is a decimal separator and in others a thousands
-// separator, and guessing wrong writes a value 1000 times off.
+// field) saying why it cannot be written: poll.ParseValue's for the syntax,
+// the limits or range for a value the engine would refuse. An empty entry
+// returns no value and no message.
 func parseEntry(tag *datasource.Tag, text string) (datasource.Value, string) {
-	s := strings.TrimSpace(text)
-	if s == "" {
+	if strings.TrimSpace(text) == "" {
 		return datasource.Value{}, ""
 	}
-	low := strings.ToLower(s)
-	switch {
-	case strings.Contains(low, "nan"):
-		return datasource.Value{}, "NaN is not a value: type a number"
-	case strings.Contains(low, "inf"):
-		return datasource.Value{}, "infinity is not a value: type a number"
-	case strings.Contains(s, ","):
-		return datasource.Value{}, "use a point as the decimal separator (55.5, not 55,5)"
-	case plainNumber.MatchString(strings.ReplaceAll(low, "e", "")) && strings.Contains(low, "e"):
-		return datasource.Value{}, "type the number in full, without an exponent"
-	case !plainNumber.MatchString(s):
-		return datasource.Value{}, "not a number: type digits with an optional sign and point"
+	v, err := poll.ParseValue(tag, text)
+	if err != nil {
+		return datasource.Value{}, err.Error()
 	}
-	v := numberValue(tag, s)
 	if err := poll.CheckValue(tag, v); err != nil {
 		return datasource.Value{}, refusal(tag, err)
 	}
 	return v, ""
-}
-
-// numberValue makes the Value for a syntactically valid number: an exact
-// integer for unscaled integer tags written without a point (so 64-bit
-// values are not rounded through float64), a float otherwise.
-func numberValue(tag *datasource.Tag, s string) datasource.Value {
-	if tag.Scaling.IsIdentity() && !strings.Contains(s, ".") {
-		switch tag.Type {
-		case datasource.TypeUint16, datasource.TypeUint32, datasource.TypeUint64:
-			if u, err := strconv.ParseUint(strings.TrimPrefix(s, "+"), 10, 64); err == nil {
-				return datasource.Uint(u)
-			}
-		case datasource.TypeInt16, datasource.TypeInt32, datasource.TypeInt64:
-			if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-				return datasource.Int(i)
-			}
-		}
-	}
-	// The syntax is checked, so the only error left is a value too large
-	// for float64, which ParseFloat returns as ±Inf; CheckValue refuses it.
-	f, _ := strconv.ParseFloat(s, 64)
-	return datasource.Float(f)
 }
 
 // refusal turns a poll.CheckValue error into the message under the field:

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -166,7 +164,8 @@ func (c *console) do(ctx context.Context, line string) string {
 }
 
 // commandValue parses a command's value for tag: a state name or
-// true/false/on/off/1/0 for bools, a plain number otherwise.
+// true/false/on/off/1/0 for bools, text for strings, otherwise a number as
+// the faceplate reads it (poll.ParseValue) within the tag's limits.
 func commandValue(tag *datasource.Tag, s string) (datasource.Value, error) {
 	if tag.Type == datasource.TypeBool {
 		for n, name := range tag.States {
@@ -185,12 +184,12 @@ func commandValue(tag *datasource.Tag, s string) (datasource.Value, error) {
 	if tag.Type == datasource.TypeString {
 		return datasource.String(s), nil
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return datasource.Value{}, fmt.Errorf("%q is not a number", s)
-	}
-	if err := poll.CheckValue(tag, datasource.Float(f)); err != nil {
+	v, err := poll.ParseValue(tag, s)
+	if err != nil {
 		return datasource.Value{}, err
 	}
-	return datasource.Float(f), nil
+	if err := poll.CheckValue(tag, v); err != nil {
+		return datasource.Value{}, err
+	}
+	return v, nil
 }
