@@ -86,8 +86,11 @@ func (b *Board) Version() uint64 {
 // Active returns the local alarms that are not normal, then those of every
 // online station. A station that is offline shows none: its tags are Bad
 // and its device's comm alarm, a local one, says why.
-func (b *Board) Active() []alarms.Alarm {
-	out := b.local.Active()
+func (b *Board) Active() []alarms.Alarm { return append(b.local.Active(), b.remoteActive()...) }
+
+// remoteActive returns the stations' alarms that are not normal.
+func (b *Board) remoteActive() []alarms.Alarm {
+	var out []alarms.Alarm
 	for _, dev := range b.devices {
 		states, ok := b.stations.Alarms(dev)
 		if !ok {
@@ -118,10 +121,7 @@ func (b *Board) alarm(dev string, st sparkplug.AlarmState) alarms.Alarm {
 func (b *Board) Summary() alarms.Summary {
 	s := b.local.Summary()
 	s.Version = b.Version()
-	for _, a := range b.Active() {
-		if a.ID < remoteBase {
-			continue
-		}
+	for _, a := range b.remoteActive() {
 		if a.Annunciated {
 			s.Annunciated[a.Priority]++
 			if !a.Acked {

@@ -30,13 +30,21 @@ func (a Alarms) AckMany(user string, ids []alarms.ID, comment string) error {
 	if err == nil || a.Auditor == nil {
 		return err
 	}
-	var errs []error
-	for _, id := range ids {
-		if !a.acked(id) {
-			errs = append(errs, a.record(user, alarms.ActionAck, id, comment, err))
+	// The alarms still unacknowledged are the refused ones, named from
+	// one snapshot rather than a search per alarm.
+	unacked := map[alarms.ID]string{}
+	for _, al := range a.Active() {
+		if !al.Acked {
+			unacked[al.ID] = al.Tag + "/" + al.Name
 		}
 	}
-	return errors.Join(append([]error{err}, errs...)...)
+	errs := []error{err}
+	for _, id := range ids {
+		if name, ok := unacked[id]; ok {
+			errs = append(errs, a.recordNamed(user, alarms.ActionAck, name, comment, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Shelve shelves one alarm for d.
@@ -71,7 +79,12 @@ func (a Alarms) refused(user string, action alarms.Action, id alarms.ID, reason 
 }
 
 func (a Alarms) record(user string, action alarms.Action, id alarms.ID, reason string, err error) error {
-	if aerr := a.Auditor.AlarmAction(user, action, a.name(id, err), reason, err); aerr != nil {
+	return a.recordNamed(user, action, a.name(id, err), reason, err)
+}
+
+// recordNamed records the refusal err of an action on the alarm named name.
+func (a Alarms) recordNamed(user string, action alarms.Action, name, reason string, err error) error {
+	if aerr := a.Auditor.AlarmAction(user, action, name, reason, err); aerr != nil {
 		return fmt.Errorf("the refusal was not recorded in the audit trail: %w", aerr)
 	}
 	return nil
@@ -89,14 +102,4 @@ func (a Alarms) name(id alarms.ID, err error) string {
 		}
 	}
 	return fmt.Sprintf("#%d", id)
-}
-
-// acked reports whether alarm id is acknowledged (or no longer listed).
-func (a Alarms) acked(id alarms.ID) bool {
-	for _, al := range a.Active() {
-		if al.ID == id {
-			return al.Acked
-		}
-	}
-	return true
 }
