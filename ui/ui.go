@@ -119,7 +119,6 @@ type Shell struct {
 
 	// values is the latest snapshot; only the UI goroutine touches it.
 	values []datasource.Sample
-	counts qualityCounts
 	shift  bool // Shift is held (for Shift+F9); UI goroutine only
 
 	pending  atomic.Bool // a repaint is queued on the UI goroutine
@@ -567,8 +566,7 @@ func (s *Shell) refresh() {
 	}
 	flashing := s.banner != nil && len(s.banner.Shown()) > 0
 	s.fast.Store(flashing || s.face != nil || now.Sub(s.lastAct) < idleAfter)
-	s.counts = countQualities(s.deps.Tags, s.values)
-	s.status.SetText(statusLine(s.deps.Devices(), s.counts, now))
+	s.status.SetText(statusLine(s.deps.Devices(), countQualities(s.deps.Tags, s.values), now))
 }
 
 // countQualities counts the project's (non-system) tags per quality status.
