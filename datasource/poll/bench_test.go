@@ -29,7 +29,7 @@ func (freeDriver) Read(_ context.Context, plan Plan, dst []datasource.Sample) ([
 }
 
 // BenchmarkEngineOverhead compares reading N tags through the engine's scan
-// path (driver worker hop, per-request timeout, the read buffer handed to
+// path (the watched driver call with its request timeout, the read buffer handed to
 // the table with PublishBuffer, which stamps and stores it, one subscriber
 // as history would have) with calling the driver alone. It reports the engine's tags/s, the driver's tags/s and
 // the engine's extra time in percent of the driver's.
@@ -56,10 +56,7 @@ func BenchmarkEngineOverhead(b *testing.B) {
 			if err := d.newInstance(ctx); err != nil {
 				b.Fatal(err)
 			}
-			defer func() {
-				d.h.stop()
-				eng.workers.Wait()
-			}()
+			defer func() { _ = d.h.discard(time.Second) }()
 			c := d.classes[0]
 			var drv freeDriver
 			buf := make([]datasource.Sample, 0, n)

@@ -13,9 +13,17 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 )
 
-// device is the engine's state for one device. Everything below "owned by
-// the device goroutine" is touched only by run and what it calls; status is
-// shared with Status readers under mu.
+// device is the engine's state for one device.
+//
+// Two goroutines take turns with it. The device goroutine (run) connects,
+// backs off and reconnects; for each connection it starts a session
+// goroutine (session) that makes the driver instance if needed, prepares,
+// connects, polls and writes, calling the driver directly, and waits for it
+// to end. Everything below "owned by the session" belongs to the session
+// goroutine while one runs and to the device goroutine otherwise; the
+// hand-over is the session's end (its result on a channel) or the watchdog
+// abandoning one of its driver calls (see host). Status is shared with
+// Status readers under mu.
 type device struct {
 	e       *Engine
 	def     *datasource.Device
@@ -26,15 +34,19 @@ type device struct {
 	classes []*scanClass      // fastest first after sortClasses
 	tags    []*datasource.Tag // the device's tags without system tags, project order
 	sys     *datasource.Tag   // the "connected" system tag; nil when the project has none
-	writes  chan *writeOp     // write requests for the device goroutine
+	writes  chan *writeOp     // write requests for the session goroutine
 	done    chan struct{}     // closed when the device goroutine has ended
+	hung    chan hangReport   // the watchdog's report of an abandoned driver call; buffered 1
 
-	// Owned by the device goroutine.
+	// Owned by the session (see above).
 	h       *host                      // the current driver instance; nil before the first
 	badTags map[datasource.TagID]error // tags Prepare refused, with its error
 	rbPlans map[datasource.TagID]Plan  // one-tag read-back plans of the current instance
 	down    datasource.Reason          // the Bad reason last published for the device, ReasonNone while up
 	batch   []datasource.Sample        // scratch for quality changes
+	stage   datasource.Reason          // the Bad reason if the session's current driver call hangs
+	healthy bool                       // the session read successfully at least once
+	serving *writeOp                   // the write the session is doing, to answer if it hangs
 
 	mu sync.Mutex // guards st
 	st DeviceStatus
@@ -62,6 +74,7 @@ func newDevice(e *Engine, def *datasource.Device, f Factory) *device {
 		log:     e.log.With("device", def.Name),
 		writes:  make(chan *writeOp),
 		done:    make(chan struct{}),
+		hung:    make(chan hangReport, 1),
 		badTags: map[datasource.TagID]error{},
 		rbPlans: map[datasource.TagID]Plan{},
 	}
@@ -130,11 +143,11 @@ func (d *device) publishDisabled() {
 // until ctx is done.
 func (d *device) run(ctx context.Context) {
 	defer close(d.done)
-	defer d.shutdown()
+	defer d.shutdown(ctx)
 	attempt := 0
 	for {
 		d.setState(Connecting, nil, time.Time{})
-		healthy, err := d.session(ctx)
+		healthy, err := d.supervise(ctx, d.session)
 		if ctx.Err() != nil {
 			return
 		}
@@ -152,24 +165,84 @@ func (d *device) run(ctx context.Context) {
 	}
 }
 
-// shutdown releases the driver when the device goroutine ends.
-func (d *device) shutdown() {
+// shutdown closes the driver instance, if a session left one, and marks
+// the device stopped when the device goroutine ends. The Close is a driver
+// call like any other, so it runs on a session goroutine of its own.
+func (d *device) shutdown(ctx context.Context) {
 	if d.h != nil {
-		d.h.stop()
-		d.h = nil
+		_, _ = d.supervise(ctx, func(context.Context) (bool, error) { return false, nil })
 	}
 	d.setState(Stopped, nil, time.Time{})
 }
 
+// sessionEnd is how a session goroutine ended.
+type sessionEnd struct {
+	healthy bool
+	err     error
+}
+
+// supervise runs session on a goroutine of its own and waits until it ends
+// or the watchdog abandons one of its driver calls. When ctx is done, the
+// session goroutine closes the driver before it ends. healthy is true when
+// at least one read succeeded, which resets the backoff.
+func (d *device) supervise(ctx context.Context, session func(context.Context) (bool, error)) (healthy bool, err error) {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make(chan sessionEnd, 1)
+	d.healthy = false
+	d.e.workers.Add(1)
+	go func() {
+		defer d.e.workers.Done()
+		healthy, err := session(sctx)
+		if ctx.Err() != nil && d.h != nil {
+			// Shutting down: close the driver now, while it is still ours.
+			if err := d.h.discard(d.timeout); err != nil {
+				d.log.Warn("driver close at shutdown failed", "err", err)
+			}
+			d.h = nil
+		}
+		out <- sessionEnd{healthy, err}
+	}()
+	select {
+	case end := <-out:
+		return end.healthy, end.err
+	case r := <-d.hung:
+		cancel() // stops the lost session's subscriptions, if any
+		return d.abandoned(ctx, r)
+	}
+}
+
+// abandoned takes over from a session whose driver call r hung: the stuck
+// goroutine keeps (and later closes) its driver instance and whatever it
+// was reading into; the device fails as the session would have failed had
+// the call returned the *HangError.
+func (d *device) abandoned(ctx context.Context, r hangReport) (healthy bool, err error) {
+	d.h = nil
+	for _, c := range d.classes {
+		c.buf = nil // the driver may still write into it
+	}
+	d.count(r.err, 0, false)
+	if op := d.serving; op != nil {
+		d.serving = nil
+		op.replyHung(d.def.Name, r.op, r.err)
+	}
+	if ctx.Err() == nil {
+		d.failed(r.err, d.stage)
+	}
+	return d.healthy, r.err
+}
+
 // session makes a driver instance if needed, prepares it, connects and
 // polls (or subscribes) until the device fails or ctx is done. healthy is
-// true when at least one read succeeded, which resets the backoff.
+// true when at least one read succeeded.
 func (d *device) session(ctx context.Context) (healthy bool, err error) {
 	if d.h == nil || d.h.broken {
+		d.stage = datasource.ConfigError
 		if err := d.newInstance(ctx); err != nil {
 			return false, err
 		}
 	}
+	d.stage = datasource.NotConnected
 	err = d.h.call(ctx, "Connect", d.timeout, func(ctx context.Context, drv Driver) error { return drv.Connect(ctx) })
 	d.count(err, 0, false)
 	if err != nil {
@@ -179,6 +252,7 @@ func (d *device) session(ctx context.Context) (healthy bool, err error) {
 	}
 	d.log.Info("device connected")
 	d.up()
+	d.stage = datasource.CommFailure
 	if sub, ok := d.h.drv.(Subscriber); ok {
 		healthy, err = d.subscribe(ctx, sub)
 	} else {
@@ -194,7 +268,9 @@ func (d *device) session(ctx context.Context) (healthy bool, err error) {
 // the factory and prepares the scan classes' plans for it.
 func (d *device) newInstance(ctx context.Context) error {
 	if d.h != nil {
-		d.h.stop()
+		if err := d.h.discard(d.timeout); err != nil {
+			d.log.Debug("closing the discarded driver instance", "err", err)
+		}
 		d.h = nil
 	}
 	var drv Driver
@@ -210,7 +286,7 @@ func (d *device) newInstance(ctx context.Context) error {
 		d.failed(err, datasource.ConfigError)
 		return err
 	}
-	d.h = d.e.startHost(d.def.Name, drv)
+	d.h = d.newHost(drv)
 	clear(d.rbPlans)
 	if err := d.prepare(ctx); err != nil {
 		d.failed(err, datasource.ConfigError)
@@ -323,7 +399,7 @@ func (d *device) poll(ctx context.Context) (healthy bool, err error) {
 				if err := d.scan(ctx, c); err != nil {
 					return healthy, err
 				}
-				healthy = true
+				healthy, d.healthy = true, true
 				now = d.e.clock.Now()
 				d.advance(c, now)
 			}
@@ -355,7 +431,7 @@ func (d *device) poll(ctx context.Context) (healthy bool, err error) {
 			return healthy, nil
 		case <-tick:
 		case op := <-d.writes:
-			if err := d.write(ctx, op); err != nil {
+			if err := d.serve(ctx, op); err != nil {
 				return healthy, err
 			}
 		}
@@ -398,10 +474,6 @@ func (d *device) scan(ctx context.Context, c *scanClass) error {
 	})
 	d.count(err, d.e.clock.Since(start), true)
 	if err != nil {
-		if d.h.broken {
-			// An abandoned Read may still be writing into the buffer.
-			c.buf = nil
-		}
 		return wrapDevice(d.def.Name, "read scan class "+c.name, err)
 	}
 	c.buf, c.size = nil, len(out)

@@ -18,9 +18,10 @@ import (
 // called from any goroutine while it runs.
 //
 // Goroutines: Run owns one goroutine per enabled device and one for stale
-// marking. A device goroutine owns its driver: every driver call goes through
-// the device's driver worker (see host), and, for Subscriber drivers, one
-// goroutine per scan class that the device goroutine starts and waits for.
+// marking. A device goroutine starts one session goroutine at a time, which
+// owns the driver and calls it directly under a watchdog (see device and
+// host), and, for Subscriber drivers, one goroutine per scan class that the
+// session goroutine starts and waits for.
 type Engine struct {
 	clock      clockwork.Clock
 	log        *slog.Logger
@@ -38,7 +39,7 @@ type Engine struct {
 	// goroutine is about to wait, so that a test advances the fake clock
 	// only once the engine is parked.
 	onIdle  func()
-	workers sync.WaitGroup // driver workers, including abandoned (hung) ones
+	workers sync.WaitGroup // session goroutines, including abandoned (hung) ones
 }
 
 // ErrAlreadyRunning is returned by a second call of Run.
@@ -93,10 +94,10 @@ func (e *Engine) markStale(ctx context.Context, tick <-chan time.Time) {
 	}
 }
 
-// waitWorkers waits for the driver workers to close their drivers. A driver
+// waitWorkers waits for the session goroutines to close their drivers. A driver
 // call that ignores its context and never returns would block shutdown
 // forever, so the wait is bounded by twice the longest device timeout; such a
-// worker is logged and left behind (the only goroutine the engine can leak,
+// goroutine is logged and left behind (the only goroutine the engine can leak,
 // and only with a broken driver).
 func (e *Engine) waitWorkers() {
 	done := make(chan struct{})

@@ -242,33 +242,33 @@ func TestADriverThatPanicsIsReplacedByANewInstance(t *testing.T) {
 	h.waitFor("Good again", func() bool { return h.get("Tank1.Level").Quality.IsGood() })
 }
 
-func TestADriverThatHangsIsAbandonedAndReplaced(t *testing.T) {
-	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags())
-	h.peer.set(func(p *fakePeer) { p.hangOn = "Read" })
-	h.start()
-	h.next("Read-hang")
-	h.peer.set(func(p *fakePeer) { p.hangOn = "" })
-	// Timeout 1s, then a grace of 500ms for the driver to give up itself.
-	h.clock.Advance(time.Second)
-	h.waitFor("grace timer", func() bool {
-		h.clock.Advance(100 * time.Millisecond)
-		return h.state("plc").State == Backoff
-	})
-	st := h.state("plc")
-	if !strings.Contains(st.LastError, "device plc: driver did not return from Read within its 1s timeout") {
-		t.Errorf("LastError %q", st.LastError)
-	}
-	if q := h.get("Tank1.Level").Quality; q != datasource.BadQuality(datasource.CommFailure) {
-		t.Errorf("quality %v, want Bad/CommFailure", q)
-	}
-	h.retry("plc")
-	h.waitState("plc", Connected)
-	if ev := h.next("Read"); ev.inst != 2 {
-		t.Errorf("read by instance %d, want the new instance 2", ev.inst)
-	}
-	// The hung instance is closed once its call finally returns.
-	h.peer.set(func(p *fakePeer) { close(p.release) })
-	for ev := h.next("Close"); ev.inst != 1; ev = h.next("Close") {
+func TestADriverCallThatHangsIsAbandonedAndReplaced(t *testing.T) {
+	for _, c := range []struct {
+		op     string
+		reason datasource.Reason
+	}{{"Connect", datasource.NotConnected}, {"Read", datasource.CommFailure}} {
+		t.Run(c.op, func(t *testing.T) {
+			h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags())
+			h.peer.set(func(p *fakePeer) { p.hangOn = c.op })
+			h.start()
+			h.next(c.op + "-hang")
+			h.peer.set(func(p *fakePeer) { p.hangOn = "" })
+			// Timeout 1s, then a grace of 500ms for the driver to give up itself.
+			h.advanceUntil("the hang detected", func() bool { return h.state("plc").State == Backoff })
+			st := h.state("plc")
+			if !strings.Contains(st.LastError, "device plc: driver did not return from "+c.op+" within its 1s timeout") {
+				t.Errorf("LastError %q", st.LastError)
+			}
+			if q := h.get("Tank1.Level").Quality; q != datasource.BadQuality(c.reason) {
+				t.Errorf("quality %v, want %v", q, datasource.BadQuality(c.reason))
+			}
+			h.retry("plc")
+			h.waitState("plc", Connected)
+			if ev := h.next("Read"); ev.inst != 2 {
+				t.Errorf("read by instance %d, want the new instance 2", ev.inst)
+			}
+			h.releaseHung(1)
+		})
 	}
 }
 
@@ -523,4 +523,61 @@ func TestEveryScanReachesASubscriberStampedAndIntact(t *testing.T) {
 	if d := sub.Dropped(); d != 0 {
 		t.Fatalf("dropped %d", d)
 	}
+}
+
+// releaseHung lets hung driver calls return and waits until driver
+// instance inst, whose call the engine abandoned, has been closed.
+func (h *harness) releaseHung(inst int) {
+	h.t.Helper()
+	h.peer.set(func(p *fakePeer) { close(p.release) })
+	for ev := h.next("Close"); ev.inst != inst; ev = h.next("Close") {
+	}
+}
+
+// received returns a condition that holds once a value arrived on c,
+// stored in v.
+func received[T any](c <-chan T, v *T) func() bool {
+	return func() bool {
+		select {
+		case *v = <-c:
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// advanceUntil advances the fake clock in steps of 100ms until cond holds:
+// for the watchdog's timeout plus grace, whose timer the test cannot see.
+func (h *harness) advanceUntil(what string, cond func() bool) {
+	h.t.Helper()
+	h.waitFor(what, func() bool {
+		if cond() {
+			return true
+		}
+		h.clock.Advance(100 * time.Millisecond)
+		return false
+	})
+}
+
+func TestRunReturnsWhileADriverCallHangs(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags()).start()
+	h.waitState("plc", Connected)
+	h.peer.set(func(p *fakePeer) { p.hangOn = "Read" })
+	h.advance(250 * time.Millisecond) // the fast class is due
+	h.next("Read-hang")
+	h.cancel()
+	var err error
+	h.advanceUntil("Run to return", received(h.done, &err))
+	h.cancel = nil // Run has returned: nothing left for the cleanup to stop
+	if err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if st := h.state("plc"); st.State != Stopped {
+		t.Errorf("state %v after Run returned, want Stopped", st.State)
+	}
+	if !strings.Contains(h.log.String(), "a driver call did not return at shutdown") {
+		t.Errorf("the goroutine left behind is not logged:\n%s", h.log.String())
+	}
+	h.releaseHung(1) // goleak checks that the stuck goroutine exits
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // subscribe runs Subscribe for every scan class of a Subscriber driver, each
-// in a goroutine the device goroutine starts here and waits for before it
+// in a goroutine the session goroutine starts here and waits for before it
 // returns. It serves writes meanwhile and returns when ctx is done or the
 // first subscription fails.
 func (d *device) subscribe(ctx context.Context, sub Subscriber) (healthy bool, err error) {
@@ -19,7 +19,7 @@ func (d *device) subscribe(ctx context.Context, sub Subscriber) (healthy bool, e
 	var wg sync.WaitGroup
 	var got atomic.Bool
 	errc := make(chan error, len(d.classes)) // buffered: every goroutine sends at most once
-	defer d.endSubscriptions(cancel, &wg)
+	defer d.endSubscriptions(d.h, cancel, &wg)
 	for _, c := range d.classes {
 		if len(c.good) == 0 {
 			continue
@@ -53,7 +53,7 @@ func (d *device) subscribe(ctx context.Context, sub Subscriber) (healthy bool, e
 			}
 			return got.Load(), wrapDevice(d.def.Name, "subscription", err)
 		case op := <-d.writes:
-			if err := d.write(ctx, op); err != nil {
+			if err := d.serve(ctx, op); err != nil {
 				return got.Load(), err
 			}
 		}
@@ -62,8 +62,11 @@ func (d *device) subscribe(ctx context.Context, sub Subscriber) (healthy bool, e
 
 // endSubscriptions cancels the subscriptions and waits for them, at most
 // the device timeout plus grace on the clock; a Subscribe that does not
-// return by then is abandoned with its driver instance.
-func (d *device) endSubscriptions(cancel context.CancelFunc, wg *sync.WaitGroup) {
+// return by then is abandoned with h, its driver instance. h is passed in
+// rather than read from d: this also runs when the session goroutine exits
+// after the watchdog abandoned a write, and d belongs to the device
+// goroutine by then.
+func (d *device) endSubscriptions(h *host, cancel context.CancelFunc, wg *sync.WaitGroup) {
 	cancel()
 	done := make(chan struct{})
 	go func() {
@@ -76,8 +79,9 @@ func (d *device) endSubscriptions(cancel context.CancelFunc, wg *sync.WaitGroup)
 	case <-done:
 	case <-t.Chan():
 		d.log.Error("driver did not end its subscription; the driver instance is discarded")
-		d.h.broken = true
-		d.h.stop()
+		if err := h.discard(d.timeout); err != nil {
+			d.log.Debug("closing the discarded driver instance", "err", err)
+		}
 	}
 }
 

@@ -92,15 +92,15 @@ func (e *Engine) Write(ctx context.Context, req WriteRequest) (WriteResult, erro
 	}
 }
 
-// writeOp carries one write to the device goroutine.
+// writeOp carries one write to the session goroutine.
 type writeOp struct {
 	ctx     context.Context
 	tag     *datasource.Tag
 	value   datasource.Value
 	user    string
 	old     datasource.Sample
-	started atomic.Bool       // the device goroutine began the driver write
-	res     chan writeOutcome // buffered 1: the device goroutine never blocks on it
+	started atomic.Bool       // the session began the driver write
+	res     chan writeOutcome // buffered 1: the session never blocks on it
 }
 
 type writeOutcome struct {
@@ -113,11 +113,40 @@ func (op *writeOp) reply(res WriteResult, err error) {
 	op.res <- writeOutcome{res, err}
 }
 
+// replyHung answers op, whose driver call (Prepare of the read-back
+// plan, Write or the read-back Read) the watchdog abandoned with err, as
+// device.write answers that call's failure.
+func (op *writeOp) replyHung(dev, call string, err error) {
+	res := WriteResult{Tag: op.tag.ID, Requested: op.value}
+	switch {
+	case call == "Prepare":
+		op.reply(res, &DeviceError{Device: dev, Tag: op.tag.Name, Op: "prepare", Err: err})
+	case call == "Read":
+		op.reply(res, &DeviceError{Device: dev, Tag: op.tag.Name, Op: "read back", Err: err})
+	case op.ctx.Err() != nil:
+		op.reply(res, &AbortedError{Device: dev, Tag: op.tag.Name, Started: true, Err: op.ctx.Err()})
+	default:
+		op.reply(res, &DeviceError{Device: dev, Tag: op.tag.Name, Op: "write", Err: err})
+	}
+}
+
 func (d *device) notConnected(t *datasource.Tag) error {
 	return &DeviceError{Device: d.def.Name, Tag: t.Name, Op: "write", Err: ErrDeviceNotConnected}
 }
 
-// write runs on the device goroutine: driver write, then read-back of the
+// serve does op on the session goroutine, remembering it so that the
+// device goroutine can answer it should a driver call hang. d.serving is
+// cleared after write returns, not in a deferred call: a session goroutine
+// whose call the watchdog abandoned runs its deferred calls on the way
+// out, when d is no longer its own.
+func (d *device) serve(ctx context.Context, op *writeOp) error {
+	d.serving = op
+	err := d.write(ctx, op)
+	d.serving = nil
+	return err
+}
+
+// write runs on the session goroutine: driver write, then read-back of the
 // tag with a cached one-tag plan, published to the table. It returns an
 // error only when the device itself failed and must reconnect.
 func (d *device) write(ctx context.Context, op *writeOp) error {
@@ -206,7 +235,7 @@ func (d *device) write(ctx context.Context, op *writeOp) error {
 
 // deviceLevel returns a device failure for err when it means the link or
 // the driver instance is gone (as opposed to the device refusing this one
-// value), so that the device goroutine reconnects.
+// value), so that the device reconnects.
 func (d *device) deviceLevel(op *writeOp, what string, err error) error {
 	var pe *PanicError
 	var he *HangError

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -339,4 +340,38 @@ func TestAReadBackWithBadQualityIsAMismatch(t *testing.T) {
 	if want := "SP: wrote 2.5 bar to device plc, but the read-back is Bad/DeviceFailure"; err.Error() != want {
 		t.Errorf("got %q, want %q", err.Error(), want)
 	}
+}
+
+func TestAWriteThatHangsIsAnsweredAndTheDeviceReconnects(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags()).start()
+	h.waitState("plc", Connected)
+	h.peer.set(func(p *fakePeer) { p.hangOn = "Write" })
+	tag := h.byName["Tank1.LevelSP"]
+	errc := make(chan error, 1)
+	go func() {
+		_, err := h.eng.Write(context.Background(), WriteRequest{Tag: tag.ID, Value: datasource.Float(10)})
+		errc <- err
+	}()
+	h.next("Write-hang")
+	h.peer.set(func(p *fakePeer) { p.hangOn = "" })
+	var err error
+	h.advanceUntil("the write answered", received(errc, &err))
+	var de *DeviceError
+	var he *HangError
+	if !errors.As(err, &de) || de.Op != "write" || !errors.As(err, &he) {
+		t.Fatalf("Write: %v, want a *DeviceError of the write wrapping a *HangError", err)
+	}
+	st := h.waitState("plc", Backoff)
+	if !strings.Contains(st.LastError, "did not return from Write") {
+		t.Errorf("LastError %q", st.LastError)
+	}
+	if q := h.get("Tank1.Level").Quality; q != datasource.BadQuality(datasource.CommFailure) {
+		t.Errorf("quality %v, want Bad/CommFailure", q)
+	}
+	h.retry("plc")
+	h.waitState("plc", Connected)
+	if _, err := h.eng.Write(t.Context(), WriteRequest{Tag: tag.ID, Value: datasource.Float(10)}); err != nil {
+		t.Fatalf("Write with the new driver instance: %v", err)
+	}
+	h.releaseHung(1)
 }
