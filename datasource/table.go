@@ -3,6 +3,7 @@ package datasource
 import (
 	"context"
 	"math/bits"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,18 +24,36 @@ import (
 // subscriber as with three, and the engine, which reads into buffers lent by
 // the table (Buffer, PublishBuffer), does not copy a batch for delivery at
 // all. See docs/engine.md for the figures.
+//
+// A Feed (NewFeed) goes one step further for batches that carry the same
+// tags in the same order every time, as the scans of a scan class do: the
+// table does not even copy the batch into its current values, the latest
+// batch itself is the current value of its tags (see held), so publishing
+// through a feed costs nothing per sample.
 type Table struct {
-	mu      sync.RWMutex // guards current and subs; held while delivering, so every subscriber sees the order of current
-	current []Sample
-	stale   []time.Duration // per tag, from Tag.StaleAfter; immutable after NewTable
-	subs    []*Subscription
-	pool    bufferPool
+	mu      sync.RWMutex // guards current, held, feeds, the feeds' state and subs; held while delivering, so every subscriber sees the order of current
+	current []Sample     // the current sample of every tag not held by a feed
+	// held says, per tag, which feed's latest batch holds its current
+	// sample and where; the zero hold means current does. Read the current
+	// sample of a tag with sample, never current directly.
+	held  []hold
+	feeds int             // feeds with a layout, which may hold tags: with none, current is the whole truth
+	stale []time.Duration // per tag, from Tag.StaleAfter; immutable after NewTable
+	subs  []*Subscription
+	pool  bufferPool
+}
+
+// hold places a tag's current sample in a feed's latest batch:
+// f.cur.samples[pos]. f is nil when the table's own current holds it.
+type hold struct {
+	f   *Feed
+	pos int32
 }
 
 // NewTable returns a table for tags, indexed by TagID, every tag starting Bad
 // with WaitingForInitialData.
 func NewTable(tags []*Tag) *Table {
-	t := &Table{current: make([]Sample, len(tags)), stale: make([]time.Duration, len(tags))}
+	t := &Table{current: make([]Sample, len(tags)), held: make([]hold, len(tags)), stale: make([]time.Duration, len(tags))}
 	for i, tag := range tags {
 		t.current[i] = Sample{Tag: TagID(i), Quality: BadQuality(WaitingForInitialData)}
 		t.stale[i] = tag.StaleAfter
@@ -81,7 +100,8 @@ func (t *Table) Buffer(n int) []Sample {
 // is stamped in place and shared read-only with the subscriptions, and its
 // array returns to the pool once every subscription has taken it. The caller
 // must not use buf, or any slice sharing its array, afterwards. buf need not
-// come from Buffer.
+// come from Buffer. For batches with the same tags in the same order every
+// time, a Feed does the same without storing, at no cost per sample.
 func (t *Table) PublishBuffer(buf []Sample, now time.Time) {
 	if len(buf) == 0 {
 		if cap(buf) > 0 {
@@ -99,19 +119,34 @@ func (t *Table) PublishBuffer(buf []Sample, now time.Time) {
 // publishes of a tag in the other order than the table holds them.
 func (t *Table) publish(c *chunk, now time.Time) {
 	t.mu.Lock()
+	t.publishLocked(c, now)
+	t.mu.Unlock()
+}
+
+// publishLocked is publish for a caller that holds t.mu. The samples are
+// stamped here, in the pass that stores them, so c.now stays zero and
+// consumers have nothing left to stamp.
+func (t *Table) publishLocked(c *chunk, now time.Time) {
+	c.now = time.Time{}
 	t.store(c.samples, now)
 	t.deliver(c)
-	t.mu.Unlock()
 }
 
 // deliver hands c to every subscription. The caller holds t.mu and gives up
 // its own reference to c.
 func (t *Table) deliver(c *chunk) {
-	c.refs.Store(int32(len(t.subs)) + 1) // one per subscription, one for us
+	t.share(c)
+	t.pool.release(c)
+}
+
+// share hands c to every subscription and leaves the caller one reference
+// of its own, which it must release some day: a feed keeps it as long as c
+// is its latest batch. The caller holds t.mu.
+func (t *Table) share(c *chunk) {
+	c.refs.Store(int32(len(t.subs)) + 1) // one per subscription, one for the caller
 	for _, s := range t.subs {
 		s.push(c)
 	}
-	t.pool.release(c)
 }
 
 // storeBlock is how many samples store stamps before copying them into
@@ -121,7 +156,8 @@ const storeBlock = 64
 // store stamps samples without a time with now (unless now is zero) and
 // copies them into current. Runs of consecutive tag IDs, which is how a scan
 // class's tags come from the project, are copied with one copy per block.
-// Samples of unknown tags are skipped. The caller holds t.mu.
+// Samples of unknown tags are skipped. A tag a feed held goes back to
+// current: this publish is now its latest. The caller holds t.mu.
 func (t *Table) store(batch []Sample, now time.Time) {
 	stamp := !now.IsZero()
 	n := TagID(len(t.current))
@@ -143,11 +179,82 @@ func (t *Table) store(batch []Sample, now time.Time) {
 		switch {
 		case id >= n:
 		case len(run) == 1:
+			if t.feeds > 0 {
+				t.unhold(id)
+			}
 			t.current[id] = run[0]
 		default:
+			if t.feeds > 0 {
+				// A run may go past the last tag; copy stops there, so must this.
+				for k := range min(TagID(len(run)), n-id) {
+					t.unhold(id + k)
+				}
+			}
 			copy(t.current[id:], run)
 		}
 		i = j
+	}
+}
+
+// sample returns the current sample of tag id, which must be known, from
+// wherever it is held, stamped. The caller holds t.mu, at least for reading.
+func (t *Table) sample(id TagID) Sample {
+	s, now := t.ref(id)
+	if s.Time.IsZero() && !now.IsZero() {
+		r := *s
+		r.Time = now
+		return r
+	}
+	return *s
+}
+
+// ref returns where the current sample of tag id (known) is, to be read
+// only, and the time for it if its Time is zero (zero: leave it). It copies
+// nothing, so that readers of every tag (MarkStale) copy only what they keep:
+// a Sample copied for each of many tags costs more than the rest of the
+// read.
+//
+// A feed's sample is checked to be of id: a publisher that broke the
+// contract may have put another tag there. Then the feed's batch is
+// searched for id's latest sample, a Bad/ConfigError sample stands for it
+// when there is none, and the feed's layout is marked suspect so that its
+// next publish lays it out anew. The caller holds t.mu, at least for
+// reading.
+func (t *Table) ref(id TagID) (*Sample, time.Time) {
+	h := t.held[id]
+	if h.f == nil {
+		return &t.current[id], time.Time{}
+	}
+	if s := &h.f.cur.samples[h.pos]; s.Tag == id {
+		return s, h.f.now
+	}
+	h.f.suspect.Store(true)
+	if s := h.f.search(id); s != nil {
+		return s, h.f.now
+	}
+	return &Sample{Tag: id, Quality: BadQuality(ConfigError)}, time.Time{}
+}
+
+// hold makes f.cur.samples[pos] the current sample of tag id (known). A
+// feed that held id before loses it: its position is detached, so that its
+// next publish takes the tag back. A duplicate of id within f's own layout
+// is just overwritten: the later position wins, as in store. The caller
+// holds t.mu.
+func (t *Table) hold(id TagID, f *Feed, pos int32) {
+	if h := t.held[id]; h.f != nil && h.f != f {
+		h.f.detached = append(h.f.detached, h.pos)
+	}
+	t.held[id] = hold{f: f, pos: pos}
+}
+
+// unhold gives tag id (known) back to current, which the caller is about to
+// write: a feed that held it detaches its position until its next publish.
+// The feed's sample is not copied, since the caller overwrites it. The caller
+// holds t.mu.
+func (t *Table) unhold(id TagID) {
+	if h := t.held[id]; h.f != nil {
+		h.f.detached = append(h.f.detached, h.pos)
+		t.held[id] = hold{}
 	}
 }
 
@@ -158,7 +265,7 @@ func (t *Table) Get(id TagID) Sample {
 	if int(id) >= len(t.current) {
 		return Sample{}
 	}
-	return t.current[id]
+	return t.sample(id)
 }
 
 // Snapshot appends the current samples of ids (every tag when ids is nil) to
@@ -167,14 +274,53 @@ func (t *Table) Snapshot(ids []TagID, dst []Sample) []Sample {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if ids == nil {
-		return append(dst, t.current...)
+		return t.appendAll(dst)
 	}
 	for _, id := range ids {
 		if int(id) < len(t.current) {
-			dst = append(dst, t.current[id])
+			dst = append(dst, t.sample(id))
 		} else {
 			dst = append(dst, Sample{Tag: id, Quality: BadQuality(ConfigError)})
 		}
+	}
+	return dst
+}
+
+// appendAll appends the current sample of every tag to dst. It goes by
+// runs, as store does: tags held by the table are copied from current, and
+// tags a feed holds at consecutive positions (a scan class's tags come so)
+// from its batch, in blocks of storeBlock that are then checked and stamped
+// while in L1. The caller holds t.mu, at least for reading.
+func (t *Table) appendAll(dst []Sample) []Sample {
+	if t.feeds == 0 {
+		return append(dst, t.current...)
+	}
+	n := len(t.current)
+	dst = slices.Grow(dst, n)
+	for i := 0; i < n; {
+		h := t.held[i]
+		j, end := i+1, min(n, i+storeBlock)
+		if h.f == nil {
+			for j < end && t.held[j].f == nil {
+				j++
+			}
+			dst = append(dst, t.current[i:j]...)
+			i = j
+			continue
+		}
+		for j < end && t.held[j] == (hold{f: h.f, pos: h.pos + int32(j-i)}) {
+			j++
+		}
+		k := len(dst)
+		dst = append(dst, h.f.cur.samples[h.pos:int(h.pos)+j-i]...)
+		for x, id := k, TagID(i); id < TagID(j); x, id = x+1, id+1 {
+			if s := &dst[x]; s.Tag != id {
+				*s = t.sample(id) // a broken contract: search
+			} else if s.Time.IsZero() && !h.f.now.IsZero() {
+				s.Time = h.f.now
+			}
+		}
+		i = j
 	}
 	return dst
 }
@@ -186,14 +332,39 @@ func (t *Table) MarkStale(now time.Time) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var c *chunk
-	for i := range t.current {
-		cur := &t.current[i]
-		if lim := t.stale[i]; lim > 0 && cur.Quality.IsGood() && !cur.Time.IsZero() && now.Sub(cur.Time) > lim {
-			cur.Quality = UncertainQuality(Stale)
+	for i, lim := range t.stale {
+		if lim <= 0 {
+			continue
+		}
+		id := TagID(i)
+		// ref, with its common cases inline: this pass reads every tag.
+		s, stamp := &t.current[i], time.Time{}
+		if t.feeds > 0 {
+			if h := t.held[i]; h.f == nil {
+			} else if p := &h.f.cur.samples[h.pos]; p.Tag == id {
+				s, stamp = p, h.f.now
+			} else {
+				s, stamp = t.ref(id)
+			}
+		}
+		if !s.Quality.IsGood() {
+			continue
+		}
+		tm := s.Time
+		if tm.IsZero() {
+			tm = stamp
+		}
+		if !tm.IsZero() && now.Sub(tm) > lim {
+			// A feed's batch is shared read-only with the subscribers, so
+			// the stale sample is written to current, as a publish would.
+			cur := *s
+			cur.Time, cur.Quality = tm, UncertainQuality(Stale)
+			t.unhold(id)
+			t.current[id] = cur
 			if c == nil {
 				c = t.pool.get(0)
 			}
-			c.samples = append(c.samples, *cur)
+			c.samples = append(c.samples, cur)
 		}
 	}
 	if c == nil {
@@ -319,7 +490,11 @@ func (s *Subscription) TryRecv(dst []Sample) []Sample {
 	s.queue, s.spare, s.head, s.n = s.spare[:0], nil, 0, 0
 	s.mu.Unlock()
 	for _, sp := range waiting {
-		dst = append(dst, sp.c.samples[sp.off:]...)
+		// A feed's batch is delivered unstamped (chunk.now): stamping here,
+		// on the consumer's goroutine, in the copy the consumer makes
+		// anyway, keeps the publisher free of any per-sample work.
+		// Read c.now before the release: the chunk may be reused after it.
+		dst = appendStamped(dst, sp.c.samples[sp.off:], sp.c.now)
 		s.table.pool.release(sp.c)
 	}
 	clear(waiting)
@@ -368,7 +543,34 @@ func (s *Subscription) Close() { s.table.unsubscribe(s) }
 // returns the array to the pool.
 type chunk struct {
 	samples []Sample
-	refs    atomic.Int32
+	// now is the time for samples whose Time is zero, which readers stamp
+	// as they copy samples out (a feed's batch, see Feed.Publish); zero when
+	// the samples are already stamped or are not to be.
+	now  time.Time
+	refs atomic.Int32
+}
+
+// appendStamped appends samples to dst, with now as the Time of those that
+// have none (unless now is zero). It stamps by blocks of storeBlock as it
+// copies, so that the stamp finds in L1 what the copy just wrote: a second
+// pass over a large batch would read it back from memory.
+func appendStamped(dst, samples []Sample, now time.Time) []Sample {
+	if now.IsZero() {
+		return append(dst, samples...)
+	}
+	dst = slices.Grow(dst, len(samples))
+	for len(samples) > 0 {
+		k := len(dst)
+		block := samples[:min(len(samples), storeBlock)]
+		dst = append(dst, block...)
+		for i := k; i < len(dst); i++ {
+			if dst[i].Time.IsZero() {
+				dst[i].Time = now
+			}
+		}
+		samples = samples[len(block):]
+	}
+	return dst
 }
 
 // bufferPool recycles the sample arrays of chunks, so that publishing a scan
@@ -438,7 +640,7 @@ func (p *bufferPool) headerLocked() *chunk {
 
 // putHeader keeps c's header and forgets its array (lent out by Buffer).
 func (p *bufferPool) putHeader(c *chunk) {
-	c.samples = nil
+	c.samples, c.now = nil, time.Time{}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.headers) < maxHeaders {
@@ -462,7 +664,7 @@ func (p *bufferPool) release(c *chunk) {
 
 // put keeps c's array (and header) for reuse when there is room.
 func (p *bufferPool) put(c *chunk) {
-	c.samples = c.samples[:0]
+	c.samples, c.now = c.samples[:0], time.Time{}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if k := capClass(cap(c.samples)); p.kept+cap(c.samples) <= p.limit && k < len(p.free) {

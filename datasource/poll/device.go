@@ -60,7 +60,8 @@ type scanClass struct {
 	good []*datasource.Tag // those the current driver instance accepted
 	plan Plan
 	next time.Time           // when the class is due next
-	buf  []datasource.Sample // lent by the table for the next read; nil once published
+	feed *datasource.Feed    // publishes the class's scans into the table
+	buf  []datasource.Sample // lent by the feed for the next read; nil once published
 	size int                 // samples of the last read, to size the next buffer
 }
 
@@ -87,6 +88,9 @@ func newDevice(e *Engine, def *datasource.Device, f Factory) *device {
 	}
 	if len(d.classes) == 0 {
 		d.classes = []*scanClass{{name: "default", rate: defaultScanRate}}
+	}
+	for _, c := range d.classes {
+		c.feed = e.table.NewFeed()
 	}
 	d.st = DeviceStatus{Name: def.Name, Driver: def.Driver, State: Connecting}
 	if def.Disabled {
@@ -171,6 +175,9 @@ func (d *device) run(ctx context.Context) {
 func (d *device) shutdown(ctx context.Context) {
 	if d.h != nil {
 		_, _ = d.supervise(ctx, func(context.Context) (bool, error) { return false, nil })
+	}
+	for _, c := range d.classes {
+		c.feed.Close() // the last scan stays the tags' value, in the table's own storage
 	}
 	d.setState(Stopped, nil, time.Time{})
 }
@@ -456,15 +463,15 @@ func (d *device) advance(c *scanClass, now time.Time) {
 
 // scan reads one scan class and publishes its samples in one batch.
 //
-// The driver reads into a buffer lent by the table, and the table takes the
-// buffer over (PublishBuffer): it stamps samples without a source time with
-// the poll time while storing them, and shares the buffer with every
-// subscriber instead of copying it, so the engine's own work per tag is one
-// pass over the batch.
+// The driver reads into a buffer lent by the class's feed, and the feed
+// takes the buffer over: the batch itself becomes the current value of its
+// tags and is shared with every subscriber, and samples without a source
+// time read as the poll time wherever they are read. So the engine does no
+// work per tag at all (datasource.Feed, docs/engine.md).
 func (d *device) scan(ctx context.Context, c *scanClass) error {
 	start := d.e.clock.Now()
 	if c.buf == nil {
-		c.buf = d.e.table.Buffer(max(c.size, len(c.good)))
+		c.buf = c.feed.Buffer(max(c.size, len(c.good)))
 	}
 	buf := c.buf[:0]
 	var out []datasource.Sample
@@ -477,7 +484,7 @@ func (d *device) scan(ctx context.Context, c *scanClass) error {
 		return wrapDevice(d.def.Name, "read scan class "+c.name, err)
 	}
 	c.buf, c.size = nil, len(out)
-	d.e.table.PublishBuffer(out, start)
+	c.feed.Publish(out, start)
 	return nil
 }
 

@@ -29,7 +29,9 @@ type Driver interface {
 	Prepare(tags []*datasource.Tag) (Plan, error)
 	// Connect opens the connection. It may be called again after Close.
 	Connect(ctx context.Context) error
-	// Read reads every tag of plan and appends one sample per tag to dst.
+	// Read reads every tag of plan and appends one sample per tag to dst,
+	// in the same order on every Read of the plan: the table keeps the
+	// batch itself as the tags' current values, by position.
 	// A tag the device refuses (e.g. a Modbus exception on its block) gets a
 	// Bad sample with the reason, and Read goes on. A zero Sample.Time means
 	// "no source time": the engine stamps the poll time. An error return means

@@ -53,6 +53,17 @@ func (e *Engine) Run(ctx context.Context) error {
 		return ErrAlreadyRunning
 	}
 	var wg sync.WaitGroup
+	if e.staleCheck > 0 {
+		// The ticker starts now, before the first sample can be published,
+		// not whenever the goroutine gets to run.
+		tick := e.clock.NewTicker(e.staleCheck)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer tick.Stop()
+			e.markStale(ctx, tick.Chan())
+		}()
+	}
 	for _, d := range e.devices {
 		if d.def.Disabled {
 			d.publishDisabled()
@@ -62,16 +73,6 @@ func (e *Engine) Run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			d.run(ctx)
-		}()
-	}
-	if e.staleCheck > 0 {
-		// The ticker starts now, not whenever the goroutine gets to run.
-		tick := e.clock.NewTicker(e.staleCheck)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer tick.Stop()
-			e.markStale(ctx, tick.Chan())
 		}()
 	}
 	<-ctx.Done()

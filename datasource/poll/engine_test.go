@@ -356,7 +356,12 @@ func TestCancellingRunStopsEveryDeviceAndClosesDrivers(t *testing.T) {
 	h := newHarness(t, []*datasource.Device{plantDevice(), dev2}, tags).start()
 	h.waitState("plc", Connected)
 	h.waitState("plc2", Connected)
+	h.waitFor("first samples", func() bool { return h.get("Tank1.Level").Quality.IsGood() })
 	h.stop()
+	// The scan classes' feeds are closed: the last scan stays the value.
+	if s := h.get("Tank1.Level"); !s.Quality.IsGood() || s.Value != datasource.Float(0) || !s.Time.Equal(t0) {
+		t.Errorf("Tank1.Level after Run returned %+v, want the last read, Good 0 at t0", s)
+	}
 	for _, st := range h.eng.Status() {
 		if st.State != Stopped {
 			t.Errorf("%s: state %v after Run returned, want Stopped", st.Name, st.State)

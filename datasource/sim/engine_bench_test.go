@@ -31,23 +31,32 @@ func benchTags(n int, rate time.Duration) []*datasource.Tag {
 }
 
 // BenchmarkEngineSim measures tags/s polled from the simulated plant with
-// 10,000 tags: through the engine (scheduling, worker hop, stamping,
-// publishing into the table with one subscriber draining it) and by the
-// driver alone, and reports the engine's overhead over the driver's own
-// cost (polltest.EngineBench). The scan rate is far below the scan's
-// duration, so both run flat out.
+// 10,000 tags in one scan class, through the engine and by the driver
+// alone, and reports the engine's overhead over the driver's own cost
+// (polltest.EngineBench). The scan rate is far below the scan's duration,
+// so both run flat out.
+//
+// consumers=0 is the engine and the table alone: scheduling, the watched
+// driver call, publishing into the table. That is the foundation issue's
+// figure (≤ 10 %). consumers=1 and 2 add goroutines that drain the table
+// as history and alarms do: their copies of every sample run on the other
+// core and are the consumers' cost, but they share the machine with the
+// engine, so they are measured too.
 func BenchmarkEngineSim(b *testing.B) {
-	benchEngineSim(b, 10000, 1)
+	for _, consumers := range []int{0, 1, 2} {
+		b.Run(fmt.Sprintf("consumers=%d", consumers), func(b *testing.B) {
+			benchEngineSim(b, 10000, consumers)
+		})
+	}
 }
 
-// BenchmarkEngineSimShapes is BenchmarkEngineSim at other sizes: fewer
-// tags per scan (a PLC-sized class whose batch fits in a core's cache), no
-// subscriber (the table alone), and the production shape of two subscribers
-// (history and alarms, as cmd/vigil runs them).
+// BenchmarkEngineSimShapes is BenchmarkEngineSim with fewer tags per scan
+// (a PLC-sized class whose batch fits in a core's cache), where the
+// engine's fixed cost per scan weighs more, with one consumer.
 func BenchmarkEngineSimShapes(b *testing.B) {
-	for _, c := range []struct{ tags, subs int }{{100, 1}, {1000, 1}, {10000, 0}, {10000, 2}} {
-		b.Run(fmt.Sprintf("tags=%d/subscribers=%d", c.tags, c.subs), func(b *testing.B) {
-			benchEngineSim(b, c.tags, c.subs)
+	for _, tags := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("tags=%d/consumers=1", tags), func(b *testing.B) {
+			benchEngineSim(b, tags, 1)
 		})
 	}
 }

@@ -125,6 +125,22 @@ func Run(t *testing.T, tg Target) {
 			t.Fatalf("Read: %v", err)
 		}
 		checkSamples(t, tg.Tags, samples)
+		// The table keeps a scan's batch as its tags' current values by
+		// position (datasource.Feed): every Read of a plan must give the
+		// tags in the same order.
+		first := make([]datasource.TagID, len(samples))
+		for i, s := range samples {
+			first[i] = s.Tag
+		}
+		again, err := read(t, d, plan)
+		if err != nil {
+			t.Fatalf("second Read: %v", err)
+		}
+		for i, s := range again {
+			if i >= len(first) || s.Tag != first[i] {
+				t.Fatalf("second Read: sample %d is tag ID %d, the first Read had %v: Read must keep the order of a plan", i, s.Tag, first)
+			}
+		}
 	})
 
 	t.Run("Write then Read gives the written value back", func(t *testing.T) {
