@@ -17,11 +17,11 @@ import (
 // its driver alone, for the engine-overhead benchmarks of the driver
 // packages (BenchmarkEngineSim, BenchmarkEngineModbus).
 //
-// Through the engine means everything production does per tag: the
-// device goroutine's scheduling, the hop to the driver worker with its
-// request timeout, poll-time stamping, storing into the table and delivery
-// to Subscribers consumers that drain the table in goroutines of their own,
-// as history and alarms do. The device's scan classes should have a rate
+// Through the engine means everything production does per scan: the
+// session goroutine's scheduling, the driver call with its request timeout
+// and watchdog, publishing into the table through the scan class's feed,
+// and delivery to Subscribers consumers that drain the table in goroutines
+// of their own, as history and alarms do. The device's scan classes should have a rate
 // far below a read's duration so that the engine polls flat out.
 type EngineBench struct {
 	Device      *datasource.Device
