@@ -568,8 +568,9 @@ func (h *harness) advanceUntil(what string, cond func() bool) {
 func TestRunReturnsWhileADriverCallHangs(t *testing.T) {
 	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags()).start()
 	h.waitState("plc", Connected)
+	h.parked() // the first scans are done
 	h.peer.set(func(p *fakePeer) { p.hangOn = "Read" })
-	h.advance(250 * time.Millisecond) // the fast class is due
+	h.clock.Advance(250 * time.Millisecond) // the fast class is due
 	h.next("Read-hang")
 	h.cancel()
 	var err error
