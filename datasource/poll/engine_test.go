@@ -1,7 +1,9 @@
 package poll
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -586,4 +588,36 @@ func TestRunReturnsWhileADriverCallHangs(t *testing.T) {
 		t.Errorf("the goroutine left behind is not logged:\n%s", h.log.String())
 	}
 	h.releaseHung(1) // goleak checks that the stuck goroutine exits
+}
+
+func TestALateWatchdogLeavesTheNextCallAlone(t *testing.T) {
+	hung := make(chan hangReport, 1)
+	h := &host{dev: "plc", drv: &fakeDriver{p: newFakePeer(clockwork.NewFakeClock())}, clock: clockwork.NewFakeClock(),
+		log: slog.New(slog.DiscardHandler), hung: hung}
+	read := func(context.Context, Driver) error { return nil }
+	if err := h.call(t.Context(), "Read", time.Second, read); err != nil {
+		t.Fatal(err)
+	}
+	// The first Read's watchdog fires only now, during the second Read, as
+	// when its call returned at the very moment its timer expired.
+	done := make(chan error, 1)
+	go func() {
+		done <- h.call(t.Context(), "Read", time.Second, func(context.Context, Driver) error {
+			h.abandon(1, "Read", time.Second)
+			return nil
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("second Read: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second Read never returned: the first one's watchdog abandoned it")
+	}
+	select {
+	case r := <-hung:
+		t.Fatalf("a hang was reported: %v", r.err)
+	default:
+	}
 }

@@ -42,14 +42,14 @@ type host struct {
 	broken    bool // a call panicked or a subscription would not end: make a new instance
 	discarded bool // discard has closed the driver
 
-	mu        sync.Mutex // guards the call in flight, shared with the watchdog
-	op        string     // the driver method being called; "" between calls
+	mu        sync.Mutex // guards the fields below, shared with the watchdogs
+	calls     uint64     // calls made so far, to number them
+	inFlight  uint64     // the number of the call running; 0 between calls
 	abandoned bool       // the watchdog gave up on a call: the session goroutine is lost
 }
 
 // hangReport is the watchdog's report of an abandoned call.
 type hangReport struct {
-	h   *host
 	op  string // the driver method that hung
 	err *HangError
 }
@@ -83,14 +83,16 @@ func (h *host) watch(ctx context.Context, op string, timeout time.Duration, fn f
 		h.mu.Unlock()
 		return errBrokenHost
 	}
-	h.op = op
+	h.calls++
+	n := h.calls
+	h.inFlight = n
 	h.mu.Unlock()
-	dog := h.clock.AfterFunc(timeout+hangGrace(timeout), func() { h.abandon(op, timeout) })
+	dog := h.clock.AfterFunc(timeout+hangGrace(timeout), func() { h.abandon(n, op, timeout) })
 	err := protect(h.dev, op, func() error { return fn(cctx, h.drv) })
 	dog.Stop()
 	h.mu.Lock()
 	lost := h.abandoned
-	h.op = ""
+	h.inFlight = 0
 	h.mu.Unlock()
 	if lost {
 		// The device goroutine has taken over: close the instance nobody
@@ -107,17 +109,20 @@ func (h *host) watch(ctx context.Context, op string, timeout time.Duration, fn f
 	return err
 }
 
-// abandon is the watchdog of a call to op: it gives up on the call unless
-// it has returned meanwhile, and reports the hang to the device goroutine.
-func (h *host) abandon(op string, timeout time.Duration) {
+// abandon is the watchdog of call number n, to op: it gives up on the call
+// unless it has returned meanwhile, and reports the hang to the device
+// goroutine. The number, not op, tells the calls apart: a watchdog whose
+// call returned just as it fired must not take the next call, perhaps to
+// the same method, for its own.
+func (h *host) abandon(n uint64, op string, timeout time.Duration) {
 	h.mu.Lock()
-	if h.op != op || h.abandoned {
+	if h.inFlight != n || h.abandoned {
 		h.mu.Unlock()
 		return
 	}
 	h.abandoned = true
 	h.mu.Unlock()
-	h.hung <- hangReport{h: h, op: op, err: &HangError{Device: h.dev, Op: op, After: timeout}}
+	h.hung <- hangReport{op: op, err: &HangError{Device: h.dev, Op: op, After: timeout}}
 }
 
 // discard closes the driver for good: the instance is not used again.
