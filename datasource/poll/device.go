@@ -231,7 +231,7 @@ func (d *device) abandoned(ctx context.Context, r hangReport) (healthy bool, err
 	d.count(r.err, 0, false)
 	if op := d.serving; op != nil {
 		d.serving = nil
-		op.replyHung(d.def.Name, r.op, r.err)
+		op.replyFailed(d.def.Name, r.op, r.err)
 	}
 	if ctx.Err() == nil {
 		d.failed(r.err, d.stage)

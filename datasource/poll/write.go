@@ -113,10 +113,11 @@ func (op *writeOp) reply(res WriteResult, err error) {
 	op.res <- writeOutcome{res, err}
 }
 
-// replyHung answers op, whose driver call (Prepare of the read-back
-// plan, Write or the read-back Read) the watchdog abandoned with err, as
-// device.write answers that call's failure.
-func (op *writeOp) replyHung(dev, call string, err error) {
+// replyFailed answers op, whose driver call (Prepare of the read-back
+// plan, Write or the read-back Read) failed with err: device.write when
+// the call returned the error, the device goroutine when the watchdog
+// abandoned the call.
+func (op *writeOp) replyFailed(dev, call string, err error) {
 	res := WriteResult{Tag: op.tag.ID, Requested: op.value}
 	switch {
 	case call == "Prepare":
@@ -172,7 +173,7 @@ func (d *device) write(ctx context.Context, op *writeOp) error {
 			return err
 		})
 		if err != nil {
-			op.reply(res, &DeviceError{Device: d.def.Name, Tag: tag.Name, Op: "prepare", Err: err})
+			op.replyFailed(d.def.Name, "Prepare", err)
 			return d.deviceLevel(op, "prepare "+tag.Name, err)
 		}
 		d.rbPlans[tag.ID] = plan
@@ -185,11 +186,7 @@ func (d *device) write(ctx context.Context, op *writeOp) error {
 	d.count(err, 0, false)
 	if err != nil {
 		d.log.Warn("write failed", "tag", tag.Name, "value", op.value, "user", op.user, "err", err)
-		if cerr := op.ctx.Err(); cerr != nil {
-			op.reply(res, &AbortedError{Device: d.def.Name, Tag: tag.Name, Started: true, Err: cerr})
-		} else {
-			op.reply(res, &DeviceError{Device: d.def.Name, Tag: tag.Name, Op: "write", Err: err})
-		}
+		op.replyFailed(d.def.Name, "Write", err)
 		return d.deviceLevel(op, "write "+tag.Name, err)
 	}
 
@@ -214,7 +211,7 @@ func (d *device) write(ctx context.Context, op *writeOp) error {
 	}
 	if err != nil {
 		d.log.Warn("write done, read-back failed", "tag", tag.Name, "value", op.value, "user", op.user, "err", err)
-		op.reply(res, &DeviceError{Device: d.def.Name, Tag: tag.Name, Op: "read back", Err: err})
+		op.replyFailed(d.def.Name, "Read", err)
 		// A failed Read is a device failure by the Driver contract, unless
 		// the operator's own deadline cut it short.
 		if op.ctx.Err() != nil && ctx.Err() == nil {
