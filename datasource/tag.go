@@ -75,6 +75,54 @@ type HistorySettings struct {
 	Enabled     bool
 	Deadband    float64       // store a value only when it moved more than this (engineering units); 0 stores every change
 	MaxInterval time.Duration // store at least this often even when flat; 0 means only on change
+	// Interpolation says how a trend joins the stored values: a step
+	// (the value holds until the next change) or a straight line.
+	// InterpolationDefault resolves per tag, see Tag.Stepped.
+	Interpolation Interpolation
+}
+
+// Interpolation is how a trend draws a tag between two stored values.
+type Interpolation uint8
+
+// The interpolations of history.interpolation in the project file.
+const (
+	InterpolationDefault Interpolation = iota // step for bool, integer, state and writable tags; linear otherwise
+	InterpolationStep                         // the value holds until the next sample: setpoints, states, counts
+	InterpolationLinear                       // a straight line between samples: measured analog values
+)
+
+// String returns "step", "linear" or "" for the default.
+func (i Interpolation) String() string {
+	switch i {
+	case InterpolationStep:
+		return "step"
+	case InterpolationLinear:
+		return "linear"
+	}
+	return ""
+}
+
+// Stepped reports whether a trend of the tag draws steps rather than
+// ramps. Without an explicit history.interpolation, bool, integer, state
+// (States set) and writable tags step: their values change at an instant
+// (an operator's write, a state change), and a ramp between two stored
+// values would show a change that never happened.
+func (t *Tag) Stepped() bool {
+	switch t.History.Interpolation {
+	case InterpolationStep:
+		return true
+	case InterpolationLinear:
+		return false
+	}
+	switch t.Type {
+	case TypeBool, TypeInt16, TypeUint16, TypeInt32, TypeUint32, TypeInt64, TypeUint64:
+		// a scaled integer register is a measured analog value
+		if t.Type != TypeBool && !t.Scaling.IsIdentity() && len(t.States) == 0 && !t.Writable {
+			return false
+		}
+		return true
+	}
+	return len(t.States) > 0 || t.Writable
 }
 
 // DataType is how a tag's value is encoded on the device.

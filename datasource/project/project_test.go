@@ -383,3 +383,31 @@ func TestErrorFormat(t *testing.T) {
 		t.Errorf("Errors.Error() = %q", got)
 	}
 }
+
+func TestHistoryInterpolationIsReadAndDefaultsByKindOfTag(t *testing.T) {
+	src := "project: A\ndevices: [{name: d, driver: sim}]\ntags:\n" +
+		"  - {name: Level, device: d, address: a, type: float32}\n" +
+		"  - {name: LevelSP, device: d, address: b, type: float32, writable: true}\n" +
+		"  - {name: Run, device: d, address: c, type: bool}\n" +
+		"  - {name: Count, device: d, address: e, type: int32}\n" +
+		"  - {name: Mode, device: d, address: f, type: uint16, scaling: {raw: [0, 10], eng: [0, 1]}, states: {0: MANUAL, 1: AUTO}}\n" +
+		"  - {name: Raw, device: d, address: g, type: int16, scaling: {raw: [0, 27648], eng: [0, 100]}}\n" +
+		"  - {name: Ramp, device: d, address: h, type: float32, writable: true, history: {interpolation: linear}}\n" +
+		"  - {name: Held, device: d, address: i, type: float32, history: {interpolation: step}}\n"
+	p, err := Parse("a.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"Level": false, "LevelSP": true, "Run": true, "Count": true, "Mode": true,
+		"Raw": false, "Ramp": false, "Held": true}
+	for _, tag := range p.Tags {
+		if w, ok := want[tag.Name]; ok && tag.Stepped() != w {
+			t.Errorf("%s: Stepped() = %v, want %v (interpolation %q)", tag.Name, tag.Stepped(), w, tag.History.Interpolation)
+		}
+	}
+	_, err = Parse("a.yaml", []byte("project: A\ndevices: [{name: d, driver: sim}]\ntags:\n"+
+		"  - {name: L, device: d, address: a, history: {interpolation: spline}}\n"))
+	if err == nil || !strings.Contains(err.Error(), "a.yaml:4: tags[L].history.interpolation: must be one of step, linear") {
+		t.Errorf("an unknown interpolation: %v", err)
+	}
+}

@@ -295,13 +295,14 @@ func (p *parser) tagSpan(m *mapping, t *datasource.Tag) {
 	t.Span = datasource.Range{Min: sp[0], Max: sp[1]}
 }
 
-// history reads history: false, true, or {enabled, deadband, max_interval}.
+// history reads history: false, true, or {enabled, deadband, max_interval,
+// interpolation}.
 func (p *parser) history(n *yaml.Node, field string, t *datasource.Tag, typeOK bool) {
 	if r := resolve(n); r != nil && r.Kind == yaml.ScalarNode {
 		t.History.Enabled, _ = p.boolean(n, field)
 		return
 	}
-	m := p.mapping(n, field, "enabled", "deadband", "max_interval")
+	m := p.mapping(n, field, "enabled", "deadband", "max_interval", "interpolation")
 	if m == nil {
 		return
 	}
@@ -321,5 +322,13 @@ func (p *parser) history(n *yaml.Node, field string, t *datasource.Tag, typeOK b
 	}
 	if v := m.get("max_interval"); v != nil {
 		t.History.MaxInterval, _ = p.duration(v, m.field("max_interval"), false)
+	}
+	if v := m.get("interpolation"); v != nil {
+		switch s, _ := p.enum(v, m.field("interpolation"), "step", "linear"); s {
+		case "step":
+			t.History.Interpolation = datasource.InterpolationStep
+		case "linear":
+			t.History.Interpolation = datasource.InterpolationLinear
+		}
 	}
 }
