@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/ui/internal/duration"
 	"github.com/vigil-hmi/vigil/ui/trend"
 )
 
@@ -30,11 +31,15 @@ type trendScreen struct {
 	pens    *fyne.Container
 	picker  *widget.Select
 	live    *widget.Check
+	presets []*widget.Button // one per trend.Presets; the one shown is highlighted
+	window  *widget.Label    // the window shown: "1 h · live" or "48 min · 12:00 – 12:48"
 	content fyne.CanvasObject
 	last    time.Time
 	prefs   fyne.Preferences // nil: pens are not remembered
 	user    string           // whose pens are shown (and saved)
 	loading bool             // restore is adding pens: do not save each
+	// lastExport is the path the last export confirmed.
+	lastExport string
 }
 
 // prefPens is the preference key of an operator's trend pens: a list of
@@ -65,30 +70,53 @@ func newTrendScreen(win fyne.Window, all []*datasource.Tag, src trend.Source, no
 	presets := container.NewHBox()
 	for _, p := range trend.Presets {
 		p := p
-		presets.Add(widget.NewButton(presetLabel(p), func() {
+		b := widget.NewButton(duration.Format(p), func() {
 			ts.chart.SetWindow(p)
 			ts.chart.SetLive(true)
 			ts.live.SetChecked(true)
-		}))
+			ts.showWindow()
+		})
+		ts.presets = append(ts.presets, b)
+		presets.Add(b)
 	}
-	ts.live = widget.NewCheck("Live", func(on bool) { ts.chart.SetLive(on) })
+	ts.window = widget.NewLabel("")
+	ts.window.TextStyle.Monospace = true
+	ts.live = widget.NewCheck("Live", func(on bool) { ts.chart.SetLive(on); ts.showWindow() })
 	ts.live.SetChecked(true)
 	exportCSV := widget.NewButton("Export CSV", func() { ts.export("trend.csv", ts.chart.ExportCSV) })
 	exportPNG := widget.NewButton("Export PNG", func() { ts.export("trend.png", ts.chart.ExportPNG) })
-	bar := container.NewHBox(presets, ts.live, ts.picker, exportCSV, exportPNG)
+	bar := container.NewHBox(presets, ts.live, ts.window, ts.picker, exportCSV, exportPNG)
 	ts.content = container.NewBorder(container.NewVBox(bar, ts.pens), nil, nil, nil, ts.chart)
 	return ts
 }
 
-// presetLabel renders a window preset: "5 min", "1 h", "7 d".
-func presetLabel(d time.Duration) string {
-	switch {
-	case d >= 24*time.Hour && d%(24*time.Hour) == 0 && d > 24*time.Hour:
-		return fmt.Sprintf("%d d", d/(24*time.Hour))
-	case d >= time.Hour:
-		return fmt.Sprintf("%d h", d/time.Hour)
+// showWindow shows which window the chart shows: the preset's button
+// highlighted (none after a zoom to another span) and the span in words,
+// "live" or the range's times when it is historical.
+func (ts *trendScreen) showWindow() {
+	span := ts.chart.Span()
+	for i, b := range ts.presets {
+		imp := widget.MediumImportance
+		if trend.Presets[i] == span {
+			imp = widget.HighImportance
+		}
+		if b.Importance != imp {
+			b.Importance = imp
+			b.Refresh()
+		}
 	}
-	return fmt.Sprintf("%d min", d/time.Minute)
+	txt := duration.Format(span) + " · live"
+	if !ts.chart.Live() {
+		from, to := ts.chart.Range()
+		layout := "15:04"
+		if span > 24*time.Hour || from.YearDay() != to.YearDay() {
+			layout = "01-02 15:04"
+		}
+		txt = duration.Format(span) + " · " + from.Format(layout) + " – " + to.Format(layout)
+	}
+	if ts.window.Text != txt {
+		ts.window.SetText(txt)
+	}
 }
 
 // restore shows user's remembered pens, or the first few trendable tags
@@ -139,7 +167,8 @@ func (ts *trendScreen) add(name string) {
 			return // already a pen
 		}
 	}
-	pen := trend.Pen{Tag: t.Name, Label: t.Name, Units: t.Units, Decimals: t.Decimals, Min: t.Span.Min, Max: t.Span.Max}
+	pen := trend.Pen{Tag: t.Name, Label: t.Name, Units: t.Units, Decimals: t.Decimals, Min: t.Span.Min, Max: t.Span.Max,
+		Step: t.Stepped(), States: penStates(t)}
 	for _, a := range t.Alarms {
 		switch a.Kind {
 		case datasource.AlarmHiHi, datasource.AlarmHi, datasource.AlarmLo, datasource.AlarmLoLo:
@@ -161,19 +190,46 @@ func (ts *trendScreen) add(name string) {
 	ts.save()
 }
 
-// export asks for a file and writes the chart's visible range into it.
+// penStates are the words a discrete pen's axis shows: the tag's state
+// texts, or ON/OFF for a bool tag without them; nil for an analog tag.
+func penStates(t *datasource.Tag) map[int64]string {
+	if len(t.States) > 0 {
+		return t.States
+	}
+	if t.Type == datasource.TypeBool {
+		return map[int64]string{0: "OFF", 1: "ON"}
+	}
+	return nil
+}
+
+// export asks for a file, writes the chart's visible range into it and
+// says where it went (or why it did not).
 func (ts *trendScreen) export(name string, write func(w io.Writer) error) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
+		if err != nil {
+			dialog.ShowError(err, ts.win)
 			return
 		}
-		defer w.Close()
-		if err := write(w); err != nil {
-			dialog.ShowError(err, ts.win)
+		if w == nil {
+			return // cancelled
 		}
+		ts.exported(w.URI().Path(), write(w), w.Close())
 	}, ts.win)
 	d.SetFileName(name)
 	d.Show()
+}
+
+// exported confirms an export with its file's path, or shows its error.
+func (ts *trendScreen) exported(path string, err, closeErr error) {
+	if err == nil && closeErr != nil {
+		err = fmt.Errorf("%s: %w", path, closeErr)
+	}
+	if err != nil {
+		dialog.ShowError(err, ts.win)
+		return
+	}
+	ts.lastExport = path
+	dialog.ShowInformation("Export", "Exported to "+path, ts.win)
 }
 
 // update reloads a live chart while it is on screen: every liveEvery, or
@@ -181,6 +237,7 @@ func (ts *trendScreen) export(name string, write func(w io.Writer) error) {
 // worth of time: a 1 h window moves a pixel every few seconds, so a reload
 // every 2 s would redraw the same picture).
 func (ts *trendScreen) update(_ []datasource.Sample, now time.Time) {
+	ts.showWindow()
 	from, to := ts.chart.Range()
 	every := max(liveEvery, to.Sub(from)/1000)
 	if ts.chart.Live() && now.Sub(ts.last) >= every {

@@ -86,6 +86,21 @@ func TestTrendsScreenStartsWithPensAndPresetsSetTheWindow(t *testing.T) {
 	if to.Sub(from) != 8*time.Hour {
 		t.Fatalf("after 8 h the window is %v", to.Sub(from))
 	}
+	// The window shown is named and its preset highlighted.
+	s.trends.update(nil, now)
+	if got := s.trends.window.Text; got != "8 h · live" {
+		t.Errorf("window label %q, want 8 h · live", got)
+	}
+	for i, b := range s.trends.presets {
+		if (b.Importance == widget.HighImportance) != (b.Text == "8 h") {
+			t.Errorf("preset %d %q importance %v: only 8 h should be highlighted", i, b.Text, b.Importance)
+		}
+	}
+	// An export confirms with its file's path.
+	s.trends.exported("/tmp/x/trend.png", nil, nil)
+	if !overlayHas(w, "Exported to /tmp/x/trend.png") {
+		t.Error("the export did not confirm with its path")
+	}
 	// Removing a pen by its chip.
 	for _, o := range s.trends.pens.Objects {
 		if b, ok := o.(*widget.Button); ok && b.Text == "Pump1.Vibration ✕" {
@@ -95,4 +110,16 @@ func TestTrendsScreenStartsWithPensAndPresetsSetTheWindow(t *testing.T) {
 	if got := len(s.trends.chart.Pens()); got != 1 {
 		t.Fatalf("%d pens after removing one, want 1", got)
 	}
+}
+
+// overlayHas reports whether a dialog over w shows a label with text.
+func overlayHas(w fyne.Window, text string) bool {
+	for _, ov := range w.Canvas().Overlays().List() {
+		for _, o := range test.LaidOutObjects(ov) {
+			if l, ok := o.(*widget.Label); ok && l.Text == text {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -55,8 +55,15 @@ func BenchmarkTrendRender(b *testing.B) {
 		}
 	}
 	c.SelectPen("PenA")
-	w.Resize(fyne.NewSize(2000+float32(len(units))*axisWidth+rightPad, 700))
+	w.Resize(fyne.NewSize(2200, 700))
 	r := &rig{chart: c, ui: ui}
+	settleB(b, r)
+	// The axes are as wide as their labels: widen the window so the plot
+	// itself is 2000 px.
+	c.mu.Lock()
+	g := c.geo
+	c.mu.Unlock()
+	w.Resize(fyne.NewSize(g.size.Width+2000-g.plotSize.Width, 700))
 	settleB(b, r)
 	c.SetCursor(start.Add(3 * 24 * time.Hour))
 	rend := test.WidgetRenderer(c).(*renderer)

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/history"
+	vtheme "github.com/vigil-hmi/vigil/ui/theme"
 )
 
 // MaxPens is how many pens one chart shows (issue 7).
@@ -51,6 +52,14 @@ type Pen struct {
 	// Limits are alarm limits, drawn as dashed lines when the pen is selected.
 	Limits   []float64
 	Decimals int // digits after the point in the cursor readout; -1: as needed
+	// Step draws the pen as steps: each value holds until the next one
+	// (setpoints, states, counts: datasource.Tag.Stepped). False joins
+	// values with straight lines. Either way the last value holds to now.
+	Step bool
+	// States makes a discrete pen (bool, state): it gets an axis of its
+	// own whose ticks are these values labelled with their words
+	// (0: MANUAL, 1: AUTO), and its readout shows the word, not "1".
+	States map[int64]string
 }
 
 func (p Pen) label() string {
@@ -82,8 +91,9 @@ type Options struct {
 // pen is a Pen with its loaded points.
 type pen struct {
 	Pen
-	col color.NRGBA
-	pts []history.Point
+	col     color.NRGBA // its own Color, or its palette colour in the last palette drawn
+	palette int         // index into PenColors; -1 when the Pen brought its own Color
+	pts     []history.Point
 }
 
 // Chart is the trend widget. Create it with New; Close it when the screen
@@ -116,6 +126,8 @@ type Chart struct {
 	scales      []scale
 	penScale    []int
 	scalesStale bool
+	pal         vtheme.Palette // the palette of the last rebuild: day or night
+	geo         geometry       // where the plot, axes and legend were last laid out
 
 	// do runs a function on the UI goroutine: fyne.Do. Tests replace it
 	// with a queue they drain, because Fyne's test driver runs fyne.Do
@@ -152,7 +164,7 @@ func newChart(src Source, opts Options, do func(func())) *Chart {
 	c := &Chart{
 		src: src, opts: opts, span: clampSpan(opts.Window), live: true, selected: -1,
 		to: opts.Now(), ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1),
-		img: &plotImage{}, do: do,
+		img: &plotImage{}, do: do, pal: vtheme.Light,
 	}
 	c.ExtendBaseWidget(c)
 	c.wg.Add(1)
@@ -186,16 +198,35 @@ func (c *Chart) AddPen(p Pen) error {
 			return fmt.Errorf("pen %q: %w", p.Tag, ErrDuplicatePen)
 		}
 	}
-	col := PenColors[len(c.pens)]
+	idx := c.freeColour()
+	col := penColors(c.pal)[idx]
 	if p.Color != nil {
-		col = color.NRGBAModel.Convert(p.Color).(color.NRGBA)
+		col, idx = color.NRGBAModel.Convert(p.Color).(color.NRGBA), -1
 	}
 	p.Limits = append([]float64(nil), p.Limits...)
-	c.pens = append(c.pens, &pen{Pen: p, col: col})
+	c.pens = append(c.pens, &pen{Pen: p, col: col, palette: idx})
 	c.scalesStale = true
 	c.mu.Unlock()
 	c.changed()
 	return nil
+}
+
+// freeColour returns the first palette colour no pen uses, so a pen added
+// after one was removed does not take the colour of a pen still shown
+// (caller holds c.mu).
+func (c *Chart) freeColour() int {
+	used := make([]bool, MaxPens)
+	for _, p := range c.pens {
+		if p.palette >= 0 {
+			used[p.palette] = true
+		}
+	}
+	for i, u := range used {
+		if !u {
+			return i
+		}
+	}
+	return len(c.pens) % MaxPens
 }
 
 // RemovePen removes the pen of tag; it reports whether there was one.
@@ -310,6 +341,13 @@ func (c *Chart) Advance() {
 	if live {
 		c.changed()
 	}
+}
+
+// Span returns the visible span (the selected window, or the zoomed one).
+func (c *Chart) Span() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.span
 }
 
 // SetCursor puts the cursor at t; the zero time removes it.

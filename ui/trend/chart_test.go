@@ -24,6 +24,7 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/history"
 	"github.com/vigil-hmi/vigil/ui/internal/uitest"
+	vtheme "github.com/vigil-hmi/vigil/ui/theme"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -86,7 +87,9 @@ func newRig(t *testing.T, src Source, pens ...Pen) *rig {
 // plotBox returns the plot's rectangle in the captured image.
 func (r *rig) plotBox() image.Rectangle {
 	abs := r.chart.Position() // the window is unpadded: the chart fills it
-	pos, size := plotRect(r.chart.Size(), len(distinctUnits(r.chart.pens)))
+	r.chart.mu.Lock()
+	pos, size := r.chart.geo.plotPos, r.chart.geo.plotSize
+	r.chart.mu.Unlock()
 	x0, y0 := int(abs.X+pos.X), int(abs.Y+pos.Y)
 	return image.Rect(x0, y0, x0+int(size.Width), y0+int(size.Height))
 }
@@ -174,9 +177,11 @@ func TestABadQualityIntervalIsDrawnAsABreakFromARealHistoryStore(t *testing.T) {
 // legend returns the texts of the legend row.
 func legend(c *Chart) string {
 	var out []string
-	r0, _ := plotRect(c.Size(), len(distinctUnits(c.pens)))
+	c.mu.Lock()
+	h := c.geo.legendH
+	c.mu.Unlock()
 	for _, o := range test.WidgetRenderer(c).Objects() {
-		if tx, ok := o.(*canvas.Text); ok && tx.Position().Y < legendRow && tx.Position().X >= r0.X {
+		if tx, ok := o.(*canvas.Text); ok && tx.Position().Y < h {
 			out = append(out, tx.Text)
 		}
 	}
@@ -339,10 +344,10 @@ func TestExportCSVMatchesTheGoldenFile(t *testing.T) {
 	}
 }
 
-func TestExportPNGDecodesToThePlot(t *testing.T) {
+func TestExportPNGHasThePlotItsAxesLegendAndTimeSpan(t *testing.T) {
 	src := newFakeSource()
 	src.data["A"] = wave(t0, 3600, 50, 20, 0)
-	r := newRig(t, src, Pen{Tag: "A", Limits: []float64{65}})
+	r := newRig(t, src, Pen{Tag: "A", Units: "%", Limits: []float64{65}})
 	r.chart.SelectPen("A")
 	var buf bytes.Buffer
 	if err := r.chart.ExportPNG(&buf); err != nil {
@@ -352,19 +357,33 @@ func TestExportPNGDecodesToThePlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img.Bounds().Dx() != r.chart.plotW || img.Bounds().Dy() != r.chart.plotH {
-		t.Errorf("PNG %v, want the plot's %dx%d", img.Bounds(), r.chart.plotW, r.chart.plotH)
+	if img.Bounds().Dx() != 800 || img.Bounds().Dy() != 400+spanRow {
+		t.Fatalf("PNG %v, want the chart's 800×400 and the span line", img.Bounds())
 	}
-	if n := countColour(img, img.Bounds(), PenColors[0]); n < img.Bounds().Dx() {
-		t.Errorf("%d pen pixels in the PNG, want a line across it", n)
+	box := r.plotBox() // the window is unpadded: the chart's layout is the image's
+	if n := countColour(img, box, PenColors[0]); n < box.Dx() {
+		t.Errorf("%d pen pixels in the PNG's plot, want a line across it", n)
 	}
 	// The selected pen's limit is a dashed line: its row has pen pixels
 	// with breaks.
 	s := scale{lo: 50 - 20*1.1, hi: 50 + 20*1.1}
-	y := int(math.Round(s.y(65, img.Bounds().Dy())))
-	on := countColour(img, image.Rect(0, y, img.Bounds().Dx(), y+1), PenColors[0])
-	if on < img.Bounds().Dx()/3 || on > img.Bounds().Dx()*9/10 {
-		t.Errorf("limit row %d has %d of %d pixels in the pen colour, want a dashed line", y, on, img.Bounds().Dx())
+	y := box.Min.Y + int(math.Round(s.y(65, box.Dy())))
+	on := countColour(img, image.Rect(box.Min.X, y, box.Max.X, y+1), PenColors[0])
+	if on < box.Dx()/3 || on > box.Dx()*9/10 {
+		t.Errorf("limit row %d has %d of %d pixels in the pen colour, want a dashed line", y, on, box.Dx())
+	}
+	// Text is drawn where the legend, the value axis, the time axis and
+	// the span line are: pixels that are not the background.
+	bg := color.NRGBAModel.Convert(vtheme.Light.Background).(color.NRGBA)
+	for name, area := range map[string]image.Rectangle{
+		"legend":     image.Rect(0, 0, box.Max.X, box.Min.Y-unitRow),
+		"value axis": image.Rect(0, box.Min.Y, box.Min.X-2, box.Max.Y),
+		"time axis":  image.Rect(box.Min.X, box.Max.Y+2, box.Max.X, 400),
+		"time span":  image.Rect(0, 400, 800, 400+spanRow),
+	} {
+		if n := area.Dx()*area.Dy() - countColour(img, area, bg); n < 20 {
+			t.Errorf("the %s area %v has %d drawn pixels, want text", name, area, n)
+		}
 	}
 }
 

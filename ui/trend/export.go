@@ -3,13 +3,21 @@ package trend
 import (
 	"encoding/csv"
 	"fmt"
+	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"math"
 	"strconv"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/software"
+
 	"github.com/vigil-hmi/vigil/history"
+	"github.com/vigil-hmi/vigil/ui/internal/duration"
 )
 
 // exportW, exportH are the PNG size when the chart has not been laid out yet.
@@ -85,21 +93,55 @@ func (c *Chart) ExportCSV(w io.Writer) error {
 	return nil
 }
 
-// ExportPNG writes the plot as shown (grid, pens, gaps, selected pen's
-// limits, cursor) as a PNG at its on-screen pixel size (1200×600 before the
-// first layout). Labels are not part of the image.
+// ExportPNG writes the chart as a report would show it: the plot (grid,
+// pens, gaps, the selected pen's limits, the cursor) with its legend, value
+// axes, time axis and, below them, the time span it covers, in UTC like
+// every export. The image has the chart's on-screen size (1200×600 before
+// the first layout). It renders text through Fyne, so call it on the UI
+// goroutine.
 func (c *Chart) ExportPNG(w io.Writer) error {
 	c.mu.Lock()
 	f := c.snapshot()
-	pw, ph := c.plotW, c.plotH
+	size := c.geo.size
 	c.mu.Unlock()
-	if pw <= 0 || ph <= 0 {
-		pw, ph = exportW, exportH
+	if size.Width < 300 || size.Height < 200 {
+		size = fyne.NewSize(exportW, exportH)
 	}
-	xt, yt := ticksFor(f, pw, c.opts.Location, 1)
-	img := (&plotImage{}).draw(f, pw, ph, xt, yt)
-	if err := png.Encode(w, img); err != nil {
+	if err := png.Encode(w, exportImage(f, size)); err != nil {
 		return fmt.Errorf("export png: %w", err)
 	}
 	return nil
+}
+
+// spanRow is the height of the export's bottom line naming its time span.
+const spanRow = 22
+
+// exportImage renders f at size plus the span line, off screen.
+func exportImage(f frame, size fyne.Size) image.Image {
+	g := layoutOf(size, f)
+	pw, ph := int(g.plotSize.Width), int(g.plotSize.Height)
+	xt, yt := ticksFor(f, pw, time.UTC, 1)
+	plot := canvas.NewImageFromImage((&plotImage{}).draw(f, pw, ph, xt, yt))
+	plot.ScaleMode = canvas.ImageScalePixels
+	plot.Move(g.plotPos)
+	plot.Resize(g.plotSize)
+	bg := canvas.NewRectangle(f.pal.Background)
+	full := fyne.NewSize(size.Width, size.Height+spanRow)
+	bg.Resize(full)
+	border := canvas.NewRectangle(color.Transparent)
+	border.StrokeColor, border.StrokeWidth = f.colors.border, 1
+	border.Move(g.plotPos)
+	border.Resize(g.plotSize)
+	to := f.from.Add(f.span)
+	span := canvas.NewText(f.from.UTC().Format("2006-01-02 15:04:05")+" – "+to.UTC().Format("2006-01-02 15:04:05")+" UTC ("+duration.Format(f.span)+")", f.colors.text)
+	span.TextSize = textSize()
+	span.TextStyle.Monospace = true
+	span.Move(fyne.NewPos(g.plotPos.X, size.Height+2))
+	span.Resize(span.MinSize())
+	objs := append([]fyne.CanvasObject{bg, plot, border}, labels(f, g, time.UTC, nil)...)
+	cv := software.NewCanvas()
+	cv.SetPadded(false)
+	cv.SetContent(container.NewWithoutLayout(append(objs, span)...))
+	cv.Resize(full)
+	return cv.Capture()
 }

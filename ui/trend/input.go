@@ -24,16 +24,18 @@ const zoomStep = 0.8
 func (c *Chart) timeAtX(x float32) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	pos, ps := plotRect(c.Size(), len(distinctUnits(c.pens)))
-	frac := min(max((x-pos.X)/ps.Width, 0), 1)
+	pos, ps := c.geo.plotPos, c.geo.plotSize
+	frac := float32(1)
+	if ps.Width > 0 {
+		frac = min(max((x-pos.X)/ps.Width, 0), 1)
+	}
 	return c.to.Add(-c.span).Add(time.Duration(float64(frac) * float64(c.span)))
 }
 
 // Dragged pans: the plot follows the pointer, and the chart leaves live mode.
 func (c *Chart) Dragged(e *fyne.DragEvent) {
 	c.mu.Lock()
-	_, ps := plotRect(c.Size(), len(distinctUnits(c.pens)))
-	shift := time.Duration(float64(-e.Dragged.DX) / float64(ps.Width) * float64(c.span))
+	shift := time.Duration(float64(-e.Dragged.DX) / float64(max(c.geo.plotSize.Width, 1)) * float64(c.span))
 	c.to = c.to.Add(shift)
 	c.live = false
 	c.mu.Unlock()
@@ -104,9 +106,9 @@ func (c *Chart) MouseIn(e *desktop.MouseEvent) { c.MouseMoved(e) }
 // MouseMoved moves the cursor with the pointer.
 func (c *Chart) MouseMoved(e *desktop.MouseEvent) { c.SetCursor(c.timeAtX(e.Position.X)) }
 
-// MouseOut leaves the cursor where the pointer left it, so the values stay
-// readable.
-func (c *Chart) MouseOut() {}
+// MouseOut removes the cursor: the legend goes back to the values now,
+// rather than keep showing values of a time the operator no longer points at.
+func (c *Chart) MouseOut() { c.SetCursor(time.Time{}) }
 
 // FocusGained implements fyne.Focusable.
 func (c *Chart) FocusGained() {}

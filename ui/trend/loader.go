@@ -1,6 +1,8 @@
 package trend
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -74,9 +76,38 @@ func (c *Chart) query(r *request) (map[string][]history.Point, error) {
 		if err != nil {
 			return out, fmt.Errorf("trend %s: %w", tag, err)
 		}
+		if pts, err = c.withValueAtStart(tag, r.from, pts); err != nil {
+			return out, fmt.Errorf("trend %s: %w", tag, err)
+		}
 		out[tag] = pts
 	}
 	return out, nil
+}
+
+// ValueAtSource is a Source that also gives the value in force at a time;
+// history.Store is one. The chart then draws a value that last changed
+// before the visible range from the range's left edge, instead of leaving
+// the plot empty until the next change (a setpoint changed yesterday).
+type ValueAtSource interface {
+	ValueAt(ctx context.Context, tag string, t time.Time) (history.Point, error)
+}
+
+// withValueAtStart prepends the value in force at from, placed at from,
+// when pts do not start there and the Source can tell it.
+func (c *Chart) withValueAtStart(tag string, from time.Time, pts []history.Point) ([]history.Point, error) {
+	va, ok := c.src.(ValueAtSource)
+	if !ok || (len(pts) > 0 && !pts[0].Time.After(from)) {
+		return pts, nil
+	}
+	pt, err := va.ValueAt(c.ctx, tag, from)
+	if errors.Is(err, history.ErrNoData) {
+		return pts, nil // nothing stored before the range: the plot starts at the first sample
+	}
+	if err != nil {
+		return pts, err
+	}
+	pt.Time = from
+	return append([]history.Point{pt}, pts...), nil
 }
 
 func (c *Chart) superseded(r *request) bool {

@@ -8,12 +8,39 @@ import (
 	"time"
 
 	"github.com/vigil-hmi/vigil/history"
+	vtheme "github.com/vigil-hmi/vigil/ui/theme"
 )
 
-// scale maps one unit's values to the plot's y axis.
+// scale maps one unit's values to the plot's y axis. A discrete pen
+// (bool, state) has a scale of its own whose ticks are its states.
 type scale struct {
 	units  string
 	lo, hi float64
+	states map[int64]string // discrete: tick values and their words
+}
+
+// ticks are the values the axis labels and the grid mark.
+func (s scale) ticks() []float64 {
+	if s.states != nil {
+		out := make([]float64, 0, len(s.states))
+		for k := range s.states {
+			out = append(out, float64(k))
+		}
+		sort.Float64s(out)
+		return out
+	}
+	return niceTicks(s.lo, s.hi, yTickCount)
+}
+
+// label is a tick's text: the state's word, or the number with as many
+// decimals as the tick step needs.
+func (s scale) label(v float64) string {
+	if s.states != nil {
+		if w, ok := s.states[int64(math.Round(v))]; ok {
+			return w
+		}
+	}
+	return formatTick(v, s)
 }
 
 // y returns the pixel row of v in a plot h pixels high (may be outside it).
@@ -30,14 +57,25 @@ type frame struct {
 	scales   []scale
 	selected int
 	cursor   time.Time
+	holdTo   time.Time // every pen's last value is drawn up to here: now, or the range's end
+	pal      vtheme.Palette
+	colors   plotColors
 }
 
 // snapshot copies the drawing state (caller holds c.mu). The pens' point
 // slices are shared: they are replaced, never modified, once loaded.
 func (c *Chart) snapshot() frame {
-	f := frame{from: c.to.Add(-c.span), span: c.span, selected: c.selected, cursor: c.cursor}
+	f := frame{from: c.to.Add(-c.span), span: c.span, selected: c.selected, cursor: c.cursor,
+		holdTo: c.to, pal: c.pal, colors: plotColorsOf(c.pal)}
+	if now := c.opts.Now(); now.Before(f.holdTo) {
+		f.holdTo = now // nothing is known after now
+	}
+	pc := penColors(c.pal)
 	for _, p := range c.pens {
 		cp := *p
+		if cp.palette >= 0 {
+			cp.col = pc[cp.palette]
+		}
 		f.pens = append(f.pens, &cp)
 	}
 	if c.scalesStale {
@@ -56,6 +94,11 @@ func scales(pens []*pen) ([]scale, []int) {
 	byUnit := map[string]int{}
 	auto := map[int]bool{}
 	for i, p := range pens {
+		if len(p.States) > 0 {
+			idx[i] = len(out)
+			out = append(out, discreteScale(p.Units, p.States))
+			continue
+		}
 		j, ok := byUnit[p.Units]
 		if !ok {
 			j = len(out)
@@ -70,7 +113,7 @@ func scales(pens []*pen) ([]scale, []int) {
 	}
 	for i, p := range pens {
 		j := idx[i]
-		if !auto[j] {
+		if !auto[j] || len(p.States) > 0 {
 			continue
 		}
 		for _, pt := range p.pts {
@@ -83,6 +126,7 @@ func scales(pens []*pen) ([]scale, []int) {
 	for j := range out {
 		s := &out[j]
 		switch {
+		case s.states != nil:
 		case math.IsInf(s.lo, 1): // no data
 			s.lo, s.hi = 0, 1
 		case !auto[j]:
@@ -95,6 +139,18 @@ func scales(pens []*pen) ([]scale, []int) {
 		}
 	}
 	return out, idx
+}
+
+// discreteScale spans a discrete pen's states with a quarter step of room
+// above and below, so the lines at its lowest and highest state are not
+// drawn on the plot's border.
+func discreteScale(units string, states map[int64]string) scale {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for k := range states {
+		lo, hi = math.Min(lo, float64(k)), math.Max(hi, float64(k))
+	}
+	pad := math.Max(hi-lo, 1) * 0.25
+	return scale{units: units, lo: lo - pad, hi: hi + pad, states: states}
 }
 
 // plotImage is the reused pixel buffer of the plot.
@@ -112,16 +168,16 @@ func (pi *plotImage) draw(f frame, w, h int, xTicks []time.Time, yTicks []float6
 		pi.img = image.NewRGBA(image.Rect(0, 0, w, h))
 	}
 	img := pi.img
-	fill(img, plotBackground)
+	fill(img, f.colors.background)
 	xOf := func(t time.Time) float64 {
 		return float64(t.Sub(f.from)) / float64(f.span) * float64(w-1)
 	}
 	for _, t := range xTicks {
-		vline(img, int(math.Round(xOf(t))), gridColor, 0)
+		vline(img, int(math.Round(xOf(t))), f.colors.grid, 0)
 	}
 	if len(f.scales) > 0 {
 		for _, v := range yTicks {
-			hline(img, int(math.Round(f.scales[0].y(v, h))), gridColor, 0)
+			hline(img, int(math.Round(f.scales[0].y(v, h))), f.colors.grid, 0)
 		}
 	}
 	if f.selected >= 0 && f.selected < len(f.pens) {
@@ -131,24 +187,31 @@ func (pi *plotImage) draw(f frame, w, h int, xTicks []time.Time, yTicks []float6
 			hline(img, int(math.Round(s.y(l, h))), p.col, 6)
 		}
 	}
+	hold := -1
+	if f.holdTo.After(f.from) {
+		hold = int(math.Round(xOf(f.holdTo)))
+	}
 	for i, p := range f.pens {
-		drawPen(img, p.pts, p.col, f.scales[f.penScale[i]], f.from, f.span, w, h)
+		drawPen(img, p.pts, p.col, f.scales[f.penScale[i]], f.from, f.span, w, h, p.Step, hold)
 	}
 	if !f.cursor.IsZero() {
-		vline(img, int(math.Round(xOf(f.cursor))), cursorColor, 0)
+		vline(img, int(math.Round(xOf(f.cursor))), f.colors.cursor, 0)
 	}
 	return img
 }
 
-// drawPen draws straight lines between consecutive points and breaks the
-// line at a gap (NaN) point.
+// drawPen draws straight lines between consecutive points, or steps when
+// step is set (the value holds, then jumps at the next point's time), and
+// breaks the line at a gap (NaN) point. The last value holds up to column
+// hold (now, or the range's end) when hold >= 0: the historian stores
+// changes, so a value is in force until the next one.
 //
 // Decimated (M4) data puts 4 points in most pixel columns, and the lines
 // between them run up and down the same column several times. So the pen
 // is first reduced to one vertical run per column (the pixels its lines
 // cover there) and each run is filled once: the cost is the number of
 // columns plus the points, not the length of the lines.
-func drawPen(img *image.RGBA, pts []history.Point, col color.NRGBA, s scale, from time.Time, span time.Duration, w, h int) {
+func drawPen(img *image.RGBA, pts []history.Point, col color.NRGBA, s scale, from time.Time, span time.Duration, w, h int, step bool, hold int) {
 	kx := float64(w-1) / float64(span)
 	f0 := from.UnixNano()
 	lo, hi := -1.0, float64(h) // values off the scale are pinned just outside
@@ -156,19 +219,29 @@ func drawPen(img *image.RGBA, pts []history.Point, col color.NRGBA, s scale, fro
 	havePrev := false
 	var px, py int
 	for _, p := range pts {
+		x := int(math.Round(float64(p.Time.UnixNano()-f0) * kx))
 		if math.IsNaN(p.Value) {
+			if havePrev && step {
+				runs.line(px, py, x, py) // the value held until the gap began
+			}
 			havePrev = false
 			runs.flush(img, col) // two runs either side of a gap stay apart
 			continue
 		}
-		x := int(math.Round(float64(p.Time.UnixNano()-f0) * kx))
 		y := int(math.Round(math.Min(math.Max(s.y(p.Value, h), lo), hi)))
-		if havePrev {
-			runs.line(px, py, x, y)
-		} else {
+		switch {
+		case !havePrev:
 			runs.add(x, y, y)
+		case step:
+			runs.line(px, py, x, py)
+			runs.add(x, min(py, y), max(py, y))
+		default:
+			runs.line(px, py, x, y)
 		}
 		px, py, havePrev = x, y, true
+	}
+	if havePrev && hold > px {
+		runs.line(px, py, min(hold, w-1), py)
 	}
 	runs.flush(img, col)
 }
@@ -209,6 +282,12 @@ func (r *columnRuns) line(x0, y0, x1, y1 int) {
 	}
 	if x0 > x1 {
 		x0, y0, x1, y1 = x1, y1, x0, y0
+	}
+	if y0 == y1 { // a held value: only the visible columns, however far it starts
+		for x := max(x0, 0); x <= min(x1, len(r.lo)-1); x++ {
+			r.add(x, y0, y0)
+		}
+		return
 	}
 	if x1 < 0 || x0 >= len(r.lo) {
 		return

@@ -17,13 +17,72 @@ import (
 
 // Layout in Fyne units around the plot.
 const (
-	axisWidth  = 56 // one y-axis column per unit
-	legendRow  = 20 // pen readouts above the plot
-	timeRow    = 20 // time labels below it
-	rightPad   = 8
-	minTickPx  = 90 // time labels at least this far apart
-	yTickCount = 5
+	legendRow     = 20  // one row of pen readouts above the plot
+	legendMinColW = 200 // a legend entry's narrowest column: the legend wraps below it
+	unitRow       = 26  // unit names above their axes, clear of the top tick's label
+	timeRow       = 20  // time labels below the plot
+	axisPad       = 8   // between an axis's widest label and the next axis
+	leftPad       = 4
+	rightPad      = 8
+	minTickPx     = 90 // time labels at least this far apart
+	yTickCount    = 5
 )
+
+// geometry is where one layout puts the legend, the value axes and the
+// plot: computed from the widget's size and the frame (how many pens, the
+// widest label of each axis), so every part has room and none overlaps.
+type geometry struct {
+	size       fyne.Size
+	plotPos    fyne.Position
+	plotSize   fyne.Size
+	axisRight  []float32 // per scale: where its labels end (nearest the plot first)
+	legendCols int
+	legendColW float32
+	legendH    float32
+}
+
+// textSize is the size of every label of the chart.
+func textSize() float32 { return theme.TextSize() * 0.85 }
+
+func measure(s string) fyne.Size {
+	return fyne.MeasureText(s, textSize(), fyne.TextStyle{Monospace: true})
+}
+
+// layoutOf lays out a chart of size showing f. Axes are as wide as their
+// widest label (compact: six units need not take a third of the width),
+// and the legend wraps into as many rows as its pens need.
+func layoutOf(size fyne.Size, f frame) geometry {
+	g := geometry{size: size}
+	g.legendCols = max(1, int((size.Width-2*leftPad)/legendMinColW))
+	if n := len(f.pens); n > 0 && n < g.legendCols {
+		g.legendCols = n
+	}
+	g.legendColW = (size.Width - 2*leftPad) / float32(g.legendCols)
+	rows := max(1, (len(f.pens)+g.legendCols-1)/g.legendCols)
+	g.legendH = float32(rows) * legendRow
+	widths := make([]float32, len(f.scales))
+	left := float32(leftPad)
+	for j, s := range f.scales {
+		w := measure(s.units).Width
+		for _, v := range s.ticks() {
+			w = max(w, measure(s.label(v)).Width)
+		}
+		widths[j] = max(w, 16) + axisPad
+		left += widths[j]
+	}
+	if len(f.scales) == 0 {
+		left += 24
+	}
+	x := left
+	for j := range f.scales {
+		g.axisRight = append(g.axisRight, x-axisPad/2)
+		x -= widths[j]
+	}
+	top := g.legendH + unitRow
+	g.plotPos = fyne.NewPos(left, top)
+	g.plotSize = fyne.NewSize(max(size.Width-left-rightPad, 1), max(size.Height-top-timeRow, 1))
+	return g
+}
 
 type renderer struct {
 	c *Chart
@@ -39,19 +98,10 @@ type renderer struct {
 
 func newRenderer(c *Chart) *renderer {
 	r := &renderer{c: c, border: canvas.NewRectangle(color.Transparent)}
-	r.border.StrokeColor = vtheme.Light.Line
 	r.border.StrokeWidth = 1
 	r.raster = canvas.NewRaster(r.paint)
 	r.rebuild()
 	return r
-}
-
-// plotRect returns the plot's position and size for a widget size.
-func plotRect(size fyne.Size, nScales int) (fyne.Position, fyne.Size) {
-	left := float32(max(nScales, 1) * axisWidth)
-	w := max(size.Width-left-rightPad, 1)
-	h := max(size.Height-legendRow-timeRow, 1)
-	return fyne.NewPos(left, legendRow), fyne.NewSize(w, h)
 }
 
 func (r *renderer) canvasScale() float32 {
@@ -63,31 +113,26 @@ func (r *renderer) canvasScale() float32 {
 	return 1
 }
 
+// palette is the theme's current palette: the shell switches day and night
+// by changing the HMI theme's palette, so the plot follows it.
+func palette() vtheme.Palette {
+	if app := fyne.CurrentApp(); app != nil {
+		if th, ok := app.Settings().Theme().(*vtheme.HMI); ok {
+			return th.P
+		}
+	}
+	return vtheme.Light
+}
+
 func (r *renderer) Layout(size fyne.Size) {
 	r.mu.Lock()
 	r.size = size
 	r.mu.Unlock()
-	c := r.c
-	c.mu.Lock()
-	nScales := len(distinctUnits(c.pens))
-	pos, ps := plotRect(size, nScales)
-	s := r.canvasScale()
-	w, h := int(ps.Width*s), int(ps.Height*s)
-	reload := w != c.plotW && len(c.pens) > 0
-	c.plotW, c.plotH = w, h
-	c.mu.Unlock()
-	r.raster.Move(pos)
-	r.raster.Resize(ps)
-	r.border.Move(pos)
-	r.border.Resize(ps)
 	r.rebuild()
-	if reload {
-		c.requestLoad()
-	}
 }
 
 func (r *renderer) MinSize() fyne.Size {
-	return fyne.NewSize(axisWidth+200, legendRow+timeRow+100)
+	return fyne.NewSize(leftPad+60+200, legendRow+unitRow+timeRow+100)
 }
 
 func (r *renderer) Refresh() {
@@ -120,30 +165,52 @@ func ticksFor(f frame, w int, loc *time.Location, pxPerUnit float32) ([]time.Tim
 	xt := timeTicks(f.from, f.span, w, int(minTickPx*pxPerUnit), loc)
 	var yt []float64
 	if len(f.scales) > 0 {
-		yt = niceTicks(f.scales[0].lo, f.scales[0].hi, yTickCount)
+		yt = f.scales[0].ticks()
 	}
 	return xt, yt
 }
 
-// rebuild makes the labels: the legend with cursor values, one value axis
-// per unit and the time axis.
+// rebuild lays the chart out and makes its labels: the legend with cursor
+// values, one value axis per unit or discrete pen, the time axis and the
+// cursor's time. It reloads when the plot's pixel width changed.
 func (r *renderer) rebuild() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c := r.c
+	pal := palette()
 	c.mu.Lock()
+	c.pal = pal
 	f := c.snapshot()
+	g := layoutOf(r.size, f)
+	c.geo = g
+	s := r.canvasScale()
+	w, h := int(g.plotSize.Width*s), int(g.plotSize.Height*s)
+	reload := w != c.plotW && len(c.pens) > 0 && r.size.Width > 0
+	c.plotW, c.plotH = w, h
 	loadErr := c.loadErr
+	loc := c.opts.Location
 	c.mu.Unlock()
-	fg := vtheme.Light.Foreground
-	ts := theme.TextSize() * 0.85
-	pos, ps := plotRect(r.size, len(f.scales))
-	r.texts = nil // a new slice: the last one may still be painted
-	add := func(s string, col color.Color, x, y float32, align fyne.TextAlign) {
+	r.raster.Move(g.plotPos)
+	r.raster.Resize(g.plotSize)
+	r.border.Move(g.plotPos)
+	r.border.Resize(g.plotSize)
+	r.border.StrokeColor = f.colors.border
+	r.texts = labels(f, g, loc, loadErr)
+	r.objs = append([]fyne.CanvasObject{r.raster, r.border}, r.texts...)
+	if reload {
+		c.requestLoad()
+	}
+}
+
+// labels makes the text objects of a frame laid out by g.
+func labels(f frame, g geometry, loc *time.Location, loadErr error) []fyne.CanvasObject {
+	var out []fyne.CanvasObject
+	fg := f.colors.text
+	pos, ps := g.plotPos, g.plotSize
+	add := func(s string, col color.Color, x, y float32, align fyne.TextAlign) *canvas.Text {
 		t := canvas.NewText(s, col)
-		t.TextSize = ts
+		t.TextSize = textSize()
 		t.TextStyle.Monospace = true
-		t.Alignment = align
 		sz := t.MinSize()
 		switch align {
 		case fyne.TextAlignTrailing:
@@ -153,25 +220,27 @@ func (r *renderer) rebuild() {
 		}
 		t.Move(fyne.NewPos(x, y-sz.Height/2))
 		t.Resize(sz)
-		r.texts = append(r.texts, t)
+		out = append(out, t)
+		return t
 	}
-	// Legend: each pen's value at the cursor, or its newest visible value.
-	x := pos.X
+	// Legend: each pen's value at the cursor, or its value now, in columns
+	// that wrap into rows.
+	at := f.holdTo
+	if !f.cursor.IsZero() {
+		at = f.cursor
+	}
 	for i, p := range f.pens {
-		at := f.from.Add(f.span)
-		if !f.cursor.IsZero() {
-			at = f.cursor
-		}
 		txt := "■ " + p.label() + " " + readout(p, at)
 		if i == f.selected {
 			txt = "▶" + txt
 		}
-		add(txt, p.col, x, legendRow/2, fyne.TextAlignLeading)
-		x += r.texts[len(r.texts)-1].Size().Width + 12
+		col, row := i%g.legendCols, i/g.legendCols
+		add(fit(txt, g.legendColW-8), p.col, leftPad+float32(col)*g.legendColW, float32(row)*legendRow+legendRow/2, fyne.TextAlignLeading)
 	}
-	// Value axes, one column per unit, nearest the plot first.
+	// Value axes, nearest the plot first, each with its unit above it in
+	// its own row, so the unit never sits on the top tick's label.
 	for j, s := range f.scales {
-		right := pos.X - float32(j)*axisWidth - 4
+		right := g.axisRight[j]
 		col := color.Color(fg)
 		for i, p := range f.pens {
 			if f.penScale[i] == j {
@@ -179,27 +248,58 @@ func (r *renderer) rebuild() {
 				break
 			}
 		}
-		for _, v := range niceTicks(s.lo, s.hi, yTickCount) {
+		for _, v := range s.ticks() {
 			y := pos.Y + float32(s.y(v, int(ps.Height)))
-			add(formatTick(v, s), col, right, y, fyne.TextAlignTrailing)
+			add(s.label(v), col, right, y, fyne.TextAlignTrailing)
 		}
-		add(s.units, col, right, legendRow/2, fyne.TextAlignTrailing) // above its axis
+		add(s.units, col, right, g.legendH+unitRow/2-5, fyne.TextAlignTrailing)
 	}
-	for _, t := range timeTicks(f.from, f.span, int(ps.Width), minTickPx, c.opts.Location) {
+	timeY := pos.Y + ps.Height + timeRow/2
+	for _, t := range timeTicks(f.from, f.span, int(ps.Width), minTickPx, loc) {
 		px := pos.X + float32(t.Sub(f.from))/float32(f.span)*ps.Width
-		if px+30 > r.size.Width { // a label cut by the edge reads as a wrong time
+		if px+30 > g.size.Width { // a label cut by the edge reads as a wrong time
 			continue
 		}
-		add(timeLabel(t, f.span, c.opts.Location), fg, px, pos.Y+ps.Height+timeRow/2, fyne.TextAlignCenter)
+		add(timeLabel(t, f.span, loc), fg, px, timeY, fyne.TextAlignCenter)
+	}
+	// The cursor's time, on a patch of the plot's colour over the time
+	// axis: the legend's values are at this time, not now.
+	if !f.cursor.IsZero() {
+		px := pos.X + float32(f.cursor.Sub(f.from))/float32(f.span)*ps.Width
+		txt := f.cursor.In(loc).Format("15:04:05")
+		if f.span > 24*time.Hour {
+			txt = f.cursor.In(loc).Format("01-02 15:04:05")
+		}
+		sz := measure(txt)
+		x := min(max(px-sz.Width/2, pos.X), g.size.Width-sz.Width-2)
+		bg := canvas.NewRectangle(f.colors.background)
+		bg.StrokeColor, bg.StrokeWidth = f.colors.cursor, 1
+		bg.Move(fyne.NewPos(x-3, timeY-sz.Height/2-1))
+		bg.Resize(fyne.NewSize(sz.Width+6, sz.Height+2))
+		out = append(out, bg)
+		add(txt, fg, x, timeY, fyne.TextAlignLeading)
 	}
 	if loadErr != nil {
-		add(loadErr.Error(), vtheme.Light.BadQuality, pos.X+4, pos.Y+12, fyne.TextAlignLeading)
+		add(loadErr.Error(), f.pal.BadQuality, pos.X+4, pos.Y+12, fyne.TextAlignLeading)
 	}
-	r.objs = append([]fyne.CanvasObject{r.raster, r.border}, r.texts...)
+	return out
+}
+
+// fit shortens s with "…" until it is at most w wide.
+func fit(s string, w float32) string {
+	if measure(s).Width <= w {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 1 && measure(string(r)+"…").Width > w {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
 }
 
 // readout is a pen's value at t as the operator reads it: the value with
-// the pen's decimals and units, or the reason of a gap, or "—".
+// the pen's decimals and units (a discrete pen's state word), or the reason
+// of a gap, or "—".
 func readout(p *pen, t time.Time) string {
 	pt, ok := valueAt(p.pts, t)
 	if !ok {
@@ -210,6 +310,9 @@ func readout(p *pen, t time.Time) string {
 			return "— NaN" // the device sent NaN with good quality
 		}
 		return "— " + pt.Quality.String()
+	}
+	if w, ok := p.States[int64(math.Round(pt.Value))]; ok && len(p.States) > 0 {
+		return w
 	}
 	s := formatValue(pt.Value, p.Decimals)
 	if p.Units != "" {
@@ -233,12 +336,4 @@ func formatTick(v float64, s scale) string {
 		d = int(math.Ceil(-math.Log10(step))) + 1
 	}
 	return strconv.FormatFloat(v, 'f', min(d, 9), 64)
-}
-
-func distinctUnits(pens []*pen) map[string]bool {
-	m := map[string]bool{}
-	for _, p := range pens {
-		m[p.Units] = true
-	}
-	return m
 }
