@@ -68,7 +68,8 @@ type Alarm struct {
 	ShelvedUntil time.Time // timed shelving: when it ends
 	ShelvedBy    string
 	ShelveReason string
-	Suppressed   bool // suppressed by design: its condition tag is true
+	ShelveMax    time.Duration // the longest the alarm may be shelved; 0 when unknown (a remote station's)
+	Suppressed   bool          // suppressed by design: its condition tag is true
 	OutOfService bool
 	OOSBy        string
 	OOSReason    string

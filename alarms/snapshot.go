@@ -18,6 +18,7 @@ func (e *Engine) alarm(id ID) Alarm {
 		Annunciated: s.annunciated(),
 		Shelved:     s.shelve != notShelved, OneShot: s.shelve == shelvedOneShot,
 		ShelvedUntil: s.shelvedUntil, ShelvedBy: s.shelvedBy, ShelveReason: s.shelveReason,
+		ShelveMax:  d.shelveMax,
 		Suppressed: s.suppressed, OutOfService: s.oos, OOSBy: s.oosBy, OOSReason: s.oosReason,
 		Value: s.value, Quality: s.quality, Units: d.tag.Units, Message: message(d, s),
 		TimeToLimit: -1, Since: s.lastChange, LastChange: s.lastChange,

@@ -24,30 +24,43 @@ type Deps struct {
 	User    func() string    // the logged-in operator
 	Journal Journal          // nil hides journal search
 	Window  fyne.Window      // parent of dialogs; nil shows refusals in the status only
-	Now     func() time.Time // the clock for the journal's "last 24 h"; nil: time.Now
+	Now     func() time.Time // the clock of the journal's "last 24 h" and of status messages; nil: time.Now
 }
 
-// Summary is the alarm screen: active list with ack/shelve, shelved and
-// out-of-service lists, journal search and KPIs.
+// How long an action's result stays in the status line: long enough to
+// read, short enough that "acknowledged 1 alarm" does not describe an
+// alarm list that has changed since. Refusals stay longer (they are also
+// shown in a dialog).
+const (
+	StatusFor  = 5 * time.Second
+	RefusalFor = 15 * time.Second
+)
+
+// Summary is the alarm screen: the active alarms as a table with
+// acknowledge and shelve, the shelved and out-of-service alarms as tables
+// with their own actions, journal search and KPIs.
 type Summary struct {
 	eng      Engine
 	deps     Deps
-	OnSelect func(alarms.Alarm)
+	OnSelect func(alarms.Alarm) // a row of the active table was tapped
 	version  uint64
 	started  bool
 
-	all      []alarms.Alarm // engine snapshot
-	visible  []alarms.Alarm // active list after filter and sort
-	selected map[alarms.ID]bool
-	sortCol  int
-	prio     *widget.Select
-	area     *widget.Entry
-	text     *widget.Entry
-	list     *widget.List
-	Status   *widget.Label // last action result or refusal, verbatim
+	all     []alarms.Alarm // engine snapshot
+	active  *table         // after filter and sort
+	shelved *table
+	oos     *table
+	prio    *widget.Select
+	area    *widget.Entry
+	text    *widget.Entry
+	Status  *widget.Label // last action result or refusal, verbatim; clears after StatusFor
+	until   time.Time     // when Status clears; zero: it is empty
 
-	shelved, oos *widget.Label
-	kpi          *widget.Label
+	// lastReason is the shelve reason last typed, offered again.
+	lastReason string
+	shelveDlg  *shelveDialog // open shelve dialog, nil when none
+
+	kpi *widget.Label
 
 	jmu     sync.Mutex // guards jEvents
 	jEvents []history.Event
@@ -59,12 +72,23 @@ type Summary struct {
 	obj fyne.CanvasObject
 }
 
-// columns of the active list; tapping a header button sorts by it.
-var columns = []string{"Priority", "Time", "Tag", "Alarm", "State"}
+// Columns of the active table after the selection box and the priority;
+// SortBy's index counts from the priority: 0 priority, 1 time, 2 tag,
+// 3 alarm, 4 state.
+var activeColumns = []column{
+	{title: "Time", width: 84, text: func(a alarms.Alarm) string { return a.Since.Format("15:04:05") },
+		cmp: func(x, y alarms.Alarm) int { return x.Since.Compare(y.Since) }, desc: true},
+	{title: "Tag", width: 190, text: func(a alarms.Alarm) string { return TagText(a.Tag) },
+		cmp: func(x, y alarms.Alarm) int { return strings.Compare(TagText(x.Tag), TagText(y.Tag)) }},
+	{title: "Alarm", width: 120, text: NameText, cmp: func(x, y alarms.Alarm) int { return strings.Compare(NameText(x), NameText(y)) }},
+	{title: "State", width: 150, text: func(a alarms.Alarm) string { return StateText(a.State) },
+		cmp: func(x, y alarms.Alarm) int { return int(x.State) - int(y.State) }},
+	{title: "Message", width: 420, text: func(a alarms.Alarm) string { return a.Message }},
+}
 
 // NewSummary builds the alarm summary screen.
 func NewSummary(eng Engine, deps Deps) *Summary {
-	s := &Summary{eng: eng, deps: deps, selected: map[alarms.ID]bool{}, Status: widget.NewLabel("")}
+	s := &Summary{eng: eng, deps: deps, Status: widget.NewLabel("")}
 	s.prio = widget.NewSelect([]string{"All", "1", "2", "3", "4"}, func(string) { s.refilter() })
 	s.prio.SetSelected("All")
 	s.area = widget.NewEntry()
@@ -73,73 +97,113 @@ func NewSummary(eng Engine, deps Deps) *Summary {
 	s.text = widget.NewEntry()
 	s.text.SetPlaceHolder("text")
 	s.text.OnChanged = func(string) { s.refilter() }
-	s.list = widget.NewList(func() int { return len(s.visible) },
-		// A row: the priority's shape and colour (outlined once the
-		// condition has cleared), then the selection box with the text, so
-		// priority reads by shape and text as well as colour.
-		func() fyne.CanvasObject {
-			return container.NewHBox(container.NewCenter(container.NewStack(placeholder())), widget.NewCheck("", nil))
-		},
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			a := s.visible[i]
-			row := o.(*fyne.Container)
-			ind := row.Objects[0].(*fyne.Container).Objects[0].(*fyne.Container)
-			ind.Objects = []fyne.CanvasObject{shape(a.Priority, !a.Active)}
-			ind.Refresh()
-			c := row.Objects[1].(*widget.Check)
-			c.OnChanged = nil
-			c.SetText(rowText(a))
-			c.SetChecked(s.selected[a.ID])
-			c.OnChanged = func(on bool) { s.selected[a.ID] = on }
-		})
-	s.list.OnSelected = func(i widget.ListItemID) {
-		if s.OnSelect != nil && i < len(s.visible) {
-			s.OnSelect(s.visible[i])
+	s.active = newTable(activeColumns, func() string {
+		if s.filtered() {
+			return "No active alarm matches the filter."
 		}
-	}
-	hdr := container.NewHBox()
-	for i, c := range columns {
-		hdr.Add(widget.NewButton(c, func() { s.SortBy(i) }))
+		return "No active alarms."
+	})
+	s.active.onTap = func(a alarms.Alarm) {
+		if s.OnSelect != nil {
+			s.OnSelect(a)
+		}
 	}
 	filters := container.NewHBox(s.prio, fixedWidth(s.area, 140), fixedWidth(s.text, 220),
 		widget.NewButton("Ack selected (F9)", s.AckSelected),
 		widget.NewButton("Ack page (Shift+F9)", s.AckVisiblePage),
-		widget.NewButton("Shelve…", s.shelveSelected),
-		widget.NewButton("Unshelve", s.unshelveSelected))
-	active := container.NewBorder(container.NewVBox(filters, hdr), s.Status, nil, nil, s.list)
-	s.shelved, s.oos, s.kpi = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
+		widget.NewButton("Shelve…", s.shelveSelected))
+	active := container.NewBorder(filters, nil, nil, nil, s.active.obj)
+
+	s.shelved = newTable([]column{
+		{title: "Tag", width: 190, text: func(a alarms.Alarm) string { return TagText(a.Tag) },
+			cmp: func(x, y alarms.Alarm) int { return strings.Compare(TagText(x.Tag), TagText(y.Tag)) }},
+		{title: "Alarm", width: 120, text: NameText},
+		{title: "Until", width: 84, text: shelvedUntil, cmp: func(x, y alarms.Alarm) int { return x.ShelvedUntil.Compare(y.ShelvedUntil) }},
+		{title: "By", width: 100, text: func(a alarms.Alarm) string { return a.ShelvedBy }},
+		{title: "Reason", width: 360, text: func(a alarms.Alarm) string { return a.ShelveReason }},
+	}, func() string { return "No shelved alarms." })
+	shelved := container.NewBorder(container.NewHBox(widget.NewButton("Unshelve selected", s.unshelveSelected)), nil, nil, nil, s.shelved.obj)
+
+	s.oos = newTable([]column{
+		{title: "Tag", width: 190, text: func(a alarms.Alarm) string { return TagText(a.Tag) },
+			cmp: func(x, y alarms.Alarm) int { return strings.Compare(TagText(x.Tag), TagText(y.Tag)) }},
+		{title: "Alarm", width: 120, text: NameText},
+		{title: "By", width: 100, text: func(a alarms.Alarm) string { return a.OOSBy }},
+		{title: "Reason", width: 360, text: func(a alarms.Alarm) string { return a.OOSReason }},
+	}, func() string { return "No alarms out of service." })
+	oos := container.NewBorder(container.NewHBox(widget.NewButton("Return selected to service", s.returnSelected)), nil, nil, nil, s.oos.obj)
+
+	s.kpi = widget.NewLabel("")
 	s.jLabel, s.jText = widget.NewLabel(""), widget.NewEntry()
 	s.jText.SetPlaceHolder("text to find in the journal")
 	period := widget.NewSelect(journalPeriods(), nil)
 	period.SetSelectedIndex(1) // last 24 h
 	search := widget.NewButton("Search", func() {
-		now := time.Now()
-		if s.deps.Now != nil {
-			now = s.deps.Now()
-		}
+		now := s.now()
 		s.SearchJournal(now.Add(-journalPeriod[period.SelectedIndex()].d), now, s.jText.Text)
 	})
 	export := widget.NewButton("Export CSV…", s.exportJournal)
 	journal := container.NewBorder(container.NewBorder(nil, nil, period, container.NewHBox(search, export), s.jText),
 		nil, nil, nil, container.NewVScroll(s.jLabel))
-	s.obj = container.NewAppTabs(
+	tabs := container.NewAppTabs(
 		container.NewTabItem("Active", active),
-		container.NewTabItem("Shelved", container.NewVScroll(s.shelved)),
-		container.NewTabItem("Out of service", container.NewVScroll(s.oos)),
+		container.NewTabItem("Shelved", shelved),
+		container.NewTabItem("Out of service", oos),
 		container.NewTabItem("Journal", journal),
 		container.NewTabItem("KPIs", container.NewBorder(widget.NewButton("Refresh", s.RefreshKPI), nil, nil, nil, s.kpi)),
 	)
+	s.obj = container.NewBorder(nil, s.Status, nil, nil, tabs)
+	s.refilter()
 	return s
+}
+
+// shelvedUntil is when a shelving ends, or "cleared" for a one-shot one.
+func shelvedUntil(a alarms.Alarm) string {
+	if a.OneShot {
+		return "cleared"
+	}
+	return a.ShelvedUntil.Format("15:04:05")
 }
 
 // Object is the summary's canvas object.
 func (s *Summary) Object() fyne.CanvasObject { return s.obj }
 
-// Visible returns the active list as shown (filtered and sorted).
-func (s *Summary) Visible() []alarms.Alarm { return slices.Clone(s.visible) }
+func (s *Summary) now() time.Time {
+	if s.deps.Now != nil {
+		return s.deps.Now()
+	}
+	return time.Now()
+}
 
-// Select marks an alarm selected (as ticking its row does).
-func (s *Summary) Select(id alarms.ID, on bool) { s.selected[id] = on; s.list.Refresh() }
+// Visible returns the active list as shown (filtered and sorted).
+func (s *Summary) Visible() []alarms.Alarm { return slices.Clone(s.active.rows) }
+
+// Select marks an alarm of the active list selected (as ticking its row
+// does). An alarm the list does not show cannot be selected.
+func (s *Summary) Select(id alarms.ID, on bool) {
+	for _, a := range s.active.rows {
+		if a.ID == id {
+			if on {
+				s.active.selected[id] = true
+			} else {
+				delete(s.active.selected, id)
+			}
+		}
+	}
+	s.active.t.Refresh()
+}
+
+// Selected returns the selected alarms of the active list.
+func (s *Summary) Selected() []alarms.ID { return s.active.selectedIDs() }
+
+// SelectShelved marks a shelved alarm selected on the Shelved tab.
+func (s *Summary) SelectShelved(id alarms.ID, on bool) {
+	for _, a := range s.shelved.rows {
+		if a.ID == id {
+			s.shelved.selected[id] = on
+		}
+	}
+}
 
 // SetFilter sets the priority ("All" or "1".."4"), area and text filters.
 func (s *Summary) SetFilter(prio, area, text string) {
@@ -149,44 +213,73 @@ func (s *Summary) SetFilter(prio, area, text string) {
 	s.refilter()
 }
 
-// ShelvedText and OutOfServiceText return the text of those tabs.
-func (s *Summary) ShelvedText() string      { return s.shelved.Text }
-func (s *Summary) OutOfServiceText() string { return s.oos.Text }
+func (s *Summary) filtered() bool {
+	return (s.prio.Selected != "" && s.prio.Selected != "All") || s.area.Text != "" || s.text.Text != ""
+}
+
+// ShelvedText and OutOfServiceText return the rows of those tabs, one
+// line each: "Tank1.Level/HiHi until 08:10:00 by op1: sensor cleaning".
+func (s *Summary) ShelvedText() string {
+	var b strings.Builder
+	for _, a := range s.shelved.rows {
+		fmt.Fprintf(&b, "%s/%s until %s by %s: %s\n", TagText(a.Tag), NameText(a), shelvedUntil(a), a.ShelvedBy, a.ShelveReason)
+	}
+	return b.String()
+}
+
+// OutOfServiceText: see ShelvedText.
+func (s *Summary) OutOfServiceText() string {
+	var b strings.Builder
+	for _, a := range s.oos.rows {
+		fmt.Fprintf(&b, "%s/%s by %s: %s\n", TagText(a.Tag), NameText(a), a.OOSBy, a.OOSReason)
+	}
+	return b.String()
+}
 
 // KPIText returns the KPI tab's text.
 func (s *Summary) KPIText() string { return s.kpi.Text }
 
-// SortBy sorts the active list by column i (see columns); tapping the same
-// header again keeps the order (stable).
-func (s *Summary) SortBy(i int) { s.sortCol = i; s.refilter() }
+// SortBy sorts the active list by column i: 0 priority, 1 time (newest
+// first), 2 tag, 3 alarm, 4 state, as tapping that header does the first
+// time.
+func (s *Summary) SortBy(i int) {
+	col := colPriority + i
+	s.active.sortCol, s.active.desc = col, col >= fixedCols && s.active.cols[col-fixedCols].desc
+	s.refilter()
+}
 
-// Update refreshes the lists when the engine changed.
+// Update refreshes the tables when the engine changed, and clears a status
+// message that has been shown long enough.
 func (s *Summary) Update(now time.Time) {
+	if !s.until.IsZero() && !now.IsZero() && !now.Before(s.until) {
+		s.Status.SetText("")
+		s.until = time.Time{}
+	}
 	v := s.eng.Version()
 	if s.started && v == s.version {
 		return
 	}
 	s.started, s.version = true, v
 	s.all = s.eng.Active()
-	var sh, oos strings.Builder
+	var sh, oos []alarms.Alarm
 	for _, a := range s.all {
 		if a.Shelved {
-			fmt.Fprintf(&sh, "%s/%s until %s by %s: %s\n", a.Tag, a.Name, a.ShelvedUntil.Format("15:04:05"), a.ShelvedBy, a.ShelveReason)
+			sh = append(sh, a)
 		}
 		if a.OutOfService {
-			fmt.Fprintf(&oos, "%s/%s by %s: %s\n", a.Tag, a.Name, a.OOSBy, a.OOSReason)
+			oos = append(oos, a)
 		}
 	}
-	s.shelved.SetText(sh.String())
-	s.oos.SetText(oos.String())
+	s.shelved.setRows(sh)
+	s.oos.setRows(oos)
 	s.refilter()
 }
 
 func (s *Summary) refilter() {
-	if s.list == nil {
+	if s.active == nil {
 		return
 	}
-	s.visible = s.visible[:0]
+	var rows []alarms.Alarm
 	area, text := strings.ToLower(s.area.Text), strings.ToLower(s.text.Text)
 	for _, a := range s.all {
 		if a.Shelved || a.OutOfService || a.Suppressed {
@@ -198,37 +291,24 @@ func (s *Summary) refilter() {
 		if area != "" && !strings.Contains(strings.ToLower(a.Group), area) {
 			continue
 		}
-		if text != "" && !strings.Contains(strings.ToLower(a.Tag+" "+a.Name+" "+a.Message), text) {
+		if text != "" && !strings.Contains(strings.ToLower(a.Tag+" "+TagText(a.Tag)+" "+NameText(a)+" "+a.Message), text) {
 			continue
 		}
-		s.visible = append(s.visible, a)
+		rows = append(rows, a)
 	}
-	switch s.sortCol {
-	case 0:
-		sortByImportance(s.visible)
-	case 1:
-		slices.SortStableFunc(s.visible, func(x, y alarms.Alarm) int { return y.Since.Compare(x.Since) })
-	case 2:
-		slices.SortStableFunc(s.visible, func(x, y alarms.Alarm) int { return strings.Compare(x.Tag, y.Tag) })
-	case 3:
-		slices.SortStableFunc(s.visible, func(x, y alarms.Alarm) int { return strings.Compare(x.Name, y.Name) })
-	case 4:
-		slices.SortStableFunc(s.visible, func(x, y alarms.Alarm) int { return int(x.State) - int(y.State) })
-	}
-	s.list.Refresh()
+	s.active.setRows(rows)
 }
 
-func rowText(a alarms.Alarm) string {
-	return fmt.Sprintf("%d  %s  %s  %s  %s  %s", digit(a.Priority), a.Since.Format("15:04:05"), a.Tag, a.Name, a.State, a.Message)
-}
-
-// report shows an action's result: a refusal verbatim in the status and a dialog.
+// report shows an action's result in the status line for StatusFor; a
+// refusal verbatim, for RefusalFor, and in a dialog.
 func (s *Summary) report(what string, err error) {
 	if err == nil {
 		s.Status.SetText(what)
+		s.until = s.now().Add(StatusFor)
 		return
 	}
 	s.Status.SetText(err.Error())
+	s.until = s.now().Add(RefusalFor)
 	if s.deps.Window != nil {
 		dialog.ShowError(err, s.deps.Window)
 	}
@@ -241,23 +321,13 @@ func (s *Summary) user() string {
 	return s.deps.User()
 }
 
-func (s *Summary) selectedIDs() []alarms.ID {
-	var ids []alarms.ID
-	for _, a := range s.visible {
-		if s.selected[a.ID] {
-			ids = append(ids, a.ID)
-		}
-	}
-	return ids
-}
-
 // AckSelected acknowledges the selected visible alarms (F9).
-func (s *Summary) AckSelected() { s.ack(s.selectedIDs()) }
+func (s *Summary) AckSelected() { s.ack(s.active.selectedIDs()) }
 
 // AckVisiblePage acknowledges every alarm the filtered list shows (Shift+F9).
 func (s *Summary) AckVisiblePage() {
 	var ids []alarms.ID
-	for _, a := range s.visible {
+	for _, a := range s.active.rows {
 		if !a.Acked {
 			ids = append(ids, a.ID)
 		}
@@ -270,26 +340,53 @@ func (s *Summary) AckOne(id alarms.ID) { s.ack([]alarms.ID{id}) }
 
 func (s *Summary) ack(ids []alarms.ID) {
 	if len(ids) == 0 {
-		s.Status.SetText("nothing selected to acknowledge")
+		s.report("nothing selected to acknowledge", nil)
 		return
 	}
-	s.report(fmt.Sprintf("acknowledged %d alarm(s)", len(ids)), s.eng.AckMany(s.user(), ids, ""))
+	s.report("acknowledged "+count(len(ids)), s.eng.AckMany(s.user(), ids, ""))
+	s.active.clearSelection()
 	s.Update(time.Time{})
+}
+
+// count is "1 alarm", "3 alarms".
+func count(n int) string {
+	if n == 1 {
+		return "1 alarm"
+	}
+	return fmt.Sprintf("%d alarms", n)
 }
 
 // Shelve shelves alarm id for d with reason; the engine refuses beyond the
 // alarm's maximum or without a reason, and the refusal is shown verbatim.
 func (s *Summary) Shelve(id alarms.ID, d time.Duration, reason string) error {
-	err := s.eng.Shelve(s.user(), id, d, reason)
-	s.report("shelved", err)
-	s.Update(time.Time{})
+	_, err := s.shelveIDs([]alarms.ID{id}, d, reason)
+	s.report("shelved 1 alarm for "+durationText(d), err)
 	return err
+}
+
+// shelveIDs shelves ids, stopping at the first refusal, and says how many
+// it shelved; the selection is cleared once any was (they have left the
+// active list).
+func (s *Summary) shelveIDs(ids []alarms.ID, d time.Duration, reason string) (int, error) {
+	done := 0
+	var err error
+	for _, id := range ids {
+		if err = s.eng.Shelve(s.user(), id, d, reason); err != nil {
+			break
+		}
+		done++
+	}
+	if done > 0 {
+		s.active.clearSelection()
+	}
+	s.Update(time.Time{})
+	return done, err
 }
 
 // Unshelve returns a shelved alarm to the list.
 func (s *Summary) Unshelve(id alarms.ID, reason string) error {
 	err := s.eng.Unshelve(s.user(), id, reason)
-	s.report("unshelved", err)
+	s.report("unshelved "+count(1), err)
 	s.Update(time.Time{})
 	return err
 }
@@ -297,46 +394,46 @@ func (s *Summary) Unshelve(id alarms.ID, reason string) error {
 // SetOutOfService takes an alarm out of service (on) or back.
 func (s *Summary) SetOutOfService(id alarms.ID, on bool, reason string) error {
 	err := s.eng.SetOutOfService(s.user(), id, on, reason)
-	s.report("out of service changed", err)
+	what := "returned 1 alarm to service"
+	if on {
+		what = "took 1 alarm out of service"
+	}
+	s.report(what, err)
 	s.Update(time.Time{})
 	return err
 }
 
-// shelveSelected asks for duration and reason, then shelves each selected alarm.
-func (s *Summary) shelveSelected() {
-	ids := s.selectedIDs()
-	if len(ids) == 0 || s.deps.Window == nil {
-		s.Status.SetText("select the alarm(s) to shelve")
-		return
-	}
-	dur, reason := widget.NewEntry(), widget.NewEntry()
-	dur.SetText("30m")
-	dialog.ShowForm("Shelve", "Shelve", "Cancel", []*widget.FormItem{
-		widget.NewFormItem("Duration", dur), widget.NewFormItem("Reason", reason)}, func(ok bool) {
-		if !ok {
-			return
-		}
-		d, err := time.ParseDuration(dur.Text)
-		if err != nil {
-			s.report("", fmt.Errorf("duration %q: %w", dur.Text, err))
-			return
-		}
-		for _, id := range ids {
-			if s.Shelve(id, d, reason.Text) != nil {
-				return
-			}
-		}
-	}, s.deps.Window)
+// unshelveSelected is the Shelved tab's action: it acts only on what that
+// tab shows and has selected.
+func (s *Summary) unshelveSelected() {
+	s.actOnSelected(s.shelved, "select the shelved alarm(s) to unshelve", "unshelved %s",
+		func(id alarms.ID) error { return s.Unshelve(id, "unshelved by operator") })
 }
 
-func (s *Summary) unshelveSelected() {
-	for _, a := range s.all {
-		if a.Shelved && s.selected[a.ID] {
-			if s.Unshelve(a.ID, "operator") != nil {
-				return
-			}
+// UnshelveSelected is the Shelved tab's Unshelve button.
+func (s *Summary) UnshelveSelected() { s.unshelveSelected() }
+
+// returnSelected is the Out of service tab's action.
+func (s *Summary) returnSelected() {
+	s.actOnSelected(s.oos, "select the alarm(s) to return to service", "returned %s to service",
+		func(id alarms.ID) error { return s.SetOutOfService(id, false, "returned to service by operator") })
+}
+
+// actOnSelected runs act on tb's selected alarms, clearing the selection
+// first, and stops at the first refusal (which act has reported).
+func (s *Summary) actOnSelected(tb *table, none, done string, act func(alarms.ID) error) {
+	ids := tb.selectedIDs()
+	if len(ids) == 0 {
+		s.report(none, nil)
+		return
+	}
+	tb.clearSelection()
+	for _, id := range ids {
+		if act(id) != nil {
+			return
 		}
 	}
+	s.report(fmt.Sprintf(done, count(len(ids))), nil)
 }
 
 // RefreshKPI reads the engine's KPIs into the KPI tab.
