@@ -442,7 +442,7 @@ func (s *Shell) showAlarm(a alarms.Alarm) {
 func (s *Shell) OpenFaceplate(tag *datasource.Tag) {
 	s.activity()
 	s.closeFaceplate()
-	d := setpoint.Deps{Writer: s.deps.Writer, User: s.deps.User(), CanWrite: s.deps.CanWrite(tag), Theme: s.theme}
+	d := setpoint.Deps{Writer: s.deps.Writer, User: s.deps.User(), CanWrite: s.deps.CanWrite(tag), Theme: s.theme, History: s.deps.History}
 	if s.deps.Alarms != nil {
 		d.Alarms = func() []alarms.Alarm {
 			var mine []alarms.Alarm

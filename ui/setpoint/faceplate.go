@@ -2,7 +2,10 @@ package setpoint
 
 import (
 	"context"
+	"image/color"
+	"math"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +17,9 @@ import (
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/history"
+	"github.com/vigil-hmi/vigil/ui/alarmview"
+	"github.com/vigil-hmi/vigil/ui/sparkline"
 	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
@@ -33,12 +39,30 @@ type Deps struct {
 	CanWrite bool   // the user may write this tag; false hides the entry
 	// Alarms returns this tag's alarms; nil means the tag has none shown.
 	Alarms func() []alarms.Alarm
-	Trend  fyne.CanvasObject // the one-hour trend, optional
-	Theme  *theme.HMI        // nil: the light theme
-	Window fyne.Window       // for the confirmation
+	Trend  fyne.CanvasObject // a trend shown instead of the one-hour sparkline, optional
+	// History fills the one-hour sparkline when the faceplate opens (a
+	// *history.Store); nil: it fills from the samples Update is given.
+	History History
+	Theme   *theme.HMI  // nil: the light theme
+	Window  fyne.Window // for the confirmation
 	// Timeout bounds one write and read-back; 0 means DefaultWriteTimeout.
 	Timeout time.Duration
 }
+
+// History gives a tag's stored points; *history.Store satisfies it.
+type History interface {
+	Query(ctx context.Context, tag string, from, to time.Time, maxPoints int) ([]history.Point, error)
+}
+
+// Width is the faceplate's width: room for the longest refusal under the
+// entry ("use a point as the decimal separator (55.5, not 55,5)") and the
+// entry's placeholder, so the popup never changes width as the operator
+// types.
+const Width = 440
+
+// SparkWindow is the span of the faceplate's sparkline (ui.md: a one-hour
+// trend).
+const SparkWindow = time.Hour
 
 // Faceplate shows one tag and, with permission, changes it. All methods
 // must be called on the UI goroutine.
@@ -52,12 +76,13 @@ type Faceplate struct {
 	quality *widget.Label
 	limits  *widget.Label
 	bar     *Bar
+	spark   *sparkline.Line // one hour of the tag
 	alarms  *fyne.Container
 
 	entry    *valueEntry      // numeric tags
 	message  *widget.Label    // under the entry: why the value is refused
 	write    *widget.Button   // numeric tags
-	commands []*widget.Button // digital tags: one per state
+	commands []*widget.Button // digital tags: one per state, true first
 	pending  datasource.Value // the entry's valid value, none when invalid
 	result   *widget.Label    // the write's outcome, verbatim
 	confirm  *widget.PopUp    // open confirmation, nil when none
@@ -76,9 +101,10 @@ type Faceplate struct {
 
 	// wg counts write goroutines; cancel ends the one in flight. Only the
 	// UI goroutine touches cancel and closed.
-	wg     sync.WaitGroup
-	cancel context.CancelFunc
-	closed bool
+	wg         sync.WaitGroup
+	cancel     context.CancelFunc
+	cancelFill context.CancelFunc // ends the sparkline's history query
+	closed     bool
 }
 
 // New builds the faceplate of tag. Call Update with the tag's samples and
@@ -93,7 +119,37 @@ func New(tag *datasource.Tag, deps Deps) *Faceplate {
 	f := &Faceplate{tag: tag, deps: deps}
 	f.build()
 	f.Update(datasource.Sample{Tag: tag.ID})
+	f.fillSpark()
 	return f
+}
+
+// fillSpark loads the last hour into the sparkline off the UI goroutine,
+// so it shows the hour from the moment the faceplate opens.
+func (f *Faceplate) fillSpark() {
+	h := f.deps.History
+	if f.spark == nil || h == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f.cancelFill = cancel
+	now := time.Now()
+	l, name := f.spark, f.tag.Name
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		defer cancel()
+		pts, err := h.Query(ctx, name, now.Add(-SparkWindow), now, 4*sparkline.Buckets)
+		if err != nil || ctx.Err() != nil {
+			return // the sparkline fills from live samples instead
+		}
+		for _, p := range pts {
+			s := datasource.Sample{Tag: f.tag.ID, Time: p.Time, Value: datasource.Float(p.Value), Quality: p.Quality}
+			if math.IsNaN(p.Value) && p.Quality.IsGood() {
+				s.Quality = datasource.BadQuality(datasource.NotConnected)
+			}
+			l.Add(s) // Add is safe from any goroutine
+		}
+	}()
 }
 
 // Content returns the faceplate's objects, to place in a window or popup.
@@ -106,6 +162,9 @@ func (f *Faceplate) build() {
 	if f.tag.Description != "" {
 		rows = append(rows, widget.NewLabel(f.tag.Description))
 	}
+	// The popup takes its width from here, so it fits its content and
+	// does not jump as messages come and go.
+	rows = append(rows, spacer(Width))
 	f.value = canvas.NewText("—", p.Foreground)
 	f.value.TextSize = 24
 	f.value.TextStyle = fyne.TextStyle{Monospace: true}
@@ -118,14 +177,25 @@ func (f *Faceplate) build() {
 		f.bar = NewTagBar(f.deps.Theme, f.tag)
 		rows = append(rows, f.bar)
 	}
+	switch {
+	case f.deps.Trend != nil:
+		rows = append(rows, f.deps.Trend)
+	case f.tag.Type.Numeric() || f.tag.Type == datasource.TypeBool:
+		f.spark = sparkline.New(SparkWindow, f.deps.Theme)
+		if f.tag.Span.Max > f.tag.Span.Min {
+			f.spark.SetRange(f.tag.Span.Min, f.tag.Span.Max)
+		}
+		f.spark.SetLimits(alarmLimits(f.tag)...)
+		rows = append(rows, container.NewBorder(nil, nil, widget.NewLabel("last hour"), nil,
+			container.NewGridWrap(fyne.NewSize(Width-100, 40), f.spark)))
+	}
 	f.limits = widget.NewLabel(limitsText(f.tag))
 	if f.limits.Text != "" {
 		rows = append(rows, f.limits)
 	}
 	f.alarms = container.NewVBox()
-	rows = append(rows, f.alarms)
-	if f.deps.Trend != nil {
-		rows = append(rows, f.deps.Trend)
+	if len(f.tag.Alarms) > 0 {
+		rows = append(rows, widget.NewLabelWithStyle("Alarms", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), f.alarms)
 	}
 	f.result = widget.NewLabel("")
 	f.result.Wrapping = fyne.TextWrapWord
@@ -144,7 +214,7 @@ func (f *Faceplate) buildWrite() []fyne.CanvasObject {
 		var btns []fyne.CanvasObject
 		for _, st := range []bool{true, false} {
 			v := datasource.Bool(st)
-			b := widget.NewButton(stateText(f.tag, st), func() { f.askConfirm(v) })
+			b := widget.NewButton(commandText(f.tag, st), func() { f.askConfirm(v) })
 			f.commands = append(f.commands, b)
 			btns = append(btns, b)
 		}
@@ -152,7 +222,11 @@ func (f *Faceplate) buildWrite() []fyne.CanvasObject {
 	}
 	f.entry = newValueEntry(func() { f.close() })
 	f.entry.SetPlaceHolder("new setpoint")
-	f.message = widget.NewLabel("")
+	// The message under the entry always holds one line (a space when
+	// there is nothing to say) and is cut rather than wrapped, so the
+	// faceplate keeps its size while the operator types.
+	f.message = widget.NewLabel(" ")
+	f.message.Truncation = fyne.TextTruncateEllipsis
 	f.write = widget.NewButton("Write", func() {
 		if !f.pending.IsNone() {
 			f.askConfirm(f.pending)
@@ -186,6 +260,52 @@ func stateText(tag *datasource.Tag, st bool) string {
 	return "OFF"
 }
 
+// commandText is the button text for commanding a digital tag to st: the
+// action that leads to the state (START for RUNNING, STOP for STOPPED,
+// CLOSE for CLOSED), since a button says what it does; a state word with
+// no known verb is the button's text itself (AUTO, MANUAL, ON, OFF).
+func commandText(tag *datasource.Tag, st bool) string {
+	w := stateText(tag, st)
+	if v, ok := stateVerbs[strings.ToUpper(w)]; ok {
+		return v
+	}
+	return w
+}
+
+// stateVerbs are the actions that lead to common state words.
+var stateVerbs = map[string]string{
+	"RUNNING": "START", "RUN": "START", "STARTED": "START", "STOPPED": "STOP",
+	"OPENED": "OPEN", "CLOSED": "CLOSE", "ENABLED": "ENABLE", "DISABLED": "DISABLE",
+	"ACTIVE": "ACTIVATE", "INACTIVE": "DEACTIVATE", "ENERGIZED": "ENERGIZE", "DEENERGIZED": "DE-ENERGIZE",
+	"LOCKED": "LOCK", "UNLOCKED": "UNLOCK", "RESET": "RESET", "TRIPPED": "TRIP",
+}
+
+// alarmLimits are the limits of tag's level alarms (HiHi, Hi, Lo, LoLo).
+func alarmLimits(tag *datasource.Tag) []float64 {
+	var out []float64
+	for _, a := range tag.Alarms {
+		if hasLimit(a.Kind) {
+			out = append(out, a.Limit)
+		}
+	}
+	return out
+}
+
+func hasLimit(k datasource.AlarmKind) bool {
+	switch k {
+	case datasource.AlarmHiHi, datasource.AlarmHi, datasource.AlarmLo, datasource.AlarmLoLo:
+		return true
+	}
+	return false
+}
+
+// spacer is an invisible object that makes a column at least w wide.
+func spacer(w float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(w, 0))
+	return r
+}
+
 // limitsText describes the write limits and span for the operator.
 func limitsText(tag *datasource.Tag) string {
 	if l := tag.WriteLimits; l != nil {
@@ -200,6 +320,9 @@ func limitsText(tag *datasource.Tag) string {
 func (f *Faceplate) validate(text string) {
 	v, msg := parseEntry(f.tag, text)
 	f.pending = v
+	if msg == "" {
+		msg = " "
+	}
 	f.message.SetText(msg)
 	f.updateButtons()
 	f.fit()
@@ -214,8 +337,13 @@ func (f *Faceplate) updateButtons() {
 			f.write.Enable()
 		}
 	}
-	for _, b := range f.commands {
-		if f.inFlight {
+	for i, b := range f.commands {
+		// The button of the state the tag is in does nothing: disabled
+		// (commands[0] commands true). Without a good reading both stay
+		// enabled, since the state is not known.
+		cur := f.last.Value.AsBool()
+		known := !f.last.Value.IsNone() && f.last.Quality.IsGood()
+		if f.inFlight || (known && cur == (i == 0)) {
 			b.Disable()
 		} else {
 			b.Enable()
@@ -248,6 +376,10 @@ func (f *Faceplate) Update(s datasource.Sample) {
 	if f.bar != nil {
 		f.bar.SetValue(s)
 	}
+	if f.spark != nil && !s.Time.IsZero() {
+		f.spark.Add(s)
+	}
+	f.updateButtons()
 	f.updateAlarms()
 	f.fit()
 }
@@ -265,13 +397,27 @@ func (f *Faceplate) fit() {
 	}
 }
 
-// updateAlarms lists the tag's alarms: priority shape and digit, name,
-// limit and state, coloured only when annunciated.
+// updateAlarms lists the tag's alarms as defined, most important first:
+// priority shape and digit, name, limit and, from the alarm engine, the
+// state; coloured only when annunciated.
 func (f *Faceplate) updateAlarms() {
-	if f.deps.Alarms == nil {
+	if len(f.tag.Alarms) == 0 {
 		return
 	}
-	list := f.deps.Alarms()
+	byName := map[string]alarms.Alarm{}
+	if f.deps.Alarms != nil {
+		for _, a := range f.deps.Alarms() {
+			byName[a.Name] = a
+		}
+	}
+	list := make([]alarms.Alarm, 0, len(f.tag.Alarms))
+	for _, d := range f.tag.Alarms {
+		a, ok := byName[d.Name]
+		if !ok { // not in the engine's list: it is Normal
+			a = alarms.Alarm{Name: d.Name, Kind: d.Kind, Priority: d.Priority, Limit: d.Limit, Units: f.tag.Units, State: alarms.Normal}
+		}
+		list = append(list, a)
+	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].Priority > list[j].Priority })
 	objs := make([]fyne.CanvasObject, 0, len(list))
 	for _, a := range list {
@@ -285,19 +431,19 @@ func (f *Faceplate) updateAlarms() {
 	f.alarms.Refresh()
 }
 
-// alarmText is one alarm's line, e.g. "■1 HiHi 95 Unack".
+// alarmText is one alarm's line, e.g. "■1 HiHi 95 % · Active, unacked",
+// with the alarm summary's words for the state.
 func alarmText(a alarms.Alarm) string {
 	shape := map[datasource.Priority]string{datasource.PriorityCritical: "■", datasource.PriorityHigh: "▲",
 		datasource.PriorityMedium: "▼", datasource.PriorityLow: "◆"}[a.Priority]
 	s := shape + string(rune('0'+a.Priority.Number())) + " " + a.Name
-	switch a.Kind {
-	case datasource.AlarmHiHi, datasource.AlarmHi, datasource.AlarmLo, datasource.AlarmLoLo:
+	if hasLimit(a.Kind) {
 		s += " " + fmtNum(a.Limit)
 		if a.Units != "" {
 			s += " " + a.Units
 		}
 	}
-	s += " " + a.State.String()
+	s += " · " + alarmview.StateText(a.State)
 	switch {
 	case a.OutOfService:
 		s += " (out of service)"
@@ -316,6 +462,9 @@ func (f *Faceplate) Close() {
 	f.hideConfirm()
 	if f.cancel != nil {
 		f.cancel()
+	}
+	if f.cancelFill != nil {
+		f.cancelFill()
 	}
 	f.wg.Wait()
 }

@@ -77,8 +77,8 @@ func TestEntryRefusesWhatCannotBeWritten(t *testing.T) {
 		{"a negative value below the limits shows the limits", "-1", "must be between 0 and 100 %", false},
 		{"a decimal comma is refused with the reason", "55,5", "use a point as the decimal separator (55.5, not 55,5)", false},
 		{"an exponent is refused", "1e3", "type the number in full, without an exponent", false},
-		{"a valid value enables Write", "55", "", true},
-		{"a valid value with decimals enables Write", "55.25", "", true},
+		{"a valid value enables Write", "55", " ", true},
+		{"a valid value with decimals enables Write", "55.25", " ", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -190,8 +190,15 @@ func TestWriteResultIsShownVerbatim(t *testing.T) {
 			if f.result.Text != c.want {
 				t.Errorf("result = %q, want %q", f.result.Text, c.want)
 			}
-			if f.write.Disabled() {
-				t.Error("Write stays disabled after the write finished")
+			// A write that was read back clears the entry (Write is then
+			// disabled until a new value is typed); any other outcome keeps
+			// the value to try again.
+			wrote := c.err == nil
+			if got := f.entry.Text; (got == "") != wrote {
+				t.Errorf("entry %q after the write (written %v)", got, wrote)
+			}
+			if f.write.Disabled() != wrote {
+				t.Errorf("Write disabled %v after the write finished, want %v", f.write.Disabled(), wrote)
 			}
 		})
 	}
@@ -311,7 +318,7 @@ func TestAlarmStatesAreListed(t *testing.T) {
 	for _, o := range f.alarms.Objects {
 		got = append(got, o.(*canvas.Text).Text)
 	}
-	want := []string{"▲2 Hi 90 % Unack", "◆4 Lo 10 % Normal"}
+	want := []string{"▲2 Hi 90 % · Active, unacked", "◆4 Lo 10 % · Normal"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("alarm lines = %q, want %q", got, want)
 	}

@@ -42,5 +42,8 @@ func Show(win fyne.Window, tag *datasource.Tag, deps Deps) (*Faceplate, func()) 
 	})
 	f.relayout = func() { pop.Resize(pop.Content.MinSize()) }
 	pop.Show()
+	if f.entry != nil {
+		c.Focus(f.entry) // the operator opened it to type a value
+	}
 	return f, closer
 }

@@ -94,6 +94,11 @@ func (f *Faceplate) startWrite(v datasource.Value) {
 			}
 			f.inFlight = false
 			f.cancel = nil
+			if err == nil && res.Match && f.entry != nil {
+				// Written and read back: the value is the tag's now, and
+				// leaving it in the entry invites writing it twice.
+				f.entry.SetText("")
+			}
 			f.result.SetText(text)
 			f.updateButtons()
 			f.fit()
