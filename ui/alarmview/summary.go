@@ -80,7 +80,7 @@ var activeColumns = []column{
 		cmp: func(x, y alarms.Alarm) int { return x.Since.Compare(y.Since) }, desc: true},
 	{title: "Tag", width: 190, text: func(a alarms.Alarm) string { return TagText(a.Tag) },
 		cmp: func(x, y alarms.Alarm) int { return strings.Compare(TagText(x.Tag), TagText(y.Tag)) }},
-	{title: "Alarm", width: 120, text: NameText, cmp: func(x, y alarms.Alarm) int { return strings.Compare(NameText(x), NameText(y)) }},
+	{title: "Alarm", width: 140, text: NameText, cmp: func(x, y alarms.Alarm) int { return strings.Compare(NameText(x), NameText(y)) }},
 	{title: "State", width: 150, text: func(a alarms.Alarm) string { return StateText(a.State) },
 		cmp: func(x, y alarms.Alarm) int { return int(x.State) - int(y.State) }},
 	{title: "Message", width: 420, text: func(a alarms.Alarm) string { return a.Message }},

@@ -260,6 +260,9 @@ func (l *Line) draw(w, h int) image.Image {
 			havePrev = false // a Bad sample breaks the line here
 		}
 		if n == 0 {
+			if havePrev { // no new sample: the last value holds (history stores changes)
+				img.SetNRGBA(x, prevY, c)
+			}
 			continue
 		}
 		top, bot := y(cmax), y(cmin)

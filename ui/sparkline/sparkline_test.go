@@ -190,3 +190,18 @@ func TestLineIsNotJoinedAcrossAGap(t *testing.T) {
 		t.Error("the last sample before the gap is not drawn at the top")
 	}
 }
+
+func TestAValueHoldsUntilTheNextSample(t *testing.T) {
+	th := theme.New(false)
+	l := New(Buckets*time.Second, th) // one bucket per second
+	l.SetRange(0, 100)
+	l.Add(good(10, t0))                                           // a setpoint written once...
+	l.Add(good(90, t0.Add(time.Duration(Buckets-1)*time.Second))) // ...and changed at the end
+	img := render(t, l, Buckets, 40)
+	cols := columns(img, th.P.Dim)
+	for x := 0; x < Buckets; x++ {
+		if !cols[x] {
+			t.Fatalf("column %d is empty: the value 10 should hold until the change", x)
+		}
+	}
+}

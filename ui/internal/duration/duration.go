@@ -25,7 +25,8 @@ var units = []struct {
 }
 
 // Format writes d in at most two units, largest first, dropping a zero
-// second unit: "45 s", "5 min", "2 h", "1 h 30 min", "7 d". Below a second
+// second unit: "45 s", "5 min", "2 h", "1 h 30 min", "24 h", "7 d" (days
+// from two days on). Below a second
 // it writes milliseconds; a negative d gets a leading minus.
 func Format(d time.Duration) string {
 	if d < 0 {
@@ -36,6 +37,9 @@ func Format(d time.Duration) string {
 	}
 	var parts []string
 	for _, u := range units {
+		if u.name == "d" && d < 48*time.Hour {
+			continue // "24 h", "36 h": a day and a half reads better in hours
+		}
 		if n := d / u.d; n > 0 && len(parts) < 2 {
 			parts = append(parts, strconv.FormatInt(int64(n), 10)+" "+u.name)
 			d -= n * u.d

@@ -16,8 +16,9 @@ func TestFormatWritesWhatAnOperatorReads(t *testing.T) {
 		{90 * time.Minute, "1 h 30 min"},
 		{7 * 24 * time.Hour, "7 d"},
 		{45 * time.Second, "45 s"},
-		{26*time.Hour + 5*time.Minute, "1 d 2 h"},
-		{24*time.Hour + 5*time.Second, "1 d"},
+		{24 * time.Hour, "24 h"},
+		{50*time.Hour + 5*time.Minute, "2 d 2 h"},
+		{48*time.Hour + 5*time.Second, "2 d"},
 		{250 * time.Millisecond, "250 ms"},
 	}
 	for _, tc := range tests {
