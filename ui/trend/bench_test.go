@@ -77,7 +77,7 @@ func BenchmarkTrendRender(b *testing.B) {
 	b.ResetTimer()
 	t0 := time.Now()
 	for b.Loop() {
-		rend.rebuild()
+		rend.rebuild(false)
 		rend.paint(c.plotW, c.plotH)
 	}
 	b.ReportMetric(float64(time.Since(t0).Microseconds())/1000/float64(b.N), "ms/frame")

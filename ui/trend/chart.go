@@ -128,6 +128,7 @@ type Chart struct {
 	scalesStale bool
 	pal         vtheme.Palette // the palette of the last rebuild: day or night
 	geo         geometry       // where the plot, axes and legend were last laid out
+	axisW       []float32      // the axes' widths, which only grow until the pens change
 
 	// do runs a function on the UI goroutine: fyne.Do. Tests replace it
 	// with a queue they drain, because Fyne's test driver runs fyne.Do
@@ -205,6 +206,7 @@ func (c *Chart) AddPen(p Pen) error {
 	}
 	p.Limits = append([]float64(nil), p.Limits...)
 	c.pens = append(c.pens, &pen{Pen: p, col: col, palette: idx})
+	c.axisW = nil
 	c.scalesStale = true
 	c.mu.Unlock()
 	c.changed()
@@ -237,6 +239,7 @@ func (c *Chart) RemovePen(tag string) bool {
 		if p.Tag == tag {
 			c.pens = append(c.pens[:i], c.pens[i+1:]...)
 			c.scalesStale = true
+			c.axisW = nil
 			if c.selected == i {
 				c.selected = -1
 			} else if c.selected > i {

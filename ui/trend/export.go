@@ -118,7 +118,7 @@ const spanRow = 22
 
 // exportImage renders f at size plus the span line, off screen.
 func exportImage(f frame, size fyne.Size) image.Image {
-	g := layoutOf(size, f)
+	g := layoutOf(size, f, nil)
 	pw, ph := int(g.plotSize.Width), int(g.plotSize.Height)
 	xt, yt := ticksFor(f, pw, time.UTC, 1)
 	plot := canvas.NewImageFromImage((&plotImage{}).draw(f, pw, ph, xt, yt))

@@ -36,6 +36,7 @@ type geometry struct {
 	plotPos    fyne.Position
 	plotSize   fyne.Size
 	axisRight  []float32 // per scale: where its labels end (nearest the plot first)
+	axisWidths []float32 // per scale: its column's width
 	legendCols int
 	legendColW float32
 	legendH    float32
@@ -51,7 +52,12 @@ func measure(s string) fyne.Size {
 // layoutOf lays out a chart of size showing f. Axes are as wide as their
 // widest label (compact: six units need not take a third of the width),
 // and the legend wraps into as many rows as its pens need.
-func layoutOf(size fyne.Size, f frame) geometry {
+//
+// widen are axis widths not to go below (the widths of the last layout
+// with the same pens): an axis grows when its labels do but does not
+// shrink back, so the plot does not jump sideways as a value crosses
+// from 9.5 to 10.0 and back.
+func layoutOf(size fyne.Size, f frame, widen []float32) geometry {
 	g := geometry{size: size}
 	g.legendCols = max(1, int((size.Width-2*leftPad)/legendMinColW))
 	if n := len(f.pens); n > 0 && n < g.legendCols {
@@ -68,11 +74,15 @@ func layoutOf(size fyne.Size, f frame) geometry {
 			w = max(w, measure(s.label(v)).Width)
 		}
 		widths[j] = max(w, 16) + axisPad
+		if j < len(widen) {
+			widths[j] = max(widths[j], widen[j])
+		}
 		left += widths[j]
 	}
 	if len(f.scales) == 0 {
 		left += 24
 	}
+	g.axisWidths = widths
 	x := left
 	for j := range f.scales {
 		g.axisRight = append(g.axisRight, x-axisPad/2)
@@ -100,7 +110,7 @@ func newRenderer(c *Chart) *renderer {
 	r := &renderer{c: c, border: canvas.NewRectangle(color.Transparent)}
 	r.border.StrokeWidth = 1
 	r.raster = canvas.NewRaster(r.paint)
-	r.rebuild()
+	r.rebuild(false)
 	return r
 }
 
@@ -128,7 +138,7 @@ func (r *renderer) Layout(size fyne.Size) {
 	r.mu.Lock()
 	r.size = size
 	r.mu.Unlock()
-	r.rebuild()
+	r.rebuild(true)
 }
 
 func (r *renderer) MinSize() fyne.Size {
@@ -136,7 +146,7 @@ func (r *renderer) MinSize() fyne.Size {
 }
 
 func (r *renderer) Refresh() {
-	r.rebuild()
+	r.rebuild(false)
 	r.raster.Refresh()
 	r.border.Refresh()
 }
@@ -172,8 +182,11 @@ func ticksFor(f frame, w int, loc *time.Location, pxPerUnit float32) ([]time.Tim
 
 // rebuild lays the chart out and makes its labels: the legend with cursor
 // values, one value axis per unit or discrete pen, the time axis and the
-// cursor's time. It reloads when the plot's pixel width changed.
-func (r *renderer) rebuild() {
+// cursor's time. On a new widget size (resized) it reloads when the plot's
+// pixel width changed; after a load it does not, even if new labels moved
+// the plot a few pixels, because that reload could move them back and
+// never settle (the data is drawn by time, so it fits the new width).
+func (r *renderer) rebuild(resized bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c := r.c
@@ -181,11 +194,11 @@ func (r *renderer) rebuild() {
 	c.mu.Lock()
 	c.pal = pal
 	f := c.snapshot()
-	g := layoutOf(r.size, f)
-	c.geo = g
+	g := layoutOf(r.size, f, c.axisW)
+	c.geo, c.axisW = g, g.axisWidths
 	s := r.canvasScale()
 	w, h := int(g.plotSize.Width*s), int(g.plotSize.Height*s)
-	reload := w != c.plotW && len(c.pens) > 0 && r.size.Width > 0
+	reload := resized && w != c.plotW && len(c.pens) > 0 && r.size.Width > 0
 	c.plotW, c.plotH = w, h
 	loadErr := c.loadErr
 	loc := c.opts.Location
