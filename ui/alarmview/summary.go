@@ -527,12 +527,15 @@ func (s *Summary) exportJournal() {
 		if err != nil || w == nil {
 			return
 		}
-		name := w.URI().Name()
+		path := w.URI().Path()
 		err = s.ExportJournalCSV(w)
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
-		s.report("journal exported to "+name, err)
+		s.report("journal exported to "+path, err)
+		if err == nil {
+			dialog.ShowInformation("Export", "Exported to "+path, s.deps.Window)
+		}
 	}, s.deps.Window)
 	d.SetFileName("alarm-journal.csv")
 	d.Show()
