@@ -182,7 +182,10 @@ func (f *Faceplate) build() {
 		rows = append(rows, f.deps.Trend)
 	case f.tag.Type.Numeric() || f.tag.Type == datasource.TypeBool:
 		f.spark = sparkline.New(SparkWindow, f.deps.Theme)
-		if f.tag.Span.Max > f.tag.Span.Min {
+		switch {
+		case f.tag.Type == datasource.TypeBool: // off low, on high, clear of the edges
+			f.spark.SetRange(-0.25, 1.25)
+		case f.tag.Span.Max > f.tag.Span.Min:
 			f.spark.SetRange(f.tag.Span.Min, f.tag.Span.Max)
 		}
 		f.spark.SetLimits(alarmLimits(f.tag)...)
