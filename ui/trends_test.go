@@ -29,10 +29,12 @@ func TestTrendsScreenStartsWithPensAndPresetsSetTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	tags := []*datasource.Tag{
-		{ID: 0, Name: "Tank1.Level", Units: "%", Decimals: 1, Span: datasource.Range{Max: 100}, History: datasource.HistorySettings{Enabled: true},
+		{ID: 0, Name: "Tank1.Level", Type: datasource.TypeFloat32, Units: "%", Decimals: 1, Span: datasource.Range{Max: 100}, History: datasource.HistorySettings{Enabled: true},
 			Alarms: []datasource.AlarmDef{{Kind: datasource.AlarmHi, Limit: 90}}},
-		{ID: 1, Name: "Pump1.Vibration", Units: "mm/s", Decimals: 2, Span: datasource.Range{Max: 10}, History: datasource.HistorySettings{Enabled: true}},
+		{ID: 1, Name: "Pump1.Vibration", Type: datasource.TypeFloat32, Units: "mm/s", Decimals: 2, Span: datasource.Range{Max: 10}, History: datasource.HistorySettings{Enabled: true}},
 		{ID: 2, Name: "NoHistory", History: datasource.HistorySettings{Enabled: false}},
+		{ID: 3, Name: "Pump1.Running", Type: datasource.TypeBool, Writable: true, States: map[int64]string{0: "STOPPED", 1: "RUNNING"},
+			History: datasource.HistorySettings{Enabled: true}},
 	}
 	queue := make(chan func(), 1024)
 	drain := func() {
@@ -59,8 +61,16 @@ func TestTrendsScreenStartsWithPensAndPresetsSetTheWindow(t *testing.T) {
 		t.Fatalf("F3 shows %q, want Trends", s.Screen())
 	}
 	pens := s.trends.chart.Pens()
-	if len(pens) != 2 || pens[0].Tag != "Tank1.Level" || pens[0].Units != "%" || len(pens[0].Limits) != 1 {
-		t.Fatalf("initial pens %+v, want the two tags with history, with units and the Hi limit", pens)
+	if len(pens) != 3 || pens[0].Tag != "Tank1.Level" || pens[0].Units != "%" || len(pens[0].Limits) != 1 {
+		t.Fatalf("initial pens %+v, want the three tags with history, with units and the Hi limit", pens)
+	}
+	// The analog level ramps; the pump's run state steps, on its own axis
+	// of state words.
+	if pens[0].Step || pens[0].States != nil {
+		t.Errorf("the level pen steps %v / has states %v, want a linear analog pen", pens[0].Step, pens[0].States)
+	}
+	if !pens[2].Step || pens[2].States[1] != "RUNNING" {
+		t.Errorf("the pump pen steps %v with states %v, want steps and RUNNING", pens[2].Step, pens[2].States)
 	}
 	if got := label(t, w.Content(), "Tank1.Level ✕"); got == "" {
 		// Buttons render their text in a label-like object; look for the chip.
@@ -107,8 +117,8 @@ func TestTrendsScreenStartsWithPensAndPresetsSetTheWindow(t *testing.T) {
 			test.Tap(b)
 		}
 	}
-	if got := len(s.trends.chart.Pens()); got != 1 {
-		t.Fatalf("%d pens after removing one, want 1", got)
+	if got := len(s.trends.chart.Pens()); got != 2 {
+		t.Fatalf("%d pens after removing one, want 2", got)
 	}
 }
 
