@@ -304,10 +304,16 @@ func fit(s string, w float32) string {
 		return s
 	}
 	r := []rune(s)
-	for len(r) > 1 && measure(string(r)+"…").Width > w {
-		r = r[:len(r)-1]
+	lo, hi := 1, len(r) // the longest prefix that fits with "…", by bisection
+	for lo < hi {
+		m := (lo + hi + 1) / 2
+		if measure(string(r[:m])+"…").Width <= w {
+			lo = m
+		} else {
+			hi = m - 1
+		}
 	}
-	return string(r) + "…"
+	return string(r[:lo]) + "…"
 }
 
 // readout is a pen's value at t as the operator reads it: the value with

@@ -248,3 +248,22 @@ func TestTheNightPaletteDarkensThePlot(t *testing.T) {
 		t.Errorf("%d pixels of the night pen colour, want a line across", n)
 	}
 }
+
+func TestFitCutsALongLegendEntryToItsColumn(t *testing.T) {
+	newRig(t, newFakeSource())
+	long := "■ Area1.VeryLongTagName.With.Many.Parts 12345.6 m³/h"
+	for _, w := range []float32{60, 120, 200} {
+		got := fit(long, w)
+		if measure(got).Width > w || !strings.HasSuffix(got, "…") {
+			t.Errorf("fit to %v: %q is %v wide", w, got, measure(got).Width)
+		}
+		if longer := []rune(strings.TrimSuffix(got, "…")); len(longer) < len([]rune(long)) {
+			if one := string([]rune(long)[:len(longer)+1]) + "…"; measure(one).Width <= w {
+				t.Errorf("fit to %v cut %q, but %q fits too", w, got, one)
+			}
+		}
+	}
+	if got := fit("■ A 1 %", 200); got != "■ A 1 %" {
+		t.Errorf("a short entry was cut: %q", got)
+	}
+}
