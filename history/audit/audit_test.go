@@ -56,7 +56,7 @@ func writeJournal(t *testing.T, n int) string {
 		clk.Advance(time.Second)
 		res := poll.WriteResult{Old: datasource.Sample{Value: datasource.Float(float64(i))},
 			Requested: datasource.Float(float64(i + 1)), ReadBack: datasource.Sample{Value: datasource.Float(float64(i + 1)), Time: clk.Now()}, Match: true}
-		if err := a.Write("alice", tag, res, "shift plan", nil); err != nil {
+		if err := a.write("alice", tag.Name, res, res.Requested.String(), ViaConsole, "shift plan", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -262,10 +262,10 @@ func TestAuditorRecordsOutcomes(t *testing.T) {
 		state string
 	}{
 		{"a write whose read-back differs is a mismatch", func() error {
-			return a.Write("bob", tag, poll.WriteResult{Requested: datasource.Float(50), ReadBack: datasource.Sample{Value: datasource.Float(40), Time: t0}}, "test", mismatch)
+			return a.write("bob", tag.Name, poll.WriteResult{Requested: datasource.Float(50), ReadBack: datasource.Sample{Value: datasource.Float(40), Time: t0}}, "50", ViaFaceplate, "test", mismatch)
 		}, StateMismatch},
 		{"a write outside the limits is refused", func() error {
-			return a.Write("bob", tag, poll.WriteResult{}, "", &poll.LimitError{Tag: tag, Value: datasource.Float(500)})
+			return a.write("bob", tag.Name, poll.WriteResult{}, "500", ViaFaceplate, "", &poll.LimitError{Tag: tag, Value: datasource.Float(500)})
 		}, StateRefused},
 		{"a refused acknowledge is refused", func() error {
 			return a.AlarmAction("viewer1", alarms.ActionAck, "Pump1.Speed/Hi", "", errors.New("may not"))

@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/history/audit"
 )
 
 // commandInput is where `vigil run --commands` reads its commands; tests
@@ -135,20 +135,19 @@ func (c *console) connecting() bool {
 
 // do runs one command line and returns what to print.
 func (c *console) do(ctx context.Context, line string) string {
+	out, _ := c.command(ctx, line)
+	return out
+}
+
+// command runs one command line: what to print, and the write path's
+// error (nil when the value was written or the line is no write).
+func (c *console) command(ctx context.Context, line string) (string, error) {
 	f := strings.Fields(line)
 	switch {
 	case len(f) == 0 || strings.HasPrefix(f[0], "#"):
-		return ""
+		return "", nil
 	case f[0] != "write" || len(f) < 3:
-		return fmt.Sprintf("command %q: want: write TAG VALUE [REASON...]", line)
-	}
-	tag, ok := c.rt.Project.Tag(f[1])
-	if !ok {
-		return fmt.Sprintf("write %s: no such tag", f[1])
-	}
-	v, err := commandValue(tag, f[2])
-	if err != nil {
-		return fmt.Sprintf("write %s: %v", tag.Name, err)
+		return fmt.Sprintf("command %q: want: write TAG VALUE [REASON...]", line), nil
 	}
 	reason := strings.Join(f[3:], " ")
 	if reason == "" {
@@ -156,40 +155,10 @@ func (c *console) do(ctx context.Context, line string) string {
 	}
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
-	res, err := c.rt.Auditor.GuardedWrite(ctx, c.session, c.rt.Engine, tag, v, "", reason)
+	res, err := c.rt.Writes.Write(ctx, c.session, audit.Request{Tag: f[1], Text: f[2], Reason: reason, Via: audit.ViaConsole})
 	if err != nil {
-		return fmt.Sprintf("write %s: refused or failed: %v", tag.Name, err)
+		return fmt.Sprintf("write %s: %v", f[1], err), err
 	}
-	return fmt.Sprintf("write %s: wrote %s, read back %s %s", tag.Name, res.Requested.Format(tag.Decimals), res.ReadBack.Value.Format(tag.Decimals), res.ReadBack.Quality)
-}
-
-// commandValue parses a command's value for tag: a state name or
-// true/false/on/off/1/0 for bools, text for strings, otherwise a number as
-// the faceplate reads it (poll.ParseValue) within the tag's limits.
-func commandValue(tag *datasource.Tag, s string) (datasource.Value, error) {
-	if tag.Type == datasource.TypeBool {
-		for n, name := range tag.States {
-			if strings.EqualFold(name, s) {
-				return datasource.Bool(n != 0), nil
-			}
-		}
-		switch strings.ToLower(s) {
-		case "true", "on", "1":
-			return datasource.Bool(true), nil
-		case "false", "off", "0":
-			return datasource.Bool(false), nil
-		}
-		return datasource.Value{}, fmt.Errorf("%q is not a state: use true/false, on/off, 1/0 or the tag's state names", s)
-	}
-	if tag.Type == datasource.TypeString {
-		return datasource.String(s), nil
-	}
-	v, err := poll.ParseValue(tag, s)
-	if err != nil {
-		return datasource.Value{}, err
-	}
-	if err := poll.CheckValue(tag, v); err != nil {
-		return datasource.Value{}, err
-	}
-	return v, nil
+	tag, _ := c.rt.Project.Tag(f[1])
+	return fmt.Sprintf("write %s: wrote %s, read back %s %s", tag.Name, res.Requested.Format(tag.Decimals), res.ReadBack.Value.Format(tag.Decimals), res.ReadBack.Quality), nil
 }

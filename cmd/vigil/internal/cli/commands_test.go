@@ -25,9 +25,9 @@ func TestRunCommandsWriteThroughTheAuditedWritePath(t *testing.T) {
 	for _, want := range []string{
 		"write Tank1.LevelSP: wrote 42.0, read back 42.0 Good",
 		"write Tank1.LevelSP: Tank1.LevelSP: 99 % is outside the write limits 10 .. 90 %",
-		"write Nope: no such tag",
+		`write Nope: tag "Nope" does not exist; nothing was written`,
 		`command "set Tank1.LevelSP 1": want: write TAG VALUE [REASON...]`,
-		`write Tank1.Auto: "maybe" is not a state`,
+		`write Tank1.Auto: Tank1.Auto: "maybe": not a state`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -60,6 +60,9 @@ type Runtime struct {
 	// the journal; nil when history is off, and then the GUI refuses writes
 	// rather than make changes nobody can trace.
 	Auditor *audit.Auditor
+	// Writes is the one write path: every entry point (faceplates,
+	// --commands, DCMD, the servers of vigil sim) writes through it.
+	Writes *audit.WritePath
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -154,6 +157,7 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 	if rt.Audit != nil {
 		rt.Auditor = audit.NewAuditor(rt.Audit)
 	}
+	rt.Writes = audit.NewWritePath(proj.Tags, rt.Table, rt.Engine, rt.Auditor)
 	rt.Alarms, err = alarms.New(proj.Tags, alarms.Options{Clock: opts.Clock, Journal: journal, Logger: opts.Logger,
 		Authorizer: access.Authorizer{Dir: rt.Users}})
 	if err != nil {
