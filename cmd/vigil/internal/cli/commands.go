@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,9 +54,73 @@ type console struct {
 	session *access.Session
 }
 
+// maxCommandLine is the longest line --commands reads; a longer one is
+// refused with its line number and the session goes on.
+const maxCommandLine = 64 << 10
+
+// lineReader reads the lines of --commands, numbered from 1. Unlike
+// bufio.Scanner, whose 64 KiB limit ends the input silently, it refuses a
+// line longer than max (*lineTooLongError), skips to its end and goes on.
+type lineReader struct {
+	r   *bufio.Reader
+	n   int // the number of the last line read
+	max int
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{r: bufio.NewReader(r), max: maxCommandLine}
+}
+
+// lineTooLongError refuses a command line over the limit.
+type lineTooLongError struct {
+	Line  int   // its number, from 1
+	Bytes int64 // its length without the line end
+	Max   int
+}
+
+func (e *lineTooLongError) Error() string {
+	return fmt.Sprintf("line %d: %d bytes, longer than the %d a command may have; ignored", e.Line, e.Bytes, e.Max)
+}
+
+// next returns the next line without its line end; io.EOF after the
+// last; a *lineTooLongError for a line over the limit, after which the
+// next call reads the line after it; any other error of the reader. It
+// holds at most the limit and one buffer of a long line in memory.
+func (l *lineReader) next() (string, error) {
+	var buf []byte
+	var n int64 // bytes of the line, its end included
+	for {
+		chunk, err := l.r.ReadSlice('\n')
+		n += int64(len(chunk))
+		if len(buf) <= l.max {
+			buf = append(buf, chunk...)
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && n == 0:
+			return "", io.EOF
+		case err != nil && err != io.EOF:
+			return "", err
+		}
+		l.n++
+		length := n // without the line end, \n or \r\n
+		if bytes.HasSuffix(chunk, []byte("\n")) {
+			length--
+			if length > 0 && length <= int64(len(buf)) && buf[length-1] == '\r' {
+				length--
+			}
+		}
+		if length > int64(l.max) {
+			return "", &lineTooLongError{Line: l.n, Bytes: length, Max: l.max}
+		}
+		return string(buf[:length]), nil
+	}
+}
+
 // newConsole logs in for the commands: the operator in single-operator
 // mode, else user, whose password is the first line of in.
-func newConsole(rt *Runtime, out io.Writer, user string, in *bufio.Scanner) (*console, error) {
+func newConsole(rt *Runtime, out io.Writer, user string, in *lineReader) (*console, error) {
 	c := &console{rt: rt, out: out}
 	if rt.Auditor == nil {
 		return nil, errors.New("--commands: writes need the audit trail, and history is off (--no-history)")
@@ -68,10 +133,11 @@ func newConsole(rt *Runtime, out io.Writer, user string, in *bufio.Scanner) (*co
 	if user == "" {
 		return nil, fmt.Errorf("--commands: the project has users (%s): give --user NAME and the password as the first line of stdin", rt.Users.Path())
 	}
-	if !in.Scan() {
-		return nil, fmt.Errorf("--commands: no password for %s on stdin", user)
+	password, err := in.next()
+	if err != nil {
+		return nil, fmt.Errorf("--commands: no password for %s on stdin: %w", user, err)
 	}
-	s, err := rt.Users.Authenticate(user, in.Text())
+	s, err := rt.Users.Authenticate(user, password)
 	if aerr := rt.Auditor.Login(user, err, ""); aerr != nil && err == nil {
 		err = aerr
 	}
@@ -89,7 +155,7 @@ const connectWait = 15 * time.Second
 // run executes the commands of in until it ends or ctx does. It starts
 // once every device has had its first connection attempt, so a script's
 // first write does not meet a device still connecting.
-func (c *console) run(ctx context.Context, in *bufio.Scanner) {
+func (c *console) run(ctx context.Context, in *lineReader) {
 	for deadline := time.Now().Add(connectWait); time.Now().Before(deadline) && c.connecting(); {
 		select {
 		case <-ctx.Done():
@@ -97,13 +163,31 @@ func (c *console) run(ctx context.Context, in *bufio.Scanner) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	lines := make(chan string)
+	// A line is a command, or what the reader says instead of one.
+	type line struct{ text, refusal string }
+	lines := make(chan line)
 	go func() {
 		defer close(lines)
-		for in.Scan() {
+		for {
+			text, err := in.next()
+			var l line
+			var long *lineTooLongError
+			switch {
+			case err == nil:
+				l.text = text
+			case errors.As(err, &long):
+				l.refusal = long.Error() // refused and said; the session goes on
+			case err == io.EOF:
+				return
+			default:
+				l.refusal = fmt.Sprintf("line %d: reading the commands: %v; no more commands are read", in.n+1, err)
+			}
 			select {
-			case lines <- in.Text():
+			case lines <- l:
 			case <-ctx.Done():
+				return
+			}
+			if l.refusal != "" && long == nil {
 				return
 			}
 		}
@@ -112,11 +196,15 @@ func (c *console) run(ctx context.Context, in *bufio.Scanner) {
 		select {
 		case <-ctx.Done():
 			return
-		case line, ok := <-lines:
+		case l, ok := <-lines:
 			if !ok {
 				return
 			}
-			if out := c.do(ctx, line); out != "" {
+			out := l.refusal
+			if out == "" {
+				out = c.do(ctx, l.text)
+			}
+			if out != "" {
 				fmt.Fprintln(c.out, out)
 			}
 		}
