@@ -344,7 +344,7 @@ func TestUserChanges(t *testing.T) {
 	if err := d.Add("alice", Viewer, nil, "long enough"); err == nil {
 		t.Error("added alice twice")
 	}
-	if err := d.Add("bob", Viewer, nil, "short"); err == nil || !strings.Contains(err.Error(), "at least 8") {
+	if err := d.Add("bob", Viewer, nil, "short"); err == nil || !strings.Contains(err.Error(), "at least 10") {
 		t.Errorf("short password: %v", err)
 	}
 	if err := d.Add("bad name", Viewer, nil, "long enough"); err == nil {

@@ -149,7 +149,8 @@ func (d *Directory) Lookup(name string) (User, bool) {
 	return d.users[i], true
 }
 
-// Add adds a user with a new password (at least 8 characters).
+// Add adds a user with a new password, which must meet the password
+// policy (CheckPassword).
 func (d *Directory) Add(name string, role Role, areas []string, password string) error {
 	if !nameRE.MatchString(name) {
 		return fmt.Errorf("user name %q: want 1 to 64 letters, digits, _, . or -", name)
@@ -174,7 +175,8 @@ func (d *Directory) Add(name string, role Role, areas []string, password string)
 	return nil
 }
 
-// SetPassword replaces a user's password and clears a lockout of the name.
+// SetPassword replaces a user's password, which must meet the password
+// policy (CheckPassword), and clears a lockout of the name.
 func (d *Directory) SetPassword(name, password string) error {
 	hash, err := d.hash(name, password)
 	if err != nil {
@@ -211,9 +213,11 @@ func (d *Directory) Remove(name string) error {
 	return nil
 }
 
+// hash applies the password policy (CheckPassword) to a new password and
+// hashes it.
 func (d *Directory) hash(name, password string) (string, error) {
-	if len([]rune(password)) < minPassword {
-		return "", fmt.Errorf("user %q: the password needs at least %d characters", name, minPassword)
+	if err := CheckPassword(name, password); err != nil {
+		return "", err
 	}
 	return HashPassword(password, d.params)
 }
