@@ -151,7 +151,7 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 	}
 	if opts.UsersPath == "" {
 		rt.Users = access.SingleOperator(access.Options{Clock: opts.Clock})
-	} else if rt.Users, err = access.Open(opts.UsersPath, access.Options{Clock: opts.Clock}); err != nil {
+	} else if rt.Users, err = access.Open(opts.UsersPath, access.Options{Clock: opts.Clock, Logger: opts.Logger}); err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
 	if rt.Audit != nil {
