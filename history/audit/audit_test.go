@@ -199,21 +199,21 @@ func TestChainContinuesAfterReopenAndClockStepBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := c.Head(); n != 3 {
-		t.Fatalf("chain resumed at %d, want 3", n)
+	if n, _ := c.Head(); n != 4 {
+		t.Fatalf("chain resumed at %d, want 4 (the genesis record and 3)", n)
 	}
 	evs := []history.Event{{Kind: "alarm", Source: "Tank1.Level", Name: "HiHi", State: "UNACK_ALM"}}
 	if err := c.AppendEvents(evs); err != nil {
 		t.Fatal(err)
 	}
-	if evs[0].Data[KeyChain] != "4" || evs[0].Data[KeyClock] == "" || !evs[0].Time.Equal(t0.Add(3*time.Second)) {
-		t.Errorf("appended %+v: want chain 4 at the previous record's time, with the clock's time kept", evs[0])
+	if evs[0].Data[KeyChain] != "5" || evs[0].Data[KeyClock] == "" || !evs[0].Time.Equal(t0.Add(3*time.Second)) {
+		t.Errorf("appended %+v: want chain 5 at the previous record's time, with the clock's time kept", evs[0])
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	r := verifyFile(t, path)
-	if !r.OK() || r.Chained != 4 || r.Last.Chain != 4 || r.First.Chain != 1 {
+	if !r.OK() || r.Chained != 5 || r.Last.Chain != 5 || r.First.Chain != 1 || !r.Genesis {
 		t.Errorf("report %+v", r)
 	}
 }
@@ -240,7 +240,7 @@ func TestVerifyReportsEventsWrittenAroundTheChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.PreChain != 1 || len(r.Problems) != 1 || r.Problems[0].Kind != Inserted || r.Problems[0].Seq != 3 {
+	if r.PreChain != 1 || len(r.Problems) != 1 || r.Problems[0].Kind != Inserted || r.Problems[0].Seq != 4 {
 		t.Errorf("report %+v", r)
 	}
 }
@@ -287,6 +287,10 @@ func TestAuditorRecordsOutcomes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(evs) == 0 || evs[0].Name != ActGenesis {
+		t.Fatalf("the chain does not begin with its genesis record: %+v", evs)
+	}
+	evs = evs[1:]
 	if len(evs) != len(steps) {
 		t.Fatalf("%d events, want %d", len(evs), len(steps))
 	}
@@ -307,15 +311,15 @@ func TestAuditorRecordsOutcomes(t *testing.T) {
 
 	var buf bytes.Buffer
 	n, err := Export(context.Background(), &buf, s, t0.Add(-time.Hour), t0.Add(time.Hour), []string{Kind})
-	if err != nil || n != len(steps) {
-		t.Fatalf("export %d rows, %v", n, err)
+	if err != nil || n != len(steps)+1 {
+		t.Fatalf("export %d rows, %v; want the genesis record and %d", n, err, len(steps))
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rows[0], ",") != strings.Join(CSVHeader, ",") || rows[4][8] != "sensor swap" || rows[4][6] != "bob" {
-		t.Errorf("CSV rows %q", rows[:5])
+	if strings.Join(rows[0], ",") != strings.Join(CSVHeader, ",") || rows[5][8] != "sensor swap" || rows[5][6] != "bob" {
+		t.Errorf("CSV rows %q", rows[:6])
 	}
 }
 
