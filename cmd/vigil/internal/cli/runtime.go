@@ -159,7 +159,7 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 	}
 	rt.Writes = audit.NewWritePath(proj.Tags, rt.Table, rt.Engine, rt.Auditor)
 	rt.Alarms, err = alarms.New(proj.Tags, alarms.Options{Clock: opts.Clock, Journal: journal, Logger: opts.Logger,
-		Authorizer: access.Authorizer{Dir: rt.Users}})
+		Authorizer: alarmAuthorizer{dir: rt.Users}})
 	if err != nil {
 		return nil, fmt.Errorf("alarms: %w", err)
 	}
