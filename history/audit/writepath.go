@@ -151,6 +151,26 @@ func (p *WritePath) Write(ctx context.Context, who Who, req Request) (poll.Write
 	return p.record(user, tag, req, out, err)
 }
 
+// Refuse records req as refused by its entry point for reason err, before
+// the write path could read it (a command line over the console's limit),
+// with the tag's value before when the tag is known; it returns err, joined
+// with an audit failure if any. Nothing is written.
+func (p *WritePath) Refuse(who Who, req Request, err error) (poll.WriteResult, error) {
+	res := poll.WriteResult{Requested: req.Value}
+	if !p.Audited() {
+		return res, err
+	}
+	user := nobody
+	if who != nil {
+		user = who.User()
+	}
+	tag := p.byName[req.Tag]
+	if tag != nil {
+		res.Tag, res.Old = tag.ID, p.table.Get(tag.ID)
+	}
+	return p.record(user, tag, req, res, err)
+}
+
 // record writes the audit record of a write and returns its outcome.
 func (p *WritePath) record(user string, tag *datasource.Tag, req Request, res poll.WriteResult, err error) (poll.WriteResult, error) {
 	asked := req.Text

@@ -73,9 +73,10 @@ func newLineReader(r io.Reader) *lineReader {
 
 // lineTooLongError refuses a command line over the limit.
 type lineTooLongError struct {
-	Line  int   // its number, from 1
-	Bytes int64 // its length without the line end
+	Line  int    // its number, from 1
+	Bytes int64  // its length without the line end
 	Max   int
+	Start string // its first bytes, to tell which tag a write was for
 }
 
 func (e *lineTooLongError) Error() string {
@@ -112,7 +113,7 @@ func (l *lineReader) next() (string, error) {
 			}
 		}
 		if length > int64(l.max) {
-			return "", &lineTooLongError{Line: l.n, Bytes: length, Max: l.max}
+			return "", &lineTooLongError{Line: l.n, Bytes: length, Max: l.max, Start: string(buf[:min(len(buf), 256)])}
 		}
 		return string(buf[:length]), nil
 	}
@@ -164,7 +165,10 @@ func (c *console) run(ctx context.Context, in *lineReader) {
 		}
 	}
 	// A line is a command, or what the reader says instead of one.
-	type line struct{ text, refusal string }
+	type line struct {
+		text, refusal string
+		long          *lineTooLongError
+	}
 	lines := make(chan line)
 	go func() {
 		defer close(lines)
@@ -176,7 +180,7 @@ func (c *console) run(ctx context.Context, in *lineReader) {
 			case err == nil:
 				l.text = text
 			case errors.As(err, &long):
-				l.refusal = long.Error() // refused and said; the session goes on
+				l.refusal, l.long = long.Error(), long // refused and said; the session goes on
 			case err == io.EOF:
 				return
 			default:
@@ -201,7 +205,10 @@ func (c *console) run(ctx context.Context, in *lineReader) {
 				return
 			}
 			out := l.refusal
-			if out == "" {
+			switch {
+			case l.long != nil:
+				out = c.refuseLong(l.long)
+			case out == "":
 				out = c.do(ctx, l.text)
 			}
 			if out != "" {
@@ -209,6 +216,21 @@ func (c *console) run(ctx context.Context, in *lineReader) {
 			}
 		}
 	}
+}
+
+// refuseLong says why a line over the limit is refused and, when it is a
+// write, records the refusal in the audit trail like any other.
+func (c *console) refuseLong(long *lineTooLongError) string {
+	f := strings.Fields(long.Start)
+	if len(f) < 2 || f[0] != "write" {
+		return long.Error()
+	}
+	_, err := c.rt.Writes.Refuse(c.session, audit.Request{Tag: f[1], Text: fmt.Sprintf("(a line of %d bytes)", long.Bytes),
+		Reason: "vigil run --commands", Via: audit.ViaConsole}, long)
+	if err != nil && !errors.Is(err, long) {
+		return fmt.Sprintf("%s; %v", long.Error(), err) // the audit record failed
+	}
+	return long.Error()
 }
 
 // connecting reports whether a device is still on its first connection.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/assets"
 	"github.com/vigil-hmi/vigil/datasource/access"
+	"github.com/vigil-hmi/vigil/history/audit"
 	"github.com/vigil-hmi/vigil/history/audit/audittest"
 )
 
@@ -101,6 +102,15 @@ func TestALongCommandLineIsRefusedByNumberAndTheSessionGoesOn(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%.300s", want, out.String())
 		}
+	}
+	// The refused write is in the audit trail, between the two others.
+	recs := b.Records(t)
+	if len(recs) != 3 {
+		t.Fatalf("%d write records, want 3", len(recs))
+	}
+	if r := recs[1]; r.State != audit.StateRefused || r.Source != "Tank1.LevelSP" || r.Data["old"] != "20" ||
+		r.Data["new"] != fmt.Sprintf("(a line of %d bytes)", len(long)) || !strings.Contains(r.Message, "line 2:") {
+		t.Errorf("record of the long line: %s %q %v", r.State, r.Message, r.Data)
 	}
 }
 
