@@ -105,20 +105,13 @@ func (p *WritePath) Audited() bool { return p != nil && p.auditor != nil }
 // failure is joined to it (and returned alone when the write succeeded),
 // since an unaudited write must not look like a clean one.
 func (p *WritePath) Write(ctx context.Context, who Who, req Request) (poll.WriteResult, error) {
-	res := poll.WriteResult{Requested: req.Value}
 	if !p.Audited() {
-		return res, ErrNoAudit
+		return poll.WriteResult{Requested: req.Value}, ErrNoAudit
 	}
-	user := nobody
-	if who != nil {
-		user = who.User()
-	}
-	tag := p.byName[req.Tag]
+	user, tag, res := p.begin(who, req)
 	if tag == nil {
 		return p.record(user, nil, req, res, &poll.NotWritableError{Name: req.Tag})
 	}
-	res.Tag = tag.ID
-	res.Old = p.table.Get(tag.ID)
 	// 1. authorize
 	if who == nil {
 		return p.record(user, tag, req, res, fmt.Errorf("%s: %w", tag.Name, ErrNotLoggedIn))
@@ -156,19 +149,26 @@ func (p *WritePath) Write(ctx context.Context, who Who, req Request) (poll.Write
 // with the tag's value before when the tag is known; it returns err, joined
 // with an audit failure if any. Nothing is written.
 func (p *WritePath) Refuse(who Who, req Request, err error) (poll.WriteResult, error) {
-	res := poll.WriteResult{Requested: req.Value}
 	if !p.Audited() {
-		return res, err
+		return poll.WriteResult{Requested: req.Value}, err
 	}
+	user, tag, res := p.begin(who, req)
+	return p.record(user, tag, req, res, err)
+}
+
+// begin names who for the record and finds req's tag (nil when none has
+// its name) and its value before.
+func (p *WritePath) begin(who Who, req Request) (string, *datasource.Tag, poll.WriteResult) {
 	user := nobody
 	if who != nil {
 		user = who.User()
 	}
+	res := poll.WriteResult{Requested: req.Value}
 	tag := p.byName[req.Tag]
 	if tag != nil {
 		res.Tag, res.Old = tag.ID, p.table.Get(tag.ID)
 	}
-	return p.record(user, tag, req, res, err)
+	return user, tag, res
 }
 
 // record writes the audit record of a write and returns its outcome.

@@ -73,8 +73,8 @@ func newLineReader(r io.Reader) *lineReader {
 
 // lineTooLongError refuses a command line over the limit.
 type lineTooLongError struct {
-	Line  int    // its number, from 1
-	Bytes int64  // its length without the line end
+	Line  int   // its number, from 1
+	Bytes int64 // its length without the line end
 	Max   int
 	Start string // its first bytes, to tell which tag a write was for
 }
