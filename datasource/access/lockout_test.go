@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTheLockoutHoldsAcrossDirectoriesOfOneUsersFile loads the users file
@@ -86,5 +88,29 @@ func TestADamagedLockoutFileKeepsLoginsGoing(t *testing.T) {
 func TestLockoutPathIsBesideTheUsersFile(t *testing.T) {
 	if got := LockoutPath("/srv/plant.users.yaml"); got != "/srv/plant.users.logins.db" {
 		t.Errorf("LockoutPath = %s", got)
+	}
+}
+
+// BenchmarkFailedLogin measures what the shared count costs a failed
+// login (open, update and close the lockout file), against the count in
+// memory of a Directory without a users file path.
+func BenchmarkFailedLogin(b *testing.B) {
+	for _, shared := range []bool{false, true} {
+		name := "memory"
+		if shared {
+			name = "lockout file"
+		}
+		b.Run(name, func(b *testing.B) {
+			d := New("", Options{})
+			if shared {
+				d = New(filepath.Join(b.TempDir(), "p.users.yaml"), Options{})
+			}
+			d.SetPolicy(Policy{}) // never locks, so every call counts
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				_ = d.failed("alice", false)
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds())/float64(b.N), "µs/login")
+		})
 	}
 }
