@@ -132,16 +132,31 @@ func (s *Store) deleteKeys(ctx context.Context, bucket []byte, keys [][]byte) er
 
 func (s *Store) pruneEvents(ctx context.Context, before time.Time) error {
 	var keys [][]byte
+	var last []byte // the newest doomed event's record
 	limit := sortable(clampNanos(before))
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
-		for k, _ := c.First(); len(k) == 16 && binary.BigEndian.Uint64(k) < limit; k, _ = c.Next() {
+		for k, v := c.First(); len(k) == 16 && binary.BigEndian.Uint64(k) < limit; k, v = c.Next() {
 			keys = append(keys, append([]byte(nil), k...))
+			last = v
 		}
+		last = append([]byte(nil), last...) // v is valid only inside the transaction
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	s.mu.Lock()
+	hook := s.pruneHook
+	s.mu.Unlock()
+	if hook != nil && len(keys) > 0 {
+		p := PrunedEvents{Count: len(keys), Before: before}
+		if p.Last, err = decodeEvent(last); err != nil {
+			return fmt.Errorf("history %s: retention: event seq %d: %w", s.path, binary.BigEndian.Uint64(keys[len(keys)-1][8:]), err)
+		}
+		if err := hook(ctx, p); err != nil {
+			return fmt.Errorf("history %s: retention: %w", s.path, err)
+		}
 	}
 	return s.deleteKeys(ctx, bucketEvents, keys)
 }

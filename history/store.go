@@ -79,6 +79,8 @@ type Store struct {
 	closed  bool
 	stats   Stats
 	pending []put // encoded chunks whose commit failed; retried with the next commit
+	// pruneHook is told what event retention deletes (OnPruneEvents).
+	pruneHook func(ctx context.Context, p PrunedEvents) error
 
 	// corrupt counts corrupt chunks; atomic because readers find them
 	// inside a read transaction, where taking mu could deadlock with a

@@ -29,7 +29,7 @@ func newDesk(rt *cli.Runtime, win fyne.Window, onChange func()) *desk {
 		ld.Audit = rt.Auditor
 	}
 	d.login = login.New(ld)
-	d.writer = &guard.Writer{Tags: rt.Project.Tags, Session: d.login.Session, Auditor: rt.Auditor, Engine: rt.Engine, Reauth: d.sign}
+	d.writer = &guard.Writer{Tags: rt.Project.Tags, Session: d.login.Session, Path: rt.Writes, Reauth: d.sign}
 	return d
 }
 

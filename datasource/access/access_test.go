@@ -12,7 +12,6 @@ import (
 	"go.uber.org/goleak"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 )
 
@@ -142,7 +141,7 @@ func TestOpenWithoutUsersFileIsSingleOperator(t *testing.T) {
 	if err := s.Can(PermOutOfService, critical); !errors.Is(err, ErrPermission) {
 		t.Errorf("out of service in single-operator mode: %v", err)
 	}
-	if err := (Authorizer{d}).Authorize(SingleOperatorUser, alarms.ActionAck, critical); err != nil {
+	if err := d.Authorize(SingleOperatorUser, PermAcknowledge, critical); err != nil {
 		t.Errorf("ack: %v", err)
 	}
 }
@@ -282,38 +281,38 @@ func TestIdleLogoff(t *testing.T) {
 	}
 }
 
-func TestAuthorizerFollowsSessions(t *testing.T) {
+func TestAuthorizeFollowsSessions(t *testing.T) {
 	d, _ := newDir(t)
-	a := Authorizer{d}
+	a := d
 	tank := &datasource.Tag{Name: "Tank1.Level", Group: "Tanks"}
-	if err := a.Authorize("alice", alarms.ActionAck, tank); !errors.Is(err, ErrSessionEnded) {
+	if err := a.Authorize("alice", PermAcknowledge, tank); !errors.Is(err, ErrSessionEnded) {
 		t.Errorf("not logged in: %v", err)
 	}
 	s, err := d.Authenticate("alice", "correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Authorize("alice", alarms.ActionShelve, tank); err != nil {
+	if err := a.Authorize("alice", PermShelve, tank); err != nil {
 		t.Errorf("shelve: %v", err)
 	}
-	if err := a.Authorize("alice", alarms.ActionOutOfService, tank); !errors.Is(err, ErrPermission) {
+	if err := a.Authorize("alice", PermOutOfService, tank); !errors.Is(err, ErrPermission) {
 		t.Errorf("out of service: %v", err)
 	}
 	if _, err := d.Authenticate("vic", "correct horse"); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Authorize("vic", alarms.ActionAck, tank); !errors.Is(err, ErrPermission) {
+	if err := a.Authorize("vic", PermAcknowledge, tank); !errors.Is(err, ErrPermission) {
 		t.Errorf("viewer ack: %v", err)
 	}
 	s.Logout()
-	if err := a.Authorize("alice", alarms.ActionAck, tank); !errors.Is(err, ErrSessionEnded) {
+	if err := a.Authorize("alice", PermAcknowledge, tank); !errors.Is(err, ErrSessionEnded) {
 		t.Errorf("after logout: %v", err)
 	}
 }
 
 func TestAUserAtAnotherStationIsCheckedByRoleAndAreasWithoutASession(t *testing.T) {
 	d, _ := newDir(t)
-	a := Authorizer{d}
+	a := d
 	tank := &datasource.Tag{Name: "Tank1.Level", Group: "Tanks"}
 	pump := &datasource.Tag{Name: "Pump1.Current", Group: "Pumps"}
 	for _, c := range []struct {
@@ -326,7 +325,7 @@ func TestAUserAtAnotherStationIsCheckedByRoleAndAreasWithoutASession(t *testing.
 		{RemoteUser("vic", "viewer1"), tank, false},   // a viewer
 		{RemoteUser("mallory", "viewer1"), tank, false},
 	} {
-		err := a.Authorize(c.user, alarms.ActionAck, c.tag)
+		err := a.Authorize(c.user, PermAcknowledge, c.tag)
 		if (err == nil) != c.ok {
 			t.Errorf("%s acknowledging on %s: %v, want allowed %v", c.user, c.tag.Name, err, c.ok)
 		}
@@ -344,7 +343,7 @@ func TestUserChanges(t *testing.T) {
 	if err := d.Add("alice", Viewer, nil, "long enough"); err == nil {
 		t.Error("added alice twice")
 	}
-	if err := d.Add("bob", Viewer, nil, "short"); err == nil || !strings.Contains(err.Error(), "at least 8") {
+	if err := d.Add("bob", Viewer, nil, "short"); err == nil || !strings.Contains(err.Error(), "at least 10") {
 		t.Errorf("short password: %v", err)
 	}
 	if err := d.Add("bad name", Viewer, nil, "long enough"); err == nil {

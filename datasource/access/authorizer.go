@@ -4,56 +4,37 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 )
 
-// Authorizer adapts a Directory to the alarm engine's alarms.Authorizer:
-// an action is allowed when the named user has an open session whose role
-// and areas permit it.
-type Authorizer struct{ Dir *Directory }
-
-var _ alarms.Authorizer = Authorizer{}
-
-// ActionPermission returns the permission an alarm action needs.
-func ActionPermission(a alarms.Action) (Permission, bool) {
-	switch a {
-	case alarms.ActionAck, alarms.ActionReset:
-		return PermAcknowledge, true
-	case alarms.ActionShelve, alarms.ActionUnshelve:
-		return PermShelve, true
-	case alarms.ActionOutOfService, alarms.ActionInService:
-		return PermOutOfService, true
-	}
-	return 0, false
-}
-
-// Authorize implements alarms.Authorizer.
-func (a Authorizer) Authorize(user string, action alarms.Action, tag *datasource.Tag) error {
-	p, ok := ActionPermission(action)
-	if !ok {
-		return fmt.Errorf("unknown alarm action %q", action)
-	}
-	if a.Dir.SingleOperator() {
+// Authorize returns nil when user may take action p (on tag, nil for
+// actions not on a tag) now: user has an open, non-idle session whose role
+// and areas permit it; or user is "NAME@STATION" (RemoteUser), logged in at
+// another station which the broker authenticated, and NAME's role and areas
+// here permit it; or, in single-operator mode, user is the operator. It is
+// what a consumer that checks actions by user name (the alarm engine,
+// through an adapter in the wiring) asks; access itself knows no consumer.
+func (d *Directory) Authorize(user string, p Permission, tag *datasource.Tag) error {
+	if d.SingleOperator() {
 		if user != SingleOperatorUser {
 			return fmt.Errorf("single-operator mode: the user is %q, not %q", SingleOperatorUser, user)
 		}
-		s, _ := a.Dir.Session(SingleOperatorUser)
+		s, _ := d.Session(SingleOperatorUser)
 		if s == nil {
-			s, _ = a.Dir.Authenticate(SingleOperatorUser, "")
+			s, _ = d.Authenticate(SingleOperatorUser, "")
 		}
 		return s.Can(p, tag)
 	}
 	if name, station, remote := strings.Cut(user, RemoteSeparator); remote {
 		// Logged in at another station, which the broker authenticated;
 		// here the user's role and areas decide.
-		u, ok := a.Dir.Lookup(name)
+		u, ok := d.Lookup(name)
 		if !ok {
 			return fmt.Errorf("user %q (at station %s) is not a user of this station", name, station)
 		}
 		return u.Can(p, tag)
 	}
-	s, ok := a.Dir.Session(user)
+	s, ok := d.Session(user)
 	if !ok {
 		return fmt.Errorf("user %q is not logged in: %w", user, ErrSessionEnded)
 	}

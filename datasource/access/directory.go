@@ -3,6 +3,9 @@ package access
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -33,37 +36,39 @@ var DefaultPolicy = Policy{LockoutAfter: 5, LockoutFor: 15 * time.Minute, IdleLo
 type Options struct {
 	Clock clockwork.Clock // default: the real clock
 	Hash  HashParams      // for new passwords; default DefaultHashParams
+	// Logger warns when the lockout file cannot be used (the count then
+	// holds in this process only); default: discard.
+	Logger *slog.Logger
 }
 
 // Directory is the users of a project with their login state: failed
-// attempts and lockouts (in memory, per process) and open sessions. Its
-// methods are safe for concurrent use.
+// attempts and lockouts, shared by every process through the lockout file
+// beside the users file (LockoutPath), and open sessions. Its methods are
+// safe for concurrent use.
 type Directory struct {
 	path   string // "" in single-operator mode
 	clock  clockwork.Clock
 	params HashParams
+	log    *slog.Logger
 
 	mu       sync.Mutex // guards everything below
 	policy   Policy
 	users    []User
-	byName   map[string]int // index into users
-	fails    map[string]*failures
+	byName   map[string]int      // index into users
+	fails    map[string]failures // this process's count: the lockout file's when it cannot be used
 	sessions map[string]*Session // the newest session of each user
-}
-
-// failures counts a name's failed logins in a row.
-type failures struct {
-	count       int
-	lockedUntil time.Time
 }
 
 func newDirectory(path string, opts Options) *Directory {
 	if opts.Clock == nil {
 		opts.Clock = clockwork.NewRealClock()
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Directory{
-		path: path, clock: opts.Clock, params: opts.Hash, policy: DefaultPolicy,
-		byName: map[string]int{}, fails: map[string]*failures{}, sessions: map[string]*Session{},
+		path: path, clock: opts.Clock, params: opts.Hash, policy: DefaultPolicy, log: opts.Logger,
+		byName: map[string]int{}, fails: map[string]failures{}, sessions: map[string]*Session{},
 	}
 }
 
@@ -149,7 +154,8 @@ func (d *Directory) Lookup(name string) (User, bool) {
 	return d.users[i], true
 }
 
-// Add adds a user with a new password (at least 8 characters).
+// Add adds a user with a new password, which must meet the password
+// policy (CheckPassword).
 func (d *Directory) Add(name string, role Role, areas []string, password string) error {
 	if !nameRE.MatchString(name) {
 		return fmt.Errorf("user name %q: want 1 to 64 letters, digits, _, . or -", name)
@@ -174,20 +180,23 @@ func (d *Directory) Add(name string, role Role, areas []string, password string)
 	return nil
 }
 
-// SetPassword replaces a user's password and clears a lockout of the name.
+// SetPassword replaces a user's password, which must meet the password
+// policy (CheckPassword), and clears a lockout of the name.
 func (d *Directory) SetPassword(name, password string) error {
 	hash, err := d.hash(name, password)
 	if err != nil {
 		return err
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	i, ok := d.byName[name]
+	if ok {
+		d.users[i].Hash = hash
+	}
+	d.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("no user %q in %s", name, d.path)
 	}
-	d.users[i].Hash = hash
-	delete(d.fails, name)
+	d.clearFailures(name)
 	return nil
 }
 
@@ -211,9 +220,11 @@ func (d *Directory) Remove(name string) error {
 	return nil
 }
 
+// hash applies the password policy (CheckPassword) to a new password and
+// hashes it.
 func (d *Directory) hash(name, password string) (string, error) {
-	if len([]rune(password)) < minPassword {
-		return "", fmt.Errorf("user %q: the password needs at least %d characters", name, minPassword)
+	if err := CheckPassword(name, password); err != nil {
+		return "", err
 	}
 	return HashPassword(password, d.params)
 }
@@ -251,41 +262,38 @@ func (d *Directory) Authenticate(name, password string) (*Session, error) {
 	if !ok || !known {
 		return nil, d.failed(name, !known)
 	}
-	d.mu.Lock()
-	delete(d.fails, name)
-	d.mu.Unlock()
+	d.clearFailures(name)
 	return d.newSession(u), nil
 }
 
 // checkLocked returns a *LockedError while name is locked.
 func (d *Directory) checkLocked(name string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	f := d.fails[name]
-	if f == nil || f.lockedUntil.IsZero() {
+	f := d.loginFailures(name)
+	if f.lockedUntil.IsZero() {
 		return nil
 	}
 	if d.clock.Now().Before(f.lockedUntil) {
 		return &LockedError{User: name, Until: f.lockedUntil}
 	}
-	delete(d.fails, name) // the lockout is over: a fresh count
+	d.clearFailures(name) // the lockout is over: a fresh count
 	return nil
 }
 
 // failed counts a failed login of name and locks it when the count
 // reaches the policy's limit.
 func (d *Directory) failed(name string, unknown bool) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	f := d.fails[name]
-	if f == nil {
-		f = &failures{}
-		d.fails[name] = f
-	}
-	f.count++
-	p := d.policy
-	if p.LockoutAfter > 0 && f.count >= p.LockoutAfter {
-		f.lockedUntil = d.clock.Now().Add(p.LockoutFor)
+	p := d.Policy()
+	now := d.clock.Now()
+	f := d.updateFailures(name, func(f *failures) {
+		if !f.lockedUntil.IsZero() && !now.Before(f.lockedUntil) {
+			*f = failures{} // an expired lockout another process did not clear
+		}
+		f.count++
+		if p.LockoutAfter > 0 && f.count >= p.LockoutAfter && f.lockedUntil.IsZero() {
+			f.lockedUntil = now.Add(p.LockoutFor)
+		}
+	})
+	if !f.lockedUntil.IsZero() {
 		return &LockedError{User: name, Until: f.lockedUntil}
 	}
 	rem := 0
@@ -297,10 +305,72 @@ func (d *Directory) failed(name string, unknown bool) error {
 
 // Unlock clears a name's failed logins and lockout (an administrator's
 // action).
-func (d *Directory) Unlock(name string) {
+func (d *Directory) Unlock(name string) { d.clearFailures(name) }
+
+// loginFailures returns name's failed logins: the lockout file's, so that
+// every process using the users file counts together, or this process's
+// own when there is no users file or its lockout file cannot be read.
+func (d *Directory) loginFailures(name string) failures {
+	if d.path != "" {
+		f, err := lockoutFile{LockoutPath(d.path)}.get(name)
+		if err == nil {
+			return f
+		}
+		d.lockoutUnusable(err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.fails[name]
+}
+
+// updateFailures applies fn to name's failed logins, in the lockout file
+// and in this process's own count, and returns the result (the file's
+// when it could be used).
+func (d *Directory) updateFailures(name string, fn func(*failures)) failures {
+	d.mu.Lock()
+	f := d.fails[name]
+	fn(&f)
+	if f == (failures{}) {
+		delete(d.fails, name)
+	} else {
+		d.fails[name] = f
+	}
+	d.mu.Unlock()
+	if d.path == "" {
+		return f
+	}
+	shared, err := lockoutFile{LockoutPath(d.path)}.update(name, fn)
+	if err != nil {
+		d.lockoutUnusable(err)
+		return f
+	}
+	return shared
+}
+
+// clearFailures forgets name's failed logins (a good login, a new
+// password, an administrator's unlock). A lockout file that does not
+// exist is not created for it.
+func (d *Directory) clearFailures(name string) {
 	d.mu.Lock()
 	delete(d.fails, name)
 	d.mu.Unlock()
+	if d.path == "" {
+		return
+	}
+	l := lockoutFile{LockoutPath(d.path)}
+	if _, err := os.Stat(l.path); errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if _, err := l.update(name, func(f *failures) { *f = failures{} }); err != nil {
+		d.lockoutUnusable(err)
+	}
+}
+
+// lockoutUnusable says that the lockout file cannot be used: failed logins
+// then count in this process only. Logins go on: an operator must not be
+// kept from the plant by a file's permissions.
+func (d *Directory) lockoutUnusable(err error) {
+	d.log.Warn("failed logins count in this process only", "err", err)
 }
 
 func (d *Directory) newSession(u User) *Session {

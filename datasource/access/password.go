@@ -28,8 +28,6 @@ var DefaultHashParams = HashParams{Memory: 64 * 1024, Time: 2, Threads: 2}
 const (
 	saltLen = 16
 	keyLen  = 32
-	// minPassword is the shortest password `vigil user` accepts.
-	minPassword = 8
 	// maxBcryptCost bounds the work a hand-edited hash can demand.
 	maxBcryptCost = 16
 )

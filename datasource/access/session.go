@@ -198,9 +198,7 @@ func (s *Session) Reauthenticate(password string) error {
 		}
 		return err
 	}
-	d.mu.Lock()
-	delete(d.fails, u.Name)
-	d.mu.Unlock()
+	d.clearFailures(u.Name)
 	now := d.clock.Now()
 	s.mu.Lock()
 	s.last, s.signed = now, now

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/vigil-hmi/vigil/datasource"
@@ -300,6 +301,38 @@ func CheckValue(tag *datasource.Tag, v datasource.Value) error {
 		return &RangeError{Tag: tag, Value: v, Raw: tag.Scaling.ToRaw(f), Min: lo, Max: hi}
 	}
 	return nil
+}
+
+// ParseText turns an operator's text into a value for tag, the way every
+// text entry of the write path reads it: for a bool tag one of the tag's
+// state names, true/false, on/off or 1/0; for a string tag the text
+// itself; otherwise a number as ParseValue reads it. The refusal is a
+// *ParseError. It does not check limits: CheckValue does.
+func ParseText(tag *datasource.Tag, text string) (datasource.Value, error) {
+	switch tag.Type {
+	case datasource.TypeBool:
+		s := strings.TrimSpace(text)
+		for n, name := range tag.States {
+			if strings.EqualFold(name, s) {
+				return datasource.Bool(n != 0), nil
+			}
+		}
+		switch strings.ToLower(s) {
+		case "true", "on", "1":
+			return datasource.Bool(true), nil
+		case "false", "off", "0":
+			return datasource.Bool(false), nil
+		}
+		return datasource.Value{}, &ParseError{Tag: tag, Text: text,
+			Err: errors.New("not a state: use true/false, on/off, 1/0 or the tag's state names")}
+	case datasource.TypeString:
+		return datasource.String(text), nil
+	}
+	v, err := ParseValue(tag, text)
+	if err != nil {
+		return datasource.Value{}, &ParseError{Tag: tag, Text: text, Err: err}
+	}
+	return v, nil
 }
 
 // intRange returns the range of an integer data type.

@@ -375,3 +375,40 @@ func TestAWriteThatHangsIsAnsweredAndTheDeviceReconnects(t *testing.T) {
 	}
 	h.releaseHung(1)
 }
+
+func TestParseTextReadsWhatAnOperatorTypes(t *testing.T) {
+	motor := &datasource.Tag{Name: "Pump1.Run", Type: datasource.TypeBool, States: map[int64]string{0: "STOPPED", 1: "RUNNING"}}
+	sp := &datasource.Tag{Name: "Tank1.LevelSP", Type: datasource.TypeFloat32}
+	count := &datasource.Tag{Name: "Batch.Count", Type: datasource.TypeUint32}
+	label := &datasource.Tag{Name: "Batch.Label", Type: datasource.TypeString}
+	for _, tt := range []struct {
+		name string
+		tag  *datasource.Tag
+		text string
+		want datasource.Value // none: refused
+	}{
+		{"a state name in any case is the bool", motor, "running", datasource.Bool(true)},
+		{"on is true", motor, "ON", datasource.Bool(true)},
+		{"0 is false", motor, "0", datasource.Bool(false)},
+		{"2 is not a state", motor, "2", datasource.Value{}},
+		{"a plain number", sp, " 42.5 ", datasource.Float(42.5)},
+		{"an unsigned count stays exact", count, "4294967295", datasource.Uint(4294967295)},
+		{"text for a number is refused", sp, "4O", datasource.Value{}},
+		{"NaN is refused", sp, "NaN", datasource.Value{}},
+		{"a string tag takes the text", label, "lot 7", datasource.String("lot 7")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := ParseText(tt.tag, tt.text)
+			if tt.want.IsNone() {
+				var pe *ParseError
+				if !errors.As(err, &pe) || !errors.Is(err, ErrBadValue) || !strings.Contains(err.Error(), tt.tag.Name) {
+					t.Fatalf("got %v, %v; want a *ParseError naming the tag", v, err)
+				}
+				return
+			}
+			if err != nil || v != tt.want {
+				t.Fatalf("got %v, %v; want %v", v, err, tt.want)
+			}
+		})
+	}
+}

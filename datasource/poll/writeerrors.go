@@ -24,13 +24,16 @@ var (
 // NotWritableError refuses a write to a tag that does not exist, is
 // read-only or is a system tag. errors.Is(err, ErrNotWritable) is true.
 type NotWritableError struct {
-	ID  datasource.TagID
-	Tag *datasource.Tag // nil when no tag has ID
+	ID   datasource.TagID
+	Tag  *datasource.Tag // nil when no tag has ID
+	Name string          // the name asked for, when the tag was asked by name and none has it
 }
 
 // Error implements error.
 func (e *NotWritableError) Error() string {
 	switch {
+	case e.Tag == nil && e.Name != "":
+		return fmt.Sprintf("tag %q does not exist; nothing was written", e.Name)
 	case e.Tag == nil:
 		return fmt.Sprintf("tag #%d does not exist; nothing was written", e.ID)
 	case e.Tag.System:
@@ -59,6 +62,26 @@ func (e *ValueError) Error() string {
 
 // Is matches ErrBadValue.
 func (e *ValueError) Is(target error) bool { return target == ErrBadValue }
+
+// ParseError refuses an operator's text that is not a value of the tag's
+// type ("abc" for a number, "2" or "maybe" for a bool). errors.Is(err,
+// ErrBadValue) is true.
+type ParseError struct {
+	Tag  *datasource.Tag
+	Text string // as the operator typed it
+	Err  error  // why it is not a value, for the operator
+}
+
+// Error implements error.
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%s: %q: %v; nothing was written", e.Tag.Name, e.Text, e.Err)
+}
+
+// Is matches ErrBadValue.
+func (e *ParseError) Is(target error) bool { return target == ErrBadValue }
+
+// Unwrap returns why the text is not a value.
+func (e *ParseError) Unwrap() error { return e.Err }
 
 // LimitError refuses a value outside the tag's write limits.
 // errors.Is(err, ErrOutsideLimits) is true.

@@ -74,9 +74,13 @@ type Commander interface {
 	Write(ctx context.Context, cmd WriteCommand) (datasource.Sample, error)
 }
 
-// WriteCommand is one write a viewing station asked for.
+// WriteCommand is one write a viewing station asked for. The Commander
+// gets every write, even one it must refuse (so that it can record the
+// refusal): Tag is nil when no tag of the device has the metric's name,
+// and Value is none when the command carries none.
 type WriteCommand struct {
 	Tag     *datasource.Tag
+	Name    string // the metric's name, as the command gives it
 	Value   datasource.Value
 	User    string // the viewer's logged-in user, as the viewer says (the broker authenticates the viewer)
 	Reason  string
@@ -798,17 +802,22 @@ func (n *Node) runCommand(ctx context.Context, c command) {
 	nt := n.byName[c.metric.Name]
 	var rb datasource.Sample
 	var err error
+	if nt != nil && nt.dev.name != c.device {
+		nt = nil // a tag of another device: none of this one
+	}
 	switch {
-	case nt == nil || nt.dev.name != c.device:
-		err = fmt.Errorf("%s: no such tag on device %s of station %s", c.metric.Name, c.device, n.cfg.Node)
 	case n.cfg.Commander == nil:
 		err = fmt.Errorf("%s: station %s accepts no writes from other stations (publish: writes is off)", c.metric.Name, n.cfg.Node)
-	case c.metric.Value.IsNone():
-		err = fmt.Errorf("%s: the write command carries no value", c.metric.Name)
 	default:
+		// Unknown tags and empty values go to the Commander too: it
+		// refuses them, and records the refusal in the audit trail.
+		var tag *datasource.Tag
+		if nt != nil {
+			tag = nt.tag
+		}
 		wctx, cancel := context.WithTimeout(ctx, n.cfg.CommandTimeout)
 		rb, err = n.cfg.Commander.Write(wctx, WriteCommand{
-			Tag: nt.tag, Value: c.metric.Value, User: user,
+			Tag: tag, Name: c.metric.Name, Value: c.metric.Value, User: user,
 			Reason: c.metric.propString(PropReason), Request: req,
 		})
 		cancel()

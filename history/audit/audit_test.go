@@ -56,7 +56,7 @@ func writeJournal(t *testing.T, n int) string {
 		clk.Advance(time.Second)
 		res := poll.WriteResult{Old: datasource.Sample{Value: datasource.Float(float64(i))},
 			Requested: datasource.Float(float64(i + 1)), ReadBack: datasource.Sample{Value: datasource.Float(float64(i + 1)), Time: clk.Now()}, Match: true}
-		if err := a.Write("alice", tag, res, "shift plan", nil); err != nil {
+		if err := a.write("alice", tag.Name, res, res.Requested.String(), ViaConsole, "shift plan", nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -199,21 +199,21 @@ func TestChainContinuesAfterReopenAndClockStepBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := c.Head(); n != 3 {
-		t.Fatalf("chain resumed at %d, want 3", n)
+	if n, _ := c.Head(); n != 4 {
+		t.Fatalf("chain resumed at %d, want 4 (the genesis record and 3)", n)
 	}
 	evs := []history.Event{{Kind: "alarm", Source: "Tank1.Level", Name: "HiHi", State: "UNACK_ALM"}}
 	if err := c.AppendEvents(evs); err != nil {
 		t.Fatal(err)
 	}
-	if evs[0].Data[KeyChain] != "4" || evs[0].Data[KeyClock] == "" || !evs[0].Time.Equal(t0.Add(3*time.Second)) {
-		t.Errorf("appended %+v: want chain 4 at the previous record's time, with the clock's time kept", evs[0])
+	if evs[0].Data[KeyChain] != "5" || evs[0].Data[KeyClock] == "" || !evs[0].Time.Equal(t0.Add(3*time.Second)) {
+		t.Errorf("appended %+v: want chain 5 at the previous record's time, with the clock's time kept", evs[0])
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	r := verifyFile(t, path)
-	if !r.OK() || r.Chained != 4 || r.Last.Chain != 4 || r.First.Chain != 1 {
+	if !r.OK() || r.Chained != 5 || r.Last.Chain != 5 || r.First.Chain != 1 || !r.Genesis {
 		t.Errorf("report %+v", r)
 	}
 }
@@ -240,7 +240,7 @@ func TestVerifyReportsEventsWrittenAroundTheChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.PreChain != 1 || len(r.Problems) != 1 || r.Problems[0].Kind != Inserted || r.Problems[0].Seq != 3 {
+	if r.PreChain != 1 || len(r.Problems) != 1 || r.Problems[0].Kind != Inserted || r.Problems[0].Seq != 4 {
 		t.Errorf("report %+v", r)
 	}
 }
@@ -262,10 +262,10 @@ func TestAuditorRecordsOutcomes(t *testing.T) {
 		state string
 	}{
 		{"a write whose read-back differs is a mismatch", func() error {
-			return a.Write("bob", tag, poll.WriteResult{Requested: datasource.Float(50), ReadBack: datasource.Sample{Value: datasource.Float(40), Time: t0}}, "test", mismatch)
+			return a.write("bob", tag.Name, poll.WriteResult{Requested: datasource.Float(50), ReadBack: datasource.Sample{Value: datasource.Float(40), Time: t0}}, "50", ViaFaceplate, "test", mismatch)
 		}, StateMismatch},
 		{"a write outside the limits is refused", func() error {
-			return a.Write("bob", tag, poll.WriteResult{}, "", &poll.LimitError{Tag: tag, Value: datasource.Float(500)})
+			return a.write("bob", tag.Name, poll.WriteResult{}, "500", ViaFaceplate, "", &poll.LimitError{Tag: tag, Value: datasource.Float(500)})
 		}, StateRefused},
 		{"a refused acknowledge is refused", func() error {
 			return a.AlarmAction("viewer1", alarms.ActionAck, "Pump1.Speed/Hi", "", errors.New("may not"))
@@ -287,6 +287,10 @@ func TestAuditorRecordsOutcomes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(evs) == 0 || evs[0].Name != ActGenesis {
+		t.Fatalf("the chain does not begin with its genesis record: %+v", evs)
+	}
+	evs = evs[1:]
 	if len(evs) != len(steps) {
 		t.Fatalf("%d events, want %d", len(evs), len(steps))
 	}
@@ -307,15 +311,15 @@ func TestAuditorRecordsOutcomes(t *testing.T) {
 
 	var buf bytes.Buffer
 	n, err := Export(context.Background(), &buf, s, t0.Add(-time.Hour), t0.Add(time.Hour), []string{Kind})
-	if err != nil || n != len(steps) {
-		t.Fatalf("export %d rows, %v", n, err)
+	if err != nil || n != len(steps)+1 {
+		t.Fatalf("export %d rows, %v; want the genesis record and %d", n, err, len(steps))
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(rows[0], ",") != strings.Join(CSVHeader, ",") || rows[4][8] != "sensor swap" || rows[4][6] != "bob" {
-		t.Errorf("CSV rows %q", rows[:5])
+	if strings.Join(rows[0], ",") != strings.Join(CSVHeader, ",") || rows[5][8] != "sensor swap" || rows[5][6] != "bob" {
+		t.Errorf("CSV rows %q", rows[:6])
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/vigil-hmi/vigil/alarms"
-	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/history"
@@ -49,26 +48,26 @@ func (a *Auditor) append(e history.Event) error {
 	return a.c.AppendEvents([]history.Event{e})
 }
 
-// Write records a setpoint write: the tag, the value before, the value
-// asked, the read-back and its result, from what poll.Engine.Write
-// returned (res, err), with the operator's reason.
-func (a *Auditor) Write(user string, tag *datasource.Tag, res poll.WriteResult, reason string, err error) error {
-	name := fmt.Sprintf("tag #%d", res.Tag)
-	if tag != nil {
-		name = tag.Name
-	}
+// write records a setpoint write of the tag called name, done or refused:
+// the value before, the value asked (as typed when it was not a value),
+// the read-back and its result, from what the write path got (res, err),
+// with the entry point and the operator's reason. Only WritePath calls it.
+func (a *Auditor) write(user, name string, res poll.WriteResult, asked, via, reason string, err error) error {
 	data := map[string]string{
 		"old":         res.Old.Value.String(),
-		"new":         res.Requested.String(),
+		"new":         asked,
 		"old_quality": res.Old.Quality.String(),
 		"reason":      reason,
+	}
+	if via != "" {
+		data["via"] = via
 	}
 	if !res.ReadBack.Time.IsZero() || !res.ReadBack.Value.IsNone() {
 		data["read_back"] = res.ReadBack.Value.String()
 		data["read_back_quality"] = res.ReadBack.Quality.String()
 	}
 	data["match"] = strconv.FormatBool(res.Match)
-	state, msg := StateOK, fmt.Sprintf("%s set from %s to %s", name, res.Old.Value, res.Requested)
+	state, msg := StateOK, fmt.Sprintf("%s set from %s to %s", name, res.Old.Value, asked)
 	if err != nil {
 		data["error"] = err.Error()
 		state, msg = writeState(err), err.Error()
@@ -88,13 +87,6 @@ func writeState(err error) string {
 		return StateFailed
 	}
 	return StateRefused
-}
-
-// Refused records an action refused before it was tried (a permission
-// or signature refusal): action is e.g. "write", "acknowledge".
-func (a *Auditor) Refused(user, action, source, reason string, err error) error {
-	return a.append(history.Event{Source: source, Name: action, State: StateRefused, User: user,
-		Message: err.Error(), Data: map[string]string{"reason": reason, "error": err.Error()}})
 }
 
 // AlarmAction records an operator action on an alarm ("Tank1.Level/HiHi"),

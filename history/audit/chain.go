@@ -27,6 +27,21 @@ const (
 	// KeyClock holds the clock's time when it was behind the previous
 	// record's and the record took that time instead (RFC 3339).
 	KeyClock = "clock_time"
+	// KeyRemovedChain and KeyRemovedHash, in a retention marker, are the
+	// number and hash of the newest chain record retention removed: the
+	// oldest record left must link to that hash.
+	KeyRemovedChain = "removed_through_chain"
+	KeyRemovedHash  = "removed_through_hash"
+)
+
+// The chain's own records, in an audit event's Name.
+const (
+	// ActGenesis is the first record of every chain: Verify knows the
+	// chain's start from it.
+	ActGenesis = "genesis"
+	// ActRetention marks what retention removed from the journal, written
+	// just before it removes it.
+	ActRetention = "retention"
 )
 
 // Genesis is the KeyPrev of the first record of a chain.
@@ -46,6 +61,9 @@ type Journal interface {
 type Chain struct {
 	j     Journal
 	clock clockwork.Clock
+	// noGenesis starts a chain without a genesis record, as Vigil did
+	// before it wrote one: for the tests of such journals only.
+	noGenesis bool
 
 	mu   sync.Mutex // guards the fields below and serialises appends, so chain order is journal order
 	n    uint64     // number of the last record; 0 before the first
@@ -64,8 +82,24 @@ var (
 )
 
 // NewChain returns a Chain that continues the newest chained record of j
-// (or starts a chain when j has none).
+// (or starts a chain, with a genesis record, at its first append when j
+// has none). When j is a *history.Store, the Chain also marks in the
+// chain what the store's retention removes (OnPruneEvents), so that
+// Verify can tell retention from deletion.
 func NewChain(ctx context.Context, j Journal, opts Options) (*Chain, error) {
+	c, err := newChain(ctx, j, opts)
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := j.(interface {
+		OnPruneEvents(func(context.Context, history.PrunedEvents) error)
+	}); ok {
+		p.OnPruneEvents(c.markRetention)
+	}
+	return c, nil
+}
+
+func newChain(ctx context.Context, j Journal, opts Options) (*Chain, error) {
 	if opts.Clock == nil {
 		opts.Clock = clockwork.NewRealClock()
 	}
@@ -103,10 +137,16 @@ func (c *Chain) AppendEvents(events []history.Event) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]history.Event, len(events))
+	batch := events
+	if c.n == 0 && !c.noGenesis {
+		// The chain's first record says where it starts.
+		batch = append([]history.Event{{Kind: Kind, Source: "audit", Name: ActGenesis, State: StateOK, User: "vigil",
+			Message: "the audit chain begins", Data: map[string]string{"format": hashVersion}}}, events...)
+	}
+	out := make([]history.Event, len(batch))
 	n, prev, last := c.n, c.hash, c.last
 	now := c.clock.Now()
-	for i, e := range events {
+	for i, e := range batch {
 		e.Data = maps.Clone(e.Data)
 		if e.Data == nil {
 			e.Data = map[string]string{}
@@ -139,8 +179,26 @@ func (c *Chain) AppendEvents(events []history.Event) error {
 		return fmt.Errorf("audit chain: %w", err)
 	}
 	c.n, c.hash, c.last = n, prev, last
-	copy(events, out)
+	copy(events, out[len(out)-len(events):])
 	return nil
+}
+
+// markRetention appends the retention marker for p, which the store is
+// about to remove: how many events, older than when, and the number and
+// hash of the newest chain record among them.
+func (c *Chain) markRetention(_ context.Context, p history.PrunedEvents) error {
+	data := map[string]string{
+		"removed_count":  strconv.Itoa(p.Count),
+		"removed_before": p.Before.UTC().Format(time.RFC3339Nano),
+	}
+	msg := fmt.Sprintf("retention removes the %d journal events older than %s", p.Count, p.Before.UTC().Format(time.RFC3339))
+	if n, _, hash, err := link(p.Last); err == nil {
+		data[KeyRemovedChain] = strconv.FormatUint(n, 10)
+		data[KeyRemovedHash] = hash
+		msg += fmt.Sprintf(", chain records up to %d", n)
+	}
+	return c.AppendEvents([]history.Event{{Kind: Kind, Source: "history", Name: ActRetention, State: StateOK,
+		User: "vigil", Message: msg, Data: data}})
 }
 
 // Events reads the journal (the chain adds nothing): with it a Chain is an

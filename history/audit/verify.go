@@ -56,8 +56,17 @@ type Report struct {
 	Events   int    // events read
 	Chained  int    // of them chained
 	PreChain int    // events before the first chained one (written before auditing began); not checked
-	First    Record // the oldest chained record; Chain > 1 means older ones were pruned by retention (or deleted)
+	First    Record // the oldest chained record
 	Last     Record // the newest: keep its hash elsewhere to detect a cut-off tail later
+	// How the chain starts, when that is known: with its genesis record
+	// (Genesis); after chain records 1..Pruned, which a retention marker
+	// says retention removed (Pruned > 0); or, in a journal written before
+	// Vigil wrote genesis records, with an ordinary record 1 linked to the
+	// zero hash (Legacy). Otherwise a Deleted problem says the start is
+	// unknown.
+	Genesis  bool
+	Pruned   uint64
+	Legacy   bool
 	Problems []Problem
 }
 
@@ -98,6 +107,7 @@ func Verify(ctx context.Context, j interface {
 	}
 	r.Events = len(evs)
 	var recs []rec
+	var removed []marker // the retention markers, in journal order
 	present := make(map[uint64]bool, len(evs))
 	for _, e := range evs {
 		present[e.Seq] = true
@@ -116,6 +126,11 @@ func Verify(ctx context.Context, j interface {
 			continue
 		}
 		recs = append(recs, rec{e: e, n: n, prev: prev, hash: hash, contentOK: Hash(e) == hash})
+		if x := recs[len(recs)-1]; x.contentOK && e.Kind == Kind && e.Name == ActRetention {
+			if k, err := strconv.ParseUint(e.Data[KeyRemovedChain], 10, 64); err == nil {
+				removed = append(removed, marker{through: k, hash: e.Data[KeyRemovedHash], seq: e.Seq})
+			}
+		}
 	}
 	r.Chained = len(recs)
 	if len(recs) == 0 {
@@ -163,6 +178,7 @@ func Verify(ctx context.Context, j interface {
 			}
 		}
 	})
+	r.start(byN[ns[0]], removed, addEdited)
 	for i := 1; i < len(ns); i++ {
 		a, b := byN[ns[i-1]], byN[ns[i]]
 		if b.n == a.n+1 {
@@ -219,6 +235,48 @@ func Verify(ctx context.Context, j interface {
 		return 0
 	})
 	return r, nil
+}
+
+// marker is a retention marker: chain records 1..through were removed,
+// the last of them with hash.
+type marker struct {
+	through uint64
+	hash    string
+	seq     uint64
+}
+
+// start checks how the chain starts at its oldest record, oldest: with
+// the genesis record, after a prefix a retention marker accounts for, or
+// as a legacy chain (record 1 without genesis). A missing prefix no marker
+// accounts for is reported as Deleted: the chain's start is unknown.
+func (r *Report) start(oldest *rec, removed []marker, edited func(*rec, string)) {
+	if oldest.n == 1 {
+		e := oldest.e
+		r.Genesis = e.Kind == Kind && e.Name == ActGenesis
+		r.Legacy = !r.Genesis
+		return
+	}
+	var covering *marker
+	for i := range removed {
+		if m := &removed[i]; m.through+1 >= oldest.n && (covering == nil || m.through < covering.through) {
+			covering = m
+		}
+	}
+	if covering == nil {
+		gone := fmt.Sprintf("chain records 1..%d were", oldest.n-1)
+		if oldest.n == 2 {
+			gone = "chain record 1 was"
+		}
+		// No Seq: those of the missing records are unknown.
+		r.Problems = append(r.Problems, Problem{Kind: Deleted, Chain: 1, Msg: fmt.Sprintf(
+			"no genesis: chain start unknown: the oldest record is chain record %d (seq %d), and no retention marker says that %s removed: deleted",
+			oldest.n, oldest.e.Seq, gone)})
+		return
+	}
+	r.Pruned = oldest.n - 1
+	if covering.through+1 == oldest.n && covering.hash != oldest.prev {
+		edited(oldest, fmt.Sprintf("its link does not match the hash of chain record %d, which the retention marker at seq %d says was removed", covering.through, covering.seq))
+	}
 }
 
 func chainRange(a, b uint64) string {

@@ -3,7 +3,6 @@ package guard
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,25 +12,17 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/poll"
-	"github.com/vigil-hmi/vigil/datasource/sim/simtest"
 	"github.com/vigil-hmi/vigil/history"
 	"github.com/vigil-hmi/vigil/history/audit"
+	"github.com/vigil-hmi/vigil/history/audit/audittest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-const plant = `project: Guard
-devices:
-  - {name: plant, driver: sim}
-tags:
-  - {name: Tank1.LevelSP, group: Tanks, device: plant, address: tank1.level_sp, writable: true, limits: [0, 90]}
-  - {name: Tank1.Drain, group: Tanks, device: plant, address: tank1.level_sp, writable: true, critical: true}
-  - {name: Tank1.Level, group: Tanks, device: plant, address: tank1.level}
-`
-
-// desk is a running simulated plant with an audit trail and two users.
+// desk is the write path's test bench, with the faceplate's view of it.
 type desk struct {
-	tags  []*datasource.Tag
+	*audittest.Bench
+	tags  []*datasource.Tag // Tank1.LevelSP, Tank1.Drain (critical), Tank1.Level
 	table *datasource.Table
 	eng   *poll.Engine
 	store *history.Store
@@ -42,39 +33,17 @@ type desk struct {
 
 func newDesk(t *testing.T) *desk {
 	t.Helper()
-	pl := simtest.Start(t, plant)
-	d := &desk{tags: pl.Project.Tags, table: pl.Table, eng: pl.Engine}
-	var err error
-	d.store, err = history.Open(filepath.Join(t.TempDir(), "h.db"), history.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.store.Close() })
-	d.chain, err = audit.NewChain(context.Background(), d.store, audit.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.audit = audit.NewAuditor(d.chain)
-	d.dir = access.New(filepath.Join(t.TempDir(), "guard.users.yaml"), access.Options{Hash: access.HashParams{Memory: 64, Time: 1, Threads: 1}})
-	for name, role := range map[string]access.Role{"vic": access.Viewer, "alice": access.Operator} {
-		if err := d.dir.Add(name, role, nil, "correct horse"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return d
+	b := audittest.New(t)
+	return &desk{Bench: b, tags: b.Tags, table: b.Table, eng: b.Engine, store: b.Store, chain: b.Chain, audit: b.Auditor, dir: b.Users}
 }
 
-func (d *desk) login(t *testing.T, name string) *access.Session {
-	t.Helper()
-	s, err := d.dir.Authenticate(name, "correct horse")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func (d *desk) login(t *testing.T, name string) *access.Session { return d.Login(t, name) }
+
+// drain is the bench's critical tag.
+const drain = 3
 
 func (d *desk) writer(s *access.Session, password string, asked *int) *Writer {
-	return &Writer{Tags: d.tags, Session: func() *access.Session { return s }, Auditor: d.audit, Engine: d.eng,
+	return &Writer{Tags: d.tags, Session: func() *access.Session { return s }, Path: audit.NewWritePath(d.tags, d.table, d.eng, d.audit),
 		Reauth: func(context.Context, *datasource.Tag) (string, error) {
 			*asked++
 			if password == "" {
@@ -84,11 +53,15 @@ func (d *desk) writer(s *access.Session, password string, asked *int) *Writer {
 		}}
 }
 
+// events is the journal without the chain's genesis record.
 func (d *desk) events(t *testing.T) []history.Event {
 	t.Helper()
 	evs, err := d.store.Events(context.Background(), time.Time{}, time.Now().Add(time.Hour), "", 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(evs) > 0 && evs[0].Name == audit.ActGenesis {
+		evs = evs[1:]
 	}
 	return evs
 }
@@ -143,17 +116,17 @@ func TestACriticalWriteAsksForThePasswordAndACancelWritesNothing(t *testing.T) {
 	d := newDesk(t)
 	asked := 0
 	alice := d.login(t, "alice")
-	if _, err := write(t, d.writer(alice, "", &asked), 1, 10); err == nil || asked != 1 {
+	if _, err := write(t, d.writer(alice, "", &asked), drain, 10); err == nil || asked != 1 {
 		t.Fatalf("cancelled signature: err %v after %d prompts, want a refusal after one", err, asked)
 	}
 	if evs := d.events(t); len(evs) != 0 {
 		t.Fatalf("a cancelled signature left audit records %+v", evs)
 	}
-	res, err := write(t, d.writer(alice, "correct horse", &asked), 1, 40)
+	res, err := write(t, d.writer(alice, audittest.Password, &asked), drain, 40)
 	if err != nil || !res.Match || asked != 2 {
 		t.Fatalf("signed write: %+v %v (%d prompts)", res, err, asked)
 	}
-	if _, err := write(t, d.writer(alice, "wrong", &asked), 1, 41); !errors.Is(err, access.ErrBadCredentials) {
+	if _, err := write(t, d.writer(alice, "wrong", &asked), drain, 41); !errors.Is(err, access.ErrBadCredentials) {
 		t.Fatalf("wrongly signed write: %v, want bad credentials", err)
 	}
 }
@@ -162,7 +135,7 @@ func TestWithoutAuditTrailOrLoginNothingIsWritten(t *testing.T) {
 	d := newDesk(t)
 	asked := 0
 	w := d.writer(d.login(t, "alice"), "", &asked)
-	w.Auditor = nil
+	w.Path = audit.NewWritePath(d.tags, d.table, d.eng, nil)
 	if w.CanWrite(d.tags[0]) {
 		t.Fatal("the entry is offered with no audit trail")
 	}
@@ -178,12 +151,37 @@ func TestWithoutAuditTrailOrLoginNothingIsWritten(t *testing.T) {
 	}
 }
 
+// TestTheFaceplateRunsTheSharedCases holds the faceplate's writer to the
+// cases of every entry point of the write path.
+func TestTheFaceplateRunsTheSharedCases(t *testing.T) {
+	audittest.Run(t, audit.ViaFaceplate, func(t *testing.T, b *audittest.Bench, c audittest.Case) error {
+		s := b.Login(t, c.User)
+		w := &Writer{Tags: b.Tags, Session: func() *access.Session { return s }, Path: b.Path}
+		id := datasource.TagID(len(b.Tags) + 3) // a tag the window does not know
+		if tag := b.Tag(c.Tag); tag != nil {
+			id = tag.ID
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, err := w.Write(ctx, poll.WriteRequest{Tag: id, Value: c.Value})
+		return err
+	})
+}
+
+// ackAuthorizer lets the users acknowledge (the wiring's adapter maps
+// every action; this test acknowledges only).
+type ackAuthorizer struct{ dir *access.Directory }
+
+func (a ackAuthorizer) Authorize(user string, _ alarms.Action, tag *datasource.Tag) error {
+	return a.dir.Authorize(user, access.PermAcknowledge, tag)
+}
+
 func TestARefusedAlarmActionIsAuditedAndAPermittedOneJournaled(t *testing.T) {
 	d := newDesk(t)
 	tags := []*datasource.Tag{{ID: 0, Name: "Tank1.Level", Type: datasource.TypeFloat64,
 		Alarms: []datasource.AlarmDef{{Name: "Hi", Kind: datasource.AlarmHi, Limit: 80, Priority: datasource.PriorityHigh}}}}
 	// One chain for the engine's journal and the auditor, as in the runtime.
-	eng, err := alarms.New(tags, alarms.Options{Journal: d.chain, Authorizer: access.Authorizer{Dir: d.dir}})
+	eng, err := alarms.New(tags, alarms.Options{Journal: d.chain, Authorizer: ackAuthorizer{d.dir}})
 	if err != nil {
 		t.Fatal(err)
 	}

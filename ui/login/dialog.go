@@ -199,7 +199,7 @@ type signPrompt struct {
 // Reauthenticate asks the logged-in user for the password again before a
 // critical action (an electronic signature, e.g. action "write
 // Tank1.LevelSP = 55 %") and calls then with it on the UI goroutine; the
-// caller passes it on (audit.Auditor.GuardedWrite, which checks it and
+// caller passes it on (audit.WritePath, which checks it and
 // records the outcome). Cancel and Esc call nothing. In single-operator
 // mode there is no password: then("") is called at once, the caller's
 // confirmation being the signature. Nobody logged in opens the login

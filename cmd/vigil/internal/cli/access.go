@@ -299,8 +299,13 @@ func cmdAuditVerify(ctx context.Context, env Env, args []string) int {
 		}
 		fmt.Fprintln(env.Stdout)
 		if r.Chained > 0 {
-			if r.First.Chain > 1 {
-				fmt.Fprintf(env.Stdout, "chain starts at record %d (seq %d): older records were removed by retention or deleted\n", r.First.Chain, r.First.Seq)
+			switch {
+			case r.Genesis:
+				fmt.Fprintf(env.Stdout, "chain starts with its genesis record (seq %d)\n", r.First.Seq)
+			case r.Pruned > 0:
+				fmt.Fprintf(env.Stdout, "chain starts at record %d: records 1..%d were removed by retention, as its marker in the chain says\n", r.Pruned+1, r.Pruned)
+			case r.Legacy:
+				fmt.Fprintf(env.Stdout, "chain has no genesis record (written before Vigil kept one); it starts at record 1 (seq %d), linked to the zero hash\n", r.First.Seq)
 			}
 			fmt.Fprintf(env.Stdout, "last record: chain %d, seq %d, %s, hash %s\n", r.Last.Chain, r.Last.Seq, r.Last.Time.UTC().Format(time.RFC3339), r.Last.Hash)
 		}

@@ -54,7 +54,9 @@ func TestUserVerbs(t *testing.T) {
 		{"help prints the commands", []string{"--help"}, "", 0, "add USERSFILE NAME --role ROLE", ""},
 		{"add creates the file", []string{"add", users, "alice", "--role", "operator", "--areas", "Tanks,Pumps", "--history", hist}, "correct horse\n", 0, "alice role operator", ""},
 		{"add needs a known role", []string{"add", users, "bob", "--role", "boss"}, "correct horse\n", 2, "", `unknown role "boss"`},
-		{"add refuses a short password", []string{"add", users, "bob", "--role", "viewer"}, "short\n", 1, "", "at least 8 characters"},
+		{"add refuses a short password", []string{"add", users, "bob", "--role", "viewer"}, "short\n", 1, "", "at least 10 are needed"},
+		{"add refuses a common password", []string{"add", users, "bob", "--role", "viewer"}, "qwertyuiop\n", 1, "", "most common passwords"},
+		{"add refuses the user name as password", []string{"add", users, "bobby12345", "--role", "viewer"}, "BOBBY12345\n", 1, "", "it is the user name"},
 		{"add refuses a missing password", []string{"add", users, "bob", "--role", "viewer"}, "", 1, "", "no password on stdin"},
 		{"add refuses a second alice", []string{"add", users, "alice", "--role", "viewer"}, "correct horse\n", 1, "", `user "alice" already exists`},
 		{"add a viewer", []string{"add", "--password-stdin", users, "vic", "--role", "viewer"}, "viewer pass\n", 0, "vic role viewer", ""},
@@ -84,7 +86,7 @@ func TestUserVerbs(t *testing.T) {
 	}
 	// The user changes made with --history are in its audit trail, intact.
 	code, stdout, stderr := runSecVerb(t, cmdAudit, "", "verify", hist)
-	if code != 0 || !strings.Contains(stdout, "3 events, 3 chained") || !strings.Contains(stdout, "OK:") {
+	if code != 0 || !strings.Contains(stdout, "4 events, 4 chained") || !strings.Contains(stdout, "starts with its genesis record") || !strings.Contains(stdout, "OK:") {
 		t.Errorf("verify: %d %q %q", code, stdout, stderr)
 	}
 	code, stdout, _ = runSecVerb(t, cmdAudit, "", "export", hist)
@@ -119,7 +121,10 @@ func TestUserVerbsRefuseBadFiles(t *testing.T) {
 	}
 }
 
-func TestAuditVerifyFindsTampering(t *testing.T) {
+// chainedJournal writes n audit records through a chain into a new
+// history file, closes it and returns its path.
+func chainedJournal(t *testing.T, n int) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "h.db")
 	s, err := history.Open(path, history.Options{NoSync: true})
 	if err != nil {
@@ -130,7 +135,7 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := audit.NewAuditor(c)
-	for i := range 6 {
+	for i := range n {
 		if err := a.Logout("alice", strconv.Itoa(i)); err != nil {
 			t.Fatal(err)
 		}
@@ -138,12 +143,25 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return path
+}
+
+// tamperEvents runs fn on the events bucket of the closed history file.
+func tamperEvents(t *testing.T, path string, fn func(b *bbolt.Bucket) error) {
+	t.Helper()
 	db, err := bbolt.Open(path, 0o644, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte("events"))
+	defer db.Close()
+	if err := db.Update(func(tx *bbolt.Tx) error { return fn(tx.Bucket([]byte("events"))) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAuditVerifyFindsTampering(t *testing.T) {
+	path := chainedJournal(t, 6)
+	tamperEvents(t, path, func(b *bbolt.Bucket) error {
 		c := b.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			switch binary.BigEndian.Uint64(k[8:]) {
@@ -165,10 +183,6 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		}
 		return nil
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	code, _, stderr := runSecVerb(t, cmdAudit, "", "verify", path)
 	for _, want := range []string{"seq 2 (chain 2): edited", "seq 4 (chain 4): deleted", "2 problem(s)"} {
 		if !strings.Contains(stderr, want) {
@@ -179,11 +193,31 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		t.Errorf("code %d", code)
 	}
 	out := filepath.Join(t.TempDir(), "audit.csv")
-	if code, _, stderr := runSecVerb(t, cmdAudit, "", "export", path, "--out", out); code != 0 || !strings.Contains(stderr, "5 records") {
+	if code, _, stderr := runSecVerb(t, cmdAudit, "", "export", path, "--out", out); code != 0 || !strings.Contains(stderr, "6 records") {
 		t.Errorf("export: %d %q", code, stderr)
 	}
 	if code, _, stderr := runSecVerb(t, cmdAudit, "", "verify", filepath.Join(t.TempDir(), "none.db")); code != 1 || !strings.Contains(stderr, "none.db") {
 		t.Errorf("missing file: %d %q", code, stderr)
+	}
+}
+
+// TestAuditVerifySaysWhenTheChainsStartIsGone deletes the genesis record
+// and the record after it, without retention: verify fails and says so.
+func TestAuditVerifySaysWhenTheChainsStartIsGone(t *testing.T) {
+	path := chainedJournal(t, 4)
+	tamperEvents(t, path, func(b *bbolt.Bucket) error {
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k[8:]) <= 2; k, _ = c.First() {
+			if err := c.Delete(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	code, _, stderr := runSecVerb(t, cmdAudit, "", "verify", path)
+	want := "seq ? (chain 1): deleted: no genesis: chain start unknown: the oldest record is chain record 3 (seq 3), and no retention marker says that chain records 1..2 were removed"
+	if code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("verify: exit %d, stderr %q, want %q", code, stderr, want)
 	}
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,9 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/history/audit"
 )
 
 // commandInput is where `vigil run --commands` reads its commands; tests
@@ -53,9 +54,74 @@ type console struct {
 	session *access.Session
 }
 
+// maxCommandLine is the longest line --commands reads; a longer one is
+// refused with its line number and the session goes on.
+const maxCommandLine = 64 << 10
+
+// lineReader reads the lines of --commands, numbered from 1. Unlike
+// bufio.Scanner, whose 64 KiB limit ends the input silently, it refuses a
+// line longer than max (*lineTooLongError), skips to its end and goes on.
+type lineReader struct {
+	r   *bufio.Reader
+	n   int // the number of the last line read
+	max int
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{r: bufio.NewReader(r), max: maxCommandLine}
+}
+
+// lineTooLongError refuses a command line over the limit.
+type lineTooLongError struct {
+	Line  int   // its number, from 1
+	Bytes int64 // its length without the line end
+	Max   int
+	Start string // its first bytes, to tell which tag a write was for
+}
+
+func (e *lineTooLongError) Error() string {
+	return fmt.Sprintf("line %d: %d bytes, longer than the %d a command may have; ignored", e.Line, e.Bytes, e.Max)
+}
+
+// next returns the next line without its line end; io.EOF after the
+// last; a *lineTooLongError for a line over the limit, after which the
+// next call reads the line after it; any other error of the reader. It
+// holds at most the limit and one buffer of a long line in memory.
+func (l *lineReader) next() (string, error) {
+	var buf []byte
+	var n int64 // bytes of the line, its end included
+	for {
+		chunk, err := l.r.ReadSlice('\n')
+		n += int64(len(chunk))
+		if len(buf) <= l.max {
+			buf = append(buf, chunk...)
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && n == 0:
+			return "", io.EOF
+		case err != nil && err != io.EOF:
+			return "", err
+		}
+		l.n++
+		length := n // without the line end, \n or \r\n
+		if bytes.HasSuffix(chunk, []byte("\n")) {
+			length--
+			if length > 0 && length <= int64(len(buf)) && buf[length-1] == '\r' {
+				length--
+			}
+		}
+		if length > int64(l.max) {
+			return "", &lineTooLongError{Line: l.n, Bytes: length, Max: l.max, Start: string(buf[:min(len(buf), 256)])}
+		}
+		return string(buf[:length]), nil
+	}
+}
+
 // newConsole logs in for the commands: the operator in single-operator
 // mode, else user, whose password is the first line of in.
-func newConsole(rt *Runtime, out io.Writer, user string, in *bufio.Scanner) (*console, error) {
+func newConsole(rt *Runtime, out io.Writer, user string, in *lineReader) (*console, error) {
 	c := &console{rt: rt, out: out}
 	if rt.Auditor == nil {
 		return nil, errors.New("--commands: writes need the audit trail, and history is off (--no-history)")
@@ -68,10 +134,11 @@ func newConsole(rt *Runtime, out io.Writer, user string, in *bufio.Scanner) (*co
 	if user == "" {
 		return nil, fmt.Errorf("--commands: the project has users (%s): give --user NAME and the password as the first line of stdin", rt.Users.Path())
 	}
-	if !in.Scan() {
-		return nil, fmt.Errorf("--commands: no password for %s on stdin", user)
+	password, err := in.next()
+	if err != nil {
+		return nil, fmt.Errorf("--commands: no password for %s on stdin: %w", user, err)
 	}
-	s, err := rt.Users.Authenticate(user, in.Text())
+	s, err := rt.Users.Authenticate(user, password)
 	if aerr := rt.Auditor.Login(user, err, ""); aerr != nil && err == nil {
 		err = aerr
 	}
@@ -89,7 +156,7 @@ const connectWait = 15 * time.Second
 // run executes the commands of in until it ends or ctx does. It starts
 // once every device has had its first connection attempt, so a script's
 // first write does not meet a device still connecting.
-func (c *console) run(ctx context.Context, in *bufio.Scanner) {
+func (c *console) run(ctx context.Context, in *lineReader) {
 	for deadline := time.Now().Add(connectWait); time.Now().Before(deadline) && c.connecting(); {
 		select {
 		case <-ctx.Done():
@@ -97,13 +164,34 @@ func (c *console) run(ctx context.Context, in *bufio.Scanner) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	lines := make(chan string)
+	// A line is a command, or what the reader says instead of one.
+	type line struct {
+		text, refusal string
+		long          *lineTooLongError
+	}
+	lines := make(chan line)
 	go func() {
 		defer close(lines)
-		for in.Scan() {
+		for {
+			text, err := in.next()
+			var l line
+			var long *lineTooLongError
+			switch {
+			case err == nil:
+				l.text = text
+			case errors.As(err, &long):
+				l.refusal, l.long = long.Error(), long // refused and said; the session goes on
+			case err == io.EOF:
+				return
+			default:
+				l.refusal = fmt.Sprintf("line %d: reading the commands: %v; no more commands are read", in.n+1, err)
+			}
 			select {
-			case lines <- in.Text():
+			case lines <- l:
 			case <-ctx.Done():
+				return
+			}
+			if l.refusal != "" && long == nil {
 				return
 			}
 		}
@@ -112,15 +200,37 @@ func (c *console) run(ctx context.Context, in *bufio.Scanner) {
 		select {
 		case <-ctx.Done():
 			return
-		case line, ok := <-lines:
+		case l, ok := <-lines:
 			if !ok {
 				return
 			}
-			if out := c.do(ctx, line); out != "" {
+			out := l.refusal
+			switch {
+			case l.long != nil:
+				out = c.refuseLong(l.long)
+			case out == "":
+				out = c.do(ctx, l.text)
+			}
+			if out != "" {
 				fmt.Fprintln(c.out, out)
 			}
 		}
 	}
+}
+
+// refuseLong says why a line over the limit is refused and, when it is a
+// write, records the refusal in the audit trail like any other.
+func (c *console) refuseLong(long *lineTooLongError) string {
+	f := strings.Fields(long.Start)
+	if len(f) < 2 || f[0] != "write" {
+		return long.Error()
+	}
+	_, err := c.rt.Writes.Refuse(c.session, audit.Request{Tag: f[1], Text: fmt.Sprintf("(a line of %d bytes)", long.Bytes),
+		Reason: "vigil run --commands", Via: audit.ViaConsole}, long)
+	if err != nil && !errors.Is(err, long) {
+		return fmt.Sprintf("%s; %v", long.Error(), err) // the audit record failed
+	}
+	return long.Error()
 }
 
 // connecting reports whether a device is still on its first connection.
@@ -135,20 +245,19 @@ func (c *console) connecting() bool {
 
 // do runs one command line and returns what to print.
 func (c *console) do(ctx context.Context, line string) string {
+	out, _ := c.command(ctx, line)
+	return out
+}
+
+// command runs one command line: what to print, and the write path's
+// error (nil when the value was written or the line is no write).
+func (c *console) command(ctx context.Context, line string) (string, error) {
 	f := strings.Fields(line)
 	switch {
 	case len(f) == 0 || strings.HasPrefix(f[0], "#"):
-		return ""
+		return "", nil
 	case f[0] != "write" || len(f) < 3:
-		return fmt.Sprintf("command %q: want: write TAG VALUE [REASON...]", line)
-	}
-	tag, ok := c.rt.Project.Tag(f[1])
-	if !ok {
-		return fmt.Sprintf("write %s: no such tag", f[1])
-	}
-	v, err := commandValue(tag, f[2])
-	if err != nil {
-		return fmt.Sprintf("write %s: %v", tag.Name, err)
+		return fmt.Sprintf("command %q: want: write TAG VALUE [REASON...]", line), nil
 	}
 	reason := strings.Join(f[3:], " ")
 	if reason == "" {
@@ -156,40 +265,10 @@ func (c *console) do(ctx context.Context, line string) string {
 	}
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
-	res, err := c.rt.Auditor.GuardedWrite(ctx, c.session, c.rt.Engine, tag, v, "", reason)
+	res, err := c.rt.Writes.Write(ctx, c.session, audit.Request{Tag: f[1], Text: f[2], Reason: reason, Via: audit.ViaConsole})
 	if err != nil {
-		return fmt.Sprintf("write %s: refused or failed: %v", tag.Name, err)
+		return fmt.Sprintf("write %s: %v", f[1], err), err
 	}
-	return fmt.Sprintf("write %s: wrote %s, read back %s %s", tag.Name, res.Requested.Format(tag.Decimals), res.ReadBack.Value.Format(tag.Decimals), res.ReadBack.Quality)
-}
-
-// commandValue parses a command's value for tag: a state name or
-// true/false/on/off/1/0 for bools, text for strings, otherwise a number as
-// the faceplate reads it (poll.ParseValue) within the tag's limits.
-func commandValue(tag *datasource.Tag, s string) (datasource.Value, error) {
-	if tag.Type == datasource.TypeBool {
-		for n, name := range tag.States {
-			if strings.EqualFold(name, s) {
-				return datasource.Bool(n != 0), nil
-			}
-		}
-		switch strings.ToLower(s) {
-		case "true", "on", "1":
-			return datasource.Bool(true), nil
-		case "false", "off", "0":
-			return datasource.Bool(false), nil
-		}
-		return datasource.Value{}, fmt.Errorf("%q is not a state: use true/false, on/off, 1/0 or the tag's state names", s)
-	}
-	if tag.Type == datasource.TypeString {
-		return datasource.String(s), nil
-	}
-	v, err := poll.ParseValue(tag, s)
-	if err != nil {
-		return datasource.Value{}, err
-	}
-	if err := poll.CheckValue(tag, v); err != nil {
-		return datasource.Value{}, err
-	}
-	return v, nil
+	tag, _ := c.rt.Project.Tag(f[1])
+	return fmt.Sprintf("write %s: wrote %s, read back %s %s", tag.Name, res.Requested.Format(tag.Decimals), res.ReadBack.Value.Format(tag.Decimals), res.ReadBack.Quality), nil
 }

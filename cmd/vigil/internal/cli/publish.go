@@ -18,6 +18,7 @@ import (
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/datasource/project"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug"
+	"github.com/vigil-hmi/vigil/history/audit"
 )
 
 // The control room (docs/control-room.md): a station with publish: in its
@@ -92,7 +93,7 @@ func newPublisher(rt *Runtime, clk clockwork.Clock, log *slog.Logger) (*sparkplu
 		Clock: clk, Logger: log,
 	}
 	if pub.Writes {
-		cfg.Commander = stationWriter{rt: rt}
+		cfg.Commander = stationWriter{rt: rt, node: pub.Node}
 	}
 	cfg.Alarms = stationAlarms{rt: rt, writes: pub.Writes}
 	if rt.History != nil { // a nil *history.Store must not become a non-nil interface
@@ -105,36 +106,31 @@ func newPublisher(rt *Runtime, clk clockwork.Clock, log *slog.Logger) (*sparkplu
 	return n, nil
 }
 
-// stationWriter is the acquiring station's write path for writes that come
-// from viewing stations: the broker has authenticated the viewing station;
-// the user it names must be one of this station's users whose role and
-// areas allow the write (any user in single-operator mode); the engine
-// checks limits, writes and reads back; the audit trail records the outcome.
-type stationWriter struct{ rt *Runtime }
+// stationWriter is the acquiring station's entry to the write path for
+// writes that come from viewing stations: the broker has authenticated the
+// viewing station; the user it names must be one of this station's users
+// whose role and areas allow the write (any user in single-operator mode),
+// and a critical tag is refused (access.Remote).
+type stationWriter struct {
+	rt   *Runtime
+	node string // this station's edge node id, for messages
+}
 
 // Write implements sparkplug.Commander.
 func (w stationWriter) Write(ctx context.Context, c sparkplug.WriteCommand) (datasource.Sample, error) {
-	rt := w.rt
-	node := rt.Project.Publish.Node
-	res := poll.WriteResult{Tag: c.Tag.ID, Requested: c.Value}
-	user := c.User
-	if user == "" {
-		user = "(unnamed remote user)"
+	name := c.Name
+	if c.Tag != nil {
+		name = c.Tag.Name
+	}
+	if !w.rt.Writes.Audited() {
+		return datasource.Sample{}, fmt.Errorf("%s: station %s keeps no audit trail (history is off), so it refuses writes from other stations", name, w.node)
 	}
 	reason := c.Reason
 	if reason == "" {
 		reason = "written from another station"
 	}
-	if rt.Auditor == nil {
-		return datasource.Sample{}, fmt.Errorf("%s: station %s keeps no audit trail (history is off), so it refuses writes from other stations", c.Tag.Name, node)
-	}
-	if err := authorizeRemote(rt.Users, c.User, c.Tag, node); err != nil {
-		return datasource.Sample{}, errors.Join(err, auditErr(rt.Auditor.Write(user, c.Tag, res, reason, err)))
-	}
-	res, err := rt.Engine.Write(ctx, poll.WriteRequest{Tag: c.Tag.ID, Value: c.Value, User: user})
-	if aerr := rt.Auditor.Write(user, c.Tag, res, reason, err); aerr != nil {
-		return res.ReadBack, errors.Join(err, auditErr(aerr))
-	}
+	who := access.Remote{Dir: w.rt.Users, Name: c.User, Station: "another station through the broker"}
+	res, err := w.rt.Writes.Write(ctx, who, audit.Request{Tag: name, Value: c.Value, Reason: reason, Via: audit.ViaStation})
 	return res.ReadBack, err
 }
 
@@ -212,24 +208,4 @@ func auditErr(err error) error {
 		return nil
 	}
 	return fmt.Errorf("the audit record could not be written: %w", err)
-}
-
-// authorizeRemote checks that user, named by a viewing station, may write
-// tag here. A critical tag needs the operator's password as signature,
-// which must not travel through the broker: remote writes to it are refused.
-func authorizeRemote(dir *access.Directory, user string, tag *datasource.Tag, node string) error {
-	if tag.Critical {
-		return fmt.Errorf("%s: a critical tag needs the operator's signature at station %s; it is not written from other stations", tag.Name, node)
-	}
-	if dir == nil || dir.SingleOperator() {
-		return nil
-	}
-	if user == "" {
-		return fmt.Errorf("%s: the write names no user; station %s has users and refuses it", tag.Name, node)
-	}
-	u, ok := dir.Lookup(user)
-	if !ok {
-		return fmt.Errorf("%s: user %q is not a user of station %s; nothing was written", tag.Name, user, node)
-	}
-	return u.Can(access.PermWrite, tag)
 }

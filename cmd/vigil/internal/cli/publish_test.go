@@ -14,6 +14,7 @@ import (
 	"github.com/vigil-hmi/vigil/datasource/project"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug/sparkplugtest"
+	"github.com/vigil-hmi/vigil/history/audit"
 )
 
 // startStation parses a project and starts its runtime with history in a
@@ -80,20 +81,33 @@ tags:
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp, _ := view.Project.Tag("LevelSP")
-	// GuardedWrite's request names the session's user; the engine hands it
-	// to the mqtt driver, which sends it with the DCMD.
+	// The write path's request names the session's user; the engine hands
+	// it to the mqtt driver, which sends it with the DCMD.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	res, err := view.Auditor.GuardedWrite(ctx, session, view.Engine, sp, datasource.Float(33), "", "test")
+	res, err := view.Writes.Write(ctx, session, audit.Request{Tag: "LevelSP", Value: datasource.Float(33), Reason: "test", Via: audit.ViaFaceplate})
 	if err != nil || !res.Match {
 		t.Fatalf("write at the viewer: %+v %v", res, err)
 	}
 	awaitTag(t, acq, "Tank1.LevelSP", "the write lands in the plant", func(s datasource.Sample) bool { return s.Value == datasource.Float(33) })
 
-	_, err = view.Auditor.GuardedWrite(ctx, session, view.Engine, sp, datasource.Float(95), "", "test")
+	_, err = view.Writes.Write(ctx, session, audit.Request{Tag: "LevelSP", Value: datasource.Float(95), Reason: "test", Via: audit.ViaFaceplate})
 	if want := "Tank1.LevelSP: 95 is outside the write limits 10 .. 90"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a write outside the acquirer's limits: %v, want %q in it", err, want)
+	}
+	// The acquirer records the DCMD it refused, with the value before.
+	evs, err := acq.History.Events(ctx, time.Time{}, time.Now().Add(time.Hour), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := false
+	for _, e := range evs {
+		if e.Name == audit.ActWrite && e.State == audit.StateRefused && e.Data["via"] == audit.ViaStation && e.Data["new"] == "95" && e.Data["old"] == "33" {
+			refused = true
+		}
+	}
+	if !refused {
+		t.Errorf("the acquirer's audit trail lacks the refused DCMD: %+v", evs)
 	}
 
 	board := stationAlarms{rt: acq, writes: true}

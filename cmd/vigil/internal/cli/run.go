@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -55,7 +54,7 @@ func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d
 	if commands.on {
 		// The console's answers and the reports share stdout, line by line.
 		stdout = &lockedWriter{w: env.Stdout}
-		in := bufio.NewScanner(commandInput)
+		in := newLineReader(commandInput)
 		con, err := newConsole(rt, stdout, commands.user, in)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "vigil run: %v\n", err)

@@ -60,6 +60,9 @@ type Runtime struct {
 	// the journal; nil when history is off, and then the GUI refuses writes
 	// rather than make changes nobody can trace.
 	Auditor *audit.Auditor
+	// Writes is the one write path: every entry point (faceplates,
+	// --commands, DCMD, the servers of vigil sim) writes through it.
+	Writes *audit.WritePath
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -148,14 +151,15 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 	}
 	if opts.UsersPath == "" {
 		rt.Users = access.SingleOperator(access.Options{Clock: opts.Clock})
-	} else if rt.Users, err = access.Open(opts.UsersPath, access.Options{Clock: opts.Clock}); err != nil {
+	} else if rt.Users, err = access.Open(opts.UsersPath, access.Options{Clock: opts.Clock, Logger: opts.Logger}); err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
 	if rt.Audit != nil {
 		rt.Auditor = audit.NewAuditor(rt.Audit)
 	}
+	rt.Writes = audit.NewWritePath(proj.Tags, rt.Table, rt.Engine, rt.Auditor)
 	rt.Alarms, err = alarms.New(proj.Tags, alarms.Options{Clock: opts.Clock, Journal: journal, Logger: opts.Logger,
-		Authorizer: access.Authorizer{Dir: rt.Users}})
+		Authorizer: alarmAuthorizer{dir: rt.Users}})
 	if err != nil {
 		return nil, fmt.Errorf("alarms: %w", err)
 	}

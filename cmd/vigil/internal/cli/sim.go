@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/modbus/modbusserve"
 	"github.com/vigil-hmi/vigil/datasource/opcua/opcuaserve"
-	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/datasource/project"
+	"github.com/vigil-hmi/vigil/history/audit"
 )
 
 // Loopback defaults of `vigil sim`: nothing is reachable from the network
@@ -21,14 +24,18 @@ const (
 )
 
 func cmdSim(ctx context.Context, env Env, args []string) int {
-	fs := newFlags(env, "sim", "sim [FILE] [--modbus ADDR] [--opcua ADDR] [--for DURATION]",
+	fs := newFlags(env, "sim", "sim [FILE] [--modbus ADDR] [--opcua ADDR] [--for DURATION] [--history PATH | --no-history]",
 		"Serve a project's live tags (default: the embedded demo plant) as a Modbus TCP slave and an\n"+
 			"OPC UA server, so Vigil, mbpoll or any OPC UA client can be tried against a real wire.\n"+
 			"Both bind to loopback unless another address is given; \"off\" disables one.\n"+
-			"Writes through either protocol go through the engine's write path (limits, read-back).")
+			"Writes through either protocol go through the write path (limits, read-back, audit\n"+
+			"trail in the history file, by default NAME-sim.db beside vigil run's); with --no-history\n"+
+			"they are refused.")
 	mbAddr := fs.String("modbus", defaultSimModbus, "Modbus TCP listen address, or off")
 	uaAddr := fs.String("opcua", defaultSimOPCUA, "OPC UA listen address, or off")
 	dur := fs.Duration("for", 0, "stop after this long (0: until interrupted)")
+	var hist historyFlags
+	hist.register(fs)
 	pos, code, done := parse(fs, args)
 	if done {
 		return code
@@ -53,10 +60,19 @@ func cmdSim(ctx context.Context, env Env, args []string) int {
 		ctx, cancel = context.WithTimeout(ctx, *dur)
 		defer cancel()
 	}
-	rt, err := Start(ctx, p, RuntimeOptions{})
+	histPath, err := simHistory(hist, p)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil sim: %v\n", err)
 		return ExitFailure
+	}
+	// Single-operator mode: the clients of a test wire are anonymous.
+	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil sim: %v\n", err)
+		return ExitFailure
+	}
+	if histPath != "" {
+		fmt.Fprintf(env.Stderr, "vigil sim: history and the audit trail of writes in %s\n", histPath)
 	}
 	code = serveSim(ctx, env, rt, *mbAddr, *uaAddr)
 	if err := rt.Stop(); err != nil && code == ExitOK {
@@ -66,12 +82,25 @@ func cmdSim(ctx context.Context, env Env, args []string) int {
 	return code
 }
 
+// simHistory is the history file of `vigil sim`: --history, none with
+// --no-history, else the project's default file with "-sim" added, so that
+// a sim and a `vigil run` of the same project do not contend for one file.
+func simHistory(h historyFlags, p *project.Project) (string, error) {
+	if h.off || h.path != "" {
+		return h.resolve(p)
+	}
+	def, err := defaultHistoryPath(p)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(def, ".db") + "-sim.db", nil
+}
+
 // serveSim serves rt's tags until ctx ends.
 func serveSim(ctx context.Context, env Env, rt *Runtime, mbAddr, uaAddr string) int {
-	src := engineSource{rt: rt}
 	if mbAddr != "off" && mbAddr != "" {
 		m := modbusserve.NewMap(rt.Project.Tags)
-		srv, err := modbusserve.Serve(mbAddr, m, src)
+		srv, err := modbusserve.Serve(mbAddr, m, newEngineSource(rt, audit.ViaModbus, "modbus-client"))
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "vigil sim: modbus: %v\n", err)
 			return ExitFailure
@@ -84,7 +113,7 @@ func serveSim(ctx context.Context, env Env, rt *Runtime, mbAddr, uaAddr string) 
 		}
 	}
 	if uaAddr != "off" && uaAddr != "" {
-		srv, err := opcuaserve.New(rt.Project.Tags, src, opcuaserve.Options{Addr: uaAddr, Clock: rt.Clock})
+		srv, err := opcuaserve.New(rt.Project.Tags, newEngineSource(rt, audit.ViaOPCUA, "opcua-client"), opcuaserve.Options{Addr: uaAddr, Clock: rt.Clock})
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "vigil sim: opcua: %v\n", err)
 			return ExitFailure
@@ -101,16 +130,31 @@ func serveSim(ctx context.Context, env Env, rt *Runtime, mbAddr, uaAddr string) 
 	return ExitOK
 }
 
-// engineSource serves the runtime's table and sends writes through the
-// engine's write path, so a write over Modbus or OPC UA meets the same
-// limits and read-back as one from the GUI.
-type engineSource struct{ rt *Runtime }
+// engineSource serves the runtime's table to one server of `vigil sim`
+// and sends its clients' writes through the write path, so a write over
+// Modbus or OPC UA meets the same permission, limits, read-back and audit
+// trail as one from the GUI. Its clients are anonymous: they write as
+// access.Remote user who (in single-operator mode, as the operator may).
+type engineSource struct {
+	rt  *Runtime
+	who access.Remote
+	via string // audit.ViaModbus or audit.ViaOPCUA
+}
+
+// newEngineSource returns the source of the server via ("Modbus", "OPC UA").
+func newEngineSource(rt *Runtime, via, client string) engineSource {
+	return engineSource{rt: rt, via: via, who: access.Remote{Dir: rt.Users, Name: client, Station: client}}
+}
 
 func (s engineSource) Get(id datasource.TagID) datasource.Sample { return s.rt.Table.Get(id) }
 
 func (s engineSource) Write(ctx context.Context, id datasource.TagID, v datasource.Value) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	_, err := s.rt.Engine.Write(ctx, poll.WriteRequest{Tag: id, Value: v, User: "sim-client"})
+	name := fmt.Sprintf("#%d", id) // no tag has it: the write path refuses and records it
+	if int(id) < len(s.rt.Project.Tags) {
+		name = s.rt.Project.Tags[id].Name
+	}
+	_, err := s.rt.Writes.Write(ctx, s.who, audit.Request{Tag: name, Value: v, Reason: "written by a " + s.via + " client of vigil sim", Via: s.via})
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -46,12 +47,13 @@ func (s *syncBuffer) String() string {
 // would.
 func TestSimServesThePlantOverModbusAndWritesGoThroughTheWritePath(t *testing.T) {
 	mbAddr, uaAddr := freeAddr(t), freeAddr(t)
+	hist := filepath.Join(t.TempDir(), "sim.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- Main(ctx, Env{Stdout: &out, Stderr: &errOut}, []string{"sim", "--modbus", mbAddr, "--opcua", uaAddr, "--for", "60s"})
+		done <- Main(ctx, Env{Stdout: &out, Stderr: &errOut}, []string{"sim", "--modbus", mbAddr, "--opcua", uaAddr, "--for", "60s", "--history", hist})
 	}()
 
 	h := modbus.NewTCPClientHandler(mbAddr)
@@ -114,5 +116,15 @@ func TestSimServesThePlantOverModbusAndWritesGoThroughTheWritePath(t *testing.T)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("vigil sim did not stop")
+	}
+	// Both writes are in the audit trail, the refused one with the value before.
+	code, csv, exportErr := runVerb(t, cmdAudit, "export", hist)
+	if code != ExitOK {
+		t.Fatalf("audit export: %s", exportErr)
+	}
+	for _, want := range []string{",write,ok,modbus-client,", "via=modbus", ",write,refused,modbus-client,Tank1.LevelSP: 150 % is outside the write limits"} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("the sim's audit trail lacks %q:\n%s", want, csv)
+		}
 	}
 }
