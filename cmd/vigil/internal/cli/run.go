@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"time"
@@ -27,16 +28,20 @@ func cmdRun(ctx context.Context, env Env, args []string) int {
 	user := fs.String("user", "", "with --commands: the user who writes (its password is stdin's first line)")
 	var hist historyFlags
 	hist.register(fs)
+	var logf logFlag
+	logf.register(fs)
 	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
 	}
-	return runHeadless(ctx, env, pos[0], hist, *dur, *values, commandFlags{on: *commands, user: *user})
+	log, restore := runLogger(&env, logf)
+	defer restore()
+	return runHeadless(ctx, env, pos[0], hist, *dur, *values, commandFlags{on: *commands, user: *user}, log)
 }
 
 // runHeadless loads and runs a project until d elapses (0: until ctx ends or
 // an interrupt), reporting once a second.
-func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d time.Duration, values bool, commands commandFlags) int {
+func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d time.Duration, values bool, commands commandFlags, log *slog.Logger) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	if d > 0 {
@@ -44,7 +49,7 @@ func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	rt, histPath, ok := startProject(ctx, env, path, hist, "vigil run")
+	rt, histPath, ok := startProject(ctx, env, path, hist, "vigil run", log)
 	if !ok {
 		return ExitFailure
 	}

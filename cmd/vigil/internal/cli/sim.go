@@ -29,6 +29,8 @@ func cmdSim(ctx context.Context, env Env, args []string) int {
 	mbAddr := fs.String("modbus", defaultSimModbus, "Modbus TCP listen address, or off")
 	uaAddr := fs.String("opcua", defaultSimOPCUA, "OPC UA listen address, or off")
 	dur := fs.Duration("for", 0, "stop after this long (0: until interrupted)")
+	var logf logFlag
+	logf.register(fs)
 	pos, code, done := parse(fs, args)
 	if done {
 		return code
@@ -41,6 +43,8 @@ func cmdSim(ctx context.Context, env Env, args []string) int {
 	if len(pos) == 1 {
 		path = pos[0]
 	}
+	log, restore := runLogger(&env, logf)
+	defer restore()
 	p, err := loadProject(path)
 	if err != nil {
 		printErrors(env.Stderr, err)
@@ -53,7 +57,7 @@ func cmdSim(ctx context.Context, env Env, args []string) int {
 		ctx, cancel = context.WithTimeout(ctx, *dur)
 		defer cancel()
 	}
-	rt, err := Start(ctx, p, RuntimeOptions{})
+	rt, err := Start(ctx, p, RuntimeOptions{Logger: log})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil sim: %v\n", err)
 		return ExitFailure
