@@ -160,7 +160,7 @@ func (c *console) do(ctx context.Context, line string) string {
 	if err != nil {
 		return fmt.Sprintf("write %s: refused or failed: %v", tag.Name, err)
 	}
-	return fmt.Sprintf("write %s: wrote %s, read back %s %s", tag.Name, res.Requested.Format(tag.Decimals), res.ReadBack.Value.Format(tag.Decimals), res.ReadBack.Quality)
+	return fmt.Sprintf("write %s: wrote %s, read back %s %s", tag.Name, datasource.FormatValue(tag, res.Requested), datasource.FormatValue(tag, res.ReadBack.Value), res.ReadBack.Quality)
 }
 
 // commandValue parses a command's value for tag: a state name or

@@ -134,7 +134,8 @@ func (r *reporter) report(now time.Time, rt *Runtime) {
 	}
 }
 
-// formatPlain renders a value with the tag's decimals, for machine-friendly
+// formatPlain renders a value with the tag's decimals, or at its own
+// precision without them (datasource.FormatValue), for machine-friendly
 // output: no units, no state texts.
 func formatPlain(tag *datasource.Tag, v datasource.Value) string {
 	if v.IsNone() {
@@ -143,5 +144,5 @@ func formatPlain(tag *datasource.Tag, v datasource.Value) string {
 	if v.Kind() == datasource.KindString {
 		return fmt.Sprintf("%q", v.AsString())
 	}
-	return v.Format(tag.Decimals)
+	return datasource.FormatValue(tag, v)
 }
