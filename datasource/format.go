@@ -41,6 +41,45 @@ func FormatValue(t *Tag, v Value) string {
 	return strconv.FormatFloat(f, 'f', -1, bits)
 }
 
+// ShortDigits is how many significant digits FormatValueShort keeps.
+const ShortDigits = 6
+
+// FormatValueShort is FormatValue for compact cells (the generated
+// overview): a float without decimals that needs more than ShortDigits
+// significant digits is rounded to them, without an exponent unless the
+// magnitude needs one (123456789 stays whole). What FormatValue prints
+// shorter stays as it is.
+func FormatValueShort(t *Tag, v Value) string {
+	s := FormatValue(t, v)
+	if (t != nil && t.Decimals >= 0) || v.kind != KindFloat || significant(s) <= ShortDigits {
+		return s
+	}
+	f := math.Float64frombits(v.bits)
+	a := math.Abs(f)
+	if a >= 1e21 || a < 1e-6 {
+		return strconv.FormatFloat(f, 'g', ShortDigits, 64)
+	}
+	n := int(math.Floor(math.Log10(a))) + 1 // digits before the point; <= 0 below 1
+	return trimZeros(strconv.FormatFloat(f, 'f', max(0, ShortDigits-n), 64))
+}
+
+// significant counts the significant digits of a number's text.
+func significant(s string) int {
+	n, leading := 0, true
+	for _, c := range s {
+		switch {
+		case c == 'e' || c == 'E':
+			return n
+		case c < '0' || c > '9':
+		case c == '0' && leading:
+		default:
+			leading = false
+			n++
+		}
+	}
+	return n
+}
+
 // Float32 returns the float Value of a float32 a device or peer sent as
 // such (an OPC UA Float, a Sparkplug Float metric): through its shortest
 // decimal form, so that 0.1f is kept as 0.1 and not as 0.10000000149011612,

@@ -82,3 +82,33 @@ func TestFormatValueRoundTripsAtTheTagsPrecision(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatValueShort(t *testing.T) {
+	f32 := &Tag{Type: TypeFloat32, Decimals: -1}
+	f64 := &Tag{Type: TypeFloat64, Decimals: -1}
+	one := &Tag{Type: TypeFloat64, Decimals: 1}
+	tests := []struct {
+		name string
+		tag  *Tag
+		v    Value
+		want string
+	}{
+		{"a float64 with 16 digits keeps 6", f64, Float(17.432187654321), "17.4322"},
+		{"a float32 of 6 digits stays whole", f32, Float(float64(float32(3.14159))), "3.14159"},
+		{"a float32 of 8 digits keeps 6", f32, Float(float64(float32(49.947796))), "49.9478"},
+		{"a short float64 stays", f64, Float(2.5), "2.5"},
+		{"a large number stays whole, without an exponent", f64, Float(123456789.123), "123456789"},
+		{"a small fraction keeps 6 significant digits", f64, Float(0.000123456789), "0.000123457"},
+		{"a tiny magnitude uses an exponent", f64, Float(1.23456789e-9), "1.23457e-09"},
+		{"rounding up to a whole number drops the point", f64, Float(99.99999999), "100"},
+		{"decimals, when set, win", one, Float(17.432187654321), "17.4"},
+		{"integers are not cut", f64, Int(12345678), "12345678"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := FormatValueShort(tt.tag, tt.v); got != tt.want {
+				t.Errorf("FormatValueShort = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
