@@ -2,6 +2,7 @@ package datasource
 
 import (
 	"context"
+	"math"
 	"math/bits"
 	"slices"
 	"sync"
@@ -44,8 +45,9 @@ type Table struct {
 	// Confirm last said it is still current if that is later. Stale marking
 	// measures from it, not from the sample's source time: a device that
 	// reports an unchanged value with its old source time (an OPC UA
-	// subscription's keep-alive) has not gone stale.
-	recv []time.Time
+	// subscription's keep-alive) has not gone stale. Unix nanoseconds, 0
+	// for none: 8 bytes a tag, written by every publish.
+	recv []int64
 	subs []*Subscription
 	pool bufferPool
 }
@@ -60,7 +62,7 @@ type hold struct {
 // NewTable returns a table for tags, indexed by TagID, every tag starting Bad
 // with WaitingForInitialData.
 func NewTable(tags []*Tag) *Table {
-	t := &Table{current: make([]Sample, len(tags)), held: make([]hold, len(tags)), stale: make([]time.Duration, len(tags)), recv: make([]time.Time, len(tags))}
+	t := &Table{current: make([]Sample, len(tags)), held: make([]hold, len(tags)), stale: make([]time.Duration, len(tags)), recv: make([]int64, len(tags))}
 	for i, tag := range tags {
 		t.current[i] = Sample{Tag: TagID(i), Quality: BadQuality(WaitingForInitialData)}
 		t.stale[i] = tag.StaleAfter
@@ -209,12 +211,27 @@ func (t *Table) store(batch []Sample, now time.Time) {
 }
 
 // received is when the table got a sample published at now with time tm:
-// now, unless the publisher gave none.
-func received(now, tm time.Time) time.Time {
+// now, unless the publisher gave none; as Unix nanoseconds, 0 for none.
+func received(now, tm time.Time) int64 {
 	if now.IsZero() {
-		return tm
+		now = tm
 	}
-	return now
+	return unixNano(now)
+}
+
+// unixNano is t in Unix nanoseconds, 0 for the zero time. Times beyond
+// what int64 nanoseconds hold (a device's clock reading 1601 or 2500) are
+// clamped to its ends, so that they age as very old or very new.
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Year() < 1678:
+		return 1
+	case t.Year() > 2261:
+		return math.MaxInt64 / 2
+	}
+	return t.UnixNano()
 }
 
 // Confirm records that the current samples of ids are still current at now,
@@ -236,9 +253,7 @@ func (t *Table) Confirm(ids []TagID, now time.Time) {
 			t.current[id] = t.sample(id)
 			t.unhold(id)
 		}
-		if now.After(t.recv[id]) {
-			t.recv[id] = now
-		}
+		t.recv[id] = max(t.recv[id], unixNano(now))
 	}
 }
 
@@ -381,6 +396,7 @@ func (t *Table) MarkStale(now time.Time) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var c *chunk
+	nowNano := unixNano(now)
 	for i, lim := range t.stale {
 		if lim <= 0 {
 			continue
@@ -405,7 +421,7 @@ func (t *Table) MarkStale(now time.Time) int {
 		if t.held[i].f != nil {
 			tm = received(stamp, s.Time)
 		}
-		if !tm.IsZero() && now.Sub(tm) > lim {
+		if tm != 0 && nowNano-tm > int64(lim) {
 			// A feed's batch is shared read-only with the subscribers, so
 			// the stale sample is written to current, as a publish would.
 			cur := *s
