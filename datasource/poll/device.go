@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -588,7 +590,7 @@ func (d *device) logState(level slog.Level, msg string, err error, args ...any) 
 	cause := "connected"
 	if err != nil {
 		cause = causeOf(err)
-		args = append([]any{"cause", err.Error()}, args...)
+		args = append([]any{"cause", d.withoutName(err.Error())}, args...)
 	}
 	d.mu.Lock()
 	repeat := d.logged == cause
@@ -598,6 +600,14 @@ func (d *device) logState(level slog.Level, msg string, err error, args ...any) 
 		level = slog.LevelDebug
 	}
 	d.log.Log(context.Background(), level, msg, args...)
+}
+
+// withoutName drops the device's name from an error message for a log
+// line that carries it as an attribute already: the engine and the driver
+// each prefix it ("device plc: connect: device \"plc\": dial tcp ...").
+func (d *device) withoutName(msg string) string {
+	msg = strings.ReplaceAll(msg, "device "+d.def.Name+": ", "")
+	return strings.ReplaceAll(msg, "device "+strconv.Quote(d.def.Name)+": ", "")
 }
 
 // ephemeral matches the local end of a TCP connection in a net error
