@@ -13,12 +13,14 @@ import (
 )
 
 // TestRunLogsWhyADeviceIsDownOncePerCause runs `vigil run` for a few
-// seconds with a Modbus device whose port nothing listens on and an OPC UA
-// device whose password the server refuses, both retrying every 100-200 ms:
-// stderr has one line for each, with its cause, not one per retry.
+// seconds with a Modbus device whose port nothing listens on, an OPC UA
+// device whose password the server refuses and one that does not trust the
+// server's certificate, all retrying every 100-200 ms: stderr has one line
+// for each, with its cause, not one per retry.
 func TestRunLogsWhyADeviceIsDownOncePerCause(t *testing.T) {
 	srv := opcuatest.Start(t, opcuatest.Options{Secure: true, ChangeEvery: -1, Users: map[string]string{"op": "right"}})
 	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir) // the PKI directory, where the rejected certificate goes
 	path := filepath.Join(dir, "p.yaml")
 	project := `project: Down
 devices:
@@ -33,9 +35,16 @@ devices:
     timeout: 2s
     backoff: {min: 100ms, max: 200ms}
     opcua: {username: op, password: wrong}
+  - name: cert
+    driver: opcua
+    address: ` + srv.Endpoint() + `
+    timeout: 2s
+    backoff: {min: 100ms, max: 200ms}
+    opcua: {security_policy: Basic256Sha256, security_mode: SignAndEncrypt, trust_dir: ` + filepath.Join(dir, "trusted") + `}
 tags:
   - {name: M, device: mb, address: "40001", type: uint16}
   - {name: U, device: ua, address: "` + opcuatest.NodeID("Double") + `", type: float64}
+  - {name: C, device: cert, address: "` + opcuatest.NodeID("Double") + `", type: float64}
 `
 	if err := os.WriteFile(path, []byte(project), 0o644); err != nil {
 		t.Fatal(err)
@@ -47,6 +56,7 @@ tags:
 	for _, tt := range []struct{ device, cause string }{
 		{"mb", "connection refused"},
 		{"ua", `login refused for user \"op\"`},
+		{"cert", "server certificate is not trusted"},
 	} {
 		var got []string
 		for _, l := range strings.Split(stderr, "\n") {
@@ -57,6 +67,15 @@ tags:
 		if len(got) != 1 || !strings.Contains(got[0], `msg="device failed to connect"`) || !strings.Contains(got[0], tt.cause) || !strings.Contains(got[0], "retry_in=") {
 			t.Errorf("device %s: stderr lines\n%s\nwant one \"device failed to connect\" line with %q; stderr:\n%s", tt.device, strings.Join(got, "\n"), tt.cause, stderr)
 		}
+	}
+	// The refused certificate's line says where it was put and where to
+	// move it to trust it.
+	rejected, err := filepath.Glob(filepath.Join(dir, "vigil", "pki", "rejected", "*.der"))
+	if err != nil || len(rejected) != 1 {
+		t.Fatalf("rejected certificates %v (%v), want one", rejected, err)
+	}
+	if want := "move " + rejected[0] + " into " + filepath.Join(dir, "trusted"); !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}
 }
 
