@@ -22,7 +22,7 @@ func formatValue(t *datasource.Tag, v datasource.Value) string {
 			}
 		}
 	}
-	return v.Format(t.Decimals)
+	return datasource.FormatValue(t, v)
 }
 
 // withUnits appends the tag's units to a formatted value ("96.2 %").

@@ -166,6 +166,7 @@ func (f *Feed) drop() {
 		// held names a position only with the tag the layout has there.
 		if id < n && t.held[id] == (hold{f: f, pos: int32(pos)}) {
 			t.current[id] = t.sample(id)
+			t.recv[id] = received(f.now, t.current[id].Time)
 			t.held[id] = hold{}
 		}
 	}

@@ -2,6 +2,7 @@ package datasource
 
 import (
 	"context"
+	"math"
 	"math/bits"
 	"slices"
 	"sync"
@@ -39,8 +40,16 @@ type Table struct {
 	held  []hold
 	feeds int             // feeds with a layout, which may hold tags: with none, current is the whole truth
 	stale []time.Duration // per tag, from Tag.StaleAfter; immutable after NewTable
-	subs  []*Subscription
-	pool  bufferPool
+	// recv is, per tag held by current, when the table received its
+	// sample (the publish time, else the sample's own time), or when
+	// Confirm last said it is still current if that is later. Stale marking
+	// measures from it, not from the sample's source time: a device that
+	// reports an unchanged value with its old source time (an OPC UA
+	// subscription's keep-alive) has not gone stale. Unix nanoseconds, 0
+	// for none: 8 bytes a tag, written by every publish.
+	recv []int64
+	subs []*Subscription
+	pool bufferPool
 }
 
 // hold places a tag's current sample in a feed's latest batch:
@@ -53,7 +62,7 @@ type hold struct {
 // NewTable returns a table for tags, indexed by TagID, every tag starting Bad
 // with WaitingForInitialData.
 func NewTable(tags []*Tag) *Table {
-	t := &Table{current: make([]Sample, len(tags)), held: make([]hold, len(tags)), stale: make([]time.Duration, len(tags))}
+	t := &Table{current: make([]Sample, len(tags)), held: make([]hold, len(tags)), stale: make([]time.Duration, len(tags)), recv: make([]int64, len(tags))}
 	for i, tag := range tags {
 		t.current[i] = Sample{Tag: TagID(i), Quality: BadQuality(WaitingForInitialData)}
 		t.stale[i] = tag.StaleAfter
@@ -183,16 +192,68 @@ func (t *Table) store(batch []Sample, now time.Time) {
 				t.unhold(id)
 			}
 			t.current[id] = run[0]
+			t.recv[id] = received(now, run[0].Time)
 		default:
+			// A run may go past the last tag; copy stops there, so must this.
+			m := min(TagID(len(run)), n-id)
 			if t.feeds > 0 {
-				// A run may go past the last tag; copy stops there, so must this.
-				for k := range min(TagID(len(run)), n-id) {
+				for k := range m {
 					t.unhold(id + k)
 				}
 			}
 			copy(t.current[id:], run)
+			for k := range m {
+				t.recv[id+k] = received(now, run[k].Time)
+			}
 		}
 		i = j
+	}
+}
+
+// received is when the table got a sample published at now with time tm:
+// now, unless the publisher gave none; as Unix nanoseconds, 0 for none.
+func received(now, tm time.Time) int64 {
+	if now.IsZero() {
+		now = tm
+	}
+	return unixNano(now)
+}
+
+// unixNano is t in Unix nanoseconds, 0 for the zero time. Times beyond
+// what int64 nanoseconds hold (a device's clock reading 1601 or 2500) are
+// clamped to its ends, so that they age as very old or very new.
+func unixNano(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Year() < 1678:
+		return 1
+	case t.Year() > 2261:
+		return math.MaxInt64 / 2
+	}
+	return t.UnixNano()
+}
+
+// Confirm records that the current samples of ids are still current at now,
+// without publishing anything: an OPC UA subscription's keep-alive says that
+// none of its values changed. Stale marking measures a tag's age from the
+// later of its last publish and its last confirmation. Unknown IDs are
+// ignored.
+func (t *Table) Confirm(ids []TagID, now time.Time) {
+	n := TagID(len(t.current))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range ids {
+		if id >= n {
+			continue
+		}
+		if t.held[id].f != nil {
+			// A feed's batch says when it was received; a confirmed
+			// sample moves to current, as MarkStale's do.
+			t.current[id] = t.sample(id)
+			t.unhold(id)
+		}
+		t.recv[id] = max(t.recv[id], unixNano(now))
 	}
 }
 
@@ -325,13 +386,17 @@ func (t *Table) appendAll(dst []Sample) []Sample {
 	return dst
 }
 
-// MarkStale turns every Good tag whose sample is older than its stale limit
-// at now into Uncertain/Stale, publishes those changes to subscribers, and
-// returns how many tags it marked. The engine calls it periodically.
+// MarkStale turns every Good tag that was neither published nor confirmed
+// (Confirm) within its stale limit before now into Uncertain/Stale,
+// publishes those changes to subscribers, and returns how many tags it
+// marked. The age is measured from when the table received the sample, not
+// from its source time, which for an unchanged value is when it last
+// changed. The engine calls it periodically.
 func (t *Table) MarkStale(now time.Time) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var c *chunk
+	nowNano := unixNano(now)
 	for i, lim := range t.stale {
 		if lim <= 0 {
 			continue
@@ -350,15 +415,20 @@ func (t *Table) MarkStale(now time.Time) int {
 		if !s.Quality.IsGood() {
 			continue
 		}
-		tm := s.Time
-		if tm.IsZero() {
-			tm = stamp
+		// A feed's batch was received at its publish time (stamp), the
+		// table's own samples at recv, which Confirm moves on.
+		tm := t.recv[i]
+		if t.held[i].f != nil {
+			tm = received(stamp, s.Time)
 		}
-		if !tm.IsZero() && now.Sub(tm) > lim {
+		if tm != 0 && nowNano-tm > int64(lim) {
 			// A feed's batch is shared read-only with the subscribers, so
 			// the stale sample is written to current, as a publish would.
 			cur := *s
-			cur.Time, cur.Quality = tm, UncertainQuality(Stale)
+			if cur.Time.IsZero() {
+				cur.Time = stamp
+			}
+			cur.Quality = UncertainQuality(Stale)
 			t.unhold(id)
 			t.current[id] = cur
 			if c == nil {

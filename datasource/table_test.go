@@ -130,6 +130,39 @@ func TestMarkStaleTurnsOldGoodTagsUncertain(t *testing.T) {
 	}
 }
 
+// TestStaleAgeIsCountedFromReceiptAndConfirmation publishes a value whose
+// source time is a year old, as an OPC UA server reports a value that has
+// not changed since, and confirms it as a subscription's keep-alive does:
+// it stays Good while confirmed and turns stale only when the confirmations
+// stop for longer than the limit. Both through the table's own storage and
+// through a feed.
+func TestStaleAgeIsCountedFromReceiptAndConfirmation(t *testing.T) {
+	for _, viaFeed := range []bool{false, true} {
+		tb := NewTable(tagsN(2)) // stale after 3s
+		now := time.Unix(1_000_000, 0)
+		old := Sample{Tag: 0, Value: Float(1), Time: now.AddDate(-1, 0, 0)}
+		if viaFeed {
+			f := tb.NewFeed()
+			f.Publish(append(f.Buffer(1), old), now)
+		} else {
+			tb.PublishAt([]Sample{old}, now)
+		}
+		for range 10 {
+			now = now.Add(time.Second)
+			tb.Confirm([]TagID{0, 7}, now) // 7 is unknown: ignored
+			if n := tb.MarkStale(now.Add(2 * time.Second)); n != 0 {
+				t.Fatalf("feed %v: a confirmed tag turned stale at %v: %+v", viaFeed, now, tb.Get(0))
+			}
+		}
+		if got := tb.Get(0); got.Time != old.Time || got.Value != old.Value || !got.Quality.IsGood() {
+			t.Fatalf("feed %v: Confirm changed the sample: %+v", viaFeed, got)
+		}
+		if n := tb.MarkStale(now.Add(4 * time.Second)); n != 1 || tb.Get(0).Quality != UncertainQuality(Stale) {
+			t.Fatalf("feed %v: 4s after the last confirmation: marked %d, tag %+v; want Uncertain/Stale", viaFeed, n, tb.Get(0))
+		}
+	}
+}
+
 func TestPublishStoresRunsScatteredAndUnknownTags(t *testing.T) {
 	tb := NewTable(tagsN(8))
 	sub := tb.Subscribe("history", 100)

@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/goburrow/modbus"
@@ -54,6 +56,7 @@ type Driver struct {
 	clock       clockwork.Clock
 	busyRetries int
 	busyWait    time.Duration
+	log         *slog.Logger
 
 	link      *link // nil until Connect, nil again after Close
 	ut        *unitTransporter
@@ -73,8 +76,17 @@ func WithBusyRetry(retries int, wait time.Duration) Option {
 	return func(d *Driver) { d.busyRetries, d.busyWait = retries, wait }
 }
 
+// WithLogger sets where the driver reports the tags a device refuses with
+// an exception: one warning per block and exception code, not one per read.
+func WithLogger(l *slog.Logger) Option { return func(d *Driver) { d.log = l } }
+
 // Factory is the poll.Factory of Modbus devices.
 func Factory(dev *datasource.Device) (poll.Driver, error) { return New(dev) }
+
+// FactoryWith returns a poll.Factory making drivers with opts.
+func FactoryWith(opts ...Option) poll.Factory {
+	return func(dev *datasource.Device) (poll.Driver, error) { return New(dev, opts...) }
+}
 
 var _ poll.Factory = Factory
 
@@ -160,6 +172,10 @@ func New(dev *datasource.Device, opts ...Option) (*Driver, error) {
 	for _, o := range opts {
 		o(d)
 	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	d.log = d.log.With("device", dev.Name)
 	return d, nil
 }
 
@@ -267,6 +283,7 @@ func (d *Driver) Read(ctx context.Context, plan poll.Plan, dst []datasource.Samp
 		data, err := d.do(ctx, b.table.ReadFunction(), func() ([]byte, error) { return d.readBlock(b) })
 		if err == nil {
 			if err = b.decode(data, out); err == nil {
+				b.refused = 0
 				continue
 			}
 		}
@@ -281,6 +298,7 @@ func (d *Driver) Read(ctx context.Context, plan poll.Plan, dst []datasource.Samp
 			// for the engine, but the shared connection stays in sync.
 			return dst[:start], fmt.Errorf("device %q: read %s: %w", d.dev.Name, b, err)
 		case ExceptionIllegalFunction, ExceptionBusy:
+			d.refused(b, exc)
 			b.fail(out, datasource.DeviceFailure) // splitting cannot help
 			continue
 		}
@@ -294,9 +312,24 @@ func (d *Driver) Read(ctx context.Context, plan poll.Plan, dst []datasource.Samp
 		if exc.Code == ExceptionIllegalDataAddress || exc.Code == ExceptionIllegalDataValue {
 			reason = datasource.ConfigError
 		}
+		d.refused(b, exc)
 		b.fail(out, reason)
 	}
 	return dst, nil
+}
+
+// refused logs that the device answered a read of b with exc, once until
+// the block reads again or the code changes, naming the tags it leaves Bad.
+func (d *Driver) refused(b *block, exc *ExceptionError) {
+	if b.refused == exc.Code {
+		return
+	}
+	b.refused = exc.Code
+	names := make([]string, len(b.items))
+	for i, it := range b.items {
+		names[i] = it.tag.Name
+	}
+	d.log.Warn("device refused a read; its tags stay Bad", "cause", exc.Error(), "read", b.String(), "tags", strings.Join(names, ", "))
 }
 
 func (d *Driver) readBlock(b *block) ([]byte, error) {

@@ -3,6 +3,7 @@ package modbus
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"strings"
 	"testing"
@@ -543,5 +544,31 @@ func TestAnIllegalFunctionFailsTheBlockWithoutSplitting(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 1 {
 		t.Fatalf("%d requests, want 1: splitting cannot help a missing function", n)
+	}
+}
+
+// TestARefusedReadIsLoggedOncePerBlockAndCode reads a tag the device
+// answers with exception 02 three times: one warning with the code and the
+// tag, not one per read; after the address reads again and is refused with
+// another code, one more.
+func TestARefusedReadIsLoggedOncePerBlockAndCode(t *testing.T) {
+	srv := modbustest.New(t)
+	srv.SetHolding(1, 0, 1)
+	srv.SetException(modbustest.HoldingRegisters, 20, 1, 2)
+	var logs strings.Builder
+	d := connect(t, device(srv.URL()), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	plan := prepare(t, d, tag(0, "Bad", "hr:20", datasource.TypeUint16))
+	for range 3 {
+		read(t, d, plan)
+	}
+	srv.SetException(modbustest.HoldingRegisters, 0, 0, 0)
+	read(t, d, plan)
+	srv.SetException(modbustest.HoldingRegisters, 20, 1, 4)
+	read(t, d, plan)
+	read(t, d, plan)
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "exception 02 (illegal data address)") || !strings.Contains(lines[0], "tags=Bad") ||
+		!strings.Contains(lines[0], "device=plc") || !strings.Contains(lines[1], "exception 04") {
+		t.Fatalf("log:\n%s\nwant one line for exception 02 and one for 04, naming device and tag", logs.String())
 	}
 }

@@ -25,6 +25,7 @@ type block struct {
 	table        Table
 	start, count int
 	items        []*item // in (start, length) order
+	refused      byte    // the exception code last logged for the block, 0 while it reads
 }
 
 // String names the block for messages: "holding registers 40001..40125 (hr:0 x125)".

@@ -52,8 +52,7 @@ func fromGo(x any) (datasource.Value, bool) {
 		return datasource.Uint(x), true
 	case float32:
 		// Through the shortest decimal form: 0.1f reads as 0.1, not 0.10000000149.
-		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
-		return datasource.Float(f), true
+		return datasource.Float32(x), true
 	case float64:
 		return datasource.Float(x), true
 	case string:

@@ -24,6 +24,10 @@ import (
 // does not offer the configured security policy and mode, or refuses it.
 var ErrSecurityRefused = errors.New("security refused")
 
+// ErrLoginRefused is wrapped by the error of a Connect whose user name and
+// password (or anonymous login) the server refuses.
+var ErrLoginRefused = errors.New("login refused")
+
 // Options are the driver's settings that do not come from the project file.
 type Options struct {
 	// PKIDir holds the client certificate, the default trust list and the
@@ -145,7 +149,7 @@ func (d *Driver) Connect(ctx context.Context) error {
 	d.mu.Lock()
 	d.conn = cn
 	d.mu.Unlock()
-	d.log.Info("connected", "endpoint", d.dev.Address, "security", policyName(d.policy)+"/"+modeName(d.mode), "max_nodes_per_read", cn.maxRead)
+	d.log.Debug("connected", "endpoint", d.dev.Address, "security", policyName(d.policy)+"/"+modeName(d.mode), "max_nodes_per_read", cn.maxRead)
 	return nil
 }
 
@@ -215,8 +219,12 @@ func (d *Driver) connect(ctx context.Context) (*conn, error) {
 						ErrSecurityRefused, err, uacert.Thumbprint(clientDER), d.clientCertPath())
 				}
 				return nil, fmt.Errorf("%w: %v", ErrSecurityRefused, err)
-			case ua.StatusBadSecurityPolicyRejected, ua.StatusBadSecurityModeRejected, ua.StatusBadIdentityTokenRejected,
-				ua.StatusBadIdentityTokenInvalid, ua.StatusBadUserAccessDenied:
+			case ua.StatusBadIdentityTokenRejected, ua.StatusBadIdentityTokenInvalid, ua.StatusBadUserAccessDenied:
+				if s.Username != "" {
+					return nil, fmt.Errorf("%w for user %q (%v): check the device's username and password", ErrLoginRefused, s.Username, err)
+				}
+				return nil, fmt.Errorf("%w for an anonymous user (%v): set the device's username and password", ErrLoginRefused, err)
+			case ua.StatusBadSecurityPolicyRejected, ua.StatusBadSecurityModeRejected:
 				return nil, fmt.Errorf("%w: %v", ErrSecurityRefused, err)
 			}
 		}

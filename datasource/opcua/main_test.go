@@ -54,7 +54,7 @@ var (
 func sharedServer(t testing.TB) *opcuatest.Server {
 	t.Helper()
 	sharedOnce.Do(func() {
-		s, err := opcuatest.New(opcuatest.Options{Secure: true})
+		s, err := opcuatest.New(opcuatest.Options{Secure: true, Users: map[string]string{"operator": "secret"}})
 		if err != nil {
 			t.Fatal(err)
 		}

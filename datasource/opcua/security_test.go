@@ -66,6 +66,29 @@ func TestSecurePoliciesAndModesConnect(t *testing.T) {
 	}
 }
 
+// TestWrongPasswordIsReportedAsRefusedLogin checks that a server refusing
+// the password gives an error that says so, naming the user, over a None
+// channel and a secure one.
+func TestWrongPasswordIsReportedAsRefusedLogin(t *testing.T) {
+	srv := sharedServer(t)
+	trust := trustDir(t)
+	for _, policy := range []string{"None", "Basic256Sha256"} {
+		mode := "SignAndEncrypt"
+		if policy == "None" {
+			mode = "None"
+		}
+		for _, user := range []string{"operator", "nobody"} {
+			dev := testDevice(srv)
+			dev.OPCUA = datasource.OPCUASettings{SecurityPolicy: policy, SecurityMode: mode, TrustDir: trust, Username: user, Password: "wrong"}
+			d := newDriver(t, dev, Options{})
+			err := d.Connect(context.Background())
+			if !errors.Is(err, ErrLoginRefused) || !strings.Contains(err.Error(), `login refused for user "`+user+`"`) {
+				t.Fatalf("%s: Connect as %s with a wrong password = %v, want ErrLoginRefused naming the user", policy, user, err)
+			}
+		}
+	}
+}
+
 func TestUntrustedServerCertificateNamesThumbprintAndWhereToPutIt(t *testing.T) {
 	srv := sharedServer(t)
 	der, _, _ := opcuatest.Certificate()

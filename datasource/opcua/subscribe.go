@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -13,10 +14,13 @@ import (
 	"github.com/vigil-hmi/vigil/datasource/poll"
 )
 
-// Subscription tuning. The keep-alive count is small so that a silent
-// subscription is noticed within a few publishing intervals.
+// Subscription tuning. The keep-alive count is 1, so that a server sends a
+// keep-alive after every publishing interval without data (gopcua's server
+// after two): the keep-alives tell the engine that unchanged values are
+// still current, and they must come well within a tag's stale time (3 scan
+// intervals by default). A silent subscription is noticed within a few.
 const (
-	keepAliveCount   = 3                // publishing intervals without data before the server sends a keep-alive
+	keepAliveCount   = 1                // publishing intervals without data before the server sends a keep-alive
 	lifetimeFactor   = 10               // lifetime is at least lifetimeFactor x the keep-alive count intervals ...
 	minLifetime      = 30 * time.Second // ... and at least this long, so a slow link does not lose the subscription
 	watchdogFactor   = 3                // keep-alive periods the watchdog waits
@@ -84,6 +88,10 @@ func (d *Driver) Subscribe(ctx context.Context, pl poll.Plan, rate time.Duration
 
 	keepAlive := period * time.Duration(kac+1)
 	watchdog := watchdogFactor*keepAlive + d.timeout()
+	if stale := minStale(p.tags); keepAlive >= stale {
+		d.log.Warn("the server's keep-alive interval is not shorter than the tags' stale time; unchanged values will turn Uncertain/Stale between keep-alives (raise stale_factor)",
+			"rate", rate, "keep_alive", keepAlive, "stale_after", stale)
+	}
 	pctx, pcancel := context.WithCancel(ctx)
 	errc := make(chan error, 1)
 	var wg sync.WaitGroup
@@ -126,14 +134,26 @@ func (d *Driver) Subscribe(ctx context.Context, pl poll.Plan, rate time.Duration
 			batch = batch[:0]
 			var err error
 			batch, err = d.notifications(cn, p, res, batch)
-			if len(batch) > 0 {
-				publish(batch)
-			}
+			// Published even when empty: a keep-alive says that the
+			// values not in batch are unchanged, so they stay Good.
+			publish(batch)
 			if err != nil {
 				return failAll(err)
 			}
 		}
 	}
+}
+
+// minStale returns the shortest stale time of tags that have one, or the
+// longest duration when none has.
+func minStale(tags []*datasource.Tag) time.Duration {
+	out := time.Duration(math.MaxInt64)
+	for _, t := range tags {
+		if t.StaleAfter > 0 {
+			out = min(out, t.StaleAfter)
+		}
+	}
+	return out
 }
 
 // createSubscription creates a subscription publishing every rate and

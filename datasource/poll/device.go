@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,8 +51,9 @@ type device struct {
 	healthy bool                       // the session read successfully at least once
 	serving *writeOp                   // the write the session is doing, to answer if it hangs
 
-	mu sync.Mutex // guards st
-	st DeviceStatus
+	mu     sync.Mutex // guards st and logged
+	st     DeviceStatus
+	logged string // the cause of the last state line logged; see logState
 }
 
 // scanClass is one poll rate of a device and the tags read at it.
@@ -161,7 +165,11 @@ func (d *device) run(ctx context.Context) {
 		delay := d.backoff.Delay(attempt, d.e.rnd.Int64N)
 		attempt++
 		retry := d.e.clock.Now().Add(delay)
-		d.log.Warn("device failed; reconnecting later", "err", err, "retry_in", delay)
+		msg := "device failed to connect"
+		if d.state() == Connected {
+			msg = "device disconnected"
+		}
+		d.logState(slog.LevelWarn, msg, err, "retry_in", delay.Round(time.Millisecond))
 		d.setState(Backoff, err, retry)
 		if !d.sleepUntil(ctx, retry) {
 			return
@@ -257,7 +265,7 @@ func (d *device) session(ctx context.Context) (healthy bool, err error) {
 		d.failed(err, datasource.NotConnected)
 		return false, err
 	}
-	d.log.Info("device connected")
+	d.logState(slog.LevelInfo, "device connected", nil)
 	d.up()
 	d.stage = datasource.CommFailure
 	if sub, ok := d.h.drv.(Subscriber); ok {
@@ -571,6 +579,46 @@ func (d *device) setState(s State, err error, retry time.Time) {
 	if err != nil {
 		d.st.LastError = err.Error()
 	}
+}
+
+// logState logs a change of the device's state as one line with its cause
+// (err, nil for a connect) at level, unless the last line logged had the
+// same cause: a device that keeps failing for the same reason gets one line,
+// not one per retry, and the repeats go to Debug. A connect always differs
+// from a failure, so every connect and disconnect is logged.
+func (d *device) logState(level slog.Level, msg string, err error, args ...any) {
+	cause := "connected"
+	if err != nil {
+		cause = causeOf(err)
+		args = append([]any{"cause", d.withoutName(err.Error())}, args...)
+	}
+	d.mu.Lock()
+	repeat := d.logged == cause
+	d.logged = cause
+	d.mu.Unlock()
+	if repeat {
+		level = slog.LevelDebug
+	}
+	d.log.Log(context.Background(), level, msg, args...)
+}
+
+// withoutName drops the device's name from an error message for a log
+// line that carries it as an attribute already: the engine and the driver
+// each prefix it ("device plc: connect: device \"plc\": dial tcp ...").
+func (d *device) withoutName(msg string) string {
+	msg = strings.ReplaceAll(msg, "device "+d.def.Name+": ", "")
+	return strings.ReplaceAll(msg, "device "+strconv.Quote(d.def.Name)+": ", "")
+}
+
+// ephemeral matches the local end of a TCP connection in a net error
+// ("read tcp 127.0.0.1:52144->127.0.0.1:502: ..."), which differs on every
+// attempt without being another cause.
+var ephemeral = regexp.MustCompile(`\S+:\d+->`)
+
+// causeOf is the text that tells two failures' causes apart: the error's
+// message without the parts that change on every attempt.
+func causeOf(err error) string {
+	return ephemeral.ReplaceAllString(err.Error(), "")
 }
 
 // count records one driver request.

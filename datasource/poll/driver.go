@@ -54,7 +54,10 @@ type Subscriber interface {
 	// Subscribe delivers samples of plan's tags through publish until ctx is
 	// done (it returns nil then) or the subscription fails (it returns the
 	// error, and the engine reconnects the device). publish may be called
-	// from any goroutine but never concurrently with itself.
+	// from any goroutine but never concurrently with itself. Every call,
+	// with an empty batch for a keep-alive, tells the engine that the
+	// subscription is alive and the plan's other tags are unchanged: they
+	// stay Good until the calls stop for longer than their stale time.
 	Subscribe(ctx context.Context, plan Plan, rate time.Duration, publish func([]datasource.Sample)) error
 }
 

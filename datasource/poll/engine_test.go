@@ -621,3 +621,56 @@ func TestALateWatchdogLeavesTheNextCallAlone(t *testing.T) {
 	default:
 	}
 }
+
+// TestDeviceStateChangesAreLoggedOncePerCause fails a device's connect five
+// times for the same reason: one warning with the cause and the retry delay,
+// the repeats at debug only. A connect, a disconnect and the same refusal
+// after it are each a line of their own again, and the cause is in the
+// device status for the Devices screen.
+func TestDeviceStateChangesAreLoggedOncePerCause(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags())
+	h.peer.set(func(p *fakePeer) { p.down = true })
+	h.start()
+	for range 5 {
+		h.next("Connect")
+		h.retry("plc")
+	}
+	h.next("Connect")
+	h.waitState("plc", Backoff)
+	lines := func(level, msg string) []string {
+		var out []string
+		for _, l := range strings.Split(h.log.String(), "\n") {
+			if strings.Contains(l, "level="+level+" msg=\""+msg+"\"") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	failed := lines("WARN", "device failed to connect")
+	if len(failed) != 1 || !strings.Contains(failed[0], "connection refused") || !strings.Contains(failed[0], "retry_in=") || !strings.Contains(failed[0], "device=plc") {
+		t.Fatalf("six refused connects logged as warnings:\n%s\nwant one line with the device, cause and retry delay; log:\n%s", strings.Join(failed, "\n"), h.log)
+	}
+	if n := len(lines("DEBUG", "device failed to connect")); n != 5 {
+		t.Errorf("%d repeats at debug, want 5", n)
+	}
+	if st := h.state("plc"); !strings.Contains(st.LastError, "connection refused") {
+		t.Errorf("status LastError %q lacks the cause", st.LastError)
+	}
+
+	h.peer.set(func(p *fakePeer) { p.down = false })
+	h.retry("plc")
+	h.waitState("plc", Connected)
+	h.peer.set(func(p *fakePeer) { p.readErr = errors.New("connection reset by peer"); p.down = true })
+	h.clock.Advance(250 * time.Millisecond)
+	h.waitState("plc", Backoff)
+	h.peer.set(func(p *fakePeer) { p.readErr = nil })
+	h.retry("plc")
+	h.next("Connect")
+	h.waitFor("the refusal after the disconnect logged", func() bool { return len(lines("WARN", "device failed to connect")) == 2 })
+	if n := len(lines("INFO", "device connected")); n != 1 {
+		t.Errorf("%d connect lines, want 1:\n%s", n, h.log)
+	}
+	if d := lines("WARN", "device disconnected"); len(d) != 1 || !strings.Contains(d[0], "connection reset by peer") {
+		t.Errorf("disconnect lines %q, want one with its cause", d)
+	}
+}

@@ -24,7 +24,11 @@ func (d *device) subscribe(ctx context.Context, sub Subscriber) (healthy bool, e
 		if len(c.good) == 0 {
 			continue
 		}
-		publish := d.publisher(&got)
+		ids := make([]datasource.TagID, len(c.good))
+		for i, t := range c.good {
+			ids[i] = t.ID
+		}
+		publish := d.publisher(&got, ids)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -85,12 +89,18 @@ func (d *device) endSubscriptions(h *host, cancel context.CancelFunc, wg *sync.W
 	}
 }
 
-// publisher returns the publish function for one subscription: it publishes
-// the samples as one batch, stamping those without a source time with now.
-// The driver's slice is copied by the table, never changed.
-func (d *device) publisher(got *atomic.Bool) func([]datasource.Sample) {
+// publisher returns the publish function for one subscription: it
+// publishes the samples as one batch, stamping those without a source time
+// with now, and confirms every tag of the subscription (ids) as current at
+// now. A subscription sends nothing while its values stay the same; each
+// publish, and the empty one of a keep-alive, proves the others unchanged,
+// so they are not stale however old their source time is. The driver's
+// slice is copied by the table, never changed.
+func (d *device) publisher(got *atomic.Bool, ids []datasource.TagID) func([]datasource.Sample) {
 	return func(batch []datasource.Sample) {
-		d.e.table.PublishAt(batch, d.e.clock.Now())
+		now := d.e.clock.Now()
+		d.e.table.PublishAt(batch, now)
+		d.e.table.Confirm(ids, now)
 		got.Store(true)
 		d.count(nil, 0, false)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/modbus"
 )
 
 // link checks the references between tags, devices, scan classes and
@@ -82,6 +83,15 @@ func (p *parser) linkDevice(proj *Project, ts *tagSrc, devNames []string) {
 	if ts.wordOrderNode != nil && d.Driver != "" && d.Driver != "modbus" {
 		p.errorf(ts.wordOrderNode, join(ts.path, "word_order"), "only for tags of modbus devices, device %q is %s", d.Name, d.Driver)
 	}
+	if t.Writable && d.Driver == "modbus" {
+		// An address the driver cannot parse is the driver's error (vigil
+		// check reports it with these); a valid one in a read-only table
+		// would only fail at the first write.
+		if a, err := modbus.ParseAddress(t.Address); err == nil && !a.Table.Writable() {
+			p.errorf(ts.writableNode, join(ts.path, "writable"), "%s is %s, which Modbus cannot write; only coils (0xxxx) and holding registers (4xxxx) are",
+				t.Address, tableName(a.Table))
+		}
+	}
 	if len(d.ScanClasses) == 0 {
 		return // the device's scan_classes are in error already
 	}
@@ -109,6 +119,17 @@ func (p *parser) linkDevice(proj *Project, ts *tagSrc, devNames []string) {
 	if stale := proj.StaleFactor * float64(sc.Rate); stale < math.MaxInt64 {
 		t.StaleAfter = time.Duration(stale)
 	}
+}
+
+// tableName names a Modbus table with its Modicon range for messages.
+func tableName(t modbus.Table) string {
+	switch t {
+	case modbus.DiscreteInputs:
+		return "a discrete input (1xxxx)"
+	case modbus.InputRegisters:
+		return "an input register (3xxxx)"
+	}
+	return "a " + t.String()
 }
 
 // linkAlarms checks the setpoint and suppress_by tags of a tag's alarms.

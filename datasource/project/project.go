@@ -84,6 +84,38 @@ func (p *Project) TagsOf(device string) []*datasource.Tag { return p.tagsOfDev[d
 // Load reads and compiles the project file at path. Its error is an Errors
 // listing every problem, or the error of reading the file.
 func Load(path string) (*Project, error) {
+	data, err := readProject(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// LoadPartial is Load that also returns what could be compiled when the file
+// has errors: every tag with the fields that were valid, linked to its
+// device, so that the drivers can check the tags' addresses too and every
+// problem of a tag is reported at once (`vigil check`). The project is nil
+// only when the file cannot be read or is not a YAML mapping. A project
+// returned with an error must never be run.
+func LoadPartial(path string) (*Project, error) {
+	data, err := readProject(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePartial(path, data)
+}
+
+// ParsePartial is Parse as LoadPartial compiles.
+func ParsePartial(file string, data []byte) (*Project, error) {
+	p := &parser{file: file, dir: filepath.Dir(file), lookupEnv: os.LookupEnv, readFile: os.ReadFile}
+	proj := p.compile(data)
+	if err := p.result(); err != nil {
+		return proj, err
+	}
+	return proj, nil
+}
+
+func readProject(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("project: %w", err)
@@ -93,7 +125,7 @@ func Load(path string) (*Project, error) {
 	if err != nil {
 		return nil, fmt.Errorf("project %s: %w", path, err)
 	}
-	return Parse(path, data)
+	return data, nil
 }
 
 // Parse compiles the project file contents data; file names it in messages
@@ -106,15 +138,24 @@ func Parse(file string, data []byte) (*Project, error) {
 
 func (p *parser) parse(data []byte) (*Project, error) {
 	proj := p.compile(data)
-	if len(p.errs) > 0 {
-		p.errs.sortByLine()
-		if p.truncated {
-			last := p.errs[len(p.errs)-1].Pos.Line
-			p.errs = append(p.errs, &Error{Pos: datasource.Pos{File: p.file, Line: last}, Msg: "too many errors; fix these first"})
-		}
-		return nil, p.errs
+	if err := p.result(); err != nil {
+		return nil, err
 	}
 	return proj, nil
+}
+
+// result returns the problems found, in file order, or nil (not a nil
+// Errors in an error) when there are none.
+func (p *parser) result() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	p.errs.sortByLine()
+	if p.truncated {
+		last := p.errs[len(p.errs)-1].Pos.Line
+		p.errs = append(p.errs, &Error{Pos: datasource.Pos{File: p.file, Line: last}, Msg: "too many errors; fix these first"})
+	}
+	return p.errs
 }
 
 // compile decodes data and walks it; problems go to p.errs.

@@ -29,6 +29,7 @@ type tagSrc struct {
 	deviceNode    *yaml.Node
 	scanClassNode *yaml.Node
 	wordOrderNode *yaml.Node
+	writableNode  *yaml.Node
 	alarms        []alarmSrc
 }
 
@@ -68,7 +69,7 @@ func (p *parser) tag(n *yaml.Node, path string) *tagSrc {
 		History:  datasource.HistorySettings{Enabled: true},
 		Pos:      p.pos(m.node),
 	}
-	ts := &tagSrc{tag: t, path: path, deviceNode: m.get("device"), scanClassNode: m.get("scan_class"), wordOrderNode: m.get("word_order")}
+	ts := &tagSrc{tag: t, path: path, deviceNode: m.get("device"), scanClassNode: m.get("scan_class"), wordOrderNode: m.get("word_order"), writableNode: m.get("writable")}
 	if v := m.get("name"); v != nil {
 		if name, ok := p.name(v, m.field("name"), tagNameRE, "letters, digits, _, . and -"); ok {
 			if strings.HasPrefix(name, "_") {

@@ -496,7 +496,9 @@ func (mb member) value(t DataType) datasource.Value {
 		if mb.f == nil {
 			return datasource.Value{}
 		}
-		return datasource.Float(float64(*mb.f))
+		// A Float metric of 49.947796 reads as 49.947796, not as its
+		// float64 expansion 49.94779586791992.
+		return datasource.Float32(*mb.f)
 	case TypeDouble:
 		if mb.d == nil {
 			return datasource.Value{}

@@ -29,6 +29,7 @@ func TestEveryTypeRoundTripsThroughEncodeAndDecode(t *testing.T) {
 		{"UInt32 keeps its maximum", TypeUInt32, datasource.Uint(math.MaxUint32), datasource.Value{}},
 		{"UInt64 keeps its maximum", TypeUInt64, datasource.Uint(math.MaxUint64), datasource.Value{}},
 		{"Float keeps 1.5", TypeFloat, datasource.Float(1.5), datasource.Value{}},
+		{"Float 49.947796 arrives as 49.947796, not its float64 expansion", TypeFloat, datasource.Float(49.947796), datasource.Value{}},
 		{"Double keeps pi", TypeDouble, datasource.Float(math.Pi), datasource.Value{}},
 		{"Boolean keeps true", TypeBoolean, datasource.Bool(true), datasource.Value{}},
 		{"String keeps text", TypeString, datasource.String("RUNNING ✓"), datasource.Value{}},

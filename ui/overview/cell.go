@@ -109,7 +109,7 @@ func (c *cell) text() string {
 			}
 		}
 	}
-	return v.Format(c.tag.Decimals)
+	return datasource.FormatValueShort(c.tag, v)
 }
 
 // drawn is what a cell's rasters show: show repaints a raster only when its

@@ -68,7 +68,7 @@ func formatValue(tag *datasource.Tag, v datasource.Value) string {
 			}
 		}
 	}
-	text := v.Format(tag.Decimals)
+	text := datasource.FormatValue(tag, v)
 	if v.Kind() == datasource.KindInt || v.Kind() == datasource.KindUint {
 		text = v.String()
 		if f, ok := v.AsFloat(); ok && tag.Decimals > 0 && tag.Type.Numeric() && !isIntType(tag.Type) {

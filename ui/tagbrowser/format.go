@@ -23,7 +23,7 @@ func formatValue(tag *datasource.Tag, s datasource.Sample) string {
 		}
 	}
 	if text == "" {
-		text = s.Value.Format(tag.Decimals)
+		text = datasource.FormatValue(tag, s.Value)
 		if tag.Units != "" {
 			text += " " + tag.Units
 		}

@@ -14,15 +14,21 @@ package opcuatest
 import (
 	"context"
 	"crypto/rsa"
+	"encoding/binary"
 	"fmt"
 	"net"
+	"reflect"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
+	"github.com/gopcua/opcua/id"
 	"github.com/gopcua/opcua/server"
 	"github.com/gopcua/opcua/ua"
+	"github.com/gopcua/opcua/uapolicy"
+	"github.com/gopcua/opcua/uasc"
 
 	"github.com/vigil-hmi/vigil/datasource/opcua/internal/uacert"
 	"github.com/vigil-hmi/vigil/datasource/opcua/internal/uaproxy"
@@ -55,6 +61,11 @@ type Options struct {
 	// Extra adds this many Double variables "V0000".. with value = index,
 	// for benchmarks with many monitored items.
 	Extra int
+	// Users, when not nil, makes the server check user name logins: a
+	// password other than Users[name] is refused with BadUserAccessDenied.
+	// (gopcua's server itself accepts any password.) User name tokens are
+	// only offered encrypted, so Users needs Secure or OnlySecure.
+	Users map[string]string
 }
 
 // variable is one served variable: its value lives here so that it
@@ -257,6 +268,14 @@ func (s *Server) boot() error {
 		cancel()
 		return fmt.Errorf("opcuatest: start server on port %d: %w", inner, err)
 	}
+	if s.opts.Users != nil {
+		// Start made the handlers; no client can reach the server before
+		// Start opens the public port.
+		if err := checkPasswords(srv, key, s.opts.Users); err != nil {
+			cancel()
+			return err
+		}
+	}
 	s.mu.Lock()
 	s.srv, s.space, s.cancel, s.inner = srv, space, cancel, inner
 	s.mu.Unlock()
@@ -424,4 +443,71 @@ func (s *Server) Close() {
 		cancel()
 	}
 	s.wg.Wait()
+}
+
+// checkPasswords puts a password check in front of the ActivateSession
+// handler of srv, which Start has made. gopcua's server has no hook for it
+// and RegisterHandler cannot replace a handler, so its handler table is
+// reached by reflection: this is a test fixture pinned to gopcua v0.9.0,
+// and it fails loudly here if the table moves.
+func checkPasswords(srv *server.Server, key *rsa.PrivateKey, users map[string]string) error {
+	f := reflect.ValueOf(srv).Elem().FieldByName("handlers")
+	if !f.IsValid() || f.Kind() != reflect.Map {
+		return fmt.Errorf("opcuatest: gopcua's server has no handler table to check passwords in")
+	}
+	table := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+	k := reflect.ValueOf(uint16(id.ActivateSessionRequest_Encoding_DefaultBinary))
+	hv := table.MapIndex(k)
+	if !hv.IsValid() {
+		return fmt.Errorf("opcuatest: gopcua's server has no ActivateSession handler")
+	}
+	next, ok := hv.Interface().(server.Handler)
+	if !ok {
+		return fmt.Errorf("opcuatest: ActivateSession handler of type %s", hv.Type())
+	}
+	check := server.Handler(func(sc *uasc.SecureChannel, r ua.Request, reqID uint32) (ua.Response, error) {
+		if req, ok := r.(*ua.ActivateSessionRequest); ok && req.UserIdentityToken != nil {
+			if tok, ok := req.UserIdentityToken.Value.(*ua.UserNameIdentityToken); ok {
+				want, known := users[tok.UserName]
+				if !known || password(key, tok) != want {
+					return nil, ua.StatusBadUserAccessDenied
+				}
+			}
+		}
+		return next(sc, r, reqID)
+	})
+	table.SetMapIndex(k, reflect.ValueOf(check))
+	return nil
+}
+
+// tokenPolicies maps the user token policy IDs gopcua's server offers to
+// the security policy that encrypts their password.
+var tokenPolicies = map[string]string{
+	"username_basic256sha256":        ua.SecurityPolicyURIBasic256Sha256,
+	"username_aes128_sha256_rsaoaep": ua.SecurityPolicyURIAes128Sha256RsaOaep,
+	"username_aes256_sha256_rsapss":  ua.SecurityPolicyURIAes256Sha256RsaPss,
+}
+
+// password decrypts a user name token's password: a little-endian length,
+// the password and the server nonce (32 bytes), encrypted with the server's
+// key. It returns "" (no password matches it) for anything else.
+func password(key *rsa.PrivateKey, tok *ua.UserNameIdentityToken) string {
+	uri, ok := tokenPolicies[tok.PolicyID]
+	if !ok {
+		return ""
+	}
+	enc, err := uapolicy.Asymmetric(uri, key, nil)
+	if err != nil {
+		return ""
+	}
+	secret, err := enc.Decrypt(tok.Password)
+	const nonceLen = 32
+	if err != nil || len(secret) < 4 {
+		return ""
+	}
+	n := int(binary.LittleEndian.Uint32(secret))
+	if n < nonceLen || 4+n > len(secret) {
+		return ""
+	}
+	return string(secret[4 : 4+n-nonceLen])
 }

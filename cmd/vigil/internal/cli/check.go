@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/jonboulle/clockwork"
 
@@ -37,22 +39,136 @@ func loadProject(path string) (*project.Project, error) {
 		err error
 	)
 	if path == DemoName {
-		p, err = project.Parse(assets.DemoFile, assets.Demo)
+		p, err = project.ParsePartial(assets.DemoFile, assets.Demo)
 	} else {
-		p, err = project.Load(path)
+		p, err = project.LoadPartial(path)
 	}
-	if err != nil {
+	if p == nil {
 		return nil, err
 	}
-	if err := checkAddresses(p); err != nil {
-		return nil, err
+	// The drivers check the addresses of a project with errors too, so
+	// that a tag's address error shows with its other errors, not after
+	// they are fixed.
+	var loadErrs project.Errors
+	errors.As(err, &loadErrs)
+	addrErrs := checkPartial(p, loadErrs)
+	if err == nil && addrErrs == nil {
+		return p, nil
 	}
-	return p, nil
+	return nil, mergeByLine(err, addrErrs)
+}
+
+// driverInputs are the tag fields a driver's check reads besides the
+// address: when the loader refused one of them, the tag holds a default
+// there, and what the driver says about it would be noise.
+var driverInputs = []string{"type", "length", "word_order", "scaling"}
+
+// spurious reports whether err, a driver's verdict on a tag of a project
+// with loader errors loadErrs, follows from one of those: an error about a
+// field the loader refused, or about anything but the address of a tag
+// whose driver inputs the loader refused; or a device's error where the
+// loader already found the device's settings wrong.
+func spurious(err error, loadErrs project.Errors) bool {
+	if len(loadErrs) == 0 {
+		return false
+	}
+	var te *datasource.TagError
+	if errors.As(err, &te) && te.Tag != nil {
+		for _, le := range loadErrs {
+			rest, ok := strings.CutPrefix(le.Field, "tags["+te.Tag.Name+"].")
+			if !ok {
+				continue
+			}
+			if rest == te.Field || (te.Field != "address" && slices.Contains(driverInputs, rest)) {
+				return true
+			}
+		}
+		return false
+	}
+	var de *deviceError
+	if errors.As(err, &de) {
+		for _, le := range loadErrs {
+			if strings.HasPrefix(le.Field, "devices["+de.device+"]") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// deviceError is a driver's refusal of a device's settings.
+type deviceError struct {
+	device string
+	err    error
+}
+
+func (e *deviceError) Error() string { return e.err.Error() }
+func (e *deviceError) Unwrap() error { return e.err }
+
+// mergeByLine joins the loader's errors and the drivers' into one list in
+// file order, each line "file:line: ...". Errors without a line come last.
+func mergeByLine(errs ...error) error {
+	type item struct {
+		line int
+		err  error
+	}
+	var items []item
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+		case project.Errors:
+			for _, pe := range e {
+				items = append(items, item{pe.Pos.Line, pe})
+			}
+		case interface{ Unwrap() []error }:
+			for _, x := range e.Unwrap() {
+				walk(x)
+			}
+		default:
+			items = append(items, item{lineOf(err), err})
+		}
+	}
+	for _, err := range errs {
+		walk(err)
+	}
+	slices.SortStableFunc(items, func(a, b item) int {
+		switch {
+		case a.line == b.line:
+			return 0
+		case a.line == 0:
+			return 1
+		case b.line == 0:
+			return -1
+		}
+		return a.line - b.line
+	})
+	out := make([]error, len(items))
+	for i, it := range items {
+		out[i] = it.err
+	}
+	return errors.Join(out...)
+}
+
+// lineOf returns the project-file line an error is reported at, 0 if none.
+func lineOf(err error) int {
+	var te *datasource.TagError
+	if errors.As(err, &te) && te.Tag != nil {
+		if te.Field == "address" && te.Tag.AddressPos.Line != 0 {
+			return te.Tag.AddressPos.Line
+		}
+		return te.Tag.Pos.Line
+	}
+	return 0
 }
 
 // checkAddresses asks each device's driver to plan the device's tags, which
 // validates addresses and types without connecting.
-func checkAddresses(p *project.Project) error {
+func checkAddresses(p *project.Project) error { return checkPartial(p, nil) }
+
+// checkPartial is checkAddresses for a project compiled with loader errors
+// (loadErrs): it leaves out what follows from those (spurious).
+func checkPartial(p *project.Project, loadErrs project.Errors) error {
 	factories := drivers(clockwork.NewFakeClock(), slog.New(slog.DiscardHandler))
 	var errs []error
 	for _, dev := range p.Devices {
@@ -63,7 +179,9 @@ func checkAddresses(p *project.Project) error {
 		}
 		drv, err := newDriver(dev)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: devices[%s]: %w", dev.Pos, dev.Name, err))
+			if err := (&deviceError{dev.Name, fmt.Errorf("%s: devices[%s]: %w", dev.Pos, dev.Name, err)}); !spurious(err, loadErrs) {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		var tags []*datasource.Tag
@@ -73,11 +191,27 @@ func checkAddresses(p *project.Project) error {
 			}
 		}
 		if _, err := drv.Prepare(tags); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, refusals(err, loadErrs)...)
 		}
 		_ = drv.Close() // never connected; Close only releases what New made
 	}
 	return errors.Join(errs...)
+}
+
+// refusals flattens a Prepare error into its refusals, leaving out the
+// spurious ones.
+func refusals(err error, loadErrs project.Errors) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, refusals(e, loadErrs)...)
+		}
+		return out
+	}
+	if spurious(err, loadErrs) {
+		return nil
+	}
+	return []error{err}
 }
 
 // printErrors writes each line of a (joined) error on its own line.

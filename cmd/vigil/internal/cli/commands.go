@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/history/audit"
@@ -270,5 +271,5 @@ func (c *console) command(ctx context.Context, line string) (string, error) {
 		return fmt.Sprintf("write %s: %v", f[1], err), err
 	}
 	tag, _ := c.rt.Project.Tag(f[1])
-	return fmt.Sprintf("write %s: wrote %s, read back %s %s", tag.Name, res.Requested.Format(tag.Decimals), res.ReadBack.Value.Format(tag.Decimals), res.ReadBack.Quality), nil
+	return fmt.Sprintf("write %s: wrote %s, read back %s %s", tag.Name, datasource.FormatValue(tag, res.Requested), datasource.FormatValue(tag, res.ReadBack.Value), res.ReadBack.Quality), nil
 }

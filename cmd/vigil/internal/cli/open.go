@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 )
@@ -56,7 +57,9 @@ func cmdDemo(ctx context.Context, env Env, args []string) int {
 	if env.OpenGUI == nil || env.HasDisplay == nil || !env.HasDisplay() {
 		fmt.Fprintln(env.Stderr, "vigil: no display found (DISPLAY and WAYLAND_DISPLAY are empty), so no window can open.")
 		fmt.Fprintln(env.Stderr, "vigil: running the demo project headless with live values instead; press Ctrl+C to stop.")
-		return runHeadless(ctx, env, DemoName, hist, 0, true, commandFlags{})
+		log, restore := runLogger(&env, logFlag{})
+		defer restore()
+		return runHeadless(ctx, env, DemoName, hist, 0, true, commandFlags{}, log)
 	}
 	return openGUI(ctx, env, DemoName, hist, o)
 }
@@ -64,7 +67,7 @@ func cmdDemo(ctx context.Context, env Env, args []string) int {
 // startProject loads the project at path and starts its runtime with the
 // history flags, reporting a failure on stderr (as verb) and returning ok
 // false then.
-func startProject(ctx context.Context, env Env, path string, hist historyFlags, verb string) (_ *Runtime, histPath string, ok bool) {
+func startProject(ctx context.Context, env Env, path string, hist historyFlags, verb string, log *slog.Logger) (_ *Runtime, histPath string, ok bool) {
 	p, err := loadProject(path)
 	if err != nil {
 		printErrors(env.Stderr, err)
@@ -74,7 +77,7 @@ func startProject(ctx context.Context, env Env, path string, hist historyFlags, 
 		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
 		return nil, "", false
 	}
-	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath, UsersPath: usersPath(path)})
+	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath, UsersPath: usersPath(path), Logger: log})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "%s: %v\n", verb, err)
 		return nil, "", false
@@ -93,7 +96,7 @@ func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUI
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	rt, _, ok := startProject(ctx, env, path, hist, "vigil")
+	rt, _, ok := startProject(ctx, env, path, hist, "vigil", nil)
 	if !ok {
 		return ExitFailure
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"time"
@@ -26,16 +27,20 @@ func cmdRun(ctx context.Context, env Env, args []string) int {
 	user := fs.String("user", "", "with --commands: the user who writes (its password is stdin's first line)")
 	var hist historyFlags
 	hist.register(fs)
+	var logf logFlag
+	logf.register(fs)
 	pos, code, done := parseN(fs, args, 1)
 	if done {
 		return code
 	}
-	return runHeadless(ctx, env, pos[0], hist, *dur, *values, commandFlags{on: *commands, user: *user})
+	log, restore := runLogger(&env, logf)
+	defer restore()
+	return runHeadless(ctx, env, pos[0], hist, *dur, *values, commandFlags{on: *commands, user: *user}, log)
 }
 
 // runHeadless loads and runs a project until d elapses (0: until ctx ends or
 // an interrupt), reporting once a second.
-func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d time.Duration, values bool, commands commandFlags) int {
+func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d time.Duration, values bool, commands commandFlags, log *slog.Logger) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	if d > 0 {
@@ -43,7 +48,7 @@ func runHeadless(ctx context.Context, env Env, path string, hist historyFlags, d
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	rt, histPath, ok := startProject(ctx, env, path, hist, "vigil run")
+	rt, histPath, ok := startProject(ctx, env, path, hist, "vigil run", log)
 	if !ok {
 		return ExitFailure
 	}
@@ -128,7 +133,8 @@ func (r *reporter) report(now time.Time, rt *Runtime) {
 	}
 }
 
-// formatPlain renders a value with the tag's decimals, for machine-friendly
+// formatPlain renders a value with the tag's decimals, or at its own
+// precision without them (datasource.FormatValue), for machine-friendly
 // output: no units, no state texts.
 func formatPlain(tag *datasource.Tag, v datasource.Value) string {
 	if v.IsNone() {
@@ -137,5 +143,5 @@ func formatPlain(tag *datasource.Tag, v datasource.Value) string {
 	if v.Kind() == datasource.KindString {
 		return fmt.Sprintf("%q", v.AsString())
 	}
-	return v.Format(tag.Decimals)
+	return datasource.FormatValue(tag, v)
 }

@@ -24,7 +24,7 @@ const (
 )
 
 func cmdSim(ctx context.Context, env Env, args []string) int {
-	fs := newFlags(env, "sim", "sim [FILE] [--modbus ADDR] [--opcua ADDR] [--for DURATION] [--history PATH | --no-history]",
+	fs := newFlags(env, "sim", "sim [FILE] [--modbus ADDR] [--opcua ADDR] [--for DURATION] [--history PATH | --no-history] [--log LEVEL]",
 		"Serve a project's live tags (default: the embedded demo plant) as a Modbus TCP slave and an\n"+
 			"OPC UA server, so Vigil, mbpoll or any OPC UA client can be tried against a real wire.\n"+
 			"Both bind to loopback unless another address is given; \"off\" disables one.\n"+
@@ -36,6 +36,8 @@ func cmdSim(ctx context.Context, env Env, args []string) int {
 	dur := fs.Duration("for", 0, "stop after this long (0: until interrupted)")
 	var hist historyFlags
 	hist.register(fs)
+	var logf logFlag
+	logf.register(fs)
 	pos, code, done := parse(fs, args)
 	if done {
 		return code
@@ -48,6 +50,8 @@ func cmdSim(ctx context.Context, env Env, args []string) int {
 	if len(pos) == 1 {
 		path = pos[0]
 	}
+	log, restore := runLogger(&env, logf)
+	defer restore()
 	p, err := loadProject(path)
 	if err != nil {
 		printErrors(env.Stderr, err)
@@ -66,7 +70,7 @@ func cmdSim(ctx context.Context, env Env, args []string) int {
 		return ExitFailure
 	}
 	// Single-operator mode: the clients of a test wire are anonymous.
-	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath})
+	rt, err := Start(ctx, p, RuntimeOptions{HistoryPath: histPath, Logger: log})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil sim: %v\n", err)
 		return ExitFailure
