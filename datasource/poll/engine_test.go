@@ -621,3 +621,16 @@ func TestALateWatchdogLeavesTheNextCallAlone(t *testing.T) {
 	default:
 	}
 }
+
+func TestARawReadOfADriverWithoutRawReadsIsRefused(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags()).start()
+	h.waitState("plc", Connected)
+	_, err := h.eng.ReadRaw(context.Background(), "plc", RawRequest{Address: "hr:0", Count: 1})
+	var re *RawError
+	if !errors.As(err, &re) || !errors.Is(err, ErrRawReadUnsupported) {
+		t.Fatalf("error %v, want a *RawError: ErrRawReadUnsupported", err)
+	}
+	if st := h.state("plc"); st.State != Connected {
+		t.Errorf("device %v after the refused raw read, want Connected", st.State)
+	}
+}
