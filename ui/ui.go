@@ -503,7 +503,7 @@ func (s *Shell) Stop() {
 	s.signalStop()
 	<-s.done
 	if s.trends != nil {
-		s.trends.chart.Close()
+		s.trends.close()
 	}
 	if s.summary != nil {
 		s.summary.Close()
