@@ -15,8 +15,10 @@ import (
 
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/modbus"
 	"github.com/vigil-hmi/vigil/datasource/modbus/modbustest"
 	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/datasource/poll/polltest"
 	"github.com/vigil-hmi/vigil/history"
 	"github.com/vigil-hmi/vigil/ui/internal/uitest"
 	"github.com/vigil-hmi/vigil/ui/theme"
@@ -284,12 +286,14 @@ func TestTheRegisterInspectorReadsOnlyWhileTheDevicesScreenShows(t *testing.T) {
 	srv := modbustest.New(t)
 	dev := &datasource.Device{Name: "plc1", Driver: "modbus", Address: srv.URL(), Timeout: 2 * time.Second,
 		Modbus: datasource.ModbusSettings{Unit: 1}}
+	eng := polltest.Start(t, poll.Config{Devices: []*datasource.Device{dev},
+		Drivers: map[string]poll.Factory{"modbus": modbus.NewFactory()}, StaleCheck: -1})
 	tags := plantTags()
 	q := uitest.NewQueue()
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	s := Create(a, w, Deps{Tags: tags, Values: datasource.NewTable(tags), Refresh: time.Hour,
-		Devices: func() []poll.DeviceStatus { return nil }, Inspect: []*datasource.Device{dev}, Do: q.Do})
+		Devices: func() []poll.DeviceStatus { return nil }, Inspect: []*datasource.Device{dev}, Raw: eng, Do: q.Do})
 	t.Cleanup(func() { s.Stop(); q.Drain() })
 	if n := len(srv.Requests()); n != 0 {
 		t.Fatalf("the inspector read %d times before its screen was shown", n)

@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -40,6 +43,8 @@ type trendScreen struct {
 	loading bool             // restore is adding pens: do not save each
 	// lastExport is the path the last export confirmed.
 	lastExport string
+	do         func(func())   // runs a background export's result on the UI goroutine
+	exports    sync.WaitGroup // CSV exports writing in the background; close waits
 }
 
 // prefPens is the preference key of an operator's trend pens: a list of
@@ -47,7 +52,10 @@ type trendScreen struct {
 func prefPens(user string) string { return "trend.pens." + user }
 
 func newTrendScreen(win fyne.Window, all []*datasource.Tag, src trend.Source, now func() time.Time, do func(func()), prefs fyne.Preferences) *trendScreen {
-	ts := &trendScreen{win: win, byName: map[string]*datasource.Tag{}, prefs: prefs}
+	if do == nil {
+		do = fyne.Do
+	}
+	ts := &trendScreen{win: win, byName: map[string]*datasource.Tag{}, prefs: prefs, do: do}
 	ts.chart = trend.New(src, trend.Options{Now: now, Do: do})
 	var names []string
 	for _, t := range all {
@@ -83,8 +91,11 @@ func newTrendScreen(win fyne.Window, all []*datasource.Tag, src trend.Source, no
 	ts.window.TextStyle.Monospace = true
 	ts.live = widget.NewCheck("Live", func(on bool) { ts.chart.SetLive(on); ts.showWindow() })
 	ts.live.SetChecked(true)
-	exportCSV := widget.NewButton("Export CSV", func() { ts.export("trend.csv", ts.chart.ExportCSV) })
-	exportPNG := widget.NewButton("Export PNG", func() { ts.export("trend.png", ts.chart.ExportPNG) })
+	// The CSV export queries the history file (every raw sample of the
+	// range): it is written in the background. The PNG is drawn by Fyne,
+	// which must happen on the UI goroutine, from data already loaded.
+	exportCSV := widget.NewButton("Export CSV", func() { ts.export("trend.csv", ts.chart.ExportCSV, true) })
+	exportPNG := widget.NewButton("Export PNG", func() { ts.export("trend.png", ts.chart.ExportPNG, false) })
 	bar := container.NewHBox(presets, ts.live, ts.window, ts.picker, exportCSV, exportPNG)
 	ts.content = container.NewBorder(container.NewVBox(bar, ts.pens), nil, nil, nil, ts.chart)
 	return ts
@@ -202,9 +213,10 @@ func penStates(t *datasource.Tag) map[int64]string {
 	return nil
 }
 
-// export asks for a file, writes the chart's visible range into it and
-// says where it went (or why it did not).
-func (ts *trendScreen) export(name string, write func(w io.Writer) error) {
+// export asks for a file, writes the chart's visible range into it (in the
+// background when background is set) and says where it went (or why it
+// did not).
+func (ts *trendScreen) export(name string, write func(w io.Writer) error, background bool) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
 			dialog.ShowError(err, ts.win)
@@ -213,10 +225,36 @@ func (ts *trendScreen) export(name string, write func(w io.Writer) error) {
 		if w == nil {
 			return // cancelled
 		}
-		ts.exported(w.URI().Path(), write(w), w.Close())
+		ts.writeExport(w.URI().Path(), w, write, background)
 	}, ts.win)
 	d.SetFileName(name)
 	d.Show()
+}
+
+// writeExport writes the export into w, closes it and confirms. In the background
+// the chart's context bounds the queries: closing the screen cancels them.
+func (ts *trendScreen) writeExport(path string, w io.WriteCloser, write func(w io.Writer) error, background bool) {
+	if !background {
+		ts.exported(path, write(w), w.Close())
+		return
+	}
+	ts.exports.Add(1)
+	go func() {
+		defer ts.exports.Done()
+		err := write(w)
+		cerr := w.Close()
+		if errors.Is(err, context.Canceled) {
+			return // the screen was closed: nobody to tell
+		}
+		ts.do(func() { ts.exported(path, err, cerr) })
+	}()
+}
+
+// close stops the chart, which cancels an export's queries, and waits for
+// the exports still writing.
+func (ts *trendScreen) close() {
+	ts.chart.Close()
+	ts.exports.Wait()
 }
 
 // exported confirms an export with its file's path, or shows its error.

@@ -1,7 +1,13 @@
 package ui
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +18,7 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/history"
+	"github.com/vigil-hmi/vigil/ui/internal/uitest"
 )
 
 func TestTrendsScreenStartsWithPensAndPresetsSetTheWindow(t *testing.T) {
@@ -132,4 +139,79 @@ func overlayHas(w fyne.Window, text string) bool {
 		}
 	}
 	return false
+}
+
+// blockingSource answers trend queries at once until block is set; then a
+// query waits for release (or its context), as one waits for a busy disk.
+type blockingSource struct {
+	block   atomic.Bool
+	started chan struct{} // closed by the first blocked query
+	release chan struct{}
+	once    sync.Once
+}
+
+func (b *blockingSource) Query(ctx context.Context, tag string, from, to time.Time, maxPoints int) ([]history.Point, error) {
+	if !b.block.Load() {
+		return nil, nil
+	}
+	b.once.Do(func() { close(b.started) })
+	select {
+	case <-b.release:
+		return []history.Point{{Time: to.Add(-time.Minute), Value: 42}}, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(10 * time.Second):
+		// Only an export that waits for its query gets here (the test
+		// cannot release it): it then fails on what it shows.
+		return nil, errors.New("released by the fallback")
+	}
+}
+
+// nopCloser is a file the export writes to.
+type nopCloser struct{ bytes.Buffer }
+
+func (*nopCloser) Close() error { return nil }
+
+func TestACSVExportQueriesInTheBackgroundAndConfirmsWhenDone(t *testing.T) {
+	src := &blockingSource{started: make(chan struct{}), release: make(chan struct{})}
+	now := time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC)
+	tags := []*datasource.Tag{{ID: 0, Name: "Tank1.Level", Type: datasource.TypeFloat32, History: datasource.HistorySettings{Enabled: true}}}
+	q := uitest.NewQueue()
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	ts := newTrendScreen(w, tags, src, func() time.Time { return now }, q.Do, nil)
+	defer ts.close()
+	ts.add("Tank1.Level")
+	src.block.Store(true)
+
+	var file nopCloser
+	ts.writeExport("/tmp/x/trend.csv", &file, ts.chart.ExportCSV, true) // returns while the query waits
+	<-src.started
+	if ts.lastExport != "" || file.Len() != 0 {
+		t.Fatalf("the export finished (%q, %d bytes) before its query was answered: it ran on the UI goroutine", ts.lastExport, file.Len())
+	}
+	close(src.release)
+	q.Settle(t, "the export's confirmation", 10*time.Second, func() bool { return ts.lastExport != "" })
+	if ts.lastExport != "/tmp/x/trend.csv" || !strings.Contains(file.String(), ",42\r\n") {
+		t.Errorf("confirmed %q, wrote %q", ts.lastExport, file.String())
+	}
+}
+
+func TestClosingTheTrendsScreenCancelsAnExportInFlight(t *testing.T) {
+	src := &blockingSource{started: make(chan struct{}), release: make(chan struct{})}
+	tags := []*datasource.Tag{{ID: 0, Name: "Tank1.Level", Type: datasource.TypeFloat32, History: datasource.HistorySettings{Enabled: true}}}
+	q := uitest.NewQueue()
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	ts := newTrendScreen(w, tags, src, time.Now, q.Do, nil)
+	ts.add("Tank1.Level")
+	src.block.Store(true)
+	var file nopCloser
+	ts.writeExport("/tmp/x/trend.csv", &file, ts.chart.ExportCSV, true)
+	<-src.started
+	ts.close() // returns only once the query has seen the cancel
+	q.Drain()
+	if ts.lastExport != "" {
+		t.Errorf("an export cancelled by closing the screen confirmed %q", ts.lastExport)
+	}
 }

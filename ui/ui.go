@@ -64,6 +64,9 @@ type Deps struct {
 	// Inspect are the project's devices: the Devices screen gets a live
 	// register inspector for the Modbus ones. Nil: no inspector.
 	Inspect []*datasource.Device
+	// Raw is what the inspector reads through: the poll engine, which runs
+	// each read on the device's own session (the UI never talks to a driver).
+	Raw inspector.Reader
 	// Do runs results of background work on the UI goroutine; default
 	// fyne.Do. Tests pass a queue they drain (Fyne's test driver would run
 	// them on the background goroutine).
@@ -185,7 +188,7 @@ func (s *Shell) buildScreens() {
 	s.devices = newDevicePanel(s.theme, d.Now)
 	var tools fyne.CanvasObject
 	if d.Inspect != nil {
-		s.inspect = inspector.New(d.Inspect, inspector.Deps{Theme: s.theme, Do: d.Do})
+		s.inspect = inspector.New(d.Inspect, inspector.Deps{Reader: d.Raw, Theme: s.theme, Do: d.Do})
 		tools = s.inspect.Content()
 	}
 	// The overview and the browser keep sparklines, so they follow the
@@ -500,7 +503,7 @@ func (s *Shell) Stop() {
 	s.signalStop()
 	<-s.done
 	if s.trends != nil {
-		s.trends.chart.Close()
+		s.trends.close()
 	}
 	if s.summary != nil {
 		s.summary.Close()

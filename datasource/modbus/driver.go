@@ -58,7 +58,8 @@ type Driver struct {
 	busyWait    time.Duration
 	log         *slog.Logger
 
-	link      *link // nil until Connect, nil again after Close
+	pool      *linkPool // the links this driver shares; its own unless made by a NewFactory
+	link      *link     // nil until Connect, nil again after Close
 	ut        *unitTransporter
 	client    modbus.Client
 	connected bool
@@ -80,18 +81,21 @@ func WithBusyRetry(retries int, wait time.Duration) Option {
 // an exception: one warning per block and exception code, not one per read.
 func WithLogger(l *slog.Logger) Option { return func(d *Driver) { d.log = l } }
 
-// Factory is the poll.Factory of Modbus devices.
-func Factory(dev *datasource.Device) (poll.Driver, error) { return New(dev) }
-
-// FactoryWith returns a poll.Factory making drivers with opts.
-func FactoryWith(opts ...Option) poll.Factory {
+// NewFactory returns the poll.Factory of the Modbus devices of one engine.
+// Its drivers share connections by address: devices behind one gateway
+// (several unit IDs at one tcp:// address) use one socket, devices on one
+// serial port one open port, and requests on a shared link take turns.
+// Each call makes a new set of links, so two engines (or two tests) never
+// share a socket.
+func NewFactory(opts ...Option) poll.Factory {
+	p := newLinkPool()
+	opts = append(slices.Clip(opts), func(d *Driver) { d.pool = p })
 	return func(dev *datasource.Device) (poll.Driver, error) { return New(dev, opts...) }
 }
 
-var _ poll.Factory = Factory
-
 // New checks a device's address and Modbus settings and makes its driver.
-// It does no I/O. Zero settings get their defaults. Its errors read
+// It does no I/O. The driver has a connection of its own; the engine's
+// drivers come from NewFactory, which shares one per address. Zero settings get their defaults. Its errors read
 // "field: message" (e.g. "modbus.unit: 248 is not a unit ID (0..247)"); the
 // caller adds the device's file position and name.
 func New(dev *datasource.Device, opts ...Option) (*Driver, error) {
@@ -176,6 +180,9 @@ func New(dev *datasource.Device, opts ...Option) (*Driver, error) {
 		d.log = slog.New(slog.DiscardHandler)
 	}
 	d.log = d.log.With("device", dev.Name)
+	if d.pool == nil {
+		d.pool = newLinkPool()
+	}
 	return d, nil
 }
 
@@ -189,7 +196,7 @@ func (d *Driver) Connect(ctx context.Context) error {
 		return err
 	}
 	if d.link == nil {
-		l, err := pool.acquire(d.ep, d.settings)
+		l, err := d.pool.acquire(d.ep, d.settings)
 		if err != nil {
 			return fmt.Errorf("device %q: %w", d.dev.Name, err)
 		}
@@ -210,7 +217,7 @@ func (d *Driver) Connect(ctx context.Context) error {
 func (d *Driver) Close() error {
 	d.connected = false
 	if d.link != nil {
-		pool.release(d.link)
+		d.pool.release(d.link)
 		d.link, d.ut, d.client = nil, nil, nil
 	}
 	return nil
@@ -404,11 +411,27 @@ func (d *Driver) Write(ctx context.Context, tag *datasource.Tag, v datasource.Va
 	return nil
 }
 
-// ReadRaw reads count registers (or bits) of a table from start, one
+var _ poll.RawReader = (*Driver)(nil)
+
+// ReadRaw implements poll.RawReader: the register inspector's read through
+// the engine. req.Address is a register or bit address as in the project
+// file ("40001", "hr:0"); a bit of a register ("40001.3") is refused.
+func (d *Driver) ReadRaw(ctx context.Context, req poll.RawRequest) ([]byte, error) {
+	a, err := ParseAddress(req.Address)
+	if err != nil {
+		return nil, fmt.Errorf("device %q: raw read: %w", d.dev.Name, err)
+	}
+	if a.Bit != NoBit {
+		return nil, fmt.Errorf("device %q: raw read: %s is a bit of a register: give the register", d.dev.Name, a.Modicon())
+	}
+	return d.ReadRange(ctx, a.Table, int(a.Offset), req.Count)
+}
+
+// ReadRange reads count registers (or bits) of a table from start, one
 // request with no planning or decoding: the commissioning probe's view. It
 // returns the response data as on the wire (registers big-endian; bits
 // packed LSB first).
-func (d *Driver) ReadRaw(ctx context.Context, t Table, start, count int) ([]byte, error) {
+func (d *Driver) ReadRange(ctx context.Context, t Table, start, count int) ([]byte, error) {
 	if !d.connected {
 		return nil, fmt.Errorf("device %q: %w", d.dev.Name, poll.ErrNotConnected)
 	}

@@ -1,6 +1,7 @@
 package modbus
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -34,6 +35,21 @@ func tag(id int, name, addr string, typ datasource.DataType) *datasource.Tag {
 }
 
 // connect makes and connects a driver, closing it when the test ends.
+// connectFrom makes dev's driver with factory and connects it.
+func connectFrom(t testing.TB, factory poll.Factory, dev *datasource.Device) *Driver {
+	t.Helper()
+	drv, err := factory(dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := drv.(*Driver)
+	if err := d.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
 func connect(t testing.TB, dev *datasource.Device, opts ...Option) *Driver {
 	t.Helper()
 	d, err := New(dev, opts...)
@@ -261,10 +277,17 @@ func TestUnitsBehindOneGatewayShareOneConnection(t *testing.T) {
 	srv.SetHolding(2, 0, 22)
 	dev2 := device(srv.URL())
 	dev2.Name, dev2.Modbus.Unit = "plc2", 2
-	d1 := connect(t, device(srv.URL()))
-	d2 := connect(t, dev2)
+	factory := NewFactory() // one engine's
+	d1 := connectFrom(t, factory, device(srv.URL()))
+	d2 := connectFrom(t, factory, dev2)
 	if d1.link != d2.link {
 		t.Fatal("two units at one address got two connections")
+	}
+	if other := connectFrom(t, NewFactory(), device(srv.URL())); other.link == d1.link {
+		t.Fatal("a driver of another factory (another engine) took this engine's connection")
+	}
+	if own := connect(t, device(srv.URL())); own.link == d1.link {
+		t.Fatal("a driver made by New took the engine's connection")
 	}
 	p1 := prepare(t, d1, tag(0, "A", "40001", datasource.TypeUint16))
 	p2 := prepare(t, d2, tag(1, "B", "40001", datasource.TypeUint16))
@@ -305,6 +328,7 @@ func TestUnitsBehindOneGatewayShareOneConnection(t *testing.T) {
 		t.Fatalf("unit 2 after unit 1 closed read %v, want 22", got[0].Value)
 	}
 	d2.Close()
+	pool := d1.pool
 	pool.mu.Lock()
 	n := len(pool.links)
 	pool.mu.Unlock()
@@ -570,5 +594,38 @@ func TestARefusedReadIsLoggedOncePerBlockAndCode(t *testing.T) {
 	if len(lines) != 2 || !strings.Contains(lines[0], "exception 02 (illegal data address)") || !strings.Contains(lines[0], "tags=Bad") ||
 		!strings.Contains(lines[0], "device=plc") || !strings.Contains(lines[1], "exception 04") {
 		t.Fatalf("log:\n%s\nwant one line for exception 02 and one for 04, naming device and tag", logs.String())
+	}
+}
+
+func TestReadRawTakesTheProjectFileAddressSyntax(t *testing.T) {
+	srv := modbustest.New(t)
+	srv.SetHolding(1, 100, 0x0102, 0x0304)
+	srv.SetCoils(1, 2, true)
+	d := connect(t, device(srv.URL()))
+	cases := []struct {
+		name string
+		req  poll.RawRequest
+		want []byte
+		err  string
+	}{
+		{"hr:100 x2 returns the registers big-endian", poll.RawRequest{Address: "hr:100", Count: 2}, []byte{1, 2, 3, 4}, ""},
+		{"40101 is the same register", poll.RawRequest{Address: "40101", Count: 1}, []byte{1, 2}, ""},
+		{"coils come packed LSB first", poll.RawRequest{Address: "00001", Count: 3}, []byte{0b100}, ""},
+		{"a bit of a register is refused", poll.RawRequest{Address: "40001.3", Count: 1}, nil, "is a bit of a register"},
+		{"a bad address names the device", poll.RawRequest{Address: "4000", Count: 1}, nil, `device "plc": raw read: `},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := d.ReadRaw(context.Background(), c.req)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want it to say %q", err, c.err)
+				}
+				return
+			}
+			if err != nil || !bytes.Equal(got, c.want) {
+				t.Fatalf("got % x, %v; want % x", got, err, c.want)
+			}
+		})
 	}
 }

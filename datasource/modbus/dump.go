@@ -100,7 +100,7 @@ func (d Dump) Strings() string {
 }
 
 // DecodeDump lays out data, the answer to a read of count registers (or
-// bits) from start as Driver.ReadRaw returns it. The bytes come from
+// bits) from start as Driver.ReadRange returns it. The bytes come from
 // a device: a length that does not match count is an error wrapping
 // ErrMalformedResponse, never a panic.
 func DecodeDump(start Address, count int, data []byte) (Dump, error) {

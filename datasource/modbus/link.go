@@ -78,12 +78,16 @@ func (l *link) packager(unit byte) modbus.Packager {
 }
 
 // linkPool shares links between devices by address, counting references.
+// One pool is made per NewFactory, so the devices of one engine share a
+// gateway's socket or a serial port, and nothing else does: there is no
+// process-wide pool that a second engine, a test or a tool could reach
+// into behind the engine's back.
 type linkPool struct {
 	mu    sync.Mutex // guards links and every link's refs
 	links map[string]*link
 }
 
-var pool = &linkPool{links: map[string]*link{}}
+func newLinkPool() *linkPool { return &linkPool{links: map[string]*link{}} }
 
 func serialSettings(m datasource.ModbusSettings) string {
 	return fmt.Sprintf("%d %d%s%d", m.Baud, m.DataBits, m.Parity, m.StopBits)

@@ -38,6 +38,7 @@ type device struct {
 	tags    []*datasource.Tag // the device's tags without system tags, project order
 	sys     *datasource.Tag   // the "connected" system tag; nil when the project has none
 	writes  chan *writeOp     // write requests for the session goroutine
+	raws    chan *rawOp       // raw reads for the session goroutine (raw.go)
 	done    chan struct{}     // closed when the device goroutine has ended
 	hung    chan hangReport   // the watchdog's report of an abandoned driver call; buffered 1
 
@@ -50,6 +51,7 @@ type device struct {
 	stage   datasource.Reason          // the Bad reason if the session's current driver call hangs
 	healthy bool                       // the session read successfully at least once
 	serving *writeOp                   // the write the session is doing, to answer if it hangs
+	reading *rawOp                     // the raw read the session is doing, likewise
 
 	mu     sync.Mutex // guards st and logged
 	st     DeviceStatus
@@ -78,6 +80,7 @@ func newDevice(e *Engine, def *datasource.Device, f Factory) *device {
 		backoff: deviceBackoff(def),
 		log:     e.log.With("device", def.Name),
 		writes:  make(chan *writeOp),
+		raws:    make(chan *rawOp),
 		done:    make(chan struct{}),
 		hung:    make(chan hangReport, 1),
 		badTags: map[datasource.TagID]error{},
@@ -240,6 +243,10 @@ func (d *device) abandoned(ctx context.Context, r hangReport) (healthy bool, err
 	if op := d.serving; op != nil {
 		d.serving = nil
 		op.replyFailed(d.def.Name, r.op, r.err)
+	}
+	if op := d.reading; op != nil {
+		d.reading = nil
+		op.reply(nil, r.err)
 	}
 	if ctx.Err() == nil {
 		d.failed(r.err, d.stage)
@@ -449,6 +456,10 @@ func (d *device) poll(ctx context.Context) (healthy bool, err error) {
 			if err := d.serve(ctx, op); err != nil {
 				return healthy, err
 			}
+		case op := <-d.raws:
+			if err := d.readRaw(ctx, op); err != nil {
+				return healthy, err
+			}
 		}
 	}
 }
@@ -562,6 +573,8 @@ func (d *device) sleepUntil(ctx context.Context, t time.Time) bool {
 			return true
 		case op := <-d.writes:
 			op.reply(WriteResult{Tag: op.tag.ID, Requested: op.value}, d.notConnected(op.tag))
+		case op := <-d.raws:
+			op.reply(nil, &RawError{Device: d.def.Name, Err: ErrDeviceNotConnected, Last: d.status().LastError})
 		}
 	}
 }

@@ -674,3 +674,83 @@ func TestDeviceStateChangesAreLoggedOncePerCause(t *testing.T) {
 		t.Errorf("disconnect lines %q, want one with its cause", d)
 	}
 }
+
+func TestARawReadOfADriverWithoutRawReadsIsRefused(t *testing.T) {
+	h := newHarness(t, []*datasource.Device{plantDevice()}, plantTags()).start()
+	h.waitState("plc", Connected)
+	_, err := h.eng.ReadRaw(context.Background(), "plc", RawRequest{Address: "hr:0", Count: 1})
+	var re *RawError
+	if !errors.As(err, &re) || !errors.Is(err, ErrRawReadUnsupported) {
+		t.Fatalf("error %v, want a *RawError: ErrRawReadUnsupported", err)
+	}
+	if st := h.state("plc"); st.State != Connected {
+		t.Errorf("device %v after the refused raw read, want Connected", st.State)
+	}
+}
+
+// fakeRawDriver is the fake driver with raw reads, which fail, hang or
+// block as the peer's faults say (op "ReadRaw").
+type fakeRawDriver struct{ *fakeDriver }
+
+func (d fakeRawDriver) ReadRaw(ctx context.Context, req RawRequest) ([]byte, error) {
+	if err := d.fault(ctx, "ReadRaw"); err != nil {
+		return nil, err
+	}
+	d.p.emit(event{op: "ReadRaw", at: d.p.clock.Now(), inst: d.inst, n: req.Count})
+	return []byte(req.Address), nil
+}
+
+func withRawDriver(h **harness) harnessOpt {
+	return func(c *Config) {
+		c.Drivers["fakeraw"] = func(dev *datasource.Device) (Driver, error) {
+			drv, err := (*h).peer.factory(dev)
+			if err != nil {
+				return nil, err
+			}
+			return fakeRawDriver{drv.(*fakeDriver)}, nil
+		}
+	}
+}
+
+func TestARawReadRunsOnTheSessionAndAHangFailsTheDevice(t *testing.T) {
+	dev := plantDevice()
+	dev.Driver = "fakeraw"
+	var h *harness
+	h = newHarness(t, []*datasource.Device{dev}, plantTags(), withRawDriver(&h))
+	h.start() // after h is set: the factory reads it
+	h.waitState("plc", Connected)
+	h.parked()
+	got, err := h.eng.ReadRaw(context.Background(), "plc", RawRequest{Address: "hr:7", Count: 3})
+	if err != nil || string(got) != "hr:7" {
+		t.Fatalf("raw read: %q, %v", got, err)
+	}
+	if ev := h.next("ReadRaw"); ev.inst != 1 || ev.n != 3 {
+		t.Fatalf("raw read event %+v, want instance 1, count 3", ev)
+	}
+
+	h.peer.set(func(p *fakePeer) { p.hangOn = "ReadRaw" })
+	res := make(chan error, 1)
+	go func() {
+		_, err := h.eng.ReadRaw(context.Background(), "plc", RawRequest{Address: "hr:0", Count: 1})
+		res <- err
+	}()
+	h.next("ReadRaw-hang")
+	h.peer.set(func(p *fakePeer) { p.hangOn = "" })
+	var rerr error
+	h.advanceUntil("the hung raw read answered", received(res, &rerr))
+	var he *HangError
+	if !errors.As(rerr, &he) || he.Op != "ReadRaw" {
+		t.Fatalf("the hung raw read returned %v, want a *HangError of ReadRaw", rerr)
+	}
+	h.advanceUntil("the device failed", func() bool { return h.state("plc").State == Backoff })
+	if q := h.get("Tank1.Level").Quality; q != datasource.BadQuality(datasource.CommFailure) {
+		t.Errorf("quality %v after the hang, want Bad/CommFailure", q)
+	}
+	_, err = h.eng.ReadRaw(context.Background(), "plc", RawRequest{Address: "hr:0", Count: 1})
+	if !errors.Is(err, ErrDeviceNotConnected) || !strings.Contains(err.Error(), "did not return from ReadRaw") {
+		t.Errorf("raw read of the failed device: %v, want not connected with the hang as the reason", err)
+	}
+	h.retry("plc")
+	h.waitState("plc", Connected)
+	h.releaseHung(1)
+}

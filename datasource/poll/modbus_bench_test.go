@@ -36,7 +36,7 @@ func modbusBench(srv *modbustest.Server, n int) (*datasource.Device, []*datasour
 // sim driver, which does almost nothing per tag, is the worst case.
 func BenchmarkEngineModbus(b *testing.B) {
 	dev, tags := modbusBench(modbustest.New(b), 1000)
-	polltest.EngineBench{Device: dev, Tags: tags, Factory: modbus.Factory, Subscribers: 2}.Run(b)
+	polltest.EngineBench{Device: dev, Tags: tags, Factory: modbus.NewFactory(), Subscribers: 2}.Run(b)
 }
 
 // BenchmarkModbusReadOnWorker isolates what making a hung driver

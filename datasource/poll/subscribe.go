@@ -60,6 +60,10 @@ func (d *device) subscribe(ctx context.Context, sub Subscriber) (healthy bool, e
 			if err := d.serve(ctx, op); err != nil {
 				return got.Load(), err
 			}
+		case op := <-d.raws:
+			if err := d.readRaw(ctx, op); err != nil {
+				return got.Load(), err
+			}
 		}
 	}
 }

@@ -2,6 +2,8 @@ package alarmview
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/history"
+	"github.com/vigil-hmi/vigil/ui/internal/uitest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -254,15 +257,82 @@ func TestJournalSearchAndCSVExport(t *testing.T) {
 	}
 }
 
-func TestKPIsAreShown(t *testing.T) {
+// slowKPI is the alarm engine with a KPI read that waits for release, as
+// one waits for a busy disk: the UI's own interface boundary, not the wire.
+type slowKPI struct {
+	Engine
+	started chan struct{} // closed when KPI is called
+	release chan struct{} // closed by the test to let KPI answer
+	done    chan error    // KPI's result error, once it returns
+}
+
+func newSlowKPI(eng Engine) *slowKPI {
+	return &slowKPI{Engine: eng, started: make(chan struct{}), release: make(chan struct{}), done: make(chan error, 1)}
+}
+
+func (e *slowKPI) KPI(ctx context.Context) (alarms.KPI, error) {
+	close(e.started)
+	var k alarms.KPI
+	var err error
+	select {
+	case <-e.release:
+		k, err = e.Engine.KPI(ctx)
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-time.After(10 * time.Second):
+		// Only a RefreshKPI that waits for its read (the test cannot
+		// release it) gets here: it then fails on the text it shows.
+		err = errors.New("released by the fallback")
+	}
+	e.done <- err
+	return k, err
+}
+
+// slowSummary is a summary of the plant whose KPI reads wait for the
+// test, posting results to a queue the test drains.
+func slowSummary(t *testing.T) (*Summary, *slowKPI, *uitest.Queue) {
 	test.NewTempApp(t)
 	p := newPlant(t)
-	s := newSummary(t, p)
-	if err := p.eng.Flush(); err != nil {
+	slow := newSlowKPI(p.eng)
+	q := uitest.NewQueue()
+	s := NewSummary(slow, Deps{Journal: p.st, Do: q.Do})
+	test.NewTempWindow(t, s.Object())
+	return s, slow, q
+}
+
+func TestKPIsAreReadInTheBackgroundAndPostedBack(t *testing.T) {
+	s, slow, q := slowSummary(t)
+	t.Cleanup(s.Close)
+
+	s.RefreshKPI() // returns while the read waits
+	<-slow.started
+	if s.KPIText() != readingKPIs {
+		t.Fatalf("while the KPIs are read the tab shows %q, want %q: the callback waited for the read", s.KPIText(), readingKPIs)
+	}
+	close(slow.release)
+	if err := <-slow.done; err != nil {
 		t.Fatal(err)
 	}
-	s.RefreshKPI()
+	q.Settle(t, "the KPIs posted back", 10*time.Second, func() bool { return s.KPIText() != readingKPIs })
 	if !strings.Contains(s.KPIText(), "standing 3") {
 		t.Fatalf("kpi = %q", s.KPIText())
+	}
+}
+
+func TestClosingTheScreenCancelsAKPIReadInFlight(t *testing.T) {
+	s, slow, q := slowSummary(t)
+	s.RefreshKPI()
+	<-slow.started
+	s.Close() // waits for the read, which only the cancel can end
+	if err := <-slow.done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the read in flight ended with %v, want context.Canceled", err)
+	}
+	q.Drain()
+	if s.KPIText() != readingKPIs {
+		t.Errorf("after Close the tab changed to %q", s.KPIText())
+	}
+	s.RefreshKPI() // after Close: nothing starts
+	if s.KPIText() != readingKPIs {
+		t.Errorf("a refresh after Close changed the tab to %q", s.KPIText())
 	}
 }

@@ -25,6 +25,10 @@ type Deps struct {
 	Journal Journal          // nil hides journal search
 	Window  fyne.Window      // parent of dialogs; nil shows refusals in the status only
 	Now     func() time.Time // the clock of the journal's "last 24 h" and of status messages; nil: time.Now
+	// Do runs the results of background reads (KPIs, journal search,
+	// export) on the UI goroutine; default fyne.Do. Tests pass a queue
+	// they drain.
+	Do func(func())
 }
 
 // How long an action's result stays in the status line: long enough to
@@ -66,7 +70,15 @@ type Summary struct {
 	jEvents []history.Event
 	jLabel  *widget.Label
 	jText   *widget.Entry
+
+	// Background reads. The journal and the KPIs live in the history file:
+	// they are read off the UI goroutine, under life, which Close ends.
+	// cancel and kpiStop end the search and the KPI read in flight (a new
+	// one replaces it); both are touched on the UI goroutine only.
+	life    context.Context
+	end     context.CancelFunc
 	cancel  context.CancelFunc
+	kpiStop context.CancelFunc
 	wg      sync.WaitGroup
 
 	obj fyne.CanvasObject
@@ -89,6 +101,10 @@ var activeColumns = []column{
 // NewSummary builds the alarm summary screen.
 func NewSummary(eng Engine, deps Deps) *Summary {
 	s := &Summary{eng: eng, deps: deps, Status: widget.NewLabel("")}
+	if s.deps.Do == nil {
+		s.deps.Do = fyne.Do
+	}
+	s.life, s.end = context.WithCancel(context.Background())
 	s.prio = widget.NewSelect([]string{"All", "1", "2", "3", "4"}, func(string) { s.refilter() })
 	s.prio.SetSelected("All")
 	s.area = widget.NewEntry()
@@ -436,12 +452,44 @@ func (s *Summary) actOnSelected(tb *table, none, done string, act func(alarms.ID
 	s.report(fmt.Sprintf(done, count(len(ids))), nil)
 }
 
-// RefreshKPI reads the engine's KPIs into the KPI tab.
+// RefreshKPI reads the engine's KPIs into the KPI tab. The engine flushes
+// its journal and queries the history file for them, so the read runs in
+// the background and the tab says so until the answer is posted back; the
+// window never waits for the disk. A new refresh, or Close, cancels a read
+// still in flight.
 func (s *Summary) RefreshKPI() {
-	k, err := s.eng.KPI(context.Background())
+	if s.life.Err() != nil {
+		return // closed
+	}
+	if s.kpiStop != nil {
+		s.kpiStop()
+	}
+	ctx, cancel := context.WithCancel(s.life)
+	s.kpiStop = cancel
+	s.kpi.SetText(readingKPIs)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		k, err := s.eng.KPI(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		s.deps.Do(func() {
+			if ctx.Err() != nil {
+				return // a newer refresh, or Close, came first
+			}
+			s.kpi.SetText(kpiText(k, err))
+		})
+	}()
+}
+
+// readingKPIs is the KPI tab's text while the KPIs are being read.
+const readingKPIs = "reading the KPIs from the journal…"
+
+// kpiText is the KPI tab's text for k, or err verbatim.
+func kpiText(k alarms.KPI, err error) string {
 	if err != nil {
-		s.kpi.SetText(err.Error())
-		return
+		return err.Error()
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "events %d\nlast 10 min %d\nlast hour %d\nflood %v\nstanding %d\n", k.Events, k.Last10Min, k.LastHour, k.Flood, k.Standing)
@@ -454,19 +502,19 @@ func (s *Summary) RefreshKPI() {
 	for _, st := range k.Stale {
 		fmt.Fprintf(&b, "stale %s since %s\n", st.Alarm, st.Since.Format(time.DateTime))
 	}
-	s.kpi.SetText(b.String())
+	return b.String()
 }
 
 // SearchJournal searches the journal off the UI goroutine; the result is
 // shown via fyne.Do. A new search cancels the previous one.
 func (s *Summary) SearchJournal(from, to time.Time, text string) {
-	if s.deps.Journal == nil {
+	if s.deps.Journal == nil || s.life.Err() != nil {
 		return
 	}
 	if s.cancel != nil {
 		s.cancel()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(s.life)
 	s.cancel = cancel
 	s.jLabel.SetText("searching…")
 	s.wg.Add(1)
@@ -476,7 +524,10 @@ func (s *Summary) SearchJournal(from, to time.Time, text string) {
 		if ctx.Err() != nil {
 			return
 		}
-		fyne.Do(func() {
+		s.deps.Do(func() {
+			if ctx.Err() != nil {
+				return // a newer search, or Close, came first
+			}
 			if err != nil {
 				s.jLabel.SetText(err.Error())
 				return
@@ -496,11 +547,10 @@ func (s *Summary) SearchJournal(from, to time.Time, text string) {
 // JournalText returns the journal tab's result text.
 func (s *Summary) JournalText() string { return s.jLabel.Text }
 
-// Close cancels a running journal search and waits for it.
+// Close cancels the background reads (journal search, KPIs, export) and
+// waits for them.
 func (s *Summary) Close() {
-	if s.cancel != nil {
-		s.cancel()
-	}
+	s.end()
 	s.wg.Wait()
 }
 
@@ -528,14 +578,26 @@ func (s *Summary) exportJournal() {
 			return
 		}
 		path := w.URI().Path()
-		err = s.ExportJournalCSV(w)
-		if cerr := w.Close(); err == nil {
-			err = cerr
+		if s.life.Err() != nil {
+			_ = w.Close() // closed meanwhile: nothing was written, nothing to report
+			return
 		}
-		s.report("journal exported to "+path, err)
-		if err == nil {
-			dialog.ShowInformation("Export", "Exported to "+path, s.deps.Window)
-		}
+		// The file is written in the background: a slow or network disk
+		// must not hold up the window.
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			err := s.ExportJournalCSV(w)
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			s.deps.Do(func() {
+				s.report("journal exported to "+path, err)
+				if err == nil {
+					dialog.ShowInformation("Export", "Exported to "+path, s.deps.Window)
+				}
+			})
+		}()
 	}, s.deps.Window)
 	d.SetFileName("alarm-journal.csv")
 	d.Show()

@@ -4,14 +4,13 @@
 // those registers read about once a second, raw and decoded in every data
 // type and word order side by side — `vigil probe`, live.
 //
-// It sits beside the data flow, not in it: it reads the device directly
-// with modbus.Driver.ReadRaw, on its own goroutine, while the Devices
-// screen is shown. Because the Modbus driver shares one link per device
-// address across the process (requests serialized by the link), its reads
-// go over the poll engine's connection, interleaved with the engine's
-// requests, and never open a second socket or a second handle on a serial
-// port. See docs/inspector.md.
+// It reads through the poll engine, never a driver: Deps.Reader is the
+// engine, whose ReadRaw hands each read to the device's own session
+// goroutine, between two scans, over the engine's connection, under the
+// device's timeout and watchdog. So the inspector never opens a second
+// socket or a second handle on a serial port, and a device that is down
+// shows the engine's reason. See docs/inspector.md.
 //
-// modbus.DecodeDump, the decoding table as data, has no Fyne dependency so that it
-// can move into datasource/modbus and serve the CLI's probe as well.
+// Each answer is laid out by modbus.DecodeDump, the decoding table of
+// `vigil probe` as data (pure code, no I/O).
 package inspector

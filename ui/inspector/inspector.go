@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/modbus"
+	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
@@ -21,15 +22,19 @@ import (
 // Deps.Period is zero: about as fast as a person reads a changing value.
 const DefaultPeriod = time.Second
 
-// Reader reads raw registers of one device; *modbus.Driver satisfies it.
+// Reader reads raw data of a device through the poll engine, on the
+// device's own session and connection; *poll.Engine satisfies it. The
+// inspector never talks to a driver.
 type Reader interface {
-	ReadRaw(ctx context.Context, t modbus.Table, start, count int) ([]byte, error)
-	Close() error
+	ReadRaw(ctx context.Context, device string, req poll.RawRequest) ([]byte, error)
 }
 
-// Deps is what an inspector needs from its owner. Every field is optional.
+// Deps is what an inspector needs from its owner. Reader is required; every
+// other field is optional.
 type Deps struct {
-	Theme *theme.HMI // nil: the light theme
+	// Reader does the reads: the running poll engine.
+	Reader Reader
+	Theme  *theme.HMI // nil: the light theme
 	// Do runs the results of a read on the UI goroutine; default fyne.Do.
 	// Tests pass a queue they drain, because Fyne's test driver would run
 	// them on the reading goroutine.
@@ -38,23 +43,6 @@ type Deps struct {
 	Clock clockwork.Clock
 	// Period is the time between reads; default DefaultPeriod.
 	Period time.Duration
-	// Open connects to a device; default OpenDriver.
-	Open func(ctx context.Context, dev *datasource.Device) (Reader, error)
-}
-
-// OpenDriver is the default Deps.Open: a modbus.Driver for dev, connected.
-// The driver takes its share of the process's link to dev's address, so a
-// device the poll engine already polls is read over the engine's connection,
-// one request at a time.
-func OpenDriver(ctx context.Context, dev *datasource.Device) (Reader, error) {
-	d, err := modbus.New(dev)
-	if err != nil {
-		return nil, fmt.Errorf("device %q: %w", dev.Name, err)
-	}
-	if err := d.Connect(ctx); err != nil {
-		return nil, err // names the device and the address already
-	}
-	return d, nil
 }
 
 // Inspector is the register inspector's view and its reading goroutine.
@@ -115,9 +103,6 @@ func New(devs []*datasource.Device, deps Deps) *Inspector {
 	if deps.Period <= 0 {
 		deps.Period = DefaultPeriod
 	}
-	if deps.Open == nil {
-		deps.Open = OpenDriver
-	}
 	in := &Inspector{deps: deps, table: modbus.HoldingRegisters}
 	for _, d := range devs {
 		if d != nil && d.Driver == "modbus" {
@@ -147,9 +132,8 @@ func (in *Inspector) Start() {
 	go in.run(ctx, wake)
 }
 
-// Stop ends reading and gives up the inspector's share of the device's
-// connection. It does not wait for a request in flight (the UI must not
-// block on a device); Close does.
+// Stop ends reading. It does not wait for a read in flight (the UI must
+// not block on a device); Close does.
 func (in *Inspector) Stop() {
 	if in.cancel != nil {
 		in.cancel()
@@ -157,9 +141,9 @@ func (in *Inspector) Stop() {
 	}
 }
 
-// Close stops reading for good and waits for the reading goroutine, which
-// may take up to the device's timeout when a request is in flight (a sent
-// Modbus request cannot be interrupted).
+// Close stops reading for good and waits for the reading goroutine. A read
+// in flight ends with the goroutine's context: the engine gives up waiting
+// for it at once (the device's session finishes the request on its own).
 func (in *Inspector) Close() {
 	in.Stop()
 	in.closed = true
@@ -197,44 +181,15 @@ type result struct {
 }
 
 // run reads the current request now, at every tick and whenever it
-// changes, until ctx ends. It owns the Reader: it opens it on the first
-// read, reopens it after an I/O error (the driver dropped the connection)
-// and closes it when the device changes or reading stops.
+// changes, until ctx ends.
 func (in *Inspector) run(ctx context.Context, wake <-chan struct{}) {
 	defer in.wg.Done()
-	var rd Reader
-	rdDev := -1
-	closeReader := func() {
-		if rd != nil {
-			_ = rd.Close() // Close only gives up a share of the link; it cannot fail
-			rd, rdDev = nil, -1
-		}
-	}
-	defer closeReader()
 	tick := in.deps.Clock.NewTicker(in.deps.Period)
 	defer tick.Stop()
 	for {
 		if req, gen, ok := in.current(); ok {
-			if rdDev != req.dev {
-				closeReader()
-			}
 			res := result{gen: gen, req: req}
-			if rd == nil {
-				r, err := in.deps.Open(ctx, in.devs[req.dev])
-				if err != nil {
-					res.err = err
-				} else {
-					rd, rdDev = r, req.dev
-				}
-			}
-			if rd != nil {
-				res.dump, res.err = in.read(ctx, rd, req)
-				var exc *modbus.ExceptionError
-				if res.err != nil && !errors.As(res.err, &exc) {
-					// The driver has dropped the connection; open afresh next time.
-					closeReader()
-				}
-			}
+			res.dump, res.err = in.read(ctx, req)
 			if ctx.Err() != nil {
 				return
 			}
@@ -250,10 +205,13 @@ func (in *Inspector) run(ctx context.Context, wake <-chan struct{}) {
 	}
 }
 
-// read reads req with rd and decodes the answer here, off the UI goroutine
+// read reads req through the engine and decodes the answer here, off the UI goroutine
 // (125 registers in every type and order take milliseconds).
-func (in *Inspector) read(ctx context.Context, rd Reader, req request) (modbus.Dump, error) {
-	data, err := rd.ReadRaw(ctx, req.start.Table, int(req.start.Offset), req.count)
+func (in *Inspector) read(ctx context.Context, req request) (modbus.Dump, error) {
+	if in.deps.Reader == nil {
+		return modbus.Dump{}, errors.New("the register inspector has no engine to read through")
+	}
+	data, err := in.deps.Reader.ReadRaw(ctx, in.devs[req.dev].Name, poll.RawRequest{Address: req.start.String(), Count: req.count})
 	if err != nil {
 		return modbus.Dump{}, err
 	}

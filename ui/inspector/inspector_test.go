@@ -1,7 +1,6 @@
 package inspector
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"math"
@@ -23,6 +22,8 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/modbus"
 	"github.com/vigil-hmi/vigil/datasource/modbus/modbustest"
+	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/datasource/poll/polltest"
 	"github.com/vigil-hmi/vigil/ui/internal/uitest"
 	"github.com/vigil-hmi/vigil/ui/theme"
 )
@@ -36,6 +37,7 @@ type rig struct {
 	srv *modbustest.Server
 	dev *datasource.Device
 	clk *clockwork.FakeClock
+	eng *poll.Engine // polls dev; the inspector reads through it
 	ui  *uitest.Queue
 	in  *Inspector
 	win fyne.Window
@@ -48,16 +50,28 @@ func newRig(t *testing.T, mod func(*datasource.Device)) *rig {
 	a.Settings().SetTheme(th)
 	r := &rig{t: t, srv: modbustest.New(t), clk: clockwork.NewFakeClock(), ui: uitest.NewQueue()}
 	r.dev = &datasource.Device{Name: "plc1", Driver: "modbus", Address: r.srv.URL(), Timeout: 2 * time.Second,
-		Modbus: datasource.ModbusSettings{Unit: 1}}
+		Modbus:  datasource.ModbusSettings{Unit: 1},
+		Backoff: datasource.Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
 	if mod != nil {
 		mod(r.dev)
 	}
+	r.eng = runEngine(t, r.dev)
 	plant := &datasource.Device{Name: "plant", Driver: "sim"}
-	r.in = New([]*datasource.Device{plant, r.dev}, Deps{Theme: th, Do: r.ui.Do, Clock: r.clk})
+	r.in = New([]*datasource.Device{plant, r.dev}, Deps{Reader: r.eng, Theme: th, Do: r.ui.Do, Clock: r.clk})
 	t.Cleanup(r.in.Close)
 	r.win = test.NewTempWindow(t, r.in.Content())
 	r.win.Resize(fyne.NewSize(1500, 1000))
 	return r
+}
+
+// runEngine runs a poll engine over the Modbus devices devs, which have no
+// tags: the engine connects and then sends nothing of its own, so that
+// every request the server sees is the inspector's. It stops when the test
+// ends, before goleak looks.
+func runEngine(t *testing.T, devs ...*datasource.Device) *poll.Engine {
+	t.Helper()
+	return polltest.Start(t, poll.Config{Devices: devs,
+		Drivers: map[string]poll.Factory{"modbus": modbus.NewFactory()}, StaleCheck: -1})
 }
 
 // settle runs the UI callbacks until cond holds, failing after 10 s.
@@ -262,18 +276,24 @@ func TestAStoppedServerShowsTheErrorMarksTheDataStaleAndRecovers(t *testing.T) {
 		t.Errorf("the stale value 1234 is not shown dimmed: %+v", l)
 	}
 
-	r.clk.Advance(DefaultPeriod)
-	r.settle("the connect error", func() bool { return strings.Contains(r.in.status.Text, "connection refused") })
-	if !strings.Contains(r.in.status.Text, `device "plc1": connect tcp://`) {
-		t.Errorf("status %q: want the connect error verbatim", r.in.status.Text)
+	// The engine fails the device and reconnects on its own; each tick
+	// reads again until the engine's reason for the device is shown.
+	r.settle("the connect error", func() bool {
+		r.clk.Advance(DefaultPeriod)
+		return strings.Contains(r.in.status.Text, "connection refused")
+	})
+	if !strings.HasPrefix(r.in.status.Text, "device plc1 is not connected: ") || !strings.Contains(r.in.status.Text, `connect tcp://`) {
+		t.Errorf("status %q: want the engine's reason, the connect error verbatim", r.in.status.Text)
 	}
 
 	if err := r.srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	r.srv.SetHolding(1, 0, 4321)
-	r.clk.Advance(DefaultPeriod)
-	r.settleRead()
+	r.settle("a good read after the device is back", func() bool {
+		r.clk.Advance(DefaultPeriod)
+		return r.in.marker.Text == "" && strings.Contains(r.in.status.Text, ", read ")
+	})
 	if got := r.cell(r.in.raw, map[string]string{"REFERENCE": "40001"}, "UINT16"); got != "4321" {
 		t.Errorf("after recovery 40001 shows %q, want 4321", got)
 	}
@@ -379,7 +399,9 @@ func TestTheDevicePickerListsOnlyModbusDevicesAndSwitchesTheLink(t *testing.T) {
 	other := modbustest.New(t)
 	other.SetHolding(1, 0, 42)
 	dev2 := &datasource.Device{Name: "meter", Driver: "modbus", Address: other.URL(), Modbus: datasource.ModbusSettings{Unit: 1}}
-	in := New([]*datasource.Device{{Name: "plant", Driver: "sim"}, r.dev, dev2}, Deps{Do: r.ui.Do, Clock: r.clk})
+	dev1 := *r.dev
+	eng := runEngine(t, &dev1, dev2)
+	in := New([]*datasource.Device{{Name: "plant", Driver: "sim"}, r.dev, dev2}, Deps{Reader: eng, Do: r.ui.Do, Clock: r.clk})
 	defer in.Close()
 	want := []string{"plc1 — " + r.dev.Address + " unit 1", "meter — " + other.URL() + " unit 1"}
 	if fmt.Sprint(in.device.Options) != fmt.Sprint(want) {
@@ -437,30 +459,33 @@ func newCountingProxy(t *testing.T, target string) *countingProxy {
 }
 
 func TestItReadsOverTheConnectionThePollEngineAlreadyHas(t *testing.T) {
-	r := newRig(t, nil)
-	proxy := newCountingProxy(t, r.srv.Addr())
-	r.dev.Address = "tcp://" + proxy.ln.Addr().String()
-	r.srv.SetHolding(1, 0, 7)
+	th := theme.New(false)
+	test.NewTempApp(t).Settings().SetTheme(th)
+	srv := modbustest.New(t)
+	proxy := newCountingProxy(t, srv.Addr())
+	srv.SetHolding(1, 0, 7)
+	dev := &datasource.Device{Name: "plc1", Driver: "modbus", Address: "tcp://" + proxy.ln.Addr().String(),
+		Timeout: 2 * time.Second, Modbus: datasource.ModbusSettings{Unit: 1}}
+	// The engine polls one tag of the device, so both read the link.
+	tags := []*datasource.Tag{{ID: 0, Name: "T", Device: "plc1", Address: "40001", Type: datasource.TypeUint16}}
+	dev.ScanClasses = []datasource.ScanClass{{Name: "fast", Rate: 10 * time.Millisecond}}
+	table := datasource.NewTable(tags)
+	eng := polltest.Start(t, poll.Config{Devices: []*datasource.Device{dev}, Tags: tags, Table: table,
+		Drivers: map[string]poll.Factory{"modbus": modbus.NewFactory()}, StaleCheck: -1})
 
-	// The engine's driver of the same device, connected first.
-	engine, err := modbus.New(r.dev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := engine.Connect(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer engine.Close()
-	if _, err := engine.ReadRaw(context.Background(), modbus.HoldingRegisters, 0, 1); err != nil {
-		t.Fatal(err)
-	}
-
-	r.in.Start()
-	r.settleRead()
-	r.clk.Advance(DefaultPeriod)
-	r.settle("a second read", func() bool { return len(r.srv.Requests()) >= 3 })
-	if _, err := engine.ReadRaw(context.Background(), modbus.HoldingRegisters, 0, 1); err != nil {
-		t.Errorf("the engine's read after the inspector's: %v", err)
+	q, clk := uitest.NewQueue(), clockwork.NewFakeClock()
+	in := New([]*datasource.Device{dev}, Deps{Reader: eng, Theme: th, Do: q.Do, Clock: clk})
+	defer in.Close()
+	in.Start()
+	q.Settle(t, "two good reads", 10*time.Second, func() bool {
+		if in.dump.Count > 0 && in.dump.Raw[0][3] == "7" && !in.stale {
+			return true
+		}
+		clk.Advance(DefaultPeriod)
+		return false
+	})
+	if s := table.Get(0); !s.Quality.IsGood() || s.Value != datasource.Uint(7) {
+		t.Errorf("the engine's own tag reads %+v, want Good 7", s)
 	}
 	if n := proxy.conns.Load(); n != 1 {
 		t.Errorf("%d TCP connections to the device, want the engine's one", n)

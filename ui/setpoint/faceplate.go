@@ -60,7 +60,7 @@ type History interface {
 // types.
 const Width = 440
 
-// SparkWindow is the span of the faceplate's sparkline (ui.md: a one-hour
+// SparkWindow is the span of the faceplate's sparkline (docs/faceplate.md: a one-hour
 // trend).
 const SparkWindow = time.Hour
 

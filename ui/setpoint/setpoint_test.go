@@ -20,7 +20,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// levelSP is the tank level setpoint of the examples in ui.md.
+// levelSP is the tank level setpoint of the examples in docs/faceplate.md.
 func levelSP() *datasource.Tag {
 	return &datasource.Tag{ID: 3, Name: "Tank1.LevelSP", Device: "plant", Type: datasource.TypeFloat32,
 		Units: "%", Decimals: 1, Span: datasource.Range{Min: 0, Max: 100}, Writable: true,

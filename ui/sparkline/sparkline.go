@@ -1,5 +1,5 @@
 // Package sparkline draws a small trend of one tag's recent values beside a
-// live value (ui.md, "Values in context"). It sits at the very end of the
+// live value (docs/faceplate.md, docs/overview.md). It sits at the very end of the
 // data flow: the screen that owns it feeds it samples from the engine's
 // snapshot on the UI goroutine; it keeps a bounded summary of the last
 // window and paints it as a grey line, with breaks where quality was Bad.

@@ -1,7 +1,10 @@
 // Package theme is Vigil's ISA-101 high-performance HMI theme: a grey, quiet
 // background where colour is reserved for abnormal states (alarm priorities
 // and bad quality), in a light variant and a dark one for night shifts. Every
-// colour the UI uses is defined here, in one place.
+// colour that carries a meaning (alarm priorities, qualities, states) and
+// every surface colour is defined here, in one place. The trend's pen colours
+// are the one other table (ui/trend/colors.go): only the trend draws pens,
+// and they are chosen to stay clear of every colour defined here.
 package theme
 
 import (
@@ -13,7 +16,7 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 )
 
-// Alarm priority colours (ui.md): the same in both variants, always doubled
+// Alarm priority colours (docs/alarm-screens.md): the same in both variants, always doubled
 // by a shape and a digit.
 var (
 	Critical = color.NRGBA{0xD0, 0x00, 0x00, 0xFF} // red, square, "1"

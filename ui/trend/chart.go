@@ -18,7 +18,7 @@ import (
 // MaxPens is how many pens one chart shows (issue 7).
 const MaxPens = 8
 
-// Presets are the time window presets of ui.md: 5 min, 1 h, 8 h (a shift),
+// Presets are the time window presets of docs/trend.md: 5 min, 1 h, 8 h (a shift),
 // 24 h and 7 d. Keys 1..5 select them.
 var Presets = []time.Duration{5 * time.Minute, time.Hour, 8 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
 

@@ -43,12 +43,13 @@ func dark(p vtheme.Palette) bool {
 	return int(b.R)+int(b.G)+int(b.B) < 3*0x80
 }
 
-// penColors is the pen palette that reads on p's plot.
-func penColors(p vtheme.Palette) *[MaxPens]color.NRGBA {
+// penColors is the pen palette that reads on p's plot: a copy, so that
+// nothing drawing a frame can change the package's table.
+func penColors(p vtheme.Palette) [MaxPens]color.NRGBA {
 	if dark(p) {
-		return &PenColorsNight
+		return PenColorsNight
 	}
-	return &PenColors
+	return PenColors
 }
 
 // plotColors are the colours of the plot area in one palette.
@@ -57,7 +58,7 @@ type plotColors struct {
 }
 
 // plotColorsOf derives the plot's colours from the theme's palette
-// (ui.md: a white or very light plot area and a thin grey grid by day; the
+// (docs/trend.md: a white plot area and a thin grey grid by day; the
 // night palette's input colour, darker than its background, by night).
 func plotColorsOf(p vtheme.Palette) plotColors {
 	bg := color.NRGBA{0xFF, 0xFF, 0xFF, 0xFF}

@@ -7,7 +7,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 )
 
-// The chart is driven by mouse and keyboard alike (ui.md: everything
+// The chart is driven by mouse and keyboard alike (docs/trend.md: everything
 // reachable without a mouse).
 var (
 	_ fyne.Draggable    = (*Chart)(nil)

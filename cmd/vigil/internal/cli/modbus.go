@@ -68,7 +68,7 @@ func cmdProbe(ctx context.Context, env Env, args []string) int {
 		return ExitFailure
 	}
 	defer d.Close()
-	data, err := d.ReadRaw(ctx, a.Table, int(a.Offset), *count)
+	data, err := d.ReadRange(ctx, a.Table, int(a.Offset), *count)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil probe: %v\n", err)
 		return ExitFailure

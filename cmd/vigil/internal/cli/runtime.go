@@ -85,7 +85,7 @@ type RuntimeOptions struct {
 func drivers(clk clockwork.Clock, log *slog.Logger) map[string]poll.Factory {
 	return map[string]poll.Factory{
 		"sim":    sim.Factory(clk),
-		"modbus": modbus.FactoryWith(modbus.WithLogger(log)),
+		"modbus": modbus.NewFactory(modbus.WithLogger(log)),
 		"opcua":  opcua.Factory(opcua.Options{Clock: clk, Logger: log}),
 		"mqtt":   mqtt.Factory(mqtt.Options{Clock: clk, Logger: log}), // settings: projectDrivers
 	}
