@@ -1,0 +1,383 @@
+package calc
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+// Engine evaluates a Set's calculated tags from the samples published into
+// a table: install it with Table.SetDeriver. Its methods may be called from
+// any goroutine.
+type Engine struct {
+	mu  sync.Mutex // guards everything below: Derive runs under the table's lock, then this one
+	set *Set
+	vm  vm.VM
+
+	slot  []int32 // by TagID: 1 + the index into ins of a tag some calculated tag reads; 0 if none does
+	ins   []input
+	nodes []*node
+	self  []int32 // by node: 1 + the index into ins of the node's own tag when another node reads it
+
+	levels    [][]int32 // the marked nodes to evaluate, by level
+	marked    []bool    // by node
+	volatile  []int32   // nodes that call a clock function
+	scheduled []int32   // totalizers with a reset schedule
+	pending   []int32   // totalizers reset on demand, not yet done
+}
+
+// input is the latest sample of a tag some calculated tag reads.
+type input struct {
+	s     datasource.Sample // stamped
+	boxed any               // its value as expressions see it
+	name  string
+	typ   datasource.DataType
+	deps  []int32 // the nodes reading it
+}
+
+// node is the running state of one calculated tag.
+type node struct {
+	d   *def
+	ins []int32 // indices into Engine.ins, parallel to d.inputs
+	env map[string]any
+	msg string // why the last evaluation was Bad/CalcError
+	// notGood counts the inputs that are not Good (or have no value);
+	// newest is the time of the newest input sample. take keeps both, so
+	// an evaluation need not visit its inputs.
+	notGood int
+	newest  time.Time
+	// last is the latest sample published for the tag.
+	last  datasource.Sample
+	total *totalizer
+	roll  *rolling
+}
+
+// NewEngine returns an engine for set over a table of ntags tags.
+func NewEngine(set *Set, ntags int) (*Engine, error) {
+	e := &Engine{set: set, slot: make([]int32, ntags)}
+	maxLevel := 0
+	nodeOf := map[*datasource.Tag]int32{}
+	for i, d := range set.defs {
+		if int(d.tag.ID) >= ntags {
+			return nil, fmt.Errorf("calc: tag %s: ID %d is outside the table of %d tags", d.tag.Name, d.tag.ID, ntags)
+		}
+		n := &node{d: d, last: datasource.Sample{Tag: d.tag.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}, notGood: len(d.inputs)}
+		if d.prog != nil {
+			n.env = make(map[string]any, len(d.inputs))
+		}
+		for _, in := range d.inputs {
+			k := e.input(in)
+			n.ins = append(n.ins, k)
+			e.ins[k].deps = append(e.ins[k].deps, int32(i))
+			if n.env != nil {
+				n.env[in.Name] = e.ins[k].boxed
+			}
+		}
+		switch c := d.calc; {
+		case c.Kind.Totalizer():
+			n.total = newTotalizer(c, set.opts)
+			if c.Reset != datasource.ResetNever {
+				e.scheduled = append(e.scheduled, int32(i))
+			}
+		case c.Kind.Rolling():
+			n.roll = newRolling(c)
+		}
+		if d.volatile {
+			e.volatile = append(e.volatile, int32(i))
+		}
+		maxLevel = max(maxLevel, d.level)
+		nodeOf[d.tag] = int32(i)
+		e.nodes = append(e.nodes, n)
+	}
+	e.self = make([]int32, len(e.nodes))
+	for i, n := range e.nodes {
+		e.self[i] = e.slot[n.d.tag.ID]
+	}
+	e.levels = make([][]int32, maxLevel+1)
+	e.marked = make([]bool, len(e.nodes))
+	return e, nil
+}
+
+// input returns the index into ins of tag t, adding it on first use.
+func (e *Engine) input(t *datasource.Tag) int32 {
+	if k := e.slot[t.ID]; k > 0 {
+		return k - 1
+	}
+	z := zeroOf(t.Type)
+	e.ins = append(e.ins, input{s: datasource.Sample{Tag: t.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}, boxed: z, name: t.Name, typ: t.Type})
+	e.slot[t.ID] = int32(len(e.ins))
+	return int32(len(e.ins) - 1)
+}
+
+// Derive implements datasource.Deriver: it takes the samples of batch that
+// calculated tags read, evaluates the tags whose inputs changed (and the
+// totalizers and statistics of every input sample, the clock functions and
+// the resets due at now), and appends their samples to out.
+func (e *Engine) Derive(batch []datasource.Sample, now time.Time, out []datasource.Sample) []datasource.Sample {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if now.IsZero() { // Table.Publish: the samples carry their times
+		for i := range batch {
+			if batch[i].Time.After(now) {
+				now = batch[i].Time
+			}
+		}
+		if now.IsZero() {
+			return out
+		}
+	}
+	slot := e.slot
+	for i := range batch {
+		id := batch[i].Tag
+		if int(id) >= len(slot) || slot[id] == 0 {
+			continue
+		}
+		e.take(slot[id]-1, &batch[i], now)
+	}
+	for _, n := range e.volatile {
+		e.mark(n)
+	}
+	for _, n := range e.scheduled {
+		if z := e.nodes[n].total; !now.Before(z.next) {
+			e.mark(n)
+		}
+	}
+	for _, n := range e.pending {
+		e.mark(n)
+	}
+	e.set.mu.Lock()
+	defer e.set.mu.Unlock()
+	return e.run(now, out)
+}
+
+// take stores s as the latest sample of input k and marks the nodes that
+// must see it: totalizers and statistics every sample, expressions a change,
+// whose variables it updates.
+func (e *Engine) take(k int32, s *datasource.Sample, now time.Time) {
+	in := &e.ins[k]
+	changed := in.s.Value != s.Value || in.s.Quality != s.Quality
+	wasGood := usable(&in.s)
+	in.s = *s
+	if in.s.Time.IsZero() {
+		in.s.Time = now
+	}
+	if !changed {
+		for _, i := range in.deps {
+			if n := e.nodes[i]; n.d.prog == nil {
+				e.mark(i)
+			} else if in.s.Time.After(n.newest) {
+				n.newest = in.s.Time
+			}
+		}
+		return
+	}
+	in.boxed = box(s.Value, in.typ)
+	flip := 0
+	if good := usable(&in.s); good != wasGood {
+		flip = 1
+		if good {
+			flip = -1
+		}
+	}
+	for _, i := range in.deps {
+		n := e.nodes[i]
+		if n.env != nil {
+			n.env[in.name] = in.boxed
+			n.notGood += flip
+			if in.s.Time.After(n.newest) {
+				n.newest = in.s.Time
+			}
+		}
+		e.mark(i)
+	}
+}
+
+// usable reports whether an input sample is Good with a value.
+func usable(s *datasource.Sample) bool { return s.Quality.IsGood() && !s.Value.IsNone() }
+
+// box converts v to the Go value an expression sees for a tag of type t.
+func box(v datasource.Value, t datasource.DataType) any {
+	switch t {
+	case datasource.TypeBool:
+		return v.AsBool()
+	case datasource.TypeString:
+		return v.AsString()
+	}
+	f, _ := v.AsFloat()
+	return f
+}
+
+func (e *Engine) mark(n int32) {
+	if e.marked[n] {
+		return
+	}
+	e.marked[n] = true
+	lv := e.nodes[n].d.level
+	e.levels[lv] = append(e.levels[lv], n)
+}
+
+// run evaluates the marked nodes, level by level so that a tag computed
+// from calculated tags sees their new values, and appends the samples.
+func (e *Engine) run(now time.Time, out []datasource.Sample) []datasource.Sample {
+	for lv := range e.levels {
+		// A node marks only higher levels, so this level's list is final.
+		for _, i := range e.levels[lv] {
+			e.marked[i] = false
+			n := e.nodes[i]
+			start := len(out)
+			switch {
+			case n.d.prog != nil:
+				s, changed := e.evalExpr(n, now)
+				if !changed {
+					continue
+				}
+				out = append(out, s)
+			case n.total != nil:
+				out = e.stepTotal(n, i, now, out)
+			case n.roll != nil:
+				out = e.stepRolling(n, now, out)
+			}
+			if len(out) > start {
+				n.last = out[len(out)-1]
+				if k := e.self[i]; k > 0 {
+					for j := start; j < len(out); j++ {
+						e.take(k-1, &out[j], now)
+					}
+				}
+			}
+		}
+		e.levels[lv] = e.levels[lv][:0]
+	}
+	return out
+}
+
+// evalExpr evaluates an expression node. changed is false when a volatile
+// node's result is what it last published.
+func (e *Engine) evalExpr(n *node, now time.Time) (s datasource.Sample, changed bool) {
+	s = datasource.Sample{Tag: n.d.tag.ID, Time: n.newest}
+	allGood := n.notGood == 0
+	if n.d.volatile || s.Time.IsZero() {
+		s.Time = now
+	}
+	ctx := e.set.ctx // run holds e.set.mu
+	ctx.now = now.In(e.set.opts.Location)
+	prog := n.d.prog.fast
+	if !allGood {
+		prog = n.d.prog.tracked
+		ctx.env, ctx.track = n.env, ctx.track[:0]
+	}
+	res, err := e.vm.Run(prog, n.env)
+	if !allGood {
+		s.Quality = e.worst(n, ctx.track)
+		ctx.env = nil
+	}
+	v, verr := value(res, err, n.d.prog.out)
+	switch {
+	case s.Quality.IsBad():
+		// The cause is the input, not the arithmetic: keep the last value
+		// (as a failed device's tags do) when this one cannot be computed.
+		if verr != nil {
+			v = n.last.Value
+		}
+		n.msg = ""
+	case verr != nil:
+		s.Quality = datasource.BadQuality(datasource.CalcError)
+		n.msg = e.explain(n, verr)
+	default:
+		n.msg = ""
+	}
+	s.Value = v
+	if n.d.volatile && s.Value == n.last.Value && s.Quality == n.last.Quality {
+		return s, false
+	}
+	return s, true
+}
+
+// worst returns the worst quality of the inputs an evaluation read, with
+// that input's reason; an input without a value yet is Bad.
+func (e *Engine) worst(n *node, read []string) datasource.Quality {
+	q := datasource.QualityGood
+	for _, name := range read {
+		for j, in := range n.d.inputs {
+			if in.Name != name {
+				continue
+			}
+			iq := e.ins[n.ins[j]].s.Quality
+			if e.ins[n.ins[j]].s.Value.IsNone() && !iq.IsBad() {
+				iq = datasource.BadQuality(datasource.WaitingForInitialData)
+			}
+			if iq.Status > q.Status {
+				q = iq
+			}
+		}
+	}
+	return q
+}
+
+// value converts an expression's result to a Value of type out; NaN, ±Inf
+// and a failed run are errors.
+func value(res any, err error, out datasource.DataType) (datasource.Value, error) {
+	if err != nil {
+		if errors.Is(err, errDivZero) {
+			return datasource.Value{}, errDivZero
+		}
+		_, msg := exprError(err, 0)
+		return datasource.Value{}, errors.New(msg)
+	}
+	switch r := res.(type) {
+	case bool:
+		return datasource.Bool(r), nil
+	case string:
+		return datasource.String(r), nil
+	case float64:
+		switch {
+		case math.IsNaN(r):
+			return datasource.Value{}, errors.New("the result is not a number (NaN)")
+		case math.IsInf(r, 0):
+			return datasource.Value{}, fmt.Errorf("the result is %v (an overflow or a logarithm of 0)", r)
+		}
+		return datasource.Float(r), nil
+	case int:
+		return datasource.Float(float64(r)), nil
+	}
+	return datasource.Value{}, fmt.Errorf("the result %v is not a %s", res, out)
+}
+
+// explain says what went wrong with the expression and the values it had.
+func (e *Engine) explain(n *node, err error) string {
+	var b strings.Builder
+	b.WriteString(n.d.calc.Expr)
+	b.WriteString(": ")
+	b.WriteString(err.Error())
+	for j, in := range n.d.inputs {
+		if j == 0 {
+			b.WriteString(", with ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(in.Name)
+		b.WriteString(" = ")
+		b.WriteString(e.ins[n.ins[j]].s.Value.Format(-1))
+	}
+	return b.String()
+}
+
+// Explain returns why calculated tag id is Bad/CalcError — the expression,
+// what failed and the values of its inputs — or "" when it is not.
+func (e *Engine) Explain(id datasource.TagID) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, n := range e.nodes {
+		if n.d.tag.ID == id {
+			return n.msg
+		}
+	}
+	return ""
+}
