@@ -43,6 +43,7 @@ const commandTimeout = 30 * time.Second
 // console runs the commands of `vigil run --commands`: one per line,
 //
 //	write TAG VALUE [REASON...]
+//	reset TAG [REASON...]
 //
 // each through the same audited write path as a faceplate (permission,
 // limits, write, read-back, audit trail), its outcome printed on one line.
@@ -139,8 +140,10 @@ func (c *console) do(ctx context.Context, line string) string {
 	switch {
 	case len(f) == 0 || strings.HasPrefix(f[0], "#"):
 		return ""
+	case f[0] == "reset" && len(f) >= 2:
+		return c.reset(f[1], strings.Join(f[2:], " "))
 	case f[0] != "write" || len(f) < 3:
-		return fmt.Sprintf("command %q: want: write TAG VALUE [REASON...]", line)
+		return fmt.Sprintf("command %q: want: write TAG VALUE [REASON...] or reset TAG [REASON...]", line)
 	}
 	tag, ok := c.rt.Project.Tag(f[1])
 	if !ok {
@@ -161,6 +164,22 @@ func (c *console) do(ctx context.Context, line string) string {
 		return fmt.Sprintf("write %s: refused or failed: %v", tag.Name, err)
 	}
 	return fmt.Sprintf("write %s: wrote %s, read back %s %s", tag.Name, res.Requested.Format(tag.Decimals), res.ReadBack.Value.Format(tag.Decimals), res.ReadBack.Quality)
+}
+
+// reset resets a totalizer on demand (Runtime.ResetTotal).
+func (c *console) reset(name, reason string) string {
+	tag, ok := c.rt.Project.Tag(name)
+	if !ok {
+		return fmt.Sprintf("reset %s: no such tag", name)
+	}
+	if reason == "" {
+		reason = "vigil run --commands"
+	}
+	old := c.rt.Table.Get(tag.ID)
+	if err := c.rt.ResetTotal(c.session, tag, reason); err != nil {
+		return fmt.Sprintf("reset %s: refused or failed: %v", tag.Name, err)
+	}
+	return fmt.Sprintf("reset %s: was %s, now 0", tag.Name, old.Value.Format(tag.Decimals))
 }
 
 // commandValue parses a command's value for tag: a state name or
