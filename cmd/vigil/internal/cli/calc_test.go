@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vigil-hmi/vigil/assets"
+)
+
+// TestRunDemoCalculatedTags runs the demo headless, its energy meter failing
+// from 4 s to 8 s, with --values and a totalizer reset on --commands: the
+// calculated tags move, the meter's totalizer follows its quality (Bad while
+// the meter is, counting again after), the 10-minute RMS is honestly
+// Uncertain with a window not yet covered, and the reset is audited.
+func TestRunDemoCalculatedTags(t *testing.T) {
+	dir := t.TempDir()
+	const fault = "{kind: bad, tag: Meter1.Energy, at: 30m, for: 20s}"
+	demo := strings.Replace(string(assets.Demo), fault, "{kind: bad, tag: Meter1.Energy, at: 4s, for: 4s}", 1)
+	if demo == string(assets.Demo) {
+		t.Fatalf("the demo has no %s to move", fault)
+	}
+	proj := filepath.Join(dir, "demo.yaml")
+	if err := os.WriteFile(proj, []byte(demo), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hist := filepath.Join(dir, "h.db")
+	commandInput = strings.NewReader("reset Pump1.StartsToday shift change\nreset Pump1.Power\n")
+	t.Cleanup(func() { commandInput = passwordInput })
+	code, out, errOut := runVerb(t, cmdRun, proj, "--for", "11s", "--values", "--history", hist, "--commands")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	series := map[string][]string{} // tag -> "value quality" lines in order
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 4 && strings.Contains(f[1], ".") && !strings.HasPrefix(f[0], "reset") {
+			series[f[1]] = append(series[f[1]], f[2]+" "+f[3])
+		}
+	}
+	moving := func(tag string) {
+		t.Helper()
+		vals := map[string]bool{}
+		for _, s := range series[tag] {
+			if strings.HasSuffix(s, " Good") {
+				vals[strings.Fields(s)[0]] = true
+			}
+		}
+		if len(vals) < 2 {
+			t.Errorf("%s does not move with Good quality: %v", tag, series[tag])
+		}
+	}
+	moving("Pump1.Power")
+	moving("Pump1.SpecificEnergy")
+	moving("Pump1.RunHoursToday")
+
+	// The meter's totalizer: Good, then Bad/DeviceFailure with the meter, then
+	// Good and larger than before the fault.
+	var phase int
+	var before, after float64
+	for _, s := range series["Meter1.EnergyToday"] {
+		v, q, _ := strings.Cut(s, " ")
+		f, _ := strconv.ParseFloat(v, 64)
+		switch {
+		case phase == 0 && q == "Good":
+			before = f
+		case phase <= 1 && q == "Bad/DeviceFailure":
+			phase = 1
+		case phase == 1 && q == "Good":
+			phase, after = 2, f
+		}
+	}
+	if phase != 2 || after <= before {
+		t.Errorf("Meter1.EnergyToday did not go Good -> Bad/DeviceFailure -> Good and on counting (%g -> %g): %v",
+			before, after, series["Meter1.EnergyToday"])
+	}
+	if rms := series["Pump1.VibrationRMS10m"]; len(rms) == 0 || !strings.HasSuffix(rms[0], " Uncertain/SubNormal") {
+		t.Errorf("the 10-minute RMS after 11 s should be Uncertain/SubNormal: %v", rms)
+	}
+	for _, want := range []string{
+		"reset Pump1.StartsToday: was 0, now 0",
+		"reset Pump1.Power: refused or failed: Pump1.Power is not a totalizer; nothing was reset",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, errOut := runVerb(t, cmdAudit, "verify", hist); code != ExitOK {
+		t.Fatalf("audit verify: exit %d %s", code, errOut)
+	}
+	if code, csv, _ := runVerb(t, cmdAudit, "export", hist); code != ExitOK || !strings.Contains(csv, "reset_total") || !strings.Contains(csv, "shift change") {
+		t.Errorf("the audit trail lacks the reset and its reason:\n%s", csv)
+	}
+}
