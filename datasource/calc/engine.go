@@ -20,6 +20,7 @@ type Engine struct {
 	mu  sync.Mutex // guards everything below: Derive runs under the table's lock, then this one
 	set *Set
 	vm  vm.VM
+	st  [fastStack]float64 // the fast path's stack
 
 	slot  []int32 // by TagID: 1 + the index into ins of a tag some calculated tag reads; 0 if none does
 	ins   []input
@@ -35,18 +36,23 @@ type Engine struct {
 
 // input is the latest sample of a tag some calculated tag reads.
 type input struct {
-	s     datasource.Sample // stamped
-	boxed any               // its value as expressions see it
-	name  string
-	typ   datasource.DataType
-	deps  []int32 // the nodes reading it
+	s    datasource.Sample // stamped
+	name string
+	typ  datasource.DataType
+	deps []dep // the nodes reading it
 }
+
+// dep is a node reading an input, and where in its inputs.
+type dep struct{ node, pos int32 }
 
 // node is the running state of one calculated tag.
 type node struct {
 	d   *def
 	ins []int32 // indices into Engine.ins, parallel to d.inputs
 	env map[string]any
+	// vals are the inputs as the fast path reads them (numbers, bools as
+	// 0 or 1), kept by take; nil without a fast path.
+	vals []float64
 	msg string // why the last evaluation was Bad/CalcError
 	// notGood counts the inputs that are not Good (or have no value);
 	// newest is the time of the newest input sample. take keeps both, so
@@ -71,13 +77,16 @@ func NewEngine(set *Set, ntags int) (*Engine, error) {
 		n := &node{d: d, last: datasource.Sample{Tag: d.tag.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}, notGood: len(d.inputs)}
 		if d.prog != nil {
 			n.env = make(map[string]any, len(d.inputs))
+			if d.prog.quick != nil {
+				n.vals = make([]float64, len(d.inputs))
+			}
 		}
-		for _, in := range d.inputs {
+		for j, in := range d.inputs {
 			k := e.input(in)
 			n.ins = append(n.ins, k)
-			e.ins[k].deps = append(e.ins[k].deps, int32(i))
+			e.ins[k].deps = append(e.ins[k].deps, dep{node: int32(i), pos: int32(j)})
 			if n.env != nil {
-				n.env[in.Name] = e.ins[k].boxed
+				n.env[in.Name] = zeroOf(in.Type)
 			}
 		}
 		switch c := d.calc; {
@@ -110,8 +119,7 @@ func (e *Engine) input(t *datasource.Tag) int32 {
 	if k := e.slot[t.ID]; k > 0 {
 		return k - 1
 	}
-	z := zeroOf(t.Type)
-	e.ins = append(e.ins, input{s: datasource.Sample{Tag: t.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}, boxed: z, name: t.Name, typ: t.Type})
+	e.ins = append(e.ins, input{s: datasource.Sample{Tag: t.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}, name: t.Name, typ: t.Type})
 	e.slot[t.ID] = int32(len(e.ins))
 	return int32(len(e.ins) - 1)
 }
@@ -169,16 +177,19 @@ func (e *Engine) take(k int32, s *datasource.Sample, now time.Time) {
 		in.s.Time = now
 	}
 	if !changed {
-		for _, i := range in.deps {
-			if n := e.nodes[i]; n.d.prog == nil {
-				e.mark(i)
+		for _, d := range in.deps {
+			if n := e.nodes[d.node]; n.d.prog == nil {
+				e.mark(d.node)
 			} else if in.s.Time.After(n.newest) {
 				n.newest = in.s.Time
 			}
 		}
 		return
 	}
-	in.boxed = box(s.Value, in.typ)
+	f, ok := s.Value.AsFloat()
+	if !ok {
+		f = math.NaN()
+	}
 	flip := 0
 	if good := usable(&in.s); good != wasGood {
 		flip = 1
@@ -186,16 +197,18 @@ func (e *Engine) take(k int32, s *datasource.Sample, now time.Time) {
 			flip = -1
 		}
 	}
-	for _, i := range in.deps {
-		n := e.nodes[i]
+	for _, d := range in.deps {
+		n := e.nodes[d.node]
 		if n.env != nil {
-			n.env[in.name] = in.boxed
+			if n.vals != nil {
+				n.vals[d.pos] = f
+			}
 			n.notGood += flip
 			if in.s.Time.After(n.newest) {
 				n.newest = in.s.Time
 			}
 		}
-		e.mark(i)
+		e.mark(d.node)
 	}
 }
 
@@ -266,17 +279,32 @@ func (e *Engine) evalExpr(n *node, now time.Time) (s datasource.Sample, changed 
 	if n.d.volatile || s.Time.IsZero() {
 		s.Time = now
 	}
-	ctx := e.set.ctx // run holds e.set.mu
-	ctx.now = now.In(e.set.opts.Location)
-	prog := n.d.prog.fast
-	if !allGood {
-		prog = n.d.prog.tracked
-		ctx.env, ctx.track = n.env, ctx.track[:0]
-	}
-	res, err := e.vm.Run(prog, n.env)
-	if !allGood {
-		s.Quality = e.worst(n, ctx.track)
-		ctx.env = nil
+	var res any
+	var err error
+	if p := n.d.prog; allGood && p.quick != nil {
+		var f float64
+		f, err = p.quick.run(n.vals, &e.st)
+		if p.out == datasource.TypeBool {
+			res = f != 0
+		} else {
+			res = f
+		}
+	} else {
+		for j, k := range n.ins {
+			n.env[n.d.inputs[j].Name] = box(e.ins[k].s.Value, e.ins[k].typ)
+		}
+		ctx := e.set.ctx // run holds e.set.mu
+		ctx.now = now.In(e.set.opts.Location)
+		prog := p.fast
+		if !allGood {
+			prog = p.tracked
+			ctx.env, ctx.track = n.env, ctx.track[:0]
+		}
+		res, err = e.vm.Run(prog, n.env)
+		if !allGood {
+			s.Quality = e.worst(n, ctx.track)
+			ctx.env = nil
+		}
 	}
 	v, verr := value(res, err, n.d.prog.out)
 	switch {

@@ -237,6 +237,9 @@ func num(v any) float64 {
 type program struct {
 	fast, tracked *vm.Program
 	out           datasource.DataType
+	// quick is the fast path of a numeric or bool result (fast.go); nil
+	// when the expression needs the VM.
+	quick *fastProg
 }
 
 // compileExpr compiles src over the tags of refs (types from typeOf) into
@@ -286,6 +289,9 @@ func compileExpr(ctx *evalCtx, src string, refs []string, typeOf func(string) da
 			}
 			p.out, p.fast = datasource.TypeFloat64, f
 		}
+	}
+	if p.out == datasource.TypeBool || p.out.Numeric() {
+		p.quick = fastCompile(p.fast.Node(), refs, kinds, p.out == datasource.TypeBool)
 	}
 	topts := append(opts, expr.Patch(tracker{kinds: kinds}))
 	if want == nil && p.out == datasource.TypeFloat64 {
