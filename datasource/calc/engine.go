@@ -53,7 +53,7 @@ type node struct {
 	// vals are the inputs as the fast path reads them (numbers, bools as
 	// 0 or 1), kept by take; nil without a fast path.
 	vals []float64
-	msg string // why the last evaluation was Bad/CalcError
+	msg  string // why the last evaluation was Bad/CalcError
 	// notGood counts the inputs that are not Good (or have no value);
 	// newest is the time of the newest input sample. take keeps both, so
 	// an evaluation need not visit its inputs.

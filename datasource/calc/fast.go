@@ -26,19 +26,19 @@ import (
 type opCode uint8
 
 const (
-	opConst   opCode = iota // push c
-	opLoad                  // push input a
-	opNeg                   // x -> -x
-	opNot                   // x -> !x
-	opAdd                   // x y -> x+y
-	opSub                   // x y -> x-y
-	opMul                   // x y -> x*y
-	opDiv                   // x y -> x/y; y == 0 is errDivZero
-	opPow                   // x y -> x**y
-	opMin                   // x y -> min (the first wins a tie; NaN never wins, as expr's)
-	opMax                   // x y -> max
-	opClamp                 // x lo hi -> min(max(x, lo), hi)
-	opSqrt                  // the math functions of one argument
+	opConst opCode = iota // push c
+	opLoad                // push input a
+	opNeg                 // x -> -x
+	opNot                 // x -> !x
+	opAdd                 // x y -> x+y
+	opSub                 // x y -> x-y
+	opMul                 // x y -> x*y
+	opDiv                 // x y -> x/y; y == 0 is errDivZero
+	opPow                 // x y -> x**y
+	opMin                 // x y -> min (the first wins a tie; NaN never wins, as expr's)
+	opMax                 // x y -> max
+	opClamp               // x lo hi -> min(max(x, lo), hi)
+	opSqrt                // the math functions of one argument
 	opLog
 	opLog10
 	opExp
