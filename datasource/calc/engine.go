@@ -22,9 +22,13 @@ type Engine struct {
 	vm  vm.VM
 	st  [fastStack]float64 // the fast path's stack
 
-	slot  []int32 // by TagID: 1 + the index into ins of a tag some calculated tag reads; 0 if none does
-	ins   []input
-	nodes []*node
+	slot []int32 // by TagID: 1 + the index into ins of a tag some calculated tag reads; 0 if none does
+	ins  []input
+	// cur is the latest sample of each input (stamped), apart from ins so
+	// that the check "did it change?" of every sample published reads one
+	// cache line.
+	cur   []datasource.Sample
+	nodes []node  // in the Set's order (dependencies first)
 	self  []int32 // by node: 1 + the index into ins of the node's own tag when another node reads it
 
 	levels    [][]int32 // the marked nodes to evaluate, by level
@@ -36,29 +40,36 @@ type Engine struct {
 
 // input is the latest sample of a tag some calculated tag reads.
 type input struct {
-	s    datasource.Sample // stamped
 	name string
 	typ  datasource.DataType
-	deps []dep // the nodes reading it
+	deps []dep // the nodes reading it: a part of Engine.deps
 }
 
 // dep is a node reading an input, and where in its inputs.
 type dep struct{ node, pos int32 }
 
 // node is the running state of one calculated tag.
+//
+// The fields the evaluation of an expression reads come first, and NewEngine
+// lays out all nodes, their inputs' values and their fast programs in three
+// contiguous arrays: with thousands of calculated tags, an evaluation then
+// touches a handful of cache lines rather than a dozen scattered objects.
 type node struct {
+	// Read by every evaluation of an expression, in two cache lines.
+	ops      []op      // the fast program; nil when the expression needs the VM
+	vals     []float64 // the inputs as the fast path reads them (bools 0 or 1), kept by take; nil without ops
+	newest   time.Time // the time of the newest input sample, kept by take
+	notGood  int32     // inputs not Good (or without a value), kept by take
+	id       datasource.TagID
+	level    int32 // of d, for mark
+	expr     bool  // an expression (the others are totalizers and statistics)
+	isBool   bool  // ops gives a bool
+	volatile bool  // calls a clock function
+
 	d   *def
 	ins []int32 // indices into Engine.ins, parallel to d.inputs
 	env map[string]any
-	// vals are the inputs as the fast path reads them (numbers, bools as
-	// 0 or 1), kept by take; nil without a fast path.
-	vals []float64
-	msg  string // why the last evaluation was Bad/CalcError
-	// notGood counts the inputs that are not Good (or have no value);
-	// newest is the time of the newest input sample. take keeps both, so
-	// an evaluation need not visit its inputs.
-	notGood int
-	newest  time.Time
+	msg string // why the last evaluation was Bad/CalcError
 	// last is the latest sample published for the tag.
 	last  datasource.Sample
 	total *totalizer
@@ -69,16 +80,30 @@ type node struct {
 func NewEngine(set *Set, ntags int) (*Engine, error) {
 	e := &Engine{set: set, slot: make([]int32, ntags)}
 	maxLevel := 0
-	nodeOf := map[*datasource.Tag]int32{}
+	nodes := make([]node, len(set.defs))
+	var nvals, nops int
+	for _, d := range set.defs {
+		if d.prog != nil && d.prog.quick != nil {
+			nvals += len(d.inputs)
+			nops += len(d.prog.quick.ops)
+		}
+	}
+	vals, ops := make([]float64, 0, nvals), make([]op, 0, nops)
 	for i, d := range set.defs {
 		if int(d.tag.ID) >= ntags {
 			return nil, fmt.Errorf("calc: tag %s: ID %d is outside the table of %d tags", d.tag.Name, d.tag.ID, ntags)
 		}
-		n := &node{d: d, last: datasource.Sample{Tag: d.tag.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}, notGood: len(d.inputs)}
+		n := &nodes[i]
+		*n = node{d: d, id: d.tag.ID, level: int32(d.level), volatile: d.volatile, notGood: int32(len(d.inputs)),
+			last: datasource.Sample{Tag: d.tag.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}}
 		if d.prog != nil {
+			n.expr, n.isBool = true, d.prog.out == datasource.TypeBool
 			n.env = make(map[string]any, len(d.inputs))
-			if d.prog.quick != nil {
-				n.vals = make([]float64, len(d.inputs))
+			if q := d.prog.quick; q != nil {
+				vals = append(vals, make([]float64, len(d.inputs))...)
+				n.vals = vals[len(vals)-len(d.inputs):]
+				ops = append(ops, q.ops...)
+				n.ops = ops[len(ops)-len(q.ops):]
 			}
 		}
 		for j, in := range d.inputs {
@@ -102,12 +127,21 @@ func NewEngine(set *Set, ntags int) (*Engine, error) {
 			e.volatile = append(e.volatile, int32(i))
 		}
 		maxLevel = max(maxLevel, d.level)
-		nodeOf[d.tag] = int32(i)
-		e.nodes = append(e.nodes, n)
+	}
+	e.nodes = nodes
+	// The dependents of all inputs in one array, in input order.
+	var ndeps int
+	for k := range e.ins {
+		ndeps += len(e.ins[k].deps)
+	}
+	deps := make([]dep, 0, ndeps)
+	for k := range e.ins {
+		deps = append(deps, e.ins[k].deps...)
+		e.ins[k].deps = deps[len(deps)-len(e.ins[k].deps):]
 	}
 	e.self = make([]int32, len(e.nodes))
-	for i, n := range e.nodes {
-		e.self[i] = e.slot[n.d.tag.ID]
+	for i := range e.nodes {
+		e.self[i] = e.slot[e.nodes[i].id]
 	}
 	e.levels = make([][]int32, maxLevel+1)
 	e.marked = make([]bool, len(e.nodes))
@@ -119,7 +153,8 @@ func (e *Engine) input(t *datasource.Tag) int32 {
 	if k := e.slot[t.ID]; k > 0 {
 		return k - 1
 	}
-	e.ins = append(e.ins, input{s: datasource.Sample{Tag: t.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}, name: t.Name, typ: t.Type})
+	e.ins = append(e.ins, input{name: t.Name, typ: t.Type})
+	e.cur = append(e.cur, datasource.Sample{Tag: t.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)})
 	e.slot[t.ID] = int32(len(e.ins))
 	return int32(len(e.ins) - 1)
 }
@@ -169,19 +204,20 @@ func (e *Engine) Derive(batch []datasource.Sample, now time.Time, out []datasour
 // must see it: totalizers and statistics every sample, expressions a change,
 // whose variables it updates.
 func (e *Engine) take(k int32, s *datasource.Sample, now time.Time) {
-	in := &e.ins[k]
-	changed := in.s.Value != s.Value || in.s.Quality != s.Quality
-	wasGood := usable(&in.s)
-	in.s = *s
-	if in.s.Time.IsZero() {
-		in.s.Time = now
+	cur := &e.cur[k]
+	changed := cur.Value != s.Value || cur.Quality != s.Quality
+	wasGood := usable(cur)
+	*cur = *s
+	if cur.Time.IsZero() {
+		cur.Time = now
 	}
+	in := &e.ins[k]
 	if !changed {
 		for _, d := range in.deps {
-			if n := e.nodes[d.node]; n.d.prog == nil {
+			if n := &e.nodes[d.node]; !n.expr {
 				e.mark(d.node)
-			} else if in.s.Time.After(n.newest) {
-				n.newest = in.s.Time
+			} else if cur.Time.After(n.newest) {
+				n.newest = cur.Time
 			}
 		}
 		return
@@ -191,21 +227,21 @@ func (e *Engine) take(k int32, s *datasource.Sample, now time.Time) {
 		f = math.NaN()
 	}
 	flip := 0
-	if good := usable(&in.s); good != wasGood {
+	if good := usable(cur); good != wasGood {
 		flip = 1
 		if good {
 			flip = -1
 		}
 	}
 	for _, d := range in.deps {
-		n := e.nodes[d.node]
-		if n.env != nil {
+		n := &e.nodes[d.node]
+		if n.expr {
 			if n.vals != nil {
 				n.vals[d.pos] = f
 			}
-			n.notGood += flip
-			if in.s.Time.After(n.newest) {
-				n.newest = in.s.Time
+			n.notGood += int32(flip)
+			if cur.Time.After(n.newest) {
+				n.newest = cur.Time
 			}
 		}
 		e.mark(d.node)
@@ -232,7 +268,7 @@ func (e *Engine) mark(n int32) {
 		return
 	}
 	e.marked[n] = true
-	lv := e.nodes[n].d.level
+	lv := e.nodes[n].level
 	e.levels[lv] = append(e.levels[lv], n)
 }
 
@@ -243,10 +279,10 @@ func (e *Engine) run(now time.Time, out []datasource.Sample) []datasource.Sample
 		// A node marks only higher levels, so this level's list is final.
 		for _, i := range e.levels[lv] {
 			e.marked[i] = false
-			n := e.nodes[i]
+			n := &e.nodes[i]
 			start := len(out)
 			switch {
-			case n.d.prog != nil:
+			case n.expr:
 				s, changed := e.evalExpr(n, now)
 				if !changed {
 					continue
@@ -274,24 +310,29 @@ func (e *Engine) run(now time.Time, out []datasource.Sample) []datasource.Sample
 // evalExpr evaluates an expression node. changed is false when a volatile
 // node's result is what it last published.
 func (e *Engine) evalExpr(n *node, now time.Time) (s datasource.Sample, changed bool) {
-	s = datasource.Sample{Tag: n.d.tag.ID, Time: n.newest}
+	s = datasource.Sample{Tag: n.id, Time: n.newest}
 	allGood := n.notGood == 0
-	if n.d.volatile || s.Time.IsZero() {
+	if n.volatile || s.Time.IsZero() {
 		s.Time = now
 	}
-	var res any
-	var err error
-	if p := n.d.prog; allGood && p.quick != nil {
-		var f float64
-		f, err = p.quick.run(n.vals, &e.st)
-		if p.out == datasource.TypeBool {
-			res = f != 0
-		} else {
-			res = f
+	var v datasource.Value
+	var verr error
+	if allGood && n.ops != nil {
+		f, err := runOps(n.ops, n.vals, &e.st)
+		switch {
+		case err != nil:
+			verr = err
+		case n.isBool:
+			v = datasource.Bool(f != 0)
+		case math.IsNaN(f) || math.IsInf(f, 0):
+			v, verr = value(f, nil, datasource.TypeFloat64) // its message
+		default:
+			v = datasource.Float(f)
 		}
 	} else {
+		p := n.d.prog
 		for j, k := range n.ins {
-			n.env[n.d.inputs[j].Name] = box(e.ins[k].s.Value, e.ins[k].typ)
+			n.env[n.d.inputs[j].Name] = box(e.cur[k].Value, e.ins[k].typ)
 		}
 		ctx := e.set.ctx // run holds e.set.mu
 		ctx.now = now.In(e.set.opts.Location)
@@ -300,13 +341,13 @@ func (e *Engine) evalExpr(n *node, now time.Time) (s datasource.Sample, changed 
 			prog = p.tracked
 			ctx.env, ctx.track = n.env, ctx.track[:0]
 		}
-		res, err = e.vm.Run(prog, n.env)
+		res, err := e.vm.Run(prog, n.env)
 		if !allGood {
 			s.Quality = e.worst(n, ctx.track)
 			ctx.env = nil
 		}
+		v, verr = value(res, err, p.out)
 	}
-	v, verr := value(res, err, n.d.prog.out)
 	switch {
 	case s.Quality.IsBad():
 		// The cause is the input, not the arithmetic: keep the last value
@@ -322,7 +363,7 @@ func (e *Engine) evalExpr(n *node, now time.Time) (s datasource.Sample, changed 
 		n.msg = ""
 	}
 	s.Value = v
-	if n.d.volatile && s.Value == n.last.Value && s.Quality == n.last.Quality {
+	if n.volatile && s.Value == n.last.Value && s.Quality == n.last.Quality {
 		return s, false
 	}
 	return s, true
@@ -337,8 +378,8 @@ func (e *Engine) worst(n *node, read []string) datasource.Quality {
 			if in.Name != name {
 				continue
 			}
-			iq := e.ins[n.ins[j]].s.Quality
-			if e.ins[n.ins[j]].s.Value.IsNone() && !iq.IsBad() {
+			iq := e.cur[n.ins[j]].Quality
+			if e.cur[n.ins[j]].Value.IsNone() && !iq.IsBad() {
 				iq = datasource.BadQuality(datasource.WaitingForInitialData)
 			}
 			if iq.Status > q.Status {
@@ -392,7 +433,7 @@ func (e *Engine) explain(n *node, err error) string {
 		}
 		b.WriteString(in.Name)
 		b.WriteString(" = ")
-		b.WriteString(e.ins[n.ins[j]].s.Value.Format(-1))
+		b.WriteString(e.cur[n.ins[j]].Value.Format(-1))
 	}
 	return b.String()
 }
@@ -402,8 +443,8 @@ func (e *Engine) explain(n *node, err error) string {
 func (e *Engine) Explain(id datasource.TagID) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, n := range e.nodes {
-		if n.d.tag.ID == id {
+	for i := range e.nodes {
+		if n := &e.nodes[i]; n.id == id {
 			return n.msg
 		}
 	}

@@ -73,11 +73,10 @@ type fastProg struct {
 	ops []op
 }
 
-// run evaluates p over the inputs v. err is errDivZero after a division
-// by zero.
-func (p *fastProg) run(v []float64, st *[fastStack]float64) (res float64, err error) {
+// runOps evaluates a fast program over the inputs v. err is errDivZero
+// after a division by zero.
+func runOps(ops []op, v []float64, st *[fastStack]float64) (res float64, err error) {
 	sp := 0
-	ops := p.ops
 	for ip := 0; ip < len(ops); ip++ {
 		o := &ops[ip]
 		switch o.code {

@@ -26,7 +26,7 @@ func sameAsVM(t *testing.T, set *Set, vals []float64) (ok bool) {
 		return false
 	}
 	var st [fastStack]float64
-	f, ferr := d.prog.quick.run(vals, &st)
+	f, ferr := runOps(d.prog.quick.ops, vals, &st)
 	var fast any = f
 	if d.prog.out == datasource.TypeBool {
 		fast = f != 0

@@ -124,7 +124,7 @@ func (r *rolling) stat() (v, coverage float64, any bool) {
 // last value, when no Good sample is in the window.
 func (e *Engine) stepRolling(n *node, now time.Time, out []datasource.Sample) []datasource.Sample {
 	r := n.roll
-	s := e.ins[n.ins[0]].s
+	s := e.cur[n.ins[0]]
 	if s.Time.IsZero() || (s == r.prev) {
 		return out
 	}

@@ -212,8 +212,7 @@ func (z *totalizer) endPeriod(id datasource.TagID, b time.Time, q datasource.Qua
 func (e *Engine) stepTotal(n *node, i int32, now time.Time, out []datasource.Sample) []datasource.Sample {
 	z := n.total
 	id := n.d.tag.ID
-	in := &e.ins[n.ins[0]]
-	s := in.s
+	s := e.cur[n.ins[0]]
 	fresh := !s.Time.IsZero() && (z.prev.Time.IsZero() || s.Time.After(z.prev.Time) || s != z.prev)
 	until := now
 	if fresh {
@@ -279,8 +278,9 @@ var ErrNotTotalizer = errors.New("not a totalizer")
 func (e *Engine) Reset(id datasource.TagID) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for i, n := range e.nodes {
-		if n.d.tag.ID != id {
+	for i := range e.nodes {
+		n := &e.nodes[i]
+		if n.id != id {
 			continue
 		}
 		if n.total == nil {
@@ -301,7 +301,8 @@ func (e *Engine) Reset(id datasource.TagID) error {
 func (e *Engine) Restore(id datasource.TagID, value float64, at, now time.Time) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, n := range e.nodes {
+	for i := range e.nodes {
+		n := &e.nodes[i]
 		z := n.total
 		if n.d.tag.ID != id || z == nil || math.IsNaN(value) || math.IsInf(value, 0) {
 			continue
