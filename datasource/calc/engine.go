@@ -36,6 +36,7 @@ type Engine struct {
 	volatile  []int32   // nodes that call a clock function
 	scheduled []int32   // totalizers with a reset schedule
 	pending   []int32   // totalizers reset on demand, not yet done
+	layouts   map[layoutKey][]inputAt
 }
 
 // input is the latest sample of a tag some calculated tag reads.
@@ -176,14 +177,7 @@ func (e *Engine) Derive(batch []datasource.Sample, now time.Time, out []datasour
 			return out
 		}
 	}
-	slot := e.slot
-	for i := range batch {
-		id := batch[i].Tag
-		if int(id) >= len(slot) || slot[id] == 0 {
-			continue
-		}
-		e.take(slot[id]-1, &batch[i], now)
-	}
+	e.takeBatch(batch, now)
 	for _, n := range e.volatile {
 		e.mark(n)
 	}
@@ -198,6 +192,82 @@ func (e *Engine) Derive(batch []datasource.Sample, now time.Time, out []datasour
 	e.set.mu.Lock()
 	defer e.set.mu.Unlock()
 	return e.run(now, out)
+}
+
+// layoutKey identifies the layout of a batch the way datasource.Feed does:
+// a scan class's batches have the same length and the same tags at the
+// ends, and the same tags in between.
+type layoutKey struct {
+	n           int
+	first, last datasource.TagID
+}
+
+// maxLayouts bounds the layouts remembered: one per scan class is the
+// normal case; batches of every other shape (a device failing, a write's
+// read-back) are small and scanned.
+const maxLayouts = 256
+
+// minLayoutBatch is the smallest batch whose layout is remembered.
+const minLayoutBatch = 64
+
+// takeBatch takes the samples of batch that calculated tags read. A large
+// batch is read through the positions of the inputs in the last batch of
+// its layout, checking that each still holds its tag, so that a scan of
+// thousands of tags of which a few are inputs costs a few reads, not a
+// pass over the batch. A position that no longer holds its tag means the
+// layout changed: the batch is scanned and its positions remembered anew.
+// (As with a Feed, a batch of the same length and ends that carries an
+// input at a new place while every remembered place still holds its input
+// would not be seen; scan classes never do that.)
+func (e *Engine) takeBatch(batch []datasource.Sample, now time.Time) {
+	if len(batch) < minLayoutBatch {
+		e.scan(batch, now, nil)
+		return
+	}
+	key := layoutKey{n: len(batch), first: batch[0].Tag, last: batch[len(batch)-1].Tag}
+	if pos, ok := e.layouts[key]; ok {
+		fits := true
+		for _, p := range pos {
+			if batch[p.at].Tag != p.tag {
+				fits = false
+				break
+			}
+		}
+		if fits {
+			for _, p := range pos {
+				e.take(p.in, &batch[p.at], now)
+			}
+			return
+		}
+	}
+	if e.layouts == nil || len(e.layouts) >= maxLayouts {
+		e.layouts = map[layoutKey][]inputAt{}
+	}
+	e.layouts[key] = e.scan(batch, now, []inputAt{})
+}
+
+// inputAt is where in a batch of some layout an input was.
+type inputAt struct {
+	at  int32
+	in  int32
+	tag datasource.TagID
+}
+
+// scan takes the inputs of batch by looking at every sample, and appends
+// where they were to pos unless pos is nil.
+func (e *Engine) scan(batch []datasource.Sample, now time.Time, pos []inputAt) []inputAt {
+	slot := e.slot
+	for i := range batch {
+		id := batch[i].Tag
+		if int(id) >= len(slot) || slot[id] == 0 {
+			continue
+		}
+		e.take(slot[id]-1, &batch[i], now)
+		if pos != nil {
+			pos = append(pos, inputAt{at: int32(i), in: slot[id] - 1, tag: id})
+		}
+	}
+	return pos
 }
 
 // take stores s as the latest sample of input k and marks the nodes that

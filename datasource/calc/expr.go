@@ -43,6 +43,25 @@ type refRewriter struct {
 	unknown []string
 }
 
+// unknownTags returns the dotted names that name no tag and are not the
+// start of a longer chain (Area.Pump1 of Area.Pump1.Flow, visited first).
+func (r *refRewriter) unknownTags(resolved []string) []string {
+	var out []string
+	for _, u := range r.unknown {
+		inner := false
+		for _, longer := range append(resolved, r.unknown...) {
+			if strings.HasPrefix(longer, u+".") {
+				inner = true
+				break
+			}
+		}
+		if !inner {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // dotted returns the name a member chain of plain identifiers spells.
 func dotted(n ast.Node) (string, bool) {
 	switch n := n.(type) {
@@ -145,7 +164,7 @@ func parseRefs(src string, isTag func(string) bool) (refs []string, volatile boo
 	ast.Walk(&tree.Node, rw)
 	col := &refCollector{isTag: isTag, seen: map[string]bool{}}
 	ast.Walk(&tree.Node, col)
-	return col.refs, col.volatile, rw.unknown, nil
+	return col.refs, col.volatile, rw.unknownTags(col.refs), nil
 }
 
 // zeroOf is the Go value an expression sees for a tag of type t: bool,

@@ -1,6 +1,7 @@
 package calc
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,19 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
+func TestTagNamesOfThreeOrMoreParts(t *testing.T) {
+	r := newRig(t, Options{}, dev("Site.Pump1.Flow", datasource.TypeFloat32), dev("Site.Pump1", datasource.TypeFloat32),
+		exprTag("X", "Site.Pump1.Flow * 2 + Site.Pump1"))
+	r.pub(t0, "Site.Pump1.Flow", 3.0, "Site.Pump1", 1.0)
+	if got := r.get("X").Value; got != datasource.Float(7) {
+		t.Fatalf("X = %v, want 7", got)
+	}
+	_, errs := Compile(project(dev("Site.Pump1.Flow", datasource.TypeFloat32), exprTag("X", "Site.Pump1.Flw")), Options{})
+	if len(errs) != 1 || errs[0].Msg != "unknown tag Site.Pump1.Flw" {
+		t.Fatalf("errors %v, want one: unknown tag Site.Pump1.Flw", errs)
+	}
+}
+
 func TestCalcOfCalcIsEvaluatedInTheSamePublish(t *testing.T) {
 	// Y is defined before the X it reads: order in the file does not matter.
 	r := newRig(t, Options{}, dev("A", datasource.TypeFloat32), exprTag("Y", "X * 2"), exprTag("X", "A + 1"))
@@ -143,5 +157,43 @@ func TestUnchangedInputsAreNotEvaluatedAgain(t *testing.T) {
 	r.pub(t0.Add(time.Second), "A", 1.0, "B", 2.0)
 	if h := r.history("X"); len(h) != 1 {
 		t.Fatalf("X published %d times, want once: %v", len(h), h)
+	}
+}
+
+func TestLargeBatchesAreReadThroughTheirLayout(t *testing.T) {
+	specs := []tagSpec{}
+	for i := range 100 {
+		specs = append(specs, dev(fmt.Sprintf("T%d", i), datasource.TypeFloat32))
+	}
+	specs = append(specs, exprTag("X", "T10 + T90"))
+	r := newRig(t, Options{}, specs...)
+	batch := func(v float64, swap bool) []any {
+		var kv []any
+		for i := range 100 {
+			name := fmt.Sprintf("T%d", i)
+			switch {
+			case swap && i == 10:
+				name = "T11"
+			case swap && i == 11:
+				name = "T10"
+			}
+			kv = append(kv, name, v+float64(i))
+		}
+		return kv
+	}
+	r.pub(t0, batch(0, false)...)
+	if got := r.get("X").Value; got != datasource.Float(100) {
+		t.Fatalf("X = %v, want 10 + 90", got)
+	}
+	r.pub(t0.Add(time.Second), batch(1, false)...) // the same layout: read through it
+	if got := r.get("X").Value; got != datasource.Float(102) {
+		t.Fatalf("X = %v, want 11 + 91", got)
+	}
+	// T10 moved: the remembered position no longer holds it, the batch is
+	// scanned. (T10 now carries 1000 + 11.)
+	kv := batch(1000, true)
+	r.pub(t0.Add(2*time.Second), kv...)
+	if got := r.get("X").Value; got != datasource.Float(1011+1090) {
+		t.Fatalf("X = %v after the layout changed, want %d", got, 1011+1090)
 	}
 }
