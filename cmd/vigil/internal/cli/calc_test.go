@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ func TestRunDemoCalculatedTags(t *testing.T) {
 	hist := filepath.Join(dir, "h.db")
 	commandInput = strings.NewReader("reset Pump1.StartsToday shift change\nreset Pump1.Power\n")
 	t.Cleanup(func() { commandInput = passwordInput })
-	code, out, errOut := runVerb(t, cmdRun, proj, "--for", "11s", "--values", "--history", hist, "--commands")
+	code, out, errOut := runVerb(t, cmdRun, proj, "--for", "14s", "--values", "--history", hist, "--commands")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -77,15 +78,14 @@ func TestRunDemoCalculatedTags(t *testing.T) {
 			before, after, series["Meter1.EnergyToday"])
 	}
 	if rms := series["Pump1.VibrationRMS10m"]; len(rms) == 0 || !strings.HasSuffix(rms[0], " Uncertain/SubNormal") {
-		t.Errorf("the 10-minute RMS after 11 s should be Uncertain/SubNormal: %v", rms)
+		t.Errorf("the 10-minute RMS after 14 s should be Uncertain/SubNormal: %v", rms)
 	}
-	for _, want := range []string{
-		"reset Pump1.StartsToday: was 0, now 0",
-		"reset Pump1.Power: refused or failed: Pump1.Power is not a totalizer; nothing was reset",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
+	// The reset may run before the first scan reached the totalizer ("was -").
+	if !regexp.MustCompile(`reset Pump1.StartsToday: was (0|-), now 0`).MatchString(out) {
+		t.Errorf("output lacks the reset of Pump1.StartsToday:\n%s", out)
+	}
+	if want := "reset Pump1.Power: refused or failed: Pump1.Power is not a totalizer; nothing was reset"; !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
 	}
 	if code, _, errOut := runVerb(t, cmdAudit, "verify", hist); code != ExitOK {
 		t.Fatalf("audit verify: exit %d %s", code, errOut)

@@ -179,7 +179,7 @@ func (c *console) reset(name, reason string) string {
 	if err := c.rt.ResetTotal(c.session, tag, reason); err != nil {
 		return fmt.Sprintf("reset %s: refused or failed: %v", tag.Name, err)
 	}
-	return fmt.Sprintf("reset %s: was %s, now 0", tag.Name, old.Value.Format(tag.Decimals))
+	return fmt.Sprintf("reset %s: was %s, now 0", tag.Name, formatPlain(tag, old.Value))
 }
 
 // commandValue parses a command's value for tag: a state name or
