@@ -94,3 +94,33 @@ func TestRunDemoCalculatedTags(t *testing.T) {
 		t.Errorf("the audit trail lacks the reset and its reason:\n%s", csv)
 	}
 }
+
+// TestTotalizersContinueAfterARestart runs the demo twice on one history
+// file: the second run's energy today starts from where the first stopped,
+// not from 0 (the downtime itself adds nothing).
+func TestTotalizersContinueAfterARestart(t *testing.T) {
+	hist := filepath.Join(t.TempDir(), "h.db")
+	energy := func(out string) []float64 {
+		var vals []float64
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) == 4 && f[1] == "Meter1.EnergyToday" && f[3] == "Good" {
+				v, _ := strconv.ParseFloat(f[2], 64)
+				vals = append(vals, v)
+			}
+		}
+		return vals
+	}
+	code, out, errOut := runVerb(t, cmdRun, "demo", "--for", "7s", "--values", "--history", hist)
+	first := energy(out)
+	if code != ExitOK || len(first) == 0 || first[len(first)-1] <= 0 {
+		t.Fatalf("first run: exit %d, energy today %v: %s", code, first, errOut)
+	}
+	code, out, errOut = runVerb(t, cmdRun, "demo", "--for", "3s", "--values", "--history", hist)
+	second := energy(out)
+	if code != ExitOK || len(second) == 0 {
+		t.Fatalf("second run: exit %d, energy today %v: %s", code, second, errOut)
+	}
+	if last := first[len(first)-1]; second[0] < last {
+		t.Fatalf("after the restart energy today starts at %g, below the %g it had: %v then %v", second[0], last, first, second)
+	}
+}
