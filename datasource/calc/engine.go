@@ -27,7 +27,11 @@ type Engine struct {
 	// cur is the latest sample of each input (stamped), apart from ins so
 	// that the check "did it change?" of every sample published reads one
 	// cache line.
-	cur   []datasource.Sample
+	cur []datasource.Sample
+	// deps[depOf[k]:depOf[k+1]] are the nodes reading input k, all inputs'
+	// in one array.
+	deps  []dep
+	depOf []int32
 	nodes []node  // in the Set's order (dependencies first)
 	self  []int32 // by node: 1 + the index into ins of the node's own tag when another node reads it
 
@@ -43,7 +47,7 @@ type Engine struct {
 type input struct {
 	name string
 	typ  datasource.DataType
-	deps []dep // the nodes reading it: a part of Engine.deps
+	deps []dep // the nodes reading it, while NewEngine builds Engine.deps
 }
 
 // dep is a node reading an input, and where in its inputs.
@@ -135,10 +139,12 @@ func NewEngine(set *Set, ntags int) (*Engine, error) {
 	for k := range e.ins {
 		ndeps += len(e.ins[k].deps)
 	}
-	deps := make([]dep, 0, ndeps)
+	e.deps = make([]dep, 0, ndeps)
+	e.depOf = make([]int32, len(e.ins)+1)
 	for k := range e.ins {
-		deps = append(deps, e.ins[k].deps...)
-		e.ins[k].deps = deps[len(deps)-len(e.ins[k].deps):]
+		e.deps = append(e.deps, e.ins[k].deps...)
+		e.ins[k].deps = nil
+		e.depOf[k+1] = int32(len(e.deps))
 	}
 	e.self = make([]int32, len(e.nodes))
 	for i := range e.nodes {
@@ -281,9 +287,9 @@ func (e *Engine) take(k int32, s *datasource.Sample, now time.Time) {
 	if cur.Time.IsZero() {
 		cur.Time = now
 	}
-	in := &e.ins[k]
+	deps := e.deps[e.depOf[k]:e.depOf[k+1]]
 	if !changed {
-		for _, d := range in.deps {
+		for _, d := range deps {
 			if n := &e.nodes[d.node]; !n.expr {
 				e.mark(d.node)
 			} else if cur.Time.After(n.newest) {
@@ -303,7 +309,7 @@ func (e *Engine) take(k int32, s *datasource.Sample, now time.Time) {
 			flip = -1
 		}
 	}
-	for _, d := range in.deps {
+	for _, d := range deps {
 		n := &e.nodes[d.node]
 		if n.expr {
 			if n.vals != nil {
