@@ -15,7 +15,8 @@ import (
 // from 4 s to 8 s, with --values and a totalizer reset on --commands: the
 // calculated tags move, the meter's totalizer follows its quality (Bad while
 // the meter is, counting again after), the 10-minute RMS is honestly
-// Uncertain with a window not yet covered, and the reset is audited.
+// Uncertain with a window not yet covered, a division by zero is
+// Bad/CalcError with its explanation, and the reset is audited.
 func TestRunDemoCalculatedTags(t *testing.T) {
 	dir := t.TempDir()
 	const fault = "{kind: bad, tag: Meter1.Energy, at: 30m, for: 20s}"
@@ -23,6 +24,8 @@ func TestRunDemoCalculatedTags(t *testing.T) {
 	if demo == string(assets.Demo) {
 		t.Fatalf("the demo has no %s to move", fault)
 	}
+	// A formula that always divides by zero, to see its explanation.
+	demo += "\n  - {name: Test.Ratio, calc: \"Tank1.Level / (Field1.Flow * 0)\"}\n"
 	proj := filepath.Join(dir, "demo.yaml")
 	if err := os.WriteFile(proj, []byte(demo), 0o600); err != nil {
 		t.Fatal(err)
@@ -86,6 +89,9 @@ func TestRunDemoCalculatedTags(t *testing.T) {
 	}
 	if want := "reset Pump1.Power: refused or failed: Pump1.Power is not a totalizer; nothing was reset"; !strings.Contains(out, want) {
 		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+	if want := "Test.Ratio - Bad/CalcError (Tank1.Level / (Field1.Flow * 0): division by zero, with Tank1.Level = "; !strings.Contains(out, want) {
+		t.Errorf("--values lacks the explanation %q:\n%s", want, out)
 	}
 	if code, _, errOut := runVerb(t, cmdAudit, "verify", hist); code != ExitOK {
 		t.Fatalf("audit verify: exit %d %s", code, errOut)
