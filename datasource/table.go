@@ -30,6 +30,9 @@ import (
 // table does not even copy the batch into its current values, the latest
 // batch itself is the current value of its tags (see held), so publishing
 // through a feed costs nothing per sample.
+//
+// A Deriver (SetDeriver; the calculated tags of datasource/calc) sees every
+// batch under the lock and its samples are published right behind it.
 type Table struct {
 	mu      sync.RWMutex // guards current, held, feeds, the feeds' state and subs; held while delivering, so every subscriber sees the order of current
 	current []Sample     // the current sample of every tag not held by a feed
