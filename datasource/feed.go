@@ -115,6 +115,7 @@ func (f *Feed) Publish(buf []Sample, now time.Time) {
 	old := f.cur
 	f.cur, f.now, c.now = c, now, now
 	t.share(c) // the reference share leaves us is cur's
+	t.deriveLocked(buf, now)
 	t.mu.Unlock()
 	if old != nil {
 		t.pool.release(old)

@@ -39,12 +39,13 @@ const (
 	EngineeringUnitsExceeded        // outside the tag's engineering range (Uncertain)
 	SubNormal                       // the device reports reduced accuracy (Uncertain)
 	LocalOverride                   // the value is forced locally, e.g. simulated override (Good)
+	CalcError                       // a calculated tag's expression failed: division by zero, NaN (Bad)
 )
 
 var reasonNames = [...]string{
 	"", "NotConnected", "CommFailure", "DeviceFailure", "ConfigError", "OutOfService",
 	"SensorFailure", "WaitingForInitialData", "Stale", "LastKnown", "EngineeringUnitsExceeded",
-	"SubNormal", "LocalOverride",
+	"SubNormal", "LocalOverride", "CalcError",
 }
 
 // String returns the reason's OPC UA-style name, "" for ReasonNone.

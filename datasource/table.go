@@ -31,6 +31,9 @@ import (
 // table does not even copy the batch into its current values, the latest
 // batch itself is the current value of its tags (see held), so publishing
 // through a feed costs nothing per sample.
+//
+// A Deriver (SetDeriver; the calculated tags of datasource/calc) sees every
+// batch under the lock and its samples are published right behind it.
 type Table struct {
 	mu      sync.RWMutex // guards current, held, feeds, the feeds' state and subs; held while delivering, so every subscriber sees the order of current
 	current []Sample     // the current sample of every tag not held by a feed
@@ -50,6 +53,55 @@ type Table struct {
 	recv []int64
 	subs []*Subscription
 	pool bufferPool
+	// derive computes the calculated tags from each publish (SetDeriver);
+	// nil without calculated tags.
+	derive Deriver
+}
+
+// Deriver computes tags from other tags as they are published: the
+// calculated tags of datasource/calc. The table calls Derive under its
+// lock after storing each batch, from whichever goroutine published it, and
+// publishes what it returns right behind that batch, before the lock is
+// released: consumers see calculated values in the same publish as their
+// inputs, never a scan late, and in the order the table holds them.
+//
+// Derive appends its samples to out and returns it. batch may be empty (a
+// tick of the clock, for schedules); samples in it with no Time read as
+// now. Derive must not call the table.
+type Deriver interface {
+	Derive(batch []Sample, now time.Time, out []Sample) []Sample
+}
+
+// SetDeriver installs d before anything is published.
+func (t *Table) SetDeriver(d Deriver) {
+	t.mu.Lock()
+	t.derive = d
+	t.mu.Unlock()
+}
+
+// Derive runs the deriver with no new samples at now, for what depends on
+// time alone (a reset at midnight, a reset on demand), and publishes what it
+// returns.
+func (t *Table) Derive(now time.Time) {
+	t.mu.Lock()
+	t.deriveLocked(nil, now)
+	t.mu.Unlock()
+}
+
+// deriveLocked publishes what the deriver makes of batch. The caller holds
+// t.mu and has stored batch.
+func (t *Table) deriveLocked(batch []Sample, now time.Time) {
+	if t.derive == nil {
+		return
+	}
+	c := t.pool.get(0)
+	c.samples = t.derive.Derive(batch, now, c.samples)
+	if len(c.samples) == 0 {
+		t.pool.put(c)
+		return
+	}
+	t.store(c.samples, now)
+	t.deliver(c)
 }
 
 // hold places a tag's current sample in a feed's latest batch:
@@ -138,7 +190,13 @@ func (t *Table) publish(c *chunk, now time.Time) {
 func (t *Table) publishLocked(c *chunk, now time.Time) {
 	c.now = time.Time{}
 	t.store(c.samples, now)
-	t.deliver(c)
+	if t.derive == nil {
+		t.deliver(c)
+		return
+	}
+	t.share(c) // c may go back to the pool once delivered: derive reads it first
+	t.deriveLocked(c.samples, now)
+	t.pool.release(c)
 }
 
 // deliver hands c to every subscription. The caller holds t.mu and gives up
@@ -438,10 +496,13 @@ func (t *Table) MarkStale(now time.Time) int {
 		}
 	}
 	if c == nil {
+		t.deriveLocked(nil, now) // the stale check is also the calculated tags' clock
 		return 0
 	}
 	n := len(c.samples) // c belongs to the consumers once delivered
-	t.deliver(c)
+	t.share(c)
+	t.deriveLocked(c.samples, now)
+	t.pool.release(c)
 	return n
 }
 

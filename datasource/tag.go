@@ -57,9 +57,10 @@ type Tag struct {
 	StaleAfter  time.Duration // not refreshed for this long -> Uncertain/Stale; 0 disables
 	History     HistorySettings
 	Alarms      []AlarmDef
-	System      bool // made by the engine, not read from a device address
-	Pos         Pos  // the tag's entry in the project file
-	AddressPos  Pos  // the line of its address, for driver errors
+	System      bool     // made by the engine, not read from a device address
+	Calc        *CalcDef // a calculated tag (datasource/calc): no device, read-only; nil for device tags
+	Pos         Pos      // the tag's entry in the project file
+	AddressPos  Pos      // the line of its address, for driver errors
 }
 
 // Range is a closed interval [Min, Max].

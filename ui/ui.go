@@ -54,6 +54,12 @@ type Deps struct {
 	User func() string
 	// CanWrite says whether the logged-in operator may write tag; nil: nobody.
 	CanWrite func(tag *datasource.Tag) bool
+	// Explain says why a calculated tag is Bad/CalcError, for its
+	// faceplate; nil when the project has no calculated tags.
+	Explain func(id datasource.TagID) string
+	// ResetTotal resets a totalizer on demand (audited); nil: no Reset
+	// button on totalizer faceplates.
+	ResetTotal func(tag *datasource.Tag) error
 	// Header is put at the right of the header: the login part.
 	Header fyne.CanvasObject
 	// OnActivity is told of operator input the shell sees (keys, screen
@@ -446,6 +452,12 @@ func (s *Shell) OpenFaceplate(tag *datasource.Tag) {
 	s.activity()
 	s.closeFaceplate()
 	d := setpoint.Deps{Writer: s.deps.Writer, User: s.deps.User(), CanWrite: s.deps.CanWrite(tag), Theme: s.theme, History: s.deps.History}
+	if s.deps.Explain != nil && tag.Calc != nil {
+		d.Explain = func() string { return s.deps.Explain(tag.ID) }
+	}
+	if s.deps.ResetTotal != nil && tag.Calc != nil && tag.Calc.Kind.Totalizer() {
+		d.Reset = func() error { return s.deps.ResetTotal(tag) }
+	}
 	if s.deps.Alarms != nil {
 		d.Alarms = func() []alarms.Alarm {
 			var mine []alarms.Alarm

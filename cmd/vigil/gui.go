@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/assets"
 	"github.com/vigil-hmi/vigil/cmd/vigil/internal/cli"
+	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/mqtt"
 	"github.com/vigil-hmi/vigil/ui"
 	"github.com/vigil-hmi/vigil/ui/alarmview"
@@ -75,6 +77,16 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 		OnTick:     desk.login.Tick,
 		Inspect:    rt.Project.Devices,
 		Raw:        rt.Engine,
+	}
+	if rt.Calc != nil {
+		deps.Explain = rt.Calc.Explain
+		deps.ResetTotal = func(tag *datasource.Tag) error {
+			s := desk.login.Session()
+			if s == nil {
+				return errors.New("log in to reset " + tag.Name)
+			}
+			return rt.ResetTotal(s, tag, "faceplate")
+		}
 	}
 	if rt.History != nil { // a nil *history.Store must not become a non-nil interface
 		deps.History = rt.History

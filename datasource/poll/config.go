@@ -98,6 +98,9 @@ func New(cfg Config) (*Engine, error) {
 			errs = append(errs, fmt.Errorf("poll: tag #%d: its ID does not match its index", i))
 			continue
 		}
+		if t.Calc != nil {
+			continue // computed by datasource/calc from what the devices publish; no device reads it
+		}
 		d := e.byName[t.Device]
 		if d == nil {
 			errs = append(errs, fmt.Errorf("tag %s: unknown device %q", t.Name, t.Device))

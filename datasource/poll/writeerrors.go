@@ -38,6 +38,8 @@ func (e *NotWritableError) Error() string {
 		return fmt.Sprintf("tag #%d does not exist; nothing was written", e.ID)
 	case e.Tag.System:
 		return e.Tag.Name + " is a system tag and cannot be written"
+	case e.Tag.Calc != nil:
+		return e.Tag.Name + " is a calculated tag (" + e.Tag.Calc.Kind.String() + ") and is read-only; nothing was written"
 	default:
 		return e.Tag.Name + " is read-only; nothing was written"
 	}

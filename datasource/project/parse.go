@@ -24,6 +24,7 @@ type parser struct {
 
 	lookupEnv func(string) (string, bool)
 	readFile  func(string) ([]byte, error)
+	shifts    []time.Duration // the project's shifts, for reset: shift
 }
 
 // errorf records a problem at node n (its line; line 1 when n is nil).

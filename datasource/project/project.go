@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/calc"
 )
 
 // MaxFileSize is the largest project file Load and Parse accept. Real
@@ -44,6 +46,14 @@ type Project struct {
 	// MQTT holds the mqtt section of every device of driver mqtt, by
 	// device name.
 	MQTT map[string]*MQTTSettings
+	// Location is the project's time zone (time_zone; default the
+	// machine's), for calculated tags' resets and clock functions.
+	Location *time.Location
+	// Shifts are the shift start times (shifts), as offsets from local
+	// midnight, sorted.
+	Shifts []time.Duration
+	// Calc is the compiled calculated tags; nil when there are none.
+	Calc *calc.Set
 
 	tagByName map[string]*datasource.Tag
 	devByName map[string]*datasource.Device
@@ -169,7 +179,7 @@ func (p *parser) compile(data []byte) *Project {
 		return nil
 	}
 	proj := &Project{File: p.file, StaleFactor: DefaultStaleFactor}
-	m := p.mapping(root, "", "project", "stale_factor", "devices", "tags", "users", "roles", "publish")
+	m := p.mapping(root, "", "project", "stale_factor", "time_zone", "shifts", "devices", "tags", "users", "roles", "publish")
 	if m == nil {
 		return nil
 	}
@@ -191,6 +201,9 @@ func (p *parser) compile(data []byte) *Project {
 			}
 		}
 	}
+	proj.Location = p.timeZone(m.get("time_zone"))
+	proj.Shifts = p.shiftTimes(m.get("shifts"))
+	p.shifts = proj.Shifts
 	proj.Devices = p.devices(m.get("devices"))
 	for d, s := range p.mqtt {
 		if proj.MQTT == nil {
@@ -202,6 +215,7 @@ func (p *parser) compile(data []byte) *Project {
 	tags := p.tags(m.get("tags"))
 	proj.Users, proj.Roles = p.users(m.get("users"), m.get("roles"))
 	p.link(proj, tags)
+	p.linkCalc(proj, tags)
 	return proj
 }
 

@@ -59,7 +59,7 @@ func (p *parser) tags(n *yaml.Node) []*tagSrc {
 func (p *parser) tag(n *yaml.Node, path string) *tagSrc {
 	m := p.mapping(n, path, "name", "description", "group", "device", "address", "type", "word_order",
 		"length", "scaling", "units", "decimals", "span", "states", "writable", "limits", "critical",
-		"scan_class", "history", "alarms")
+		"scan_class", "history", "alarms", "calc")
 	if m == nil {
 		return nil
 	}
@@ -87,7 +87,9 @@ func (p *parser) tag(n *yaml.Node, path string) *tagSrc {
 	if v := m.get("group"); v != nil {
 		t.Group, _ = p.str(v, m.field("group"))
 	}
-	if v := m.get("device"); v != nil && !isNull(v) {
+	if m.has("calc") {
+		p.tagCalc(m, t)
+	} else if v := m.get("device"); v != nil && !isNull(v) {
 		if dev, ok := p.str(v, m.field("device")); ok && dev == "" {
 			p.errorf(v, m.field("device"), "must not be empty")
 		} else {
@@ -100,7 +102,7 @@ func (p *parser) tag(n *yaml.Node, path string) *tagSrc {
 		t.Address, _ = p.str(v, m.field("address"))
 		t.AddressPos = p.pos(v)
 	}
-	if t.Address == "" {
+	if t.Address == "" && t.Calc == nil {
 		p.errorf(orNode(m.get("address"), m.node), m.field("address"), "required: where the device holds the value")
 	}
 	typeOK := true

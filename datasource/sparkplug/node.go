@@ -233,13 +233,17 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 		if t == nil || t.System {
 			continue
 		}
-		if err := ValidID(t.Device); err != nil {
+		devName := t.Device
+		if t.Calc != nil {
+			devName = CalcDevice
+		}
+		if err := ValidID(devName); err != nil {
 			return nil, fmt.Errorf("sparkplug: tag %q: device: %w", t.Name, err)
 		}
-		d := devs[t.Device]
+		d := devs[devName]
 		if d == nil {
-			d = &nodeDevice{name: t.Device}
-			devs[t.Device] = d
+			d = &nodeDevice{name: devName}
+			devs[devName] = d
 			n.devices = append(n.devices, d)
 		}
 		nt := &nodeTag{tag: t, dev: d, typ: TypeOf(t)}

@@ -85,6 +85,13 @@ func (a *applier) apply(t *yaml.Node, cur *[numCols]string, w *row) []string {
 	}
 	a.applyHistory(t, &eff, &diff, node)
 	a.applyAlarms(t, &eff, &diff, node)
+	if diff[cCalc] {
+		if eff[cCalc] == "" {
+			a.ed.mapDel(t, "calc")
+		} else {
+			a.ed.mapSet(t, "calc", node(cCalc), tagKeyOrder)
+		}
+	}
 	return changed
 }
 

@@ -104,8 +104,33 @@ func (cr cellReader) same(c int, a, b string) bool {
 		x, err1 := alarmsText(a)
 		y, err2 := alarmsText(b)
 		return err1 == nil && err2 == nil && x == y
+	case kCalc:
+		x, err1 := parseCalc(a)
+		y, err2 := parseCalc(b)
+		if err1 != nil || err2 != nil {
+			return false
+		}
+		tx, _ := flowText(x)
+		ty, _ := flowText(y)
+		return tx == ty
 	}
 	return false
+}
+
+// parseCalc reads a calc cell: an expression, or, starting with {, a YAML
+// flow mapping such as {counter: Meter1.Energy, reset: daily}. The project
+// loader checks what it says.
+func parseCalc(s string) (*yaml.Node, error) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "{") {
+		return scalar("!!str", s), nil
+	}
+	m, err := flowCell(s, yaml.MappingNode, "an expression or a YAML mapping such as {counter: Meter1.Energy, reset: daily}")
+	if err != nil {
+		return nil, err
+	}
+	setFlow(m)
+	return m, nil
 }
 
 var plainDecimal = regexp.MustCompile(`^[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
@@ -163,6 +188,12 @@ func (cr cellReader) valueNode(c int, s string) (*yaml.Node, string) {
 			m.Content = append(m.Content, scalar("!!int", strconv.FormatInt(p.key, 10)), scalar("!!str", p.text))
 		}
 		return m, ""
+	case kCalc:
+		n, err := parseCalc(s)
+		if err != nil {
+			return nil, err.Error()
+		}
+		return n, ""
 	}
 	return nil, "cannot be written" // kAlarms has its own path
 }
@@ -301,17 +332,10 @@ func alarmsText(s string) (string, error) {
 
 // parseAlarms reads an alarms cell: a YAML flow list of alarm mappings.
 func parseAlarms(s string) (*yaml.Node, error) {
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(s), &n); err != nil {
-		return nil, fmt.Errorf("must be a YAML list of alarms such as [{kind: deviation, limit: 5, setpoint: SP}]: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	seq, err := flowCell(s, yaml.SequenceNode, "a YAML list of alarms such as [{kind: deviation, limit: 5, setpoint: SP}]")
+	if err != nil {
+		return nil, err
 	}
-	if len(n.Content) != 1 || n.Content[0].Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("must be a YAML list of alarms such as [{kind: deviation, limit: 5, setpoint: SP}]")
-	}
-	if hasAnchors(&n) {
-		return nil, fmt.Errorf("anchors and aliases (&name, *name) are not allowed in a cell; write the values out")
-	}
-	seq := n.Content[0]
 	for i, a := range seq.Content {
 		if a.Kind != yaml.MappingNode {
 			return nil, fmt.Errorf("alarm %d: must be a mapping such as {kind: hi, limit: 90}", i+1)
@@ -322,6 +346,22 @@ func parseAlarms(s string) (*yaml.Node, error) {
 		}
 	}
 	return seq, nil
+}
+
+// flowCell reads a cell holding one YAML value of kind k (a flow list or
+// mapping); want says what it must be, for the message.
+func flowCell(s string, k yaml.Kind, want string) (*yaml.Node, error) {
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(s), &n); err != nil {
+		return nil, fmt.Errorf("must be %s: %s", want, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if len(n.Content) != 1 || n.Content[0].Kind != k {
+		return nil, fmt.Errorf("must be %s", want)
+	}
+	if hasAnchors(&n) {
+		return nil, fmt.Errorf("anchors and aliases (&name, *name) are not allowed in a cell; write the values out")
+	}
+	return n.Content[0], nil
 }
 
 // hasAnchors reports whether n holds an anchor or an alias. A cell is one

@@ -15,6 +15,7 @@ const (
 	kEnum                 // one of a column's words
 	kStates               // state texts: 0=STOPPED;1=RUNNING or a YAML flow mapping
 	kAlarms               // alarms the other columns cannot express: a YAML flow list
+	kCalc                 // a calculated tag's definition: an expression, or a YAML flow mapping
 )
 
 // column is one column of a Vigil tag CSV.
@@ -71,11 +72,13 @@ const (
 	afMessage
 )
 
-// cAlarms is the column of the alarms the column groups cannot express, and
-// numCols the number of columns.
+// cAlarms is the column of the alarms the column groups cannot express,
+// cCalc that of a calculated tag's definition (docs/calc.md), and numCols
+// the number of columns.
 const (
 	cAlarms = cAlarmGroups + len(limitKinds)*len(alarmFields)
-	numCols = cAlarms + 1
+	cCalc   = cAlarms + 1
+	numCols = cCalc + 1
 )
 
 // alarmCol returns the column of field f of limit kind k.
@@ -125,6 +128,7 @@ var columns = func() [numCols]column {
 		set(alarmCol(k, afMessage), kn+"_message", kText)
 	}
 	set(cAlarms, "alarms", kAlarms)
+	set(cCalc, "calc", kCalc)
 	return cs
 }()
 
@@ -161,7 +165,7 @@ var simpleKeys = map[int]string{
 // an import adds goes after the fields that precede it in this order.
 var tagKeyOrder = []string{"name", "description", "group", "device", "address", "type", "word_order",
 	"length", "scaling", "units", "decimals", "span", "states", "writable", "limits", "critical",
-	"scan_class", "history", "alarms"}
+	"scan_class", "history", "alarms", "calc"}
 
 // alarmKeyOrder is the order of an alarm's fields for the same purpose.
 var alarmKeyOrder = []string{"kind", "name", "limit", "deadband", "on_delay", "off_delay", "priority",

@@ -174,6 +174,16 @@ func tagRow(item *yaml.Node) (r [numCols]string, err error) {
 			}
 		}
 	}
+	if c := mapGet(t, "calc"); c != nil && !isNull(c) {
+		if resolve(c).Kind == yaml.MappingNode {
+			var e error
+			if r[cCalc], e = flowText(c); e != nil && err == nil {
+				err = e
+			}
+		} else {
+			r[cCalc] = text(c, "calc")
+		}
+	}
 	return r, err
 }
 

@@ -47,6 +47,12 @@ type Deps struct {
 	Window  fyne.Window // for the confirmation
 	// Timeout bounds one write and read-back; 0 means DefaultWriteTimeout.
 	Timeout time.Duration
+	// Explain says why a calculated tag is Bad/CalcError (the expression
+	// and its inputs' values); nil for other tags.
+	Explain func() string
+	// Reset resets a totalizer to 0 (audited, docs/calc.md); nil: the tag
+	// cannot be reset here and the faceplate has no Reset button.
+	Reset func() error
 }
 
 // History gives a tag's stored points; *history.Store satisfies it.
@@ -83,6 +89,7 @@ type Faceplate struct {
 	message  *widget.Label    // under the entry: why the value is refused
 	write    *widget.Button   // numeric tags
 	commands []*widget.Button // digital tags: one per state, true first
+	reset    *widget.Button   // totalizers with Deps.Reset
 	pending  datasource.Value // the entry's valid value, none when invalid
 	result   *widget.Label    // the write's outcome, verbatim
 	confirm  *widget.PopUp    // open confirmation, nil when none
@@ -206,6 +213,19 @@ func (f *Faceplate) build() {
 		rows = append(rows, widget.NewSeparator())
 		rows = append(rows, f.buildWrite()...)
 		rows = append(rows, f.result)
+	}
+	if f.deps.Reset != nil {
+		// A totalizer: one small button, the outcome (or the refusal, for
+		// an operator without permission) in the result line.
+		f.reset = widget.NewButton("Reset to 0", func() {
+			if err := f.deps.Reset(); err != nil {
+				f.result.SetText(err.Error())
+			} else {
+				f.result.SetText(f.tag.Name + " was reset to 0; the value before is kept in history")
+			}
+			f.fit()
+		})
+		rows = append(rows, widget.NewSeparator(), f.reset, f.result)
 	}
 	f.content = container.NewVBox(rows...)
 }
@@ -365,7 +385,13 @@ func (f *Faceplate) Update(s datasource.Sample) {
 	switch s.Quality.Status {
 	case datasource.Bad:
 		f.value.Color = p.Dim
-		f.quality.SetText(qualityText("Bad", s.Quality))
+		text := qualityText("Bad", s.Quality)
+		if s.Quality.Reason == datasource.CalcError && f.deps.Explain != nil {
+			if why := f.deps.Explain(); why != "" {
+				text += "\n" + why
+			}
+		}
+		f.quality.SetText(text)
 	case datasource.Uncertain:
 		f.marker.Text = "?"
 		f.quality.SetText(qualityText("Uncertain", s.Quality))

@@ -28,6 +28,10 @@ type EngineBench struct {
 	Tags        []*datasource.Tag // the device's tags, IDs dense from 0; system tags are not read by the driver alone
 	Factory     poll.Factory
 	Subscribers int
+	// Deriver, when set, makes the table's deriver for each engine round:
+	// the calculated tags (datasource/calc) among Tags, evaluated on the
+	// publish path as in production.
+	Deriver func() datasource.Deriver
 }
 
 // Run measures b.N reads by the driver alone and b.N scans through the
@@ -47,7 +51,7 @@ func (e EngineBench) Run(b *testing.B) {
 	b.Helper()
 	var read []*datasource.Tag
 	for _, t := range e.Tags {
-		if !t.System {
+		if !t.System && t.Calc == nil {
 			read = append(read, t)
 		}
 	}
@@ -135,6 +139,9 @@ func (e EngineBench) driverAlone(b *testing.B, tags []*datasource.Tag, reads int
 // time and the scans counted.
 func (e EngineBench) throughEngine(b *testing.B, scans int) (spent, uint64) {
 	table := datasource.NewTable(e.Tags)
+	if e.Deriver != nil {
+		table.SetDeriver(e.Deriver())
+	}
 	eng, err := poll.New(poll.Config{Devices: []*datasource.Device{e.Device}, Tags: e.Tags, Table: table,
 		Drivers: map[string]poll.Factory{e.Device.Driver: e.Factory}, Clock: clockwork.NewRealClock(), StaleCheck: -1})
 	if err != nil {

@@ -45,6 +45,7 @@ const commandTimeout = 30 * time.Second
 // console runs the commands of `vigil run --commands`: one per line,
 //
 //	write TAG VALUE [REASON...]
+//	reset TAG [REASON...]
 //
 // each through the same audited write path as a faceplate (permission,
 // limits, write, read-back, audit trail), its outcome printed on one line.
@@ -257,8 +258,10 @@ func (c *console) command(ctx context.Context, line string) (string, error) {
 	switch {
 	case len(f) == 0 || strings.HasPrefix(f[0], "#"):
 		return "", nil
+	case f[0] == "reset" && len(f) >= 2:
+		return c.reset(f[1], strings.Join(f[2:], " ")), nil
 	case f[0] != "write" || len(f) < 3:
-		return fmt.Sprintf("command %q: want: write TAG VALUE [REASON...]", line), nil
+		return fmt.Sprintf("command %q: want: write TAG VALUE [REASON...] or reset TAG [REASON...]", line), nil
 	}
 	reason := strings.Join(f[3:], " ")
 	if reason == "" {
@@ -272,4 +275,20 @@ func (c *console) command(ctx context.Context, line string) (string, error) {
 	}
 	tag, _ := c.rt.Project.Tag(f[1])
 	return fmt.Sprintf("write %s: wrote %s, read back %s %s", tag.Name, datasource.FormatValue(tag, res.Requested), datasource.FormatValue(tag, res.ReadBack.Value), res.ReadBack.Quality), nil
+}
+
+// reset resets a totalizer on demand (Runtime.ResetTotal).
+func (c *console) reset(name, reason string) string {
+	tag, ok := c.rt.Project.Tag(name)
+	if !ok {
+		return fmt.Sprintf("reset %s: no such tag", name)
+	}
+	if reason == "" {
+		reason = "vigil run --commands"
+	}
+	old := c.rt.Table.Get(tag.ID)
+	if err := c.rt.ResetTotal(c.session, tag, reason); err != nil {
+		return fmt.Sprintf("reset %s: refused or failed: %v", tag.Name, err)
+	}
+	return fmt.Sprintf("reset %s: was %s, now 0", tag.Name, formatPlain(tag, old.Value))
 }

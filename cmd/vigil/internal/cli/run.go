@@ -129,7 +129,11 @@ func (r *reporter) report(now time.Time, rt *Runtime) {
 		}
 		r.last[i] = s
 		tag := r.tags[i]
-		fmt.Fprintf(r.w, "%s %s %s %s\n", stamp, tag.Name, formatPlain(tag, s.Value), s.Quality)
+		why := ""
+		if s.Quality.Reason == datasource.CalcError && rt.Calc != nil {
+			why = " (" + rt.Calc.Explain(tag.ID) + ")"
+		}
+		fmt.Fprintf(r.w, "%s %s %s %s%s\n", stamp, tag.Name, formatPlain(tag, s.Value), s.Quality, why)
 	}
 }
 

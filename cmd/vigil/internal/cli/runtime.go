@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
+	"github.com/vigil-hmi/vigil/datasource/calc"
 	"github.com/vigil-hmi/vigil/datasource/modbus"
 	"github.com/vigil-hmi/vigil/datasource/mqtt"
 	"github.com/vigil-hmi/vigil/datasource/opcua"
@@ -45,6 +46,9 @@ type Runtime struct {
 	Project *project.Project
 	Table   *datasource.Table
 	Engine  *poll.Engine
+	// Calc evaluates the calculated tags on the table's publish path; nil
+	// when the project has none.
+	Calc    *calc.Engine
 	History *history.Store // nil when history is off
 	Audit   *audit.Chain   // the hash-chained journal on History; nil when history is off
 	Alarms  *alarms.Engine
@@ -111,6 +115,12 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 			rt.Stations = mqtt.NewStations()
 		}
 	}
+	if proj.Calc != nil {
+		if rt.Calc, err = calc.NewEngine(proj.Calc, len(proj.Tags)); err != nil {
+			return nil, fmt.Errorf("calculated tags: %w", err)
+		}
+		rt.Table.SetDeriver(rt.Calc)
+	}
 	drv, err := projectDrivers(proj, rt.Stations, opts.Clock, opts.Logger)
 	if err != nil {
 		return nil, err
@@ -148,6 +158,9 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 			return nil, fmt.Errorf("history: audit chain: %w", err)
 		}
 		journal = rt.Audit
+		if rt.Calc != nil {
+			restoreTotals(ctx, rt, opts)
+		}
 	}
 	if opts.UsersPath == "" {
 		rt.Users = access.SingleOperator(access.Options{Clock: opts.Clock})
@@ -186,6 +199,22 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 	}
 	rt.goRun(func() error { return rt.Engine.Run(ctx) })
 	return rt, nil
+}
+
+// restoreTotals continues each totalizer from its last value in history,
+// if that is in the current reset period (calc.Engine.Restore).
+func restoreTotals(ctx context.Context, rt *Runtime, opts RuntimeOptions) {
+	now := opts.Clock.Now()
+	for _, id := range rt.Project.Calc.Totalizers() {
+		name := rt.Project.Tags[id].Name
+		pt, err := rt.History.ValueAt(ctx, name, now)
+		if err != nil || pt.IsGap() {
+			continue // no history yet: the total starts at 0
+		}
+		if rt.Calc.Restore(id, pt.Value, pt.Time, now) {
+			opts.Logger.Info("totalizer continues from history", "tag", name, "value", pt.Value, "stored", pt.Time)
+		}
+	}
 }
 
 // goRun runs fn in a goroutine the runtime owns, keeping its first error.

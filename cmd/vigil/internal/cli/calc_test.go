@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vigil-hmi/vigil/assets"
+)
+
+// TestRunDemoCalculatedTags runs the demo headless, its energy meter failing
+// from 4 s to 8 s, with --values and a totalizer reset on --commands: the
+// calculated tags move, the meter's totalizer follows its quality (Bad while
+// the meter is, counting again after), the 10-minute RMS is honestly
+// Uncertain with a window not yet covered, a division by zero is
+// Bad/CalcError with its explanation, and the reset is audited.
+func TestRunDemoCalculatedTags(t *testing.T) {
+	dir := t.TempDir()
+	const fault = "{kind: bad, tag: Meter1.Energy, at: 30m, for: 20s}"
+	demo := strings.Replace(string(assets.Demo), fault, "{kind: bad, tag: Meter1.Energy, at: 4s, for: 4s}", 1)
+	if demo == string(assets.Demo) {
+		t.Fatalf("the demo has no %s to move", fault)
+	}
+	// A formula that always divides by zero, to see its explanation.
+	demo += "\n  - {name: Test.Ratio, calc: \"Tank1.Level / (Field1.Flow * 0)\"}\n"
+	proj := filepath.Join(dir, "demo.yaml")
+	if err := os.WriteFile(proj, []byte(demo), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hist := filepath.Join(dir, "h.db")
+	commandInput = strings.NewReader("reset Pump1.StartsToday shift change\nreset Pump1.Power\n")
+	t.Cleanup(func() { commandInput = passwordInput })
+	code, out, errOut := runVerb(t, cmdRun, proj, "--for", "14s", "--values", "--history", hist, "--commands")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	series := map[string][]string{} // tag -> "value quality" lines in order
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 4 && strings.Contains(f[1], ".") && !strings.HasPrefix(f[0], "reset") {
+			series[f[1]] = append(series[f[1]], f[2]+" "+f[3])
+		}
+	}
+	moving := func(tag string) {
+		t.Helper()
+		vals := map[string]bool{}
+		for _, s := range series[tag] {
+			if strings.HasSuffix(s, " Good") {
+				vals[strings.Fields(s)[0]] = true
+			}
+		}
+		if len(vals) < 2 {
+			t.Errorf("%s does not move with Good quality: %v", tag, series[tag])
+		}
+	}
+	moving("Pump1.Power")
+	moving("Pump1.SpecificEnergy")
+	moving("Pump1.RunHoursToday")
+
+	// The meter's totalizer: Good, then Bad/DeviceFailure with the meter, then
+	// Good and larger than before the fault.
+	var phase int
+	var before, after float64
+	for _, s := range series["Meter1.EnergyToday"] {
+		v, q, _ := strings.Cut(s, " ")
+		f, _ := strconv.ParseFloat(v, 64)
+		switch {
+		case phase == 0 && q == "Good":
+			before = f
+		case phase <= 1 && q == "Bad/DeviceFailure":
+			phase = 1
+		case phase == 1 && q == "Good":
+			phase, after = 2, f
+		}
+	}
+	if phase != 2 || after <= before {
+		t.Errorf("Meter1.EnergyToday did not go Good -> Bad/DeviceFailure -> Good and on counting (%g -> %g): %v",
+			before, after, series["Meter1.EnergyToday"])
+	}
+	if rms := series["Pump1.VibrationRMS10m"]; len(rms) == 0 || !strings.HasSuffix(rms[0], " Uncertain/SubNormal") {
+		t.Errorf("the 10-minute RMS after 14 s should be Uncertain/SubNormal: %v", rms)
+	}
+	// The reset may run before the first scan reached the totalizer ("was -").
+	if !regexp.MustCompile(`reset Pump1.StartsToday: was (0|-), now 0`).MatchString(out) {
+		t.Errorf("output lacks the reset of Pump1.StartsToday:\n%s", out)
+	}
+	if want := "reset Pump1.Power: refused or failed: Pump1.Power is not a totalizer; nothing was reset"; !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+	if want := "Test.Ratio - Bad/CalcError (Tank1.Level / (Field1.Flow * 0): division by zero, with Tank1.Level = "; !strings.Contains(out, want) {
+		t.Errorf("--values lacks the explanation %q:\n%s", want, out)
+	}
+	if code, _, errOut := runVerb(t, cmdAudit, "verify", hist); code != ExitOK {
+		t.Fatalf("audit verify: exit %d %s", code, errOut)
+	}
+	if code, csv, _ := runVerb(t, cmdAudit, "export", hist); code != ExitOK || !strings.Contains(csv, "reset_total") || !strings.Contains(csv, "shift change") {
+		t.Errorf("the audit trail lacks the reset and its reason:\n%s", csv)
+	}
+}
+
+// TestTotalizersContinueAfterARestart runs the demo twice on one history
+// file: the second run's energy today starts from where the first stopped,
+// not from 0 (the downtime itself adds nothing).
+func TestTotalizersContinueAfterARestart(t *testing.T) {
+	hist := filepath.Join(t.TempDir(), "h.db")
+	energy := func(out string) []float64 {
+		var vals []float64
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) == 4 && f[1] == "Meter1.EnergyToday" && f[3] == "Good" {
+				v, _ := strconv.ParseFloat(f[2], 64)
+				vals = append(vals, v)
+			}
+		}
+		return vals
+	}
+	code, out, errOut := runVerb(t, cmdRun, "demo", "--for", "7s", "--values", "--history", hist)
+	first := energy(out)
+	if code != ExitOK || len(first) == 0 || first[len(first)-1] <= 0 {
+		t.Fatalf("first run: exit %d, energy today %v: %s", code, first, errOut)
+	}
+	code, out, errOut = runVerb(t, cmdRun, "demo", "--for", "3s", "--values", "--history", hist)
+	second := energy(out)
+	if code != ExitOK || len(second) == 0 {
+		t.Fatalf("second run: exit %d, energy today %v: %s", code, second, errOut)
+	}
+	if last := first[len(first)-1]; second[0] < last {
+		t.Fatalf("after the restart energy today starts at %g, below the %g it had: %v then %v", second[0], last, first, second)
+	}
+}

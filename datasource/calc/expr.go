@@ -1,0 +1,323 @@
+package calc
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+// errDivZero is what a division by zero in an expression fails with.
+var errDivZero = errors.New("division by zero")
+
+// clockFuncs are the functions whose result depends on the time of the
+// evaluation rather than on tags: an expression calling one is evaluated at
+// every publish (volatile), not only when an input changes.
+var clockFuncs = map[string]bool{"hour": true, "minute": true, "weekday": true, "day": true, "month": true, "timeofday": true}
+
+// evalCtx is what the functions of a Set's programs read while one of them
+// runs: the time of the evaluation and, for the tracking program, the
+// inputs it may read and which of them it did. The Engine sets it under
+// its lock before each run.
+type evalCtx struct {
+	now   time.Time // in the project's time zone
+	env   map[string]any
+	track []string // names read by the tracking program, in order
+}
+
+// refRewriter turns a member chain that names a tag (Pump1.Flow, parsed as
+// field Flow of Pump1) into one identifier "Pump1.Flow", and notes chains
+// of plain names that name no tag, for a clearer message than the checker's
+// "unknown name Pump1".
+type refRewriter struct {
+	isTag   func(string) bool
+	unknown []string
+}
+
+// unknownTags returns the dotted names that name no tag and are not the
+// start of a longer chain (Area.Pump1 of Area.Pump1.Flow, visited first).
+func (r *refRewriter) unknownTags(resolved []string) []string {
+	var out []string
+	for _, u := range r.unknown {
+		inner := false
+		for _, longer := range append(resolved, r.unknown...) {
+			if strings.HasPrefix(longer, u+".") {
+				inner = true
+				break
+			}
+		}
+		if !inner {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// dotted returns the name a member chain of plain identifiers spells.
+func dotted(n ast.Node) (string, bool) {
+	switch n := n.(type) {
+	case *ast.IdentifierNode:
+		return n.Value, true
+	case *ast.MemberNode:
+		if n.Optional || n.Method {
+			return "", false
+		}
+		prop, ok := n.Property.(*ast.StringNode)
+		if !ok {
+			return "", false
+		}
+		left, ok := dotted(n.Node)
+		if !ok {
+			return "", false
+		}
+		return left + "." + prop.Value, true
+	}
+	return "", false
+}
+
+// Visit implements ast.Visitor; Walk visits children first, so inner chains
+// are rewritten before the chains around them.
+func (r *refRewriter) Visit(node *ast.Node) {
+	m, ok := (*node).(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	path, ok := dotted(m)
+	if !ok {
+		return
+	}
+	if r.isTag(path) {
+		ast.Patch(node, &ast.IdentifierNode{Value: path})
+		return
+	}
+	if root, _, _ := strings.Cut(path, "."); !r.isTag(root) {
+		r.unknown = append(r.unknown, path)
+	}
+}
+
+// refCollector lists the tags an expression (after refRewriter) reads and
+// whether it calls a clock function.
+type refCollector struct {
+	isTag    func(string) bool
+	refs     []string
+	seen     map[string]bool
+	volatile bool
+}
+
+// Visit implements ast.Visitor.
+func (c *refCollector) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if c.isTag(n.Value) && !c.seen[n.Value] {
+			c.seen[n.Value] = true
+			c.refs = append(c.refs, n.Value)
+		}
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && clockFuncs[id.Value] {
+			c.volatile = true
+		}
+	}
+}
+
+// tracker rewrites every tag identifier into a call that records the read:
+// the program it makes tells which inputs an evaluation needed (a branch
+// not taken, the right side of a short-circuited || are not needed).
+type tracker struct{ kinds map[string]reflect.Kind }
+
+// Visit implements ast.Visitor.
+func (t tracker) Visit(node *ast.Node) {
+	id, ok := (*node).(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	k, isTag := t.kinds[id.Value]
+	if !isTag {
+		return
+	}
+	fn := "_inf"
+	switch k {
+	case reflect.Bool:
+		fn = "_inb"
+	case reflect.String:
+		fn = "_ins"
+	}
+	ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{&ast.StringNode{Value: id.Value}}})
+}
+
+// parseRefs parses src and returns the tags it reads, in order of first
+// appearance, whether it is volatile, and the dotted names that are no tag.
+func parseRefs(src string, isTag func(string) bool) (refs []string, volatile bool, unknown []string, err error) {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	rw := &refRewriter{isTag: isTag}
+	ast.Walk(&tree.Node, rw)
+	col := &refCollector{isTag: isTag, seen: map[string]bool{}}
+	ast.Walk(&tree.Node, col)
+	return col.refs, col.volatile, rw.unknownTags(col.refs), nil
+}
+
+// zeroOf is the Go value an expression sees for a tag of type t: bool,
+// string, or float64 for every numeric type (scaled or not), so that
+// process arithmetic never truncates.
+func zeroOf(t datasource.DataType) any {
+	switch t {
+	case datasource.TypeBool:
+		return false
+	case datasource.TypeString:
+		return ""
+	}
+	return float64(0)
+}
+
+// options are the expr options of every program of a Set: the functions a
+// process engineer expects, division that refuses zero, and no builtin that
+// reads the wall clock (now, date), which would bypass the injected clock.
+func options(ctx *evalCtx) []expr.Option {
+	f1 := func(name string, fn func(float64) float64) expr.Option {
+		return expr.Function(name, func(p ...any) (any, error) { return fn(p[0].(float64)), nil }, new(func(float64) float64))
+	}
+	clock := func(name string, fn func(time.Time) int) expr.Option {
+		return expr.Function(name, func(...any) (any, error) { return fn(ctx.now), nil }, new(func() int))
+	}
+	input := func(name string, typ any) expr.Option {
+		return expr.Function(name, func(p ...any) (any, error) {
+			n := p[0].(string)
+			ctx.track = append(ctx.track, n)
+			return ctx.env[n], nil
+		}, typ)
+	}
+	div := func(p ...any) (any, error) {
+		a, b := num(p[0]), num(p[1])
+		if b == 0 {
+			return nil, errDivZero
+		}
+		return a / b, nil
+	}
+	return []expr.Option{
+		expr.DisableBuiltin("now"),
+		expr.DisableBuiltin("date"),
+		f1("sqrt", math.Sqrt),
+		f1("log", math.Log),
+		f1("log10", math.Log10),
+		f1("exp", math.Exp),
+		expr.Function("pow", func(p ...any) (any, error) { return math.Pow(p[0].(float64), p[1].(float64)), nil }, new(func(float64, float64) float64)),
+		expr.Function("clamp", func(p ...any) (any, error) {
+			x, lo, hi := p[0].(float64), p[1].(float64), p[2].(float64)
+			return math.Min(math.Max(x, lo), hi), nil
+		}, new(func(float64, float64, float64) float64)),
+		clock("hour", func(t time.Time) int { return t.Hour() }),
+		clock("minute", func(t time.Time) int { return t.Minute() }),
+		clock("day", func(t time.Time) int { return t.Day() }),
+		clock("month", func(t time.Time) int { return int(t.Month()) }),
+		clock("weekday", func(t time.Time) int { // ISO 8601: Monday 1 .. Sunday 7
+			if d := t.Weekday(); d != time.Sunday {
+				return int(d)
+			}
+			return 7
+		}),
+		expr.Function("timeofday", func(...any) (any, error) {
+			h, m, s := ctx.now.Clock()
+			return float64(h) + float64(m)/60 + (float64(s)+float64(ctx.now.Nanosecond())/1e9)/3600, nil
+		}, new(func() float64)),
+		expr.Function("_div", div,
+			new(func(float64, float64) float64), new(func(int, int) float64),
+			new(func(float64, int) float64), new(func(int, float64) float64)),
+		expr.Operator("/", "_div"),
+		input("_inf", new(func(string) float64)),
+		input("_inb", new(func(string) bool)),
+		input("_ins", new(func(string) string)),
+	}
+}
+
+// num converts an int or float64 operand to float64.
+func num(v any) float64 {
+	switch v := v.(type) {
+	case int:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return math.NaN()
+}
+
+// program is one compiled expression: fast runs with all inputs Good,
+// tracked reports which inputs an evaluation read.
+type program struct {
+	fast, tracked *vm.Program
+	out           datasource.DataType
+	// quick is the fast path of a numeric or bool result (fast.go); nil
+	// when the expression needs the VM.
+	quick *fastProg
+}
+
+// compileExpr compiles src over the tags of refs (types from typeOf) into
+// the two programs. want is the tag's declared type, or nil to infer it.
+func compileExpr(ctx *evalCtx, src string, refs []string, typeOf func(string) datasource.DataType, isTag func(string) bool, want *datasource.DataType) (*program, error) {
+	env := make(map[string]any, len(refs))
+	kinds := make(map[string]reflect.Kind, len(refs))
+	for _, r := range refs {
+		z := zeroOf(typeOf(r))
+		env[r] = z
+		kinds[r] = reflect.TypeOf(z).Kind()
+	}
+	opts := append(options(ctx), expr.Env(env), expr.Patch(&refRewriter{isTag: isTag}))
+	if want != nil {
+		switch {
+		case *want == datasource.TypeBool:
+			opts = append(opts, expr.AsBool())
+		case *want == datasource.TypeString:
+			opts = append(opts, expr.AsKind(reflect.String))
+		default:
+			opts = append(opts, expr.AsFloat64())
+		}
+	}
+	fast, err := expr.Compile(src, opts...)
+	if err != nil {
+		return nil, err
+	}
+	p := &program{fast: fast}
+	if want != nil {
+		p.out = *want
+	} else {
+		switch t := fast.Node().Type(); {
+		case t != nil && t.Kind() == reflect.Bool:
+			p.out = datasource.TypeBool
+		case t != nil && t.Kind() == reflect.String:
+			p.out = datasource.TypeString
+		default:
+			// A number, or a mix the checker cannot name (a conditional
+			// with an int branch and a float64 branch): a number if it
+			// converts to one, every number coming out as float64.
+			f, ferr := expr.Compile(src, append(opts, expr.AsFloat64())...)
+			if ferr != nil {
+				if t == nil || t.Kind() == reflect.Interface {
+					return nil, errors.New("the result has no single type (number, true/false or text); convert it, e.g. float(...)")
+				}
+				return nil, fmt.Errorf("the expression gives %s; a tag needs a number, true/false or text", t)
+			}
+			p.out, p.fast = datasource.TypeFloat64, f
+		}
+	}
+	if p.out == datasource.TypeBool || p.out.Numeric() {
+		p.quick = fastCompile(p.fast.Node(), refs, kinds, p.out == datasource.TypeBool)
+	}
+	topts := append(opts, expr.Patch(tracker{kinds: kinds}))
+	if want == nil && p.out == datasource.TypeFloat64 {
+		topts = append(topts, expr.AsFloat64())
+	}
+	if p.tracked, err = expr.Compile(src, topts...); err != nil {
+		return nil, fmt.Errorf("internal: the tracking program does not compile: %w", err)
+	}
+	return p, nil
+}

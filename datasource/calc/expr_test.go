@@ -1,0 +1,199 @@
+package calc
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+var t0 = time.Date(2026, 6, 3, 14, 30, 0, 0, time.UTC) // a Wednesday
+
+func TestExpressions(t *testing.T) {
+	inputs := []tagSpec{
+		dev("Pump1.Flow", datasource.TypeFloat32),
+		dev("Pump1.Power", datasource.TypeFloat32),
+		dev("Tank1.Level", datasource.TypeFloat32),
+		dev("Pump1.Running", datasource.TypeBool),
+		dev("Pump1.Count", datasource.TypeUint16),
+		dev("Site.Name", datasource.TypeString),
+	}
+	vals := []any{"Pump1.Flow", 12.0, "Pump1.Power", 4.0, "Tank1.Level", 95.0, "Pump1.Running", true, "Pump1.Count", 7, "Site.Name", "north"}
+	tests := []struct {
+		name, src string
+		want      datasource.Value
+		typ       datasource.DataType
+	}{
+		{"a ratio of two tags with a floor on the divisor", "Pump1.Flow / max(Pump1.Power, 0.1)", datasource.Float(3), datasource.TypeFloat64},
+		{"a condition over a level and a run state is a bool", "Tank1.Level > 90 && Pump1.Running", datasource.Bool(true), datasource.TypeBool},
+		{"a conditional picks a branch", "Pump1.Running ? Pump1.Flow : 0", datasource.Float(12), datasource.TypeFloat64},
+		{"abs, sqrt and pow", "abs(-2) + sqrt(16) + pow(2, 3)", datasource.Float(14), datasource.TypeFloat64},
+		{"log and exp are natural", "round(log(exp(2.5)) * 10)", datasource.Float(25), datasource.TypeFloat64},
+		{"clamp holds a value in a range", "clamp(Tank1.Level, 0, 90)", datasource.Float(90), datasource.TypeFloat64},
+		{"round, min and an integer count as a number", "round(min(Pump1.Count, 10) / 2)", datasource.Float(4), datasource.TypeFloat64},
+		{"the time of day in the project's zone", "hour() * 100 + minute()", datasource.Float(1630), datasource.TypeFloat64},
+		{"the day of the week is ISO (Wednesday is 3)", "weekday()", datasource.Float(3), datasource.TypeFloat64},
+		{"timeofday is fractional hours", "timeofday()", datasource.Float(16.5), datasource.TypeFloat64},
+		{"text tags compare as text", `Site.Name == "north"`, datasource.Bool(true), datasource.TypeBool},
+		{"integer division of literals is exact", "7 / 2", datasource.Float(3.5), datasource.TypeFloat64},
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, Options{Location: berlin}, append(append([]tagSpec{}, inputs...), exprTag("X", tc.src))...)
+			r.pub(t0, vals...)
+			got := r.get("X")
+			if got.Value != tc.want || !got.Quality.IsGood() {
+				t.Errorf("%s = %v (%v), want %v Good", tc.src, got.Value, got.Quality, tc.want)
+			}
+			if typ := r.byName["X"].Type; typ != tc.typ {
+				t.Errorf("type %s, want %s", typ, tc.typ)
+			}
+			if !got.Time.Equal(t0) {
+				t.Errorf("time %v, want the input's %v", got.Time, t0)
+			}
+		})
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	base := []tagSpec{dev("A", datasource.TypeFloat32), dev("B", datasource.TypeBool), dev("S", datasource.TypeString)}
+	tests := []struct {
+		name  string
+		specs []tagSpec
+		want  []string // each error, in line order
+	}{
+		{"an unknown tag is named with its line",
+			[]tagSpec{exprTag("X", "A + Pump9.Flow")},
+			[]string{"p.yaml:13: tag X: calc: unknown tag Pump9.Flow"}},
+		{"an unknown plain name is an error",
+			[]tagSpec{exprTag("X", "A * Gain")},
+			[]string{"p.yaml:13: tag X: calc: unknown tag or function Gain (column 5)"}},
+		{"adding a bool to a number is a type error",
+			[]tagSpec{exprTag("X", "A + B")},
+			[]string{"p.yaml:13: tag X: calc: invalid operation: + (mismatched types float64 and bool) (column 3)"}},
+		{"a syntax error names its column",
+			[]tagSpec{exprTag("X", "A + (B")},
+			[]string{"p.yaml:13: tag X: calc: unexpected token EOF (column 6)"}},
+		{"a declared bool type refuses a number",
+			[]tagSpec{{name: "X", typ: datasource.TypeBool, calc: &datasource.CalcDef{Kind: datasource.CalcExpr, Expr: "A * 2", Typed: true}}},
+			[]string{"p.yaml:13: tag X: calc: expected bool, but got float64"}},
+		{"a cycle of two is reported once, and a tag reading it fails with it",
+			[]tagSpec{exprTag("X", "Y + 1"), exprTag("Y", "X * 2"), exprTag("Z", "A + 1")},
+			[]string{"p.yaml:13: tag X: calc: cycle: X uses Y uses X"}},
+		{"a tag that reads itself is a cycle",
+			[]tagSpec{exprTag("X", "X + A")},
+			[]string{"p.yaml:13: tag X: calc: cycle: X uses X"}},
+		{"run_hours needs a bool",
+			[]tagSpec{{name: "H", calc: &datasource.CalcDef{Kind: datasource.CalcRunHours, Input: "A"}}},
+			[]string{"p.yaml:13: tag H: calc: run_hours needs a bool input, A is float32"}},
+		{"a totalizer of text is refused",
+			[]tagSpec{{name: "T", calc: &datasource.CalcDef{Kind: datasource.CalcIntegrate, Input: "S"}}},
+			[]string{"p.yaml:13: tag T: calc: integrate needs a numeric input, S is string"}},
+		{"an unknown input of a statistic",
+			[]tagSpec{{name: "R", calc: &datasource.CalcDef{Kind: datasource.CalcRMS, Input: "Nope", Window: time.Minute}}},
+			[]string{`p.yaml:13: tag R: calc: unknown tag "Nope"`}},
+		{"the wall clock builtins are not available",
+			[]tagSpec{exprTag("X", "now()")},
+			[]string{"p.yaml:13: tag X: calc: unknown tag or function now (column 1)"}},
+		{"every error is reported, each at its line",
+			[]tagSpec{exprTag("X", "A +"), exprTag("Y", "B / 2"), exprTag("Z", "Nope.Tag")},
+			[]string{"p.yaml:13: tag X: calc: unexpected token EOF (column 3)",
+				"p.yaml:14: tag Y: calc: invalid operation: / (mismatched types bool and int) (column 3)",
+				"p.yaml:15: tag Z: calc: unknown tag Nope.Tag"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs := Compile(project(append(append([]tagSpec{}, base...), tc.specs...)...), Options{})
+			var got []string
+			for _, e := range errs {
+				got = append(got, e.Error())
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestTagNamesOfThreeOrMoreParts(t *testing.T) {
+	r := newRig(t, Options{}, dev("Site.Pump1.Flow", datasource.TypeFloat32), dev("Site.Pump1", datasource.TypeFloat32),
+		exprTag("X", "Site.Pump1.Flow * 2 + Site.Pump1"))
+	r.pub(t0, "Site.Pump1.Flow", 3.0, "Site.Pump1", 1.0)
+	if got := r.get("X").Value; got != datasource.Float(7) {
+		t.Fatalf("X = %v, want 7", got)
+	}
+	_, errs := Compile(project(dev("Site.Pump1.Flow", datasource.TypeFloat32), exprTag("X", "Site.Pump1.Flw")), Options{})
+	if len(errs) != 1 || errs[0].Msg != "unknown tag Site.Pump1.Flw" {
+		t.Fatalf("errors %v, want one: unknown tag Site.Pump1.Flw", errs)
+	}
+}
+
+func TestCalcOfCalcIsEvaluatedInTheSamePublish(t *testing.T) {
+	// Y is defined before the X it reads: order in the file does not matter.
+	r := newRig(t, Options{}, dev("A", datasource.TypeFloat32), exprTag("Y", "X * 2"), exprTag("X", "A + 1"))
+	r.pub(t0, "A", 1.0)
+	if got := r.get("Y").Value; got != datasource.Float(4) {
+		t.Fatalf("Y = %v after the first publish, want 4", got)
+	}
+	r.pub(t0.Add(time.Second), "A", 2.0)
+	if got := r.get("Y").Value; got != datasource.Float(6) {
+		t.Fatalf("Y = %v, want 6", got)
+	}
+	// Subscribers see each calculated sample once per change of its input.
+	if h := r.history("Y"); len(h) != 2 {
+		t.Fatalf("Y published %d times, want 2: %v", len(h), h)
+	}
+}
+
+func TestUnchangedInputsAreNotEvaluatedAgain(t *testing.T) {
+	r := newRig(t, Options{}, dev("A", datasource.TypeFloat32), dev("B", datasource.TypeFloat32), exprTag("X", "A + 1"))
+	r.pub(t0, "A", 1.0, "B", 1.0)
+	r.pub(t0.Add(time.Second), "A", 1.0, "B", 2.0)
+	if h := r.history("X"); len(h) != 1 {
+		t.Fatalf("X published %d times, want once: %v", len(h), h)
+	}
+}
+
+func TestLargeBatchesAreReadThroughTheirLayout(t *testing.T) {
+	specs := []tagSpec{}
+	for i := range 100 {
+		specs = append(specs, dev(fmt.Sprintf("T%d", i), datasource.TypeFloat32))
+	}
+	specs = append(specs, exprTag("X", "T10 + T90"))
+	r := newRig(t, Options{}, specs...)
+	batch := func(v float64, swap bool) []any {
+		var kv []any
+		for i := range 100 {
+			name := fmt.Sprintf("T%d", i)
+			switch {
+			case swap && i == 10:
+				name = "T11"
+			case swap && i == 11:
+				name = "T10"
+			}
+			kv = append(kv, name, v+float64(i))
+		}
+		return kv
+	}
+	r.pub(t0, batch(0, false)...)
+	if got := r.get("X").Value; got != datasource.Float(100) {
+		t.Fatalf("X = %v, want 10 + 90", got)
+	}
+	r.pub(t0.Add(time.Second), batch(1, false)...) // the same layout: read through it
+	if got := r.get("X").Value; got != datasource.Float(102) {
+		t.Fatalf("X = %v, want 11 + 91", got)
+	}
+	// T10 moved: the remembered position no longer holds it, the batch is
+	// scanned. (T10 now carries 1000 + 11.)
+	kv := batch(1000, true)
+	r.pub(t0.Add(2*time.Second), kv...)
+	if got := r.get("X").Value; got != datasource.Float(1011+1090) {
+		t.Fatalf("X = %v after the layout changed, want %d", got, 1011+1090)
+	}
+}

@@ -1,0 +1,432 @@
+package calc
+
+import (
+	"math"
+	"reflect"
+
+	"github.com/expr-lang/expr/ast"
+)
+
+// The fast path. expr's VM keeps its stack as []any, so every number an
+// expression computes is boxed (an allocation) and every operator is a
+// type switch: ~150 ns and 7 allocations for "(A + B) / max(C, 0.1) - D * E"
+// on a quiet core. Most calculated tags are exactly such arithmetic and
+// logic over numbers and bools, so for them the tree expr has parsed,
+// patched and type-checked is turned into a short program of float64 ops
+// (bools as 0 and 1) over the inputs, which runs in a few ns per op without
+// allocating; it is one small array per tag, so a plant of thousands of
+// calculated tags touches few cache lines per evaluation. This is
+// not a second parser or checker: it takes expr's checked tree and refuses
+// (leaving the expression to the VM) any node it does not know. The VM
+// still runs every expression whose inputs are not all Good, since only it
+// records which inputs an evaluation read.
+
+// opCode is one operation of a fast program. Operands are on a stack of
+// float64; bools are 0 and 1.
+type opCode uint8
+
+const (
+	opConst opCode = iota // push c
+	opLoad                // push input a
+	opNeg                 // x -> -x
+	opNot                 // x -> !x
+	opAdd                 // x y -> x+y
+	opSub                 // x y -> x-y
+	opMul                 // x y -> x*y
+	opDiv                 // x y -> x/y; y == 0 is errDivZero
+	opPow                 // x y -> x**y
+	opMin                 // x y -> min (the first wins a tie; NaN never wins, as expr's)
+	opMax                 // x y -> max
+	opClamp               // x lo hi -> min(max(x, lo), hi)
+	opSqrt                // the math functions of one argument
+	opLog
+	opLog10
+	opExp
+	opAbs
+	opCeil
+	opFloor
+	opRound
+	opLt // x y -> x<y
+	opGt
+	opLe
+	opGe
+	opEq
+	opNe
+	opJmp      // ip = a
+	opJmpFalse // pop x; if x == 0 { ip = a }
+	opJmpTrue  // pop x; if x != 0 { ip = a }
+)
+
+// op is one operation: a is an input's position or a jump target, c a
+// constant.
+type op struct {
+	code opCode
+	a    int32
+	c    float64
+}
+
+// fastStack bounds a fast program's stack; deeper expressions use the VM.
+const fastStack = 32
+
+// fastProg is an expression's fast program.
+type fastProg struct {
+	ops []op
+}
+
+// runOps evaluates a fast program over the inputs v. err is errDivZero
+// after a division by zero.
+func runOps(ops []op, v []float64, st *[fastStack]float64) (res float64, err error) {
+	sp := 0
+	for ip := 0; ip < len(ops); ip++ {
+		o := &ops[ip]
+		switch o.code {
+		case opConst:
+			st[sp] = o.c
+			sp++
+		case opLoad:
+			st[sp] = v[o.a]
+			sp++
+		case opNeg:
+			st[sp-1] = -st[sp-1]
+		case opNot:
+			st[sp-1] = b2f(st[sp-1] == 0)
+		case opJmp:
+			ip = int(o.a) - 1
+		case opJmpFalse:
+			sp--
+			if st[sp] == 0 {
+				ip = int(o.a) - 1
+			}
+		case opJmpTrue:
+			sp--
+			if st[sp] != 0 {
+				ip = int(o.a) - 1
+			}
+		case opClamp:
+			sp -= 2
+			st[sp-1] = math.Min(math.Max(st[sp-1], st[sp]), st[sp+1])
+		case opSqrt, opLog, opLog10, opExp, opAbs, opCeil, opFloor, opRound:
+			st[sp-1] = unary(o.code, st[sp-1])
+		default: // binary
+			sp--
+			x, y := st[sp-1], st[sp]
+			switch o.code {
+			case opAdd:
+				x += y
+			case opSub:
+				x -= y
+			case opMul:
+				x *= y
+			case opDiv:
+				if y == 0 {
+					return math.NaN(), errDivZero
+				}
+				x /= y
+			case opPow:
+				x = math.Pow(x, y)
+			case opMin:
+				if y < x {
+					x = y
+				}
+			case opMax:
+				if y > x {
+					x = y
+				}
+			case opLt:
+				x = b2f(x < y)
+			case opGt:
+				x = b2f(x > y)
+			case opLe:
+				x = b2f(x <= y)
+			case opGe:
+				x = b2f(x >= y)
+			case opEq:
+				x = b2f(x == y)
+			case opNe:
+				x = b2f(x != y)
+			}
+			st[sp-1] = x
+		}
+	}
+	return st[0], nil
+}
+
+func unary(c opCode, x float64) float64 {
+	switch c {
+	case opSqrt:
+		return math.Sqrt(x)
+	case opLog:
+		return math.Log(x)
+	case opLog10:
+		return math.Log10(x)
+	case opExp:
+		return math.Exp(x)
+	case opAbs:
+		return math.Abs(x)
+	case opCeil:
+		return math.Ceil(x)
+	case opFloor:
+		return math.Floor(x)
+	}
+	return math.Round(x)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// fastCompiler turns a checked tree into a fast program.
+type fastCompiler struct {
+	pos   map[string]int
+	kind  map[string]reflect.Kind
+	ops   []op
+	depth int // the stack depth after the ops so far
+	max   int
+}
+
+// fastCompile returns the fast program of an expression with a numeric
+// or bool result, or nil when the tree has a node the fast path does not
+// know.
+func fastCompile(n ast.Node, names []string, kinds map[string]reflect.Kind, boolResult bool) *fastProg {
+	c := &fastCompiler{pos: map[string]int{}, kind: kinds}
+	for i, name := range names {
+		c.pos[name] = i
+	}
+	var ok bool
+	if boolResult {
+		ok = c.boolean(n)
+	} else {
+		ok = c.num(n)
+	}
+	if !ok || c.max > fastStack || c.depth != 1 {
+		return nil
+	}
+	return &fastProg{ops: c.ops}
+}
+
+// emit appends an op that changes the stack depth by d.
+func (c *fastCompiler) emit(o op, d int) int {
+	c.ops = append(c.ops, o)
+	c.depth += d
+	c.max = max(c.max, c.depth)
+	return len(c.ops) - 1
+}
+
+func (c *fastCompiler) num(n ast.Node) bool {
+	switch n := n.(type) {
+	case *ast.FloatNode:
+		c.emit(op{code: opConst, c: n.Value}, 1)
+		return true
+	case *ast.IntegerNode:
+		c.emit(op{code: opConst, c: float64(n.Value)}, 1)
+		return true
+	case *ast.ConstantNode:
+		switch v := n.Value.(type) {
+		case float64:
+			c.emit(op{code: opConst, c: v}, 1)
+			return true
+		case int:
+			c.emit(op{code: opConst, c: float64(v)}, 1)
+			return true
+		}
+	case *ast.IdentifierNode:
+		if i, ok := c.pos[n.Value]; ok && c.kind[n.Value] == reflect.Float64 {
+			c.emit(op{code: opLoad, a: int32(i)}, 1)
+			return true
+		}
+	case *ast.UnaryNode:
+		switch n.Operator {
+		case "-":
+			if c.num(n.Node) {
+				c.emit(op{code: opNeg}, 0)
+				return true
+			}
+		case "+":
+			return c.num(n.Node)
+		}
+	case *ast.BinaryNode:
+		codes := map[string]opCode{"+": opAdd, "-": opSub, "*": opMul, "/": opDiv, "**": opPow, "^": opPow}
+		code, ok := codes[n.Operator]
+		if ok && c.num(n.Left) && c.num(n.Right) {
+			c.emit(op{code: code}, -1)
+			return true
+		}
+	case *ast.ConditionalNode:
+		return c.conditional(n, c.num)
+	case *ast.CallNode:
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok {
+			return false
+		}
+		return c.call(id.Value, n.Arguments)
+	case *ast.BuiltinNode:
+		return c.builtin(n.Name, n.Arguments)
+	}
+	return false
+}
+
+// conditional compiles cond ? a : b, with branches compiled by branch.
+func (c *fastCompiler) conditional(n *ast.ConditionalNode, branch func(ast.Node) bool) bool {
+	if !c.boolean(n.Cond) {
+		return false
+	}
+	jf := c.emit(op{code: opJmpFalse}, -1)
+	if !branch(n.Exp1) {
+		return false
+	}
+	j := c.emit(op{code: opJmp}, 0)
+	c.depth-- // the other branch starts where the first did
+	c.ops[jf].a = int32(len(c.ops))
+	if !branch(n.Exp2) {
+		return false
+	}
+	c.ops[j].a = int32(len(c.ops))
+	return true
+}
+
+// args compiles the arguments of a call, all numbers.
+func (c *fastCompiler) args(nodes []ast.Node) bool {
+	for _, a := range nodes {
+		if !c.num(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// call is the fast form of the functions of options (expr.go).
+func (c *fastCompiler) call(name string, args []ast.Node) bool {
+	one := map[string]opCode{"sqrt": opSqrt, "log": opLog, "log10": opLog10, "exp": opExp}
+	switch {
+	case one[name] != 0 && len(args) == 1:
+		if c.args(args) {
+			c.emit(op{code: one[name]}, 0)
+			return true
+		}
+	case (name == "pow" || name == "_div") && len(args) == 2:
+		code := opPow
+		if name == "_div" {
+			code = opDiv
+		}
+		if c.args(args) {
+			c.emit(op{code: code}, -1)
+			return true
+		}
+	case name == "clamp" && len(args) == 3:
+		if c.args(args) {
+			c.emit(op{code: opClamp}, -2)
+			return true
+		}
+	}
+	return false
+}
+
+// builtin is the fast form of expr's numeric builtins.
+func (c *fastCompiler) builtin(name string, args []ast.Node) bool {
+	one := map[string]opCode{"abs": opAbs, "ceil": opCeil, "floor": opFloor, "round": opRound}
+	switch {
+	case one[name] != 0 && len(args) == 1:
+		if c.args(args) {
+			c.emit(op{code: one[name]}, 0)
+			return true
+		}
+	case (name == "min" || name == "max") && len(args) >= 1:
+		code := opMin
+		if name == "max" {
+			code = opMax
+		}
+		if !c.num(args[0]) {
+			return false
+		}
+		for _, a := range args[1:] {
+			if !c.num(a) {
+				return false
+			}
+			c.emit(op{code: code}, -1)
+		}
+		return true
+	}
+	return false
+}
+
+func (c *fastCompiler) boolean(n ast.Node) bool {
+	switch n := n.(type) {
+	case *ast.BoolNode:
+		c.emit(op{code: opConst, c: b2f(n.Value)}, 1)
+		return true
+	case *ast.ConstantNode:
+		if v, ok := n.Value.(bool); ok {
+			c.emit(op{code: opConst, c: b2f(v)}, 1)
+			return true
+		}
+	case *ast.IdentifierNode:
+		if i, ok := c.pos[n.Value]; ok && c.kind[n.Value] == reflect.Bool {
+			c.emit(op{code: opLoad, a: int32(i)}, 1)
+			return true
+		}
+	case *ast.UnaryNode:
+		if (n.Operator == "!" || n.Operator == "not") && c.boolean(n.Node) {
+			c.emit(op{code: opNot}, 0)
+			return true
+		}
+	case *ast.ConditionalNode:
+		return c.conditional(n, c.boolean)
+	case *ast.BinaryNode:
+		return c.binaryBool(n.Operator, n.Left, n.Right)
+	}
+	return false
+}
+
+func (c *fastCompiler) binaryBool(operator string, l, r ast.Node) bool {
+	switch operator {
+	case "&&", "and", "||", "or":
+		// a && b: a; if false jump to "push 0"; b; jump to the end.
+		and := operator == "&&" || operator == "and"
+		if !c.boolean(l) {
+			return false
+		}
+		code := opJmpTrue
+		if and {
+			code = opJmpFalse
+		}
+		short := c.emit(op{code: code}, -1)
+		if !c.boolean(r) {
+			return false
+		}
+		end := c.emit(op{code: opJmp}, 0)
+		c.depth--
+		c.ops[short].a = int32(len(c.ops))
+		c.emit(op{code: opConst, c: b2f(!and)}, 1)
+		c.ops[end].a = int32(len(c.ops))
+		return true
+	case "==", "!=":
+		code := opEq
+		if operator == "!=" {
+			code = opNe
+		}
+		// Both numbers or both bools; the checker refused other mixes, and
+		// a copy of the compiler state lets one attempt be undone.
+		save := *c
+		save.ops = append([]op(nil), c.ops...)
+		if c.num(l) && c.num(r) {
+			c.emit(op{code: code}, -1)
+			return true
+		}
+		*c = save
+		if c.boolean(l) && c.boolean(r) {
+			c.emit(op{code: code}, -1)
+			return true
+		}
+		return false
+	}
+	codes := map[string]opCode{"<": opLt, ">": opGt, "<=": opLe, ">=": opGe}
+	code, ok := codes[operator]
+	if ok && c.num(l) && c.num(r) {
+		c.emit(op{code: code}, -1)
+		return true
+	}
+	return false
+}

@@ -1,0 +1,104 @@
+package calc
+
+import (
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+// sameAsVM evaluates the compiled expression of tag X with the fast path
+// and with expr's VM and reports a difference; ok is false when X has no
+// fast path.
+func sameAsVM(t *testing.T, set *Set, vals []float64) (ok bool) {
+	t.Helper()
+	var d *def
+	for _, x := range set.defs {
+		if x.tag.Name == "X" {
+			d = x
+		}
+	}
+	if d == nil || d.prog == nil || d.prog.quick == nil {
+		return false
+	}
+	var st [fastStack]float64
+	f, ferr := runOps(d.prog.quick.ops, vals, &st)
+	var fast any = f
+	if d.prog.out == datasource.TypeBool {
+		fast = f != 0
+	}
+	env := map[string]any{}
+	for i, in := range d.inputs {
+		if in.Type == datasource.TypeBool {
+			env[in.Name] = vals[i] != 0
+		} else {
+			env[in.Name] = vals[i]
+		}
+	}
+	set.ctx.now = t0
+	var m vm.VM
+	slow, err := m.Run(d.prog.fast, env)
+	switch {
+	case (ferr != nil) != (err != nil):
+		t.Errorf("%s: fast error %v, VM error %v", d.calc.Expr, ferr, err)
+	case ferr != nil:
+		if !errors.Is(err, errDivZero) || !errors.Is(ferr, errDivZero) {
+			t.Errorf("%s: fast error %v, VM error %v", d.calc.Expr, ferr, err)
+		}
+	default:
+		f1, ok1 := fast.(float64)
+		f2, ok2 := slow.(float64)
+		if ok1 && ok2 {
+			if f1 != f2 && !(math.IsNaN(f1) && math.IsNaN(f2)) {
+				t.Errorf("%s with %v: fast %v, VM %v", d.calc.Expr, vals, f1, f2)
+			}
+		} else if fast != slow {
+			t.Errorf("%s with %v: fast %v (%T), VM %v (%T)", d.calc.Expr, vals, fast, fast, slow, slow)
+		}
+	}
+	return true
+}
+
+func TestFastPathAgreesWithTheVM(t *testing.T) {
+	exprs := []string{
+		"(A + B) / max(C, 0.1) - A * B", "A / B", "-A + +B", "A ** 2 + B ^ 0.5", "sqrt(A) + log(B) + log10(C) + exp(-A)",
+		"pow(A, B)", "clamp(A, B, C)", "abs(A - B) + ceil(A) + floor(B) + round(C)", "min(A, B, C) + max(A, B, C) + min(A) + max(B, 7)",
+		"A > B && R || !R", "R ? A : B", "A == B", "A != 3", "R == true", "A <= B != (B >= C)", "A < B ? R : !R",
+		"R and not R or R", "7 / 2 + 1", "A / 0",
+	}
+	vals := [][]float64{{1, 2, 3, 1}, {0, 0, 0, 0}, {-1.5, 4, 1e300, 1}, {3, 3, -2, 0}, {math.NaN(), 1, 2, 1}}
+	for _, src := range exprs {
+		tags := project(dev("A", datasource.TypeFloat32), dev("B", datasource.TypeFloat64), dev("C", datasource.TypeInt16), dev("R", datasource.TypeBool), exprTag("X", src))
+		set, errs := Compile(tags, Options{Location: time.UTC})
+		if errs != nil {
+			t.Fatalf("%s: %v", src, errs)
+		}
+		for _, v := range vals {
+			// Inputs in order of first use in the expression.
+			var in []float64
+			for _, tg := range set.defs[0].inputs {
+				in = append(in, v[tg.ID])
+			}
+			if !sameAsVM(t, set, in) {
+				t.Fatalf("%s has no fast path", src)
+			}
+		}
+	}
+}
+
+func TestTheVMRunsWhatTheFastPathDoesNotKnow(t *testing.T) {
+	for _, src := range []string{"int(A) % 2 == 0", "hour() > 3", `S == "x"`, "[A, B][0]"} {
+		tags := project(dev("A", datasource.TypeFloat32), dev("B", datasource.TypeFloat32), dev("S", datasource.TypeString), exprTag("X", src))
+		set, errs := Compile(tags, Options{Location: time.UTC})
+		if errs != nil {
+			t.Fatalf("%s: %v", src, errs)
+		}
+		if sameAsVM(t, set, []float64{1, 2}) {
+			t.Errorf("%s got a fast path", src)
+		}
+	}
+}

@@ -1,0 +1,52 @@
+package setpoint
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/vigil-hmi/vigil/datasource"
+)
+
+func energyToday() *datasource.Tag {
+	return &datasource.Tag{ID: 7, Name: "Meter1.EnergyToday", Type: datasource.TypeFloat64, Units: "kWh", Decimals: 1,
+		Span: datasource.Range{Max: 500}, Calc: &datasource.CalcDef{Kind: datasource.CalcCounter, Input: "Meter1.Energy"}}
+}
+
+func TestACalcErrorIsExplainedOnTheFaceplate(t *testing.T) {
+	test.NewTempApp(t)
+	tag := &datasource.Tag{ID: 8, Name: "Pump1.SpecificEnergy", Type: datasource.TypeFloat64,
+		Calc: &datasource.CalcDef{Kind: datasource.CalcExpr, Expr: "Pump1.Power / Tank1.Inflow"}}
+	why := "Pump1.Power / Tank1.Inflow: division by zero, with Pump1.Power = 6.5, Tank1.Inflow = 0"
+	f := New(tag, Deps{Explain: func() string { return why }})
+	defer f.Close()
+	f.Update(datasource.Sample{Tag: 8, Quality: datasource.BadQuality(datasource.CalcError)})
+	if got := f.quality.Text; !strings.Contains(got, "CalcError") || !strings.Contains(got, why) {
+		t.Fatalf("quality line %q, want the reason and %q", got, why)
+	}
+	if f.reset != nil {
+		t.Error("an expression tag has a Reset button")
+	}
+}
+
+func TestResetATotalizerFromItsFaceplate(t *testing.T) {
+	test.NewTempApp(t)
+	calls := 0
+	var refuse error
+	f := New(energyToday(), Deps{Reset: func() error { calls++; return refuse }})
+	defer f.Close()
+	if f.reset == nil {
+		t.Fatal("a totalizer's faceplate has no Reset button")
+	}
+	test.Tap(f.reset)
+	if calls != 1 || !strings.Contains(f.result.Text, "was reset to 0") {
+		t.Fatalf("after Reset: %d calls, result %q", calls, f.result.Text)
+	}
+	refuse = errors.New("operator may not write group Energy; nothing was reset")
+	test.Tap(f.reset)
+	if f.result.Text != refuse.Error() {
+		t.Fatalf("a refused reset shows %q, want the refusal verbatim", f.result.Text)
+	}
+}
