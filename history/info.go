@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/vigil-hmi/vigil/history/internal/boltwalk"
 	"github.com/vigil-hmi/vigil/history/internal/chunk"
 )
 
@@ -43,7 +45,8 @@ func (t TagInfo) BytesPerSample() float64 {
 
 // Info flushes the open chunks (unless read-only) and summarises the file
 // per tag, sorted by name. It reads chunk headers only.
-func (s *Store) Info(ctx context.Context) (Info, error) {
+func (s *Store) Info(ctx context.Context) (_ Info, err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	inf := Info{Path: s.path}
 	if !s.opts.ReadOnly {
 		if err := s.Flush(); err != nil {
@@ -61,7 +64,7 @@ func (s *Store) Info(ctx context.Context) (Info, error) {
 	}
 	s.mu.Unlock()
 	byID := map[uint32]*TagInfo{}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		inf.FreeBytes = int64(s.db.Stats().FreeAlloc)
 		inf.UsedBytes = tx.Size() - inf.FreeBytes
 		c := tx.Bucket(bucketChunks).Cursor()
@@ -125,7 +128,8 @@ func (e *CheckError) Error() string {
 // Check verifies the file: bbolt's page consistency check, then every chunk
 // decodes (checksum included) and starts at its key's time, and every event
 // decodes. It returns nil or a *CheckError.
-func (s *Store) Check() error {
+func (s *Store) Check() (err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -142,9 +146,21 @@ func (s *Store) Check() error {
 			ce.Problems = append(ce.Problems, fmt.Sprintf(format, args...))
 		}
 	}
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		for err := range tx.Check() {
-			add("bbolt: %v", err)
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		// bbolt's own tx.Check panics, in a goroutine of its own, on the
+		// pages it is meant to check; walk them with plain reads instead.
+		// Pages reachable from a meta page written after tx began are not
+		// reused while tx is open, so the walk sees a consistent file.
+		res, err := boltwalk.WalkFile(s.path, nil)
+		if err != nil {
+			add("pages: %v", err)
+			return nil // nothing below can be read
+		}
+		for _, p := range res.Problems {
+			add("pages: %s", p)
+		}
+		if !res.OK() {
+			return nil // bbolt would panic on the damaged pages
 		}
 		var buf []chunk.Sample
 		c := tx.Bucket(bucketChunks).Cursor()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -185,7 +186,8 @@ func (v *view) at(t int64) (chunk.Sample, bool) {
 
 // ValueAt returns the tag's newest stored sample at or before t (a trend
 // cursor shows it), or an error wrapping ErrNoData.
-func (s *Store) ValueAt(ctx context.Context, tag string, t time.Time) (Point, error) {
+func (s *Store) ValueAt(ctx context.Context, tag string, t time.Time) (_ Point, err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	if err := ctx.Err(); err != nil {
 		return Point{}, err
 	}
@@ -219,7 +221,8 @@ func clampNanos(t time.Time) int64 {
 // result has at most 5 points per bucket and draws exactly like the raw
 // samples at that width. Gaps are points with a NaN Value (see Point).
 // An unknown tag gives no points and no error.
-func (s *Store) Query(ctx context.Context, tag string, from, to time.Time, maxPoints int) ([]Point, error) {
+func (s *Store) Query(ctx context.Context, tag string, from, to time.Time, maxPoints int) (_ []Point, err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	v, err := s.view(tag)
 	if err != nil {
 		return nil, err

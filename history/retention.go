@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -25,7 +26,8 @@ const deleteBatch = 5000
 // 10 % under MaxBytes, and events older than EventMaxAge. Freed pages are
 // reused by later writes; the file itself does not shrink (see Compact).
 // The Store runs it every Retention.Every.
-func (s *Store) Prune(ctx context.Context) error {
+func (s *Store) Prune(ctx context.Context) (err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	r := s.opts.Retention
 	if s.opts.ReadOnly {
 		return ErrReadOnly
@@ -55,7 +57,7 @@ func (s *Store) Prune(ctx context.Context) error {
 	var doomed [][]byte
 	var all []entry
 	var live int64
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		live = tx.Size() - int64(s.db.Stats().FreeAlloc)
 		cutoff := int64(0)
 		if r.MaxAge > 0 {
@@ -154,6 +156,10 @@ func Compact(path string, lockTimeout time.Duration) (before, after int64, err e
 	if lockTimeout <= 0 {
 		lockTimeout = time.Second
 	}
+	if err := verifyFile(path, lockTimeout, true); err != nil {
+		return 0, 0, err
+	}
+	defer catch(path, &err, debug.SetPanicOnFault(true))
 	src, err := bbolt.Open(path, 0o644, &bbolt.Options{Timeout: lockTimeout})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -100,8 +101,17 @@ var (
 // Open opens (creating if needed) the history file at path. When another
 // process holds the file it fails after opts.LockTimeout with an error
 // wrapping ErrLocked that names the file.
-func Open(path string, opts Options) (*Store, error) {
+//
+// A damaged file (cut short, pages overwritten or zeroed, empty, not a
+// history file) gives an error wrapping ErrDamaged (a *DamagedError) that
+// says what is wrong; its pages are walked before bbolt reads them, and a
+// panic inside bbolt is caught and reported the same way.
+func Open(path string, opts Options) (_ *Store, err error) {
 	opts = opts.withDefaults()
+	if err := verifyFile(path, opts.LockTimeout, opts.ReadOnly); err != nil {
+		return nil, err
+	}
+	defer catch(path, &err, debug.SetPanicOnFault(true))
 	db, err := bbolt.Open(path, 0o644, &bbolt.Options{
 		Timeout:  opts.LockTimeout,
 		NoSync:   opts.NoSync,
@@ -125,6 +135,9 @@ func Open(path string, opts Options) (*Store, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.init(); err != nil {
 		_ = db.Close() // the init error is the one to report
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	}
 	if opts.ReadOnly {
@@ -159,7 +172,7 @@ func (s *Store) init() error {
 	return s.db.View(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil || tx.Bucket(bucketSeries) == nil || tx.Bucket(bucketChunks) == nil || tx.Bucket(bucketEvents) == nil {
-			return errors.New("not a Vigil history file (buckets missing)")
+			return &DamagedError{Path: s.path, Problems: []string{"not a Vigil history file: its buckets are missing"}}
 		}
 		if v := meta.Get([]byte("format")); len(v) != 1 || v[0] != formatVersion {
 			return fmt.Errorf("file format %v is not %d: written by another Vigil version", v, formatVersion)
@@ -167,7 +180,7 @@ func (s *Store) init() error {
 		chunks := tx.Bucket(bucketChunks)
 		return tx.Bucket(bucketSeries).ForEach(func(k, v []byte) error {
 			if len(v) != 4 {
-				return fmt.Errorf("series %q: bad id record", k)
+				return &DamagedError{Path: s.path, Problems: []string{fmt.Sprintf("series %q: bad id record", k)}}
 			}
 			ser := &series{id: uint32(v[0])<<24 | uint32(v[1])<<16 | uint32(v[2])<<8 | uint32(v[3]), name: string(k), saved: true}
 			s.series[ser.name] = ser
@@ -219,7 +232,8 @@ func (s *Store) reportCorrupt(tag string, start int64, err error) {
 // chunks that fill up are written in one bbolt transaction for the whole
 // batch. A tag's samples must come in increasing time: one not newer than
 // the tag's last accepted sample is dropped and counted in Stats.OutOfOrder.
-func (s *Store) Append(batch []Sample) error {
+func (s *Store) Append(batch []Sample) (err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -314,7 +328,8 @@ func (s *Store) commit() error {
 
 // Flush writes every open chunk that has new samples, in one transaction.
 // After it returns nil, everything appended before is in the file.
-func (s *Store) Flush() error {
+func (s *Store) Flush() (err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -405,7 +420,8 @@ func (s *Store) loop() {
 
 // Close stops the background work, flushes the open chunks and closes the
 // file. It is safe to call more than once.
-func (s *Store) Close() error {
+func (s *Store) Close() (err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	s.cancel()
 	<-s.done
 	s.mu.Lock()

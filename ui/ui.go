@@ -64,6 +64,10 @@ type Deps struct {
 	// Inspect are the project's devices: the Devices screen gets a live
 	// register inspector for the Modbus ones. Nil: no inspector.
 	Inspect []*datasource.Device
+	// Notice is shown at the start of the status line for the whole run:
+	// something the operator must know that no alarm says (the history
+	// file was damaged and set aside). "" shows nothing.
+	Notice string
 	// Do runs results of background work on the UI goroutine; default
 	// fyne.Do. Tests pass a queue they drain (Fyne's test driver would run
 	// them on the background goroutine).
@@ -566,7 +570,11 @@ func (s *Shell) refresh() {
 	}
 	flashing := s.banner != nil && len(s.banner.Shown()) > 0
 	s.fast.Store(flashing || s.face != nil || now.Sub(s.lastAct) < idleAfter)
-	s.status.SetText(statusLine(s.deps.Devices(), countQualities(s.deps.Tags, s.values), now))
+	line := statusLine(s.deps.Devices(), countQualities(s.deps.Tags, s.values), now)
+	if s.deps.Notice != "" {
+		line = s.deps.Notice + "  |  " + line
+	}
+	s.status.SetText(line)
 }
 
 // countQualities counts the project's (non-system) tags per quality status.

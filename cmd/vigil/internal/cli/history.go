@@ -1,6 +1,6 @@
 package cli
 
-// The history verbs: vigil export, and vigil history import|info|compact|check.
+// The history verbs: vigil export, and vigil history import|info|compact|check|salvage.
 // They work on a history .db file that no running vigil holds open.
 
 import (
@@ -229,6 +229,7 @@ func cmdHistory(ctx context.Context, env Env, args []string) int {
 		"info":    cmdHistoryInfo,
 		"compact": cmdHistoryCompact,
 		"check":   cmdHistoryCheck,
+		"salvage": cmdHistorySalvage,
 	}
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, "Usage: vigil history COMMAND FILE ...\n\nWork on a history .db file that no running vigil holds open.\n\nCommands:\n"+
@@ -236,6 +237,7 @@ func cmdHistory(ctx context.Context, env Env, args []string) int {
 			"  info FILE              per-tag sample counts, time range, bytes on disk, bytes/sample\n"+
 			"  compact FILE           rewrite the file without free pages (bbolt never shrinks a file)\n"+
 			"  check FILE             verify pages, chunks and events; exit 1 listing problems\n"+
+			"  salvage BAD NEW        copy every chunk and event of a damaged file that still decodes into NEW\n"+
 			"\nEvery command takes --help.\n")
 	}
 	if len(args) == 0 {
@@ -367,4 +369,56 @@ func cmdHistoryCheck(_ context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stdout, "%s: ok\n", pos[0])
 		return ExitOK
 	})
+}
+
+func cmdHistorySalvage(_ context.Context, env Env, args []string) int {
+	fs := newFlags(env, "history salvage", "history salvage BAD.db NEW.db",
+		"Copy every chunk and event of the damaged history file BAD.db that still decodes into the new\n"+
+			"file NEW.db, and say what was lost. BAD.db is read with plain reads and left as it is;\n"+
+			"run it with vigil stopped. Then check NEW.db and put it in BAD.db's place.")
+	pos, code, done := parseN(fs, args, 2)
+	if done {
+		return code
+	}
+	rep, err := history.Salvage(pos[0], pos[1])
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil history salvage: %v\n", err)
+		return ExitFailure
+	}
+	writeSalvage(env.Stdout, pos[0], pos[1], rep)
+	return ExitOK
+}
+
+func writeSalvage(w io.Writer, src, dst string, rep history.SalvageReport) {
+	for _, p := range rep.Problems {
+		fmt.Fprintf(w, "%s: %s\n", src, p)
+	}
+	fmt.Fprintf(w, "%s: copied %d tags, %d chunks (%d samples), %d events\n", dst, rep.Tags, rep.Chunks, rep.Samples, rep.Events)
+	lost := false
+	if rep.DamagedPages > 0 {
+		lost = true
+		fmt.Fprintf(w, "lost: %d damaged pages and what they held\n", rep.DamagedPages)
+	}
+	if rep.Scanned {
+		fmt.Fprintln(w, "note: the page tree was broken, so every page was searched; a chunk may be an older, shorter copy, or one retention had removed")
+	}
+	for _, c := range rep.BadChunks {
+		lost = true
+		fmt.Fprintf(w, "lost: %s (does not decode)\n", c)
+	}
+	if n := len(rep.BadEvents); n > 0 {
+		lost = true
+		fmt.Fprintf(w, "lost: %d events that do not decode\n", n)
+	}
+	if rep.MissingEvents > 0 {
+		lost = true
+		fmt.Fprintf(w, "lost: %d events below the last journal number (damaged, or removed by retention); `vigil audit verify` will show the break\n", rep.MissingEvents)
+	}
+	if rep.Unnamed > 0 {
+		lost = true
+		fmt.Fprintf(w, "lost: the names of %d tags; their chunks are kept as salvaged-series-N\n", rep.Unnamed)
+	}
+	if !lost {
+		fmt.Fprintln(w, "nothing was lost")
+	}
 }
