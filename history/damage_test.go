@@ -39,8 +39,10 @@ func useAll(t *testing.T, s *history.Store) []error {
 	}
 	_, err = s.Events(ctx, from, to, "", 0)
 	errs = append(errs, err)
-	var buf bytes.Buffer
-	errs = append(errs, s.Export(ctx, &buf, s.Tags(), time.Time{}, time.Time{}, history.ExportOptions{Long: true}))
+	if tags := s.Tags(); len(tags) > 0 {
+		var buf bytes.Buffer
+		errs = append(errs, s.Export(ctx, &buf, tags, time.Time{}, time.Time{}, history.ExportOptions{Long: true}))
+	}
 	return errs
 }
 

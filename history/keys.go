@@ -2,6 +2,9 @@ package history
 
 import (
 	"encoding/binary"
+	"math"
+
+	"go.etcd.io/bbolt"
 
 	"github.com/vigil-hmi/vigil/datasource"
 )
@@ -12,9 +15,14 @@ var (
 	bucketSeries = []byte("series") // tag name -> series id (4 bytes)
 	bucketChunks = []byte("chunks") // series id (4) + chunk start (8, sortable) -> chunk.Encode bytes
 	bucketEvents = []byte("events") // time (8, sortable) + seq (8) -> encoded Event
+	bucketTails  = []byte("tails")  // flush seq (8, BE) -> tail record (wal.go); format 2
 )
 
-const formatVersion = 1
+// formatVersion is what this version writes. Format 1 (no tail log; open
+// chunks were rewritten in the chunks bucket at every flush) is read and
+// migrated on a writable open: its last, partial chunk of each tag stays a
+// (short) chunk, and the file is marked format 2.
+const formatVersion = 2
 
 // sortable maps an int64 to a uint64 whose big-endian bytes sort like the
 // signed value.
@@ -29,12 +37,41 @@ func chunkKey(id uint32, start int64) []byte {
 	return k[:]
 }
 
-// parseChunkKey splits a chunk key; ok is false for a malformed key.
+// parseChunkKey splits a chunk key; ok is false for a malformed key and
+// for a fence.
 func parseChunkKey(k []byte) (id uint32, start int64, ok bool) {
 	if len(k) != 12 {
 		return 0, 0, false
 	}
-	return binary.BigEndian.Uint32(k), unsortable(binary.BigEndian.Uint64(k[4:])), true
+	start = unsortable(binary.BigEndian.Uint64(k[4:]))
+	return binary.BigEndian.Uint32(k), start, start < fenceStart
+}
+
+// Fences: fenceCount empty keys after each tag's chunks, (id, fenceStart)
+// to (id, fenceStart+fenceCount-1). A tag's new chunk then never is among
+// the last keys of its page: bbolt's split keeps at least two keys for the
+// right page and, with the new chunk among the last, cut a full page of a
+// tag's chunks two or three chunks short, which filled those pages to about
+// two thirds (68 % for 433-byte chunks). With 2 fences that was 81 %, 4
+// gave 91 % (more did not help).
+const (
+	fenceCount = 4
+	fenceStart = math.MaxInt64 - fenceCount + 1
+)
+
+// putFences writes the fences of series id into the chunks bucket b.
+func putFences(b *bbolt.Bucket, id uint32) error {
+	for f := range int64(fenceCount) {
+		if err := b.Put(chunkKey(id, fenceStart+f), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isFence reports whether k is a fence key.
+func isFence(k []byte) bool {
+	return len(k) == 12 && unsortable(binary.BigEndian.Uint64(k[4:])) >= fenceStart
 }
 
 func packQuality(q datasource.Quality) uint16 { return uint16(q.Status)<<8 | uint16(q.Reason) }

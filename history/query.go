@@ -66,7 +66,24 @@ func (s *Store) view(tag string) (*view, error) {
 	}
 	v := &view{s: s, tx: tx, tag: tag}
 	if ser := s.series[tag]; ser != nil {
-		v.id, v.found, v.head = ser.id, true, ser.head[:len(ser.head):len(ser.head)]
+		v.id, v.found = ser.id, true
+		// What is not in the file yet: chunks sealed since the last flush
+		// (in key order, so oldest first), then the open chunk, decoded
+		// under mu: a few hundred samples each.
+		for _, p := range s.pending {
+			if id, _, ok := parseChunkKey(p.key); ok && id == ser.id {
+				var err error
+				if v.head, err = chunk.Decode(v.head, p.val); err != nil { // cannot happen: the store encoded it
+					s.reportCorrupt(tag, ser.first, err)
+				}
+			}
+		}
+		if ser.open.Len() > 0 {
+			var err error
+			if v.head, err = chunk.DecodeStream(v.head, ser.open.Bytes()); err != nil { // cannot happen: the store wrote it
+				s.reportCorrupt(tag, ser.first, err)
+			}
+		}
 	}
 	return v, nil
 }
@@ -98,17 +115,10 @@ func (v *view) scan(ctx context.Context, from, to int64, fn func([]chunk.Sample)
 		}
 	}
 	var buf []chunk.Sample
-	headStart := int64(math.MinInt64)
-	if len(v.head) > 0 {
-		headStart = v.head[0].T
-	}
 	for ; k != nil; k, val = c.Next() {
 		id, start, ok := parseChunkKey(k)
 		if !ok || id != v.id || start > to {
 			break
-		}
-		if len(v.head) > 0 && start == headStart {
-			continue // an older copy of the open chunk
 		}
 		if h, err := chunk.ReadHeader(val); err == nil && h.Last < from {
 			continue

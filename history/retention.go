@@ -35,18 +35,16 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 	if r.MaxAge <= 0 && r.MaxBytes <= 0 && r.EventMaxAge <= 0 {
 		return nil
 	}
+	// Chunks sealed since the last flush are judged with the rest.
+	if err := s.Flush(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	open := map[string]bool{} // keys of open chunks: newest data, never pruned here
-	for _, ser := range s.series {
-		if len(ser.head) > 0 {
-			open[string(chunkKey(ser.id, ser.head[0].T))] = true
-		}
-	}
-	s.mu.Unlock()
+	s.mu.Unlock() // open chunks are in memory and the tail log: never pruned here
 	now := s.opts.Clock.Now()
 
 	type entry struct {
@@ -65,7 +63,7 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 		}
 		c := tx.Bucket(bucketChunks).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if open[string(k)] {
+			if isFence(k) {
 				continue
 			}
 			last := int64(0)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"sort"
@@ -37,6 +38,9 @@ type SalvageReport struct {
 	// Unnamed counts chunks whose tag's name record was lost; they are
 	// copied under the name "salvaged-series-N".
 	Unnamed int
+	// BadTails counts tail-log records (the open chunks' newest samples)
+	// that fail their checksum.
+	BadTails int
 }
 
 // Salvage copies every chunk and event of the (damaged) history file at src
@@ -58,7 +62,7 @@ func Salvage(src, dst string) (SalvageReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("history salvage: %w", err)
 	}
-	c := &collector{series: map[string]uint32{}, chunks: map[string][]byte{}, events: map[string][]byte{}}
+	c := &collector{series: map[string]uint32{}, chunks: map[string][]byte{}, events: map[string][]byte{}, tails: map[string][]byte{}}
 	res, werr := boltwalk.Walk(f, fi.Size(), func(e boltwalk.Entry) {
 		if len(e.Path) == 1 {
 			c.add(string(e.Path[0]), e.Key, e.Value, &rep)
@@ -82,6 +86,18 @@ func Salvage(src, dst string) (SalvageReport, error) {
 		_ = os.Remove(dst) // a half-written copy would mislead
 		return rep, fmt.Errorf("history salvage: write %s: %w", dst, err)
 	}
+	// The open chunks' samples are in the tail records: count what the
+	// copy rebuilds from them.
+	s, err := Open(dst, Options{ReadOnly: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return rep, fmt.Errorf("history salvage: the copy %s does not open: %w", dst, err)
+	}
+	defer func() { _ = s.Close() }() // read only
+	s.mu.Lock()
+	for _, ser := range s.series {
+		rep.Samples += int64(ser.open.Len())
+	}
+	s.mu.Unlock()
 	return rep, nil
 }
 
@@ -92,6 +108,7 @@ type collector struct {
 	chunks  map[string][]byte // key -> encoded chunk
 	samples map[string]int
 	events  map[string][]byte // key -> encoded event
+	tails   map[string][]byte // key -> tail-log record
 }
 
 func (c *collector) add(bucket string, k, v []byte, rep *SalvageReport) {
@@ -101,6 +118,9 @@ func (c *collector) add(bucket string, k, v []byte, rep *SalvageReport) {
 			c.series[string(k)] = binary.BigEndian.Uint32(v)
 		}
 	case string(bucketChunks):
+		if isFence(k) {
+			return // written again with the chunks
+		}
 		if !c.chunk(k, v) {
 			id, start, _ := parseChunkKey(k)
 			rep.BadChunks = append(rep.BadChunks, fmt.Sprintf("series %d chunk at %s", id, time.Unix(0, start).UTC().Format(time.RFC3339)))
@@ -108,6 +128,10 @@ func (c *collector) add(bucket string, k, v []byte, rep *SalvageReport) {
 	case string(bucketEvents):
 		if !c.event(k, v) {
 			rep.BadEvents = append(rep.BadEvents, fmt.Sprintf("event %x", k))
+		}
+	case string(bucketTails):
+		if !c.tail(k, v) {
+			rep.BadTails++
 		}
 	}
 }
@@ -120,6 +144,7 @@ func (c *collector) guess(k, v []byte, _ *SalvageReport) {
 	switch {
 	case len(k) == 12 && c.chunk(k, v):
 	case len(k) == 16 && c.event(k, v):
+	case len(k) == 8 && c.tail(k, v):
 	case len(v) == 4 && len(k) > 0 && !bytes.Equal(k, []byte("format")):
 		if _, ok := c.series[string(k)]; !ok {
 			c.series[string(k)] = binary.BigEndian.Uint32(v)
@@ -142,6 +167,15 @@ func (c *collector) chunk(k, v []byte) bool {
 	if n, ok := c.samples[string(k)]; !ok || len(s) > n {
 		c.chunks[string(k)], c.samples[string(k)] = bytes.Clone(v), len(s)
 	}
+	return true
+}
+
+// tail keeps a tail-log record whose checksum holds.
+func (c *collector) tail(k, v []byte) bool {
+	if len(k) != 8 || parseWAL(v, func(walPiece) {}) != nil {
+		return false
+	}
+	c.tails[string(k)] = bytes.Clone(v)
 	return true
 }
 
@@ -168,7 +202,7 @@ func (c *collector) write(dst string, rep *SalvageReport) error {
 	var maxSeq uint64
 	err = db.Update(func(tx *bbolt.Tx) error {
 		b := map[string]*bbolt.Bucket{}
-		for _, name := range [][]byte{bucketMeta, bucketSeries, bucketChunks, bucketEvents} {
+		for _, name := range [][]byte{bucketMeta, bucketSeries, bucketChunks, bucketEvents, bucketTails} {
 			bk, err := tx.CreateBucket(name)
 			if err != nil {
 				return err
@@ -188,6 +222,9 @@ func (c *collector) write(dst string, rep *SalvageReport) error {
 				rep.Unnamed++
 			}
 			if err := b["chunks"].Put([]byte(k), c.chunks[k]); err != nil {
+				return err
+			}
+			if err := putFences(b["chunks"], id); err != nil {
 				return err
 			}
 			rep.Chunks++
@@ -215,6 +252,11 @@ func (c *collector) write(dst string, rep *SalvageReport) error {
 		}
 		if maxSeq > uint64(rep.Events) && maxSeq < math.MaxUint64 {
 			rep.MissingEvents = maxSeq - uint64(rep.Events)
+		}
+		for _, k := range sortedKeys(c.tails) {
+			if err := b["tails"].Put([]byte(k), c.tails[k]); err != nil {
+				return err
+			}
 		}
 		// New events continue the journal's numbering.
 		return b["events"].SetSequence(maxSeq)

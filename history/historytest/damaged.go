@@ -24,8 +24,8 @@ var Start = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
 var Tags = []string{"Tank1.Level", "Pump1.Speed", "Valve1.Open"}
 
 // Sound writes a sound history file at path: an hour at 1 s of Tags in
-// chunks of 256 samples (so the chunks bucket spans several pages), and
-// 50 alarm events.
+// chunks of 256 samples (so the chunks bucket spans several pages), flushed
+// every 300 samples (so the tail log has records), and 50 alarm events.
 func Sound(tb testing.TB, path string) {
 	tb.Helper()
 	s, err := history.Open(path, history.Options{NoSync: true, ChunkSamples: 256})
@@ -40,6 +40,11 @@ func Sound(tb testing.TB, path string) {
 		}
 		if err := s.Append(batch); err != nil {
 			tb.Fatal(err)
+		}
+		if i%300 == 299 { // as the background flush would
+			if err := s.Flush(); err != nil {
+				tb.Fatal(err)
+			}
 		}
 	}
 	evs := make([]history.Event, 50)

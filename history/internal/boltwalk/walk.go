@@ -67,7 +67,7 @@ type Result struct {
 	Damaged int
 	// Truncated is true when the file ends before its high-water mark.
 	Truncated bool
-	Free      int // pages on the freelist
+	Free      int // pages on the freelist (without one, the pages not in use)
 	Used      int // pages reached from the root, overflow pages included
 	// Reached lists the pages in use whose header was checked: the meta
 	// pages, the freelist and every page reached from the root (not their
@@ -136,7 +136,11 @@ func Walk(r io.ReaderAt, size int64, entry func(Entry)) (*Result, error) {
 	}
 	if !res.Truncated && res.Damaged == 0 {
 		for id := uint64(2); id < m.Pages; id++ {
-			if w.seen[id] == 0 {
+			switch {
+			case w.seen[id] != 0:
+			case m.Freelist == noFreelist:
+				res.Free++ // not written (bbolt's NoFreelistSync): every page not in use is free
+			default:
 				w.problem("page %d is neither used nor free", id)
 			}
 		}

@@ -107,16 +107,16 @@ func TestRunMovesADamagedHistoryAsideAndStartsANewOne(t *testing.T) {
 }
 
 func TestHistorySalvageSaysWhatWasLost(t *testing.T) {
+	tried := 0
 	for _, c := range historytest.Damaged(t, t.TempDir()) {
-		if c.Name != "page 3 zeroed" && c.Name != "truncated to 3/4" {
+		if !c.InUse || c.Name == "0 bytes" || c.Name == "a text file" || tried == 4 {
 			continue
 		}
+		tried++
 		dst := c.Path + ".new"
 		code, out, stderr := runVerb(t, cmdHistory, "salvage", c.Path, dst)
 		noCrash(t, "salvage", stderr)
-		// Cut to 3/4, the file loses only pages freed earlier.
-		lost := c.Name == "page 3 zeroed"
-		if code != ExitOK || !strings.Contains(out, "copied 3 tags") || strings.Contains(out, "lost:") != lost {
+		if code != ExitOK || !strings.Contains(out, "lost:") {
 			t.Errorf("%s: exit %d\n%s%s", c.Name, code, out, stderr)
 		}
 		if code, out, _ := runVerb(t, cmdHistory, "check", dst); code != ExitOK {

@@ -414,6 +414,10 @@ func writeSalvage(w io.Writer, src, dst string, rep history.SalvageReport) {
 		lost = true
 		fmt.Fprintf(w, "lost: %d events below the last journal number (damaged, or removed by retention); `vigil audit verify` will show the break\n", rep.MissingEvents)
 	}
+	if rep.BadTails > 0 {
+		lost = true
+		fmt.Fprintf(w, "lost: %d tail records (newest samples of open chunks) that fail their checksum\n", rep.BadTails)
+	}
 	if rep.Unnamed > 0 {
 		lost = true
 		fmt.Fprintf(w, "lost: the names of %d tags; their chunks are kept as salvaged-series-N\n", rep.Unnamed)
