@@ -272,8 +272,8 @@ func benchManyTags(b *testing.B, tags int) {
 	b.ReportMetric(inf.WriteAmplification(), "file/chunk")
 	b.ReportMetric(float64(inf.ChunkBytes())/float64(tags*seconds), "chunk-B/sample")
 	b.ReportMetric(float64(inf.TailBytes)/float64(inf.FileBytes), "tail-share")
-	b.ReportMetric(heap5, "heap-B/tag@5min")
-	b.ReportMetric(heap10, "heap-B/tag@10min")
+	b.ReportMetric(heap5, "heap-B/tag-mid")
+	b.ReportMetric(heap10, "heap-B/tag-end")
 	b.ReportMetric(float64(tags*seconds)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 }
 

@@ -93,12 +93,17 @@ func TestSpecificDamageIsDescribed(t *testing.T) {
 		"a text file":                    "not a bbolt file",
 		"truncated to 1/2":               "cut short",
 		"both meta pages zeroed":         "neither meta page is valid",
-		"page 3 zeroed":                  "identifies itself as page 0",
 		"truncated to 100 bytes":         "cut short",
 		"truncated after the meta pages": "cut short",
 	}
+	zeroed := false
 	for _, c := range cases {
 		w, ok := want[c.Name]
+		if !ok && c.InUse && !zeroed && strings.HasSuffix(c.Name, " zeroed") && strings.HasPrefix(c.Name, "page ") {
+			// The first page in use that was zeroed: its header says page 0.
+			zeroed, ok, w = true, true, "identifies itself as page 0"
+			want[c.Name] = w
+		}
 		if !ok {
 			continue
 		}

@@ -128,7 +128,9 @@ func (s *Store) Info(ctx context.Context) (_ Info, err error) {
 		if tb := tx.Bucket(bucketTails); tb != nil { // format 1 has none
 			tc := tb.Cursor()
 			for k, v := tc.First(); k != nil; k, v = tc.Next() {
-				inf.TailBytes += int64(len(k) + len(v))
+				if !isEndFence(k) {
+					inf.TailBytes += int64(len(k) + len(v))
+				}
 			}
 		}
 		c := tx.Bucket(bucketChunks).Cursor()
@@ -143,6 +145,7 @@ func (s *Store) Info(ctx context.Context) (_ Info, err error) {
 				byID[id] = ti
 			}
 			ti.Chunks++
+			v = chunkBytes(tx, v)
 			ti.Bytes += int64(len(k) + len(v))
 			h, err := chunk.ReadHeader(v)
 			if err != nil {
@@ -242,7 +245,7 @@ func (s *Store) Check() (err error) {
 				add("chunk of unknown series %d", id)
 			}
 			var err error
-			buf, err = chunk.Decode(buf[:0], v)
+			buf, err = chunk.Decode(buf[:0], chunkBytes(tx, v))
 			switch {
 			case err != nil:
 				add("tag %s chunk at %s: %v", name, time.Unix(0, start).UTC().Format(time.RFC3339Nano), err)
@@ -259,7 +262,10 @@ func (s *Store) Check() (err error) {
 		if tb := tx.Bucket(bucketTails); tb != nil {
 			tc := tb.Cursor()
 			for k, v := tc.First(); k != nil; k, v = tc.Next() {
-				if err := parseWAL(v, func(walPiece) {}); err != nil || len(k) != 8 {
+				if isEndFence(k) {
+					continue
+				}
+				if err := parseWAL(v, func(walPiece) {}); err != nil || len(k) != 12 {
 					add("tail record %x: %v", k, err)
 				}
 			}

@@ -120,6 +120,7 @@ func (v *view) scan(ctx context.Context, from, to int64, fn func([]chunk.Sample)
 		if !ok || id != v.id || start > to {
 			break
 		}
+		val = chunkBytes(v.tx, val)
 		if h, err := chunk.ReadHeader(val); err == nil && h.Last < from {
 			continue
 		}
@@ -181,7 +182,7 @@ func (v *view) at(t int64) (chunk.Sample, bool) {
 		if !ok || id != v.id {
 			return chunk.Sample{}, false
 		}
-		s, err := chunk.Decode(nil, val)
+		s, err := chunk.Decode(nil, chunkBytes(v.tx, val))
 		if err != nil {
 			v.corrupt(start, err)
 			continue

@@ -52,7 +52,7 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 		last int64
 		size int64
 	}
-	var doomed [][]byte
+	var doomed, doomedData [][]byte
 	var all []entry
 	var live int64
 	err = s.db.View(func(tx *bbolt.Tx) error {
@@ -66,6 +66,8 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 			if isFence(k) {
 				continue
 			}
+			ref := v
+			v = chunkBytes(tx, v)
 			last := int64(0)
 			if h, err := chunk.ReadHeader(v); err == nil {
 				last = h.Last
@@ -73,6 +75,9 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 				last = start // corrupt: age it by its key
 			}
 			key := append([]byte(nil), k...)
+			if len(ref) == dataKeyLen {
+				key = append(key, ref...) // the data key rides along
+			}
 			if r.MaxAge > 0 && last < cutoff {
 				doomed = append(doomed, key)
 				live -= int64(len(k) + len(v))
@@ -98,7 +103,15 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 			excess -= e.size
 		}
 	}
+	for i, k := range doomed {
+		if len(k) > 12 {
+			doomed[i], doomedData = k[:12], append(doomedData, k[12:])
+		}
+	}
 	if err := s.deleteKeys(ctx, bucketChunks, doomed); err != nil {
+		return err
+	}
+	if err := s.deleteKeys(ctx, bucketData, doomedData); err != nil {
 		return err
 	}
 	if r.EventMaxAge > 0 {

@@ -118,18 +118,28 @@ func (c *collector) add(bucket string, k, v []byte, rep *SalvageReport) {
 			c.series[string(k)] = binary.BigEndian.Uint32(v)
 		}
 	case string(bucketChunks):
-		if isFence(k) {
-			return // written again with the chunks
+		if isFence(k) || len(v) == dataKeyLen {
+			return // fences are written again; pointers are rebuilt from the data bucket
 		}
 		if !c.chunk(k, v) {
 			id, start, _ := parseChunkKey(k)
 			rep.BadChunks = append(rep.BadChunks, fmt.Sprintf("series %d chunk at %s", id, time.Unix(0, start).UTC().Format(time.RFC3339)))
+		}
+	case string(bucketData):
+		if isEndFence(k) {
+			return
+		}
+		if !c.data(k, v) {
+			rep.BadChunks = append(rep.BadChunks, fmt.Sprintf("data entry %x", k))
 		}
 	case string(bucketEvents):
 		if !c.event(k, v) {
 			rep.BadEvents = append(rep.BadEvents, fmt.Sprintf("event %x", k))
 		}
 	case string(bucketTails):
+		if isEndFence(k) {
+			return
+		}
 		if !c.tail(k, v) {
 			rep.BadTails++
 		}
@@ -143,8 +153,9 @@ func (c *collector) add(bucket string, k, v []byte, rep *SalvageReport) {
 func (c *collector) guess(k, v []byte, _ *SalvageReport) {
 	switch {
 	case len(k) == 12 && c.chunk(k, v):
+	case len(k) == 12 && c.data(k, v):
 	case len(k) == 16 && c.event(k, v):
-	case len(k) == 8 && c.tail(k, v):
+	case len(k) == 12 && c.tail(k, v):
 	case len(v) == 4 && len(k) > 0 && !bytes.Equal(k, []byte("format")):
 		if _, ok := c.series[string(k)]; !ok {
 			c.series[string(k)] = binary.BigEndian.Uint32(v)
@@ -170,9 +181,22 @@ func (c *collector) chunk(k, v []byte) bool {
 	return true
 }
 
+// data keeps a chunk of the data bucket: its key names the tag (the last 4
+// bytes), the chunk its start.
+func (c *collector) data(k, v []byte) bool {
+	if len(k) != dataKeyLen {
+		return false
+	}
+	h, err := chunk.ReadHeader(v)
+	if err != nil {
+		return false
+	}
+	return c.chunk(chunkKey(binary.BigEndian.Uint32(k[8:]), h.First), v)
+}
+
 // tail keeps a tail-log record whose checksum holds.
 func (c *collector) tail(k, v []byte) bool {
-	if len(k) != 8 || parseWAL(v, func(walPiece) {}) != nil {
+	if len(k) != 12 || parseWAL(v, func(walPiece) {}) != nil {
 		return false
 	}
 	c.tails[string(k)] = bytes.Clone(v)
@@ -202,7 +226,7 @@ func (c *collector) write(dst string, rep *SalvageReport) error {
 	var maxSeq uint64
 	err = db.Update(func(tx *bbolt.Tx) error {
 		b := map[string]*bbolt.Bucket{}
-		for _, name := range [][]byte{bucketMeta, bucketSeries, bucketChunks, bucketEvents, bucketTails} {
+		for _, name := range [][]byte{bucketMeta, bucketSeries, bucketChunks, bucketEvents, bucketTails, bucketData} {
 			bk, err := tx.CreateBucket(name)
 			if err != nil {
 				return err
@@ -221,7 +245,15 @@ func (c *collector) write(dst string, rep *SalvageReport) error {
 				c.series[fmt.Sprintf("salvaged-series-%d", id)] = id
 				rep.Unnamed++
 			}
-			if err := b["chunks"].Put([]byte(k), c.chunks[k]); err != nil {
+			seq, err := b["data"].NextSequence()
+			if err != nil {
+				return err
+			}
+			dk := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, seq), id)
+			if err := b["data"].Put(dk, c.chunks[k]); err != nil {
+				return err
+			}
+			if err := b["chunks"].Put([]byte(k), dk); err != nil {
 				return err
 			}
 			if err := putFences(b["chunks"], id); err != nil {

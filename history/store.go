@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"log/slog"
 	"math"
 	"runtime/debug"
@@ -104,7 +103,7 @@ type Store struct {
 
 // Bounds of the file's growth step (see growStep).
 const (
-	minAllocSize = 8 << 10
+	minAllocSize = 4 << 10
 	maxAllocSize = 16 << 20
 )
 
@@ -173,7 +172,7 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) init() error {
 	if !s.opts.ReadOnly {
 		err := s.db.Update(func(tx *bbolt.Tx) error {
-			for _, name := range [][]byte{bucketMeta, bucketSeries, bucketChunks, bucketEvents, bucketTails} {
+			for _, name := range [][]byte{bucketMeta, bucketSeries, bucketChunks, bucketEvents, bucketTails, bucketData} {
 				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 					return err
 				}
@@ -236,6 +235,7 @@ func (s *Store) loadLast(chunks *bbolt.Bucket, ser *series) {
 		return
 	}
 	ser.last, ser.has = start, true
+	v = chunkBytes(chunks.Tx(), v)
 	samples, err := chunk.Decode(nil, v)
 	if err != nil {
 		s.reportCorrupt(ser.name, start, err)
@@ -335,9 +335,10 @@ func (s *Store) growStep(tx *bbolt.Tx) {
 }
 
 // commitWith writes new series records, the pending sealed chunks and the
-// tail record rec (when not nil, as record s.walSeq+1) and deletes the
-// tail records before trimTo, in one transaction. The caller holds s.mu.
-func (s *Store) commitWith(rec []byte, trimTo uint64) error {
+// parts of a tail record (when there are any, as record s.walSeq+1) and
+// deletes the tail records before trimTo, in one transaction. The caller
+// holds s.mu.
+func (s *Store) commitWith(parts [][]byte, trimTo uint64) error {
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		sb := tx.Bucket(bucketSeries)
 		for _, ser := range s.series {
@@ -349,29 +350,51 @@ func (s *Store) commitWith(rec []byte, trimTo uint64) error {
 			}
 		}
 		s.growStep(tx)
-		cb := tx.Bucket(bucketChunks)
-		// Chunks of one tag arrive in time order, so a split page rarely gets
-		// more keys: fill pages fuller than bbolt's default half.
-		cb.FillPercent = 0.95
+		// The chunks themselves go to the data bucket in the order they
+		// are sealed, so its pages are appended and filled; the chunks
+		// bucket gets a pointer under the tag and time. Chunks keyed by tag
+		// and time directly were inserted at as many places as there are
+		// tags, and random inserts fill B+tree pages to about two thirds.
+		cb, db := tx.Bucket(bucketChunks), tx.Bucket(bucketData)
+		db.FillPercent = 1 // appended (with end fences); the chunks bucket gets inserts at every tag: bbolt's default half
 		for _, p := range s.pending {
-			if err := cb.Put(p.key, p.val); err != nil {
+			if len(p.val) < inlineChunkBytes {
+				if err := cb.Put(p.key, p.val); err != nil {
+					return err
+				}
+				continue
+			}
+			seq, err := db.NextSequence()
+			if err != nil {
 				return err
 			}
 			id, _, _ := parseChunkKey(p.key)
-			if err := putFences(cb, id); err != nil {
+			dk := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, seq), id)
+			if err := db.Put(dk, p.val); err != nil {
+				return err
+			}
+			if err := cb.Put(p.key, dk); err != nil {
+				return err
+			}
+			if err := putEndFences(db, dataKeyLen); err != nil {
 				return err
 			}
 		}
-		if rec == nil {
+		if len(parts) == 0 {
 			return nil
 		}
 		tb := tx.Bucket(bucketTails)
 		tb.FillPercent = 1 // keys only ever grow: pages are never split twice
-		if err := tb.Put(walKey(s.walSeq+1), rec); err != nil {
+		for i, p := range parts {
+			if err := tb.Put(walKey(s.walSeq+1, uint32(i)), p); err != nil {
+				return err
+			}
+		}
+		if err := putEndFences(tb, 12); err != nil {
 			return err
 		}
 		c := tb.Cursor()
-		for k, _ := c.First(); len(k) == 8 && binary.BigEndian.Uint64(k) < trimTo; k, _ = c.First() {
+		for k, _ := c.First(); len(k) == 12 && binary.BigEndian.Uint64(k) < trimTo; k, _ = c.First() {
 			if err := c.Delete(); err != nil {
 				return err
 			}
@@ -405,7 +428,7 @@ func (s *Store) flushLocked() error {
 		return nil
 	}
 	next := s.walSeq + 1
-	rec := []byte{walVersion}
+	var wb walBuilder
 	type wrote struct {
 		ser   *series
 		start bool // the piece starts the stream: walFrom moves to next
@@ -427,17 +450,17 @@ func (s *Store) flushLocked() error {
 		start := true
 		switch {
 		case ser.walFrom == 0 || ser.open.Marked() == 0:
-			rec = appendPiece(rec, ser.id, 0, ser.open.Bytes())
+			wb.add(ser.id, 0, ser.open.Bytes())
 		case ser.walFrom < carryBefore && carried < walCarryBudget:
 			carried += ser.open.Size()
-			rec = appendPiece(rec, ser.id, 0, ser.open.Bytes())
+			wb.add(ser.id, 0, ser.open.Bytes())
 		default:
 			start = false
 			trimTo = min(trimTo, ser.walFrom)
 			if len(ser.open.Tail()) == 0 {
 				continue
 			}
-			rec = appendPiece(rec, ser.id, ser.open.Marked(), ser.open.Tail())
+			wb.add(ser.id, ser.open.Marked(), ser.open.Tail())
 		}
 		written = append(written, wrote{ser, start})
 	}
@@ -448,17 +471,15 @@ func (s *Store) flushLocked() error {
 	if len(written) == 0 && len(s.pending) == 0 && !unsaved {
 		return nil
 	}
-	if len(written) == 0 {
-		rec = nil
-	} else {
-		rec = binary.BigEndian.AppendUint32(rec, crc32.Checksum(rec, walCRC))
-	}
-	if err := s.commitWith(rec, trimTo); err != nil {
+	wb.close()
+	if err := s.commitWith(wb.parts, trimTo); err != nil {
 		return err
 	}
-	if rec != nil {
+	if len(wb.parts) > 0 {
 		s.walSeq = next
-		s.stats.WALBytes += uint64(len(rec))
+		for _, p := range wb.parts {
+			s.stats.WALBytes += uint64(len(p))
+		}
 	}
 	if s.walOldest < trimTo {
 		s.walOldest = trimTo

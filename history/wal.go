@@ -19,9 +19,11 @@ import (
 // bucket and written into full pages; sealing a chunk writes it to the
 // chunks bucket, and a record is deleted once no open chunk needs it.
 //
-// Record: version byte 1, then per tag: uvarint series id, uvarint byte
-// offset of the piece in that tag's open stream (0 starts a new stream),
-// uvarint length, the bytes; then CRC-32C of everything before it.
+// A record is one or more parts (walPartBytes), keyed by flush number and
+// part number. Part: version byte 1, then per piece: uvarint series id,
+// uvarint byte offset of the piece in that tag's open stream (0 starts a
+// new stream), uvarint length, the bytes; then CRC-32C of everything
+// before it. A tag's new bytes may be cut into pieces in several parts.
 const walVersion = 1
 
 var walCRC = crc32.MakeTable(crc32.Castagnoli)
@@ -37,7 +39,50 @@ const walKeepRecords = 20
 // tags that opened their chunks together do not all come due in one flush.
 const walCarryBudget = 1 << 20
 
-func walKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+// walPartBytes bounds a record part. A flush's record is cut into parts
+// under their own keys (flush number, part number), so each fits a leaf
+// page two at a time: one value per flush of megabytes (100,000 tags)
+// took a run of contiguous overflow pages, and the runs freed by trimmed
+// records rarely fitted the next, so the file filled with free pages.
+const walPartBytes = 2000
+
+func walKey(seq uint64, part uint32) []byte {
+	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, seq), part)
+}
+
+// walBuilder cuts a flush's pieces into record parts.
+type walBuilder struct {
+	parts [][]byte
+	cur   []byte
+}
+
+// add appends tag id's stream bytes data, which start at offset in its
+// stream, splitting them across parts (a later piece continues at its
+// offset).
+func (wb *walBuilder) add(id uint32, offset int, data []byte) {
+	for first := true; first || len(data) > 0; first = false {
+		if wb.cur == nil {
+			wb.cur = append(make([]byte, 0, walPartBytes+4), walVersion)
+		}
+		room := walPartBytes - len(wb.cur) - 3*binary.MaxVarintLen32
+		if room < 64 {
+			wb.close()
+			continue
+		}
+		n := min(room, len(data))
+		wb.cur = appendPiece(wb.cur, id, offset, data[:n])
+		offset += n
+		data = data[n:]
+	}
+}
+
+// close ends the current part with its CRC.
+func (wb *walBuilder) close() {
+	if len(wb.cur) > 1 {
+		wb.parts = append(wb.parts, binary.BigEndian.AppendUint32(wb.cur, crc32.Checksum(wb.cur, walCRC)))
+	}
+	wb.cur = nil
+}
 
 // walPiece is one tag's entry in a record.
 type walPiece struct {
@@ -94,7 +139,7 @@ func (s *Store) replayWAL(tx *bbolt.Tx) error {
 	broken := map[uint32]bool{}
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if len(k) != 8 {
+		if len(k) != 12 || isEndFence(k) {
 			continue
 		}
 		seq := binary.BigEndian.Uint64(k)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"go.etcd.io/bbolt"
 
 	"github.com/vigil-hmi/vigil/history/internal/chunk"
@@ -126,11 +127,16 @@ func TestTheTailLogKeepsOnlyWhatOpenChunksNeed(t *testing.T) {
 	_ = db.View(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketTails).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if isEndFence(k) {
+				continue
+			}
 			if records == 0 {
 				first = binary.BigEndian.Uint64(k)
 			}
-			last = binary.BigEndian.Uint64(k)
-			records++
+			if seq := binary.BigEndian.Uint64(k); seq != last {
+				last = seq
+				records++
+			}
 		}
 		return nil
 	})
@@ -197,5 +203,43 @@ func TestAFormat1FileOpensAndIsMigrated(t *testing.T) {
 	inf, err := s.Info(context.Background())
 	if err != nil || len(inf.Tags) != 1 || inf.Tags[0].Samples != 51 {
 		t.Fatalf("info after migration: %+v %v", inf.Tags, err)
+	}
+}
+
+func TestInfoTellsTheTruthAboutFreePagesAndGrowth(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(t0.Add(2 * time.Hour))
+	s, path := openTest(t, Options{Clock: clock, Retention: Retention{MaxAge: time.Hour}})
+	appendSeconds(t, s, 10, 0, 7200)
+	if err := s.Prune(context.Background()); err != nil { // frees the first hour's pages
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(path, Options{ReadOnly: true, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ro.Close() }()
+	inf, err := ro.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bbolt's own count is 0 for a read-only open.
+	if inf.FreeBytes == 0 || inf.FreeBytes%4096 != 0 || inf.UsedBytes+inf.FreeBytes > inf.FileBytes {
+		t.Fatalf("free %d, used %d, file %d: retention freed pages", inf.FreeBytes, inf.UsedBytes, inf.FileBytes)
+	}
+	if inf.TailBytes == 0 {
+		t.Fatal("no tail log bytes: the open chunks are in it")
+	}
+	chunks := inf.ChunkBytes()
+	if w := inf.WriteAmplification(); w != float64(inf.FileBytes)/float64(chunks) {
+		t.Fatalf("write amplification %v, want file/chunk bytes %v", w, float64(inf.FileBytes)/float64(chunks))
+	}
+	// About an hour of data is kept, so a day adds 24 times its chunks
+	// (times the amplification).
+	perDay := inf.BytesPerDay() / inf.WriteAmplification()
+	if perDay < 20*float64(chunks) || perDay > 28*float64(chunks) {
+		t.Fatalf("expected chunk bytes per day %v for %d bytes of chunks spanning about an hour", perDay, chunks)
 	}
 }

@@ -56,10 +56,12 @@ func (s *Stream) Size() int { return len(s.buf) }
 // Last returns the time of the last sample (0 when empty).
 func (s *Stream) Last() int64 { return s.t }
 
-// Reset empties the stream, keeping its buffer when it is small.
+// Reset empties the stream, keeping its buffer only when it is small: a
+// store holds one stream per tag, and a buffer kept at its largest size
+// would hold every tag's memory at the peak instead of the average.
 func (s *Stream) Reset() {
 	buf := s.buf[:0]
-	if cap(buf) > 4096 {
+	if cap(buf) > 64 {
 		buf = nil
 	}
 	*s = Stream{buf: buf, k: -1, run: -1}

@@ -62,9 +62,11 @@ func TestEveryHistoryCommandReportsADamagedFile(t *testing.T) {
 // damaged history file keeps running the plant on a new file, says so on
 // stderr, and keeps the damaged one for salvage.
 func TestRunMovesADamagedHistoryAsideAndStartsANewOne(t *testing.T) {
-	want := map[string]bool{"truncated to 1/2": true, "page 3 zeroed": true, "0 bytes": true, "a text file": true, "both meta pages zeroed": true}
+	want := map[string]bool{"truncated to 1/2": true, "a page in use zeroed": true, "0 bytes": true, "a text file": true, "both meta pages zeroed": true}
 	for _, c := range historytest.Damaged(t, t.TempDir()) {
-		if !want[c.Name] {
+		if c.InUse && strings.HasSuffix(c.Name, " zeroed") && strings.HasPrefix(c.Name, "page ") && want["a page in use zeroed"] {
+			delete(want, "a page in use zeroed")
+		} else if !want[c.Name] {
 			continue
 		}
 		delete(want, c.Name)

@@ -322,8 +322,15 @@ func writeInfo(w io.Writer, inf history.Info) {
 	if samples > 0 {
 		per = float64(inf.FileBytes) / float64(samples)
 	}
-	fmt.Fprintf(w, "\n%d tags, %d samples, %d bytes of chunks; file %d bytes (%d free pages bytes), %.3f file bytes/sample; %d events\n",
-		len(inf.Tags), samples, bytes, inf.FileBytes, inf.FreeBytes, per, inf.Events)
+	fmt.Fprintf(w, "\n%d tags, %d samples, %d bytes of chunks (open chunks counted as sealed), %d events\n",
+		len(inf.Tags), samples, bytes, inf.Events)
+	fmt.Fprintf(w, "file %d bytes: %d in pages in use, %d in free pages (reused by later writes; `vigil history compact` gives them back), %d of them the tail log of open chunks\n",
+		inf.FileBytes, inf.UsedBytes, inf.FreeBytes, inf.TailBytes)
+	fmt.Fprintf(w, "%.3f file bytes/sample; write amplification %.2f (file bytes / chunk bytes)\n", per, inf.WriteAmplification())
+	if d := inf.BytesPerDay(); d > 0 {
+		fmt.Fprintf(w, "expected growth at the stored data's rate: %s per day (%s of chunks)\n",
+			humanBytes(d), humanBytes(d/inf.WriteAmplification()))
+	}
 }
 
 func cmdHistoryCompact(_ context.Context, env Env, args []string) int {
@@ -425,4 +432,15 @@ func writeSalvage(w io.Writer, src, dst string, rep history.SalvageReport) {
 	if !lost {
 		fmt.Fprintln(w, "nothing was lost")
 	}
+}
+
+// humanBytes prints n bytes as B, KB, MB or GB (powers of 1000).
+func humanBytes(n float64) string {
+	for _, u := range []string{"B", "KB", "MB", "GB"} {
+		if n < 1000 || u == "GB" {
+			return strconv.FormatFloat(n, 'f', 1, 64) + " " + u
+		}
+		n /= 1000
+	}
+	return ""
 }
