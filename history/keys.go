@@ -3,7 +3,6 @@ package history
 import (
 	"bytes"
 	"encoding/binary"
-	"math"
 
 	"go.etcd.io/bbolt"
 
@@ -39,27 +38,20 @@ func chunkKey(id uint32, start int64) []byte {
 	return k[:]
 }
 
-// parseChunkKey splits a chunk key; ok is false for a malformed key and
-// for a fence.
+// parseChunkKey splits a chunk key; ok is false for a malformed key.
 func parseChunkKey(k []byte) (id uint32, start int64, ok bool) {
 	if len(k) != 12 {
 		return 0, 0, false
 	}
-	start = unsortable(binary.BigEndian.Uint64(k[4:]))
-	return binary.BigEndian.Uint32(k), start, start < fenceStart
+	return binary.BigEndian.Uint32(k), unsortable(binary.BigEndian.Uint64(k[4:])), true
 }
 
-// Fences: fenceCount empty keys after each tag's chunks, (id, fenceStart)
-// to (id, fenceStart+fenceCount-1). A tag's new chunk then never is among
-// the last keys of its page: bbolt's split keeps at least two keys for the
-// right page and, with the new chunk among the last, cut a full page of a
-// tag's chunks two or three chunks short, which filled those pages to about
-// two thirds (68 % for 433-byte chunks). With 2 fences that was 81 %, 4
-// gave 91 % (more did not help).
-const (
-	fenceCount = 4
-	fenceStart = math.MaxInt64 - fenceCount + 1
-)
+// fenceCount is how many end fences putEndFences writes. bbolt's split
+// keeps at least two keys for the right page; with the appended key among
+// the last, it cut a full page two or three items short, which filled the
+// pages of an append-only bucket to about two thirds (68 % for 433-byte
+// items). With 2 fences that was 81 %, 4 gave 91 % (more did not help).
+const fenceCount = 4
 
 // dataKeyLen is the length of a data key, and of a chunks entry that
 // points to one. An encoded chunk is at least 14 bytes, so a format 1
@@ -102,21 +94,6 @@ func putEndFences(b *bbolt.Bucket, keyLen int) error {
 // isEndFence reports whether k is one of putEndFences' keys.
 func isEndFence(k []byte) bool {
 	return len(k) > 0 && bytes.Count(k[:len(k)-1], []byte{0xFF}) == len(k)-1 && k[len(k)-1] >= 0xFF-fenceCount+1
-}
-
-// putFences writes the fences of series id into the chunks bucket b.
-func putFences(b *bbolt.Bucket, id uint32) error {
-	for f := range int64(fenceCount) {
-		if err := b.Put(chunkKey(id, fenceStart+f), nil); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// isFence reports whether k is a fence key.
-func isFence(k []byte) bool {
-	return len(k) == 12 && unsortable(binary.BigEndian.Uint64(k[4:])) >= fenceStart
 }
 
 func packQuality(q datasource.Quality) uint16 { return uint16(q.Status)<<8 | uint16(q.Reason) }

@@ -63,9 +63,6 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 		}
 		c := tx.Bucket(bucketChunks).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if isFence(k) {
-				continue
-			}
 			ref := v
 			v = chunkBytes(tx, v)
 			last := int64(0)

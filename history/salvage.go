@@ -118,8 +118,8 @@ func (c *collector) add(bucket string, k, v []byte, rep *SalvageReport) {
 			c.series[string(k)] = binary.BigEndian.Uint32(v)
 		}
 	case string(bucketChunks):
-		if isFence(k) || len(v) == dataKeyLen {
-			return // fences are written again; pointers are rebuilt from the data bucket
+		if len(v) == dataKeyLen {
+			return // pointers are rebuilt from the data bucket
 		}
 		if !c.chunk(k, v) {
 			id, start, _ := parseChunkKey(k)
@@ -254,9 +254,6 @@ func (c *collector) write(dst string, rep *SalvageReport) error {
 				return err
 			}
 			if err := b["chunks"].Put([]byte(k), dk); err != nil {
-				return err
-			}
-			if err := putFences(b["chunks"], id); err != nil {
 				return err
 			}
 			rep.Chunks++

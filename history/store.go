@@ -109,7 +109,7 @@ const (
 
 var (
 	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, fenceStart-1) // the two latest instants are the fences' keys
+	maxTime = time.Unix(0, math.MaxInt64)
 )
 
 // Open opens (creating if needed) the history file at path. When another
@@ -221,13 +221,10 @@ func (s *Store) init() error {
 // later appends.
 func (s *Store) loadLast(chunks *bbolt.Bucket, ser *series) {
 	c := chunks.Cursor()
-	var k, v []byte
-	if k, _ = c.Seek(chunkKey(ser.id, fenceStart)); k == nil {
+	k, v := c.Seek(chunkKey(ser.id, math.MaxInt64))
+	if k == nil {
 		k, v = c.Last()
-	} else {
-		k, v = c.Prev()
-	}
-	for k != nil && isFence(k) { // a format 1 file has no fences; this one had a stray one
+	} else if id, start, ok := parseChunkKey(k); !ok || id != ser.id || start != math.MaxInt64 {
 		k, v = c.Prev()
 	}
 	id, start, ok := parseChunkKey(k)

@@ -31,9 +31,9 @@ var walCRC = crc32.MakeTable(crc32.Castagnoli)
 // walKeepRecords is how many flushes back the log reaches before the open
 // streams that still start further back are written again whole (carried
 // forward), so the log stays short even for a tag that changes rarely and
-// keeps its chunk open for hours: 60 flushes, 5 min at the default
+// keeps its chunk open for hours: 40 flushes, 200 s at the default
 // FlushInterval.
-const walKeepRecords = 20
+const walKeepRecords = 40
 
 // walCarryBudget bounds the bytes of carried-forward streams per flush, so
 // tags that opened their chunks together do not all come due in one flush.
