@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"time"
 
 	"github.com/vigil-hmi/vigil/history/internal/chunk"
@@ -30,7 +31,8 @@ const maxAggregateBuckets = 1 << 20
 // Aggregate cuts [from, to] into n equal buckets (the same buckets as
 // Query's decimation) and returns min, max, mean and time-weighted mean per
 // bucket. The value held at from is the sample stored before it.
-func (s *Store) Aggregate(ctx context.Context, tag string, from, to time.Time, n int) ([]Aggregate, error) {
+func (s *Store) Aggregate(ctx context.Context, tag string, from, to time.Time, n int) (_ []Aggregate, err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	if n < 1 || n > maxAggregateBuckets {
 		return nil, fmt.Errorf("history aggregate %s: %d buckets, want 1..%d", tag, n, maxAggregateBuckets)
 	}

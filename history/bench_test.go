@@ -2,10 +2,13 @@ package history
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,13 +86,7 @@ func benchAppend(b *testing.B, jitter, resolution time.Duration) {
 				b.Fatal(err)
 			}
 		}
-		inf, err := s.Info(context.Background())
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := s.Close(); err != nil {
-			b.Fatal(err)
-		}
+		inf := infoAndClose(b, s)
 		total += seconds * len(names)
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -142,4 +139,153 @@ func BenchmarkQueryWeek(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/query")
 	b.ReportMetric(float64(n), "points")
+}
+
+// BenchmarkStoreBytesPerSample stores 12 h at 1 s of 12 tags of the signal
+// mix (518,400 samples) as vigil run does: one Append per second, a Flush
+// every 5 s of plant time, times to the millisecond. It reports the chunks'
+// bytes per sample and the file's (size after Close): their ratio is what
+// the page layout and the flushes cost.
+func BenchmarkStoreBytesPerSample(b *testing.B) {
+	const seconds = 12 * 3600
+	names, values := signalMix(3, seconds)
+	var chunkBytes, fileBytes, usedBytes, samples int64
+	for b.Loop() {
+		path := filepath.Join(b.TempDir(), "bench.db")
+		// NoSync: the figure is bytes; fsync would only make it slow.
+		s, err := Open(path, Options{Logger: quiet, TimeResolution: time.Millisecond, FlushInterval: time.Hour, NoSync: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		batch := make([]Sample, len(names))
+		for i := range seconds {
+			tm := t0.Add(time.Duration(i) * time.Second)
+			for k := range names {
+				batch[k] = Sample{Tag: names[k], Time: tm, Value: values[k][i]}
+			}
+			if err := s.Append(batch); err != nil {
+				b.Fatal(err)
+			}
+			if i%5 == 4 {
+				if err := s.Flush(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		inf := infoAndClose(b, s)
+		chunkBytes, samples = 0, 0
+		for _, t := range inf.Tags {
+			chunkBytes += t.Bytes
+			samples += t.Samples
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fileBytes, usedBytes = fi.Size(), inf.UsedBytes
+	}
+	if samples != seconds*int64(len(names)) {
+		b.Fatalf("%d samples stored, want %d", samples, seconds*len(names))
+	}
+	b.ReportMetric(float64(chunkBytes)/float64(samples), "chunk-B/sample")
+	b.ReportMetric(float64(fileBytes)/float64(samples), "file-B/sample")
+	b.ReportMetric(float64(usedBytes)/float64(samples), "used-B/sample")
+}
+
+// BenchmarkManyTags runs a plant of many tags at 1 s for 10 minutes of
+// plant time as vigil run does (one Append per second, a Flush every 5 s,
+// times to the millisecond), with noisy full-precision values like the
+// simulator's (about 5 chunk bytes per sample). It reports the file's write
+// amplification (file bytes over chunk bytes, open chunks counted as
+// sealed), the tail log's share, and the heap per tag after 5 and after 10
+// minutes (flat when open chunks stay bounded).
+func BenchmarkManyTags(b *testing.B) {
+	for _, n := range []int{10000, 100000} {
+		b.Run(fmt.Sprintf("tags=%d", n), func(b *testing.B) { benchManyTags(b, n) })
+	}
+}
+
+func benchManyTags(b *testing.B, tags int) {
+	seconds := 600
+	if v, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_SECONDS")); err == nil {
+		seconds = v
+	}
+	names := make([]string, tags)
+	for i := range names {
+		names[i] = fmt.Sprintf("Plant.Unit%03d.Tag%03d", i/1000, i%1000)
+	}
+	var inf Info
+	var heap5, heap10 float64
+	for b.Loop() {
+		runtime.GC()
+		var m0 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		path := filepath.Join(b.TempDir(), "bench.db")
+		s, err := Open(path, Options{Logger: quiet, TimeResolution: time.Millisecond, FlushInterval: time.Hour, NoSync: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(7, 7))
+		walk := make([]float64, tags)
+		for k := range walk {
+			walk[k] = 20 + rng.Float64()*80
+		}
+		batch := make([]Sample, tags)
+		heapPerTag := func() float64 {
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			return float64(int64(m.HeapAlloc)-int64(m0.HeapAlloc)) / float64(tags)
+		}
+		for i := range seconds {
+			tm := t0.Add(time.Duration(i)*time.Second + time.Duration(rng.IntN(3))*time.Millisecond)
+			for k := range batch {
+				walk[k] += rng.NormFloat64() * 0.05
+				batch[k] = Sample{Tag: names[k], Time: tm, Value: walk[k]}
+			}
+			if err := s.Append(batch); err != nil {
+				b.Fatal(err)
+			}
+			if i%5 == 4 {
+				if err := s.Flush(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if i == seconds/2-1 {
+				b.StopTimer()
+				heap5 = heapPerTag()
+				b.StartTimer()
+			}
+		}
+		b.StopTimer()
+		heap10 = heapPerTag()
+		runtime.KeepAlive(batch)
+		if inf, err = s.Info(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.Logf("file %d, free %d, used %d, tails %d, chunks %d", inf.FileBytes, inf.FreeBytes, inf.UsedBytes, inf.TailBytes, inf.ChunkBytes())
+	b.ReportMetric(inf.WriteAmplification(), "file/chunk")
+	b.ReportMetric(float64(inf.ChunkBytes())/float64(tags*seconds), "chunk-B/sample")
+	b.ReportMetric(float64(inf.TailBytes)/float64(inf.FileBytes), "tail-share")
+	b.ReportMetric(heap5, "heap-B/tag-mid")
+	b.ReportMetric(heap10, "heap-B/tag-end")
+	b.ReportMetric(float64(tags*seconds)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// infoAndClose returns the Info of s (flushing it) and closes it.
+func infoAndClose(b *testing.B, s *Store) Info {
+	b.Helper()
+	inf, err := s.Info(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return inf
 }

@@ -9,6 +9,9 @@
 // Options.FlushInterval (the most a crash can lose) and applies retention.
 // Query, ValueAt and Aggregate serve trends and cursors; AppendEvents and
 // Events are the journal used by the alarm engine and the audit trail.
+// A damaged file is refused with an error wrapping ErrDamaged, never a
+// panic: internal/boltwalk walks its pages before bbolt reads them, and
+// Salvage copies what still decodes into a new file.
 // The chunk encoding lives in internal/chunk; docs/history.md describes the
 // file layout, the gap representation and the figures.
 package history

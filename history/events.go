@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -18,7 +19,8 @@ const eventVersion = 1
 // AppendEvents stores events in the journal in one transaction, assigning
 // each its Seq (strictly increasing across the file's life) in place. An
 // event with a zero Time gets the Store clock's now.
-func (s *Store) AppendEvents(events []Event) error {
+func (s *Store) AppendEvents(events []Event) (err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	if len(events) == 0 {
 		return nil
 	}
@@ -33,7 +35,7 @@ func (s *Store) AppendEvents(events []Event) error {
 	}
 	now := s.opts.Clock.Now()
 	out := slices.Clone(events)
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketEvents)
 		for i := range out {
 			e := &out[i]
@@ -71,7 +73,8 @@ func (s *Store) AppendEvents(events []Event) error {
 // insensitive; "" matches all), in time order (ties by Seq). When more than
 // limit match (limit > 0), the newest limit are returned: to page back, ask
 // again with to set just before the oldest one returned.
-func (s *Store) Events(ctx context.Context, from, to time.Time, filter string, limit int) ([]Event, error) {
+func (s *Store) Events(ctx context.Context, from, to time.Time, filter string, limit int) (_ []Event, err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()
@@ -80,7 +83,7 @@ func (s *Store) Events(ctx context.Context, from, to time.Time, filter string, l
 	}
 	filter = strings.ToLower(filter)
 	var out []Event
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
 		var hi [16]byte
 		binary.BigEndian.PutUint64(hi[:8], sortable(clampNanos(to)))

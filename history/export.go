@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -32,7 +33,8 @@ const TimeFormat = time.RFC3339Nano
 // line ends, a header row). A zero from or to stands for the earliest or
 // latest stored sample of the tags. Values are written in Go's shortest
 // exact form, so an undecimated long export re-imports bit for bit.
-func (s *Store) Export(ctx context.Context, w io.Writer, tags []string, from, to time.Time, opts ExportOptions) error {
+func (s *Store) Export(ctx context.Context, w io.Writer, tags []string, from, to time.Time, opts ExportOptions) (err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	if len(tags) == 0 {
 		return fmt.Errorf("history export: no tags given")
 	}
@@ -49,7 +51,6 @@ func (s *Store) Export(ctx context.Context, w io.Writer, tags []string, from, to
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
-	var err error
 	if opts.Long {
 		err = s.exportLong(ctx, cw, tags, lo, hi, ok, opts, progress)
 	} else {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,7 +35,8 @@ const maxImportErrors = 20
 // true/false, or empty (a gap: NaN); quality is as Quality.String prints it
 // ("Good", "Bad/NotConnected"), default Good. Samples older than a tag's
 // history are skipped and counted.
-func (s *Store) ImportCSV(ctx context.Context, r io.Reader, name string) (ImportResult, error) {
+func (s *Store) ImportCSV(ctx context.Context, r io.Reader, name string) (_ ImportResult, err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	samples, res, err := ParseCSV(r, name)
 	if err != nil {
 		return res, err

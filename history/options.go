@@ -20,9 +20,14 @@ type Options struct {
 	Retention Retention
 	// Clock drives flushing, retention and ingest; default the real clock.
 	Clock clockwork.Clock
-	// ChunkSamples seals a chunk at this many samples. Default 2048: an open
-	// chunk holds up to 24 bytes per sample in memory per tag (48 KiB).
+	// ChunkSamples seals a chunk at this many samples. Default 2048. An open
+	// chunk is held encoded as it grows (see ChunkBytes), not as samples.
 	ChunkSamples int
+	// ChunkBytes seals a chunk whose open, growing encoding reaches this
+	// many bytes, which bounds the memory an open chunk takes per tag.
+	// Default 1024: a noisy tag at 5 bytes per sample seals after about 200
+	// samples, a flat one after ChunkSamples.
+	ChunkBytes int
 	// ChunkSpan seals a chunk that spans this long, so retention by age
 	// works in steps no coarser than it. Default 6 h.
 	ChunkSpan time.Duration
@@ -70,6 +75,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ChunkSamples > 1<<20 {
 		o.ChunkSamples = 1 << 20
+	}
+	if o.ChunkBytes <= 0 {
+		o.ChunkBytes = 1024
 	}
 	if o.ChunkSpan <= 0 {
 		o.ChunkSpan = 6 * time.Hour

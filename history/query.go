@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -65,7 +66,24 @@ func (s *Store) view(tag string) (*view, error) {
 	}
 	v := &view{s: s, tx: tx, tag: tag}
 	if ser := s.series[tag]; ser != nil {
-		v.id, v.found, v.head = ser.id, true, ser.head[:len(ser.head):len(ser.head)]
+		v.id, v.found = ser.id, true
+		// What is not in the file yet: chunks sealed since the last flush
+		// (in key order, so oldest first), then the open chunk, decoded
+		// under mu: a few hundred samples each.
+		for _, p := range s.pending {
+			if id, _, ok := parseChunkKey(p.key); ok && id == ser.id {
+				var err error
+				if v.head, err = chunk.Decode(v.head, p.val); err != nil { // cannot happen: the store encoded it
+					s.reportCorrupt(tag, ser.first, err)
+				}
+			}
+		}
+		if ser.open.Len() > 0 {
+			var err error
+			if v.head, err = chunk.DecodeStream(v.head, ser.open.Bytes()); err != nil { // cannot happen: the store wrote it
+				s.reportCorrupt(tag, ser.first, err)
+			}
+		}
 	}
 	return v, nil
 }
@@ -97,18 +115,12 @@ func (v *view) scan(ctx context.Context, from, to int64, fn func([]chunk.Sample)
 		}
 	}
 	var buf []chunk.Sample
-	headStart := int64(math.MinInt64)
-	if len(v.head) > 0 {
-		headStart = v.head[0].T
-	}
 	for ; k != nil; k, val = c.Next() {
 		id, start, ok := parseChunkKey(k)
 		if !ok || id != v.id || start > to {
 			break
 		}
-		if len(v.head) > 0 && start == headStart {
-			continue // an older copy of the open chunk
-		}
+		val = chunkBytes(v.tx, val)
 		if h, err := chunk.ReadHeader(val); err == nil && h.Last < from {
 			continue
 		}
@@ -170,7 +182,7 @@ func (v *view) at(t int64) (chunk.Sample, bool) {
 		if !ok || id != v.id {
 			return chunk.Sample{}, false
 		}
-		s, err := chunk.Decode(nil, val)
+		s, err := chunk.Decode(nil, chunkBytes(v.tx, val))
 		if err != nil {
 			v.corrupt(start, err)
 			continue
@@ -185,7 +197,8 @@ func (v *view) at(t int64) (chunk.Sample, bool) {
 
 // ValueAt returns the tag's newest stored sample at or before t (a trend
 // cursor shows it), or an error wrapping ErrNoData.
-func (s *Store) ValueAt(ctx context.Context, tag string, t time.Time) (Point, error) {
+func (s *Store) ValueAt(ctx context.Context, tag string, t time.Time) (_ Point, err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	if err := ctx.Err(); err != nil {
 		return Point{}, err
 	}
@@ -219,7 +232,8 @@ func clampNanos(t time.Time) int64 {
 // result has at most 5 points per bucket and draws exactly like the raw
 // samples at that width. Gaps are points with a NaN Value (see Point).
 // An unknown tag gives no points and no error.
-func (s *Store) Query(ctx context.Context, tag string, from, to time.Time, maxPoints int) ([]Point, error) {
+func (s *Store) Query(ctx context.Context, tag string, from, to time.Time, maxPoints int) (_ []Point, err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	v, err := s.view(tag)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sort"
 	"time"
 
@@ -25,7 +26,8 @@ const deleteBatch = 5000
 // 10 % under MaxBytes, and events older than EventMaxAge. Freed pages are
 // reused by later writes; the file itself does not shrink (see Compact).
 // The Store runs it every Retention.Every.
-func (s *Store) Prune(ctx context.Context) error {
+func (s *Store) Prune(ctx context.Context) (err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	r := s.opts.Retention
 	if s.opts.ReadOnly {
 		return ErrReadOnly
@@ -33,18 +35,16 @@ func (s *Store) Prune(ctx context.Context) error {
 	if r.MaxAge <= 0 && r.MaxBytes <= 0 && r.EventMaxAge <= 0 {
 		return nil
 	}
+	// Chunks sealed since the last flush are judged with the rest.
+	if err := s.Flush(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	open := map[string]bool{} // keys of open chunks: newest data, never pruned here
-	for _, ser := range s.series {
-		if len(ser.head) > 0 {
-			open[string(chunkKey(ser.id, ser.head[0].T))] = true
-		}
-	}
-	s.mu.Unlock()
+	s.mu.Unlock() // open chunks are in memory and the tail log: never pruned here
 	now := s.opts.Clock.Now()
 
 	type entry struct {
@@ -52,10 +52,10 @@ func (s *Store) Prune(ctx context.Context) error {
 		last int64
 		size int64
 	}
-	var doomed [][]byte
+	var doomed, doomedData [][]byte
 	var all []entry
 	var live int64
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *bbolt.Tx) error {
 		live = tx.Size() - int64(s.db.Stats().FreeAlloc)
 		cutoff := int64(0)
 		if r.MaxAge > 0 {
@@ -63,9 +63,8 @@ func (s *Store) Prune(ctx context.Context) error {
 		}
 		c := tx.Bucket(bucketChunks).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if open[string(k)] {
-				continue
-			}
+			ref := v
+			v = chunkBytes(tx, v)
 			last := int64(0)
 			if h, err := chunk.ReadHeader(v); err == nil {
 				last = h.Last
@@ -73,6 +72,9 @@ func (s *Store) Prune(ctx context.Context) error {
 				last = start // corrupt: age it by its key
 			}
 			key := append([]byte(nil), k...)
+			if len(ref) == dataKeyLen {
+				key = append(key, ref...) // the data key rides along
+			}
 			if r.MaxAge > 0 && last < cutoff {
 				doomed = append(doomed, key)
 				live -= int64(len(k) + len(v))
@@ -98,7 +100,15 @@ func (s *Store) Prune(ctx context.Context) error {
 			excess -= e.size
 		}
 	}
+	for i, k := range doomed {
+		if len(k) > 12 {
+			doomed[i], doomedData = k[:12], append(doomedData, k[12:])
+		}
+	}
 	if err := s.deleteKeys(ctx, bucketChunks, doomed); err != nil {
+		return err
+	}
+	if err := s.deleteKeys(ctx, bucketData, doomedData); err != nil {
 		return err
 	}
 	if r.EventMaxAge > 0 {
@@ -169,6 +179,10 @@ func Compact(path string, lockTimeout time.Duration) (before, after int64, err e
 	if lockTimeout <= 0 {
 		lockTimeout = time.Second
 	}
+	if err := verifyFile(path, lockTimeout, true); err != nil {
+		return 0, 0, err
+	}
+	defer catch(path, &err, debug.SetPanicOnFault(true))
 	src, err := bbolt.Open(path, 0o644, &bbolt.Options{Timeout: lockTimeout})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {

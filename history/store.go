@@ -2,10 +2,12 @@ package history
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -47,6 +49,7 @@ type Stats struct {
 	InvalidTime   uint64 // samples dropped: time outside 1678..2262 (int64 nanoseconds) or empty tag
 	Sealed        uint64 // full chunks written
 	Flushes       uint64 // successful flushes of the open chunks
+	WALBytes      uint64 // bytes of tail records written (the open chunks' new bytes, framed)
 	CorruptChunks uint64 // chunks found corrupt while reading; reported and skipped
 }
 
@@ -54,11 +57,15 @@ type Stats struct {
 type series struct {
 	id    uint32
 	name  string
-	head  []chunk.Sample // open chunk; a fresh slice after every seal, so readers may keep the old one
-	dirty bool           // head has samples not yet written to the file
-	last  int64          // time of the newest sample accepted (Unix ns)
-	has   bool           // last is set
-	saved bool           // the name -> id record is in the file
+	open  chunk.Stream // the open chunk, encoded as it grows; its bytes up to Marked are in the tail log
+	first int64        // time of the open chunk's first sample
+	// walFrom is the tail record holding the start of the open stream's
+	// written bytes (0: none written); records before the smallest walFrom
+	// are not needed.
+	walFrom uint64
+	last    int64 // time of the newest sample accepted (Unix ns)
+	has     bool  // last is set
+	saved   bool  // the name -> id record is in the file
 }
 
 type put struct{ key, val []byte }
@@ -78,7 +85,11 @@ type Store struct {
 	nextID  uint32
 	closed  bool
 	stats   Stats
-	pending []put // encoded chunks whose commit failed; retried with the next commit
+	pending []put // sealed chunks not yet committed (a failed commit keeps them for the next)
+	scratch []chunk.Sample
+	// The tail log: walSeq is the newest record's sequence number,
+	// walOldest the oldest record still in the file (0: none).
+	walSeq, walOldest uint64
 	// pruneHook is told what event retention deletes (OnPruneEvents).
 	pruneHook func(ctx context.Context, p PrunedEvents) error
 
@@ -92,7 +103,11 @@ type Store struct {
 	done   chan struct{} // closed when the background loop has returned
 }
 
-const allocSize = 1 << 20
+// Bounds of the file's growth step (see growStep).
+const (
+	minAllocSize = 4 << 10
+	maxAllocSize = 16 << 20
+)
 
 var (
 	minTime = time.Unix(0, math.MinInt64)
@@ -102,12 +117,26 @@ var (
 // Open opens (creating if needed) the history file at path. When another
 // process holds the file it fails after opts.LockTimeout with an error
 // wrapping ErrLocked that names the file.
-func Open(path string, opts Options) (*Store, error) {
+//
+// A damaged file (cut short, pages overwritten or zeroed, empty, not a
+// history file) gives an error wrapping ErrDamaged (a *DamagedError) that
+// says what is wrong; its pages are walked before bbolt reads them, and a
+// panic inside bbolt is caught and reported the same way.
+func Open(path string, opts Options) (_ *Store, err error) {
 	opts = opts.withDefaults()
+	if err := verifyFile(path, opts.LockTimeout, opts.ReadOnly); err != nil {
+		return nil, err
+	}
+	defer catch(path, &err, debug.SetPanicOnFault(true))
 	db, err := bbolt.Open(path, 0o644, &bbolt.Options{
 		Timeout:  opts.LockTimeout,
 		NoSync:   opts.NoSync,
 		ReadOnly: opts.ReadOnly,
+		// The freelist is not written at every commit (one page less
+		// rewritten and freed per flush, which was a tenth of a small
+		// file); bbolt rebuilds it at open from the pages in use, which
+		// Open reads anyway to check them.
+		NoFreelistSync: true,
 	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("history %s: %w (waited %v for its lock)", path, ErrLocked, opts.LockTimeout)
@@ -120,13 +149,15 @@ func Open(path string, opts Options) (*Store, error) {
 		series: map[string]*series{}, byID: map[uint32]*series{},
 		done: make(chan struct{}),
 	}
-	// Grow the file in 1 MiB steps once it passes 1 MiB, not in bbolt's
-	// default doubling up to 16 MiB: history files are counted in bytes per
-	// sample.
-	db.AllocSize = allocSize
+	// Grow the file in small steps (growStep), not in bbolt's default
+	// doubling up to 16 MiB: history files are counted in bytes per sample.
+	db.AllocSize = minAllocSize
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.init(); err != nil {
 		_ = db.Close() // the init error is the one to report
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	}
 	if opts.ReadOnly {
@@ -143,13 +174,14 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) init() error {
 	if !s.opts.ReadOnly {
 		err := s.db.Update(func(tx *bbolt.Tx) error {
-			for _, name := range [][]byte{bucketMeta, bucketSeries, bucketChunks, bucketEvents} {
+			for _, name := range [][]byte{bucketMeta, bucketSeries, bucketChunks, bucketEvents, bucketTails, bucketData} {
 				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 					return err
 				}
 			}
 			meta := tx.Bucket(bucketMeta)
-			if meta.Get([]byte("format")) == nil {
+			// A new file, or a format 1 file migrated (see formatVersion).
+			if v := meta.Get([]byte("format")); v == nil || (len(v) == 1 && v[0] == 1) {
 				return meta.Put([]byte("format"), []byte{formatVersion})
 			}
 			return nil
@@ -161,15 +193,15 @@ func (s *Store) init() error {
 	return s.db.View(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil || tx.Bucket(bucketSeries) == nil || tx.Bucket(bucketChunks) == nil || tx.Bucket(bucketEvents) == nil {
-			return errors.New("not a Vigil history file (buckets missing)")
+			return &DamagedError{Path: s.path, Problems: []string{"not a Vigil history file: its buckets are missing"}}
 		}
-		if v := meta.Get([]byte("format")); len(v) != 1 || v[0] != formatVersion {
-			return fmt.Errorf("file format %v is not %d: written by another Vigil version", v, formatVersion)
+		if v := meta.Get([]byte("format")); len(v) != 1 || v[0] < 1 || v[0] > formatVersion {
+			return fmt.Errorf("file format %v is not 1..%d: written by a newer Vigil version", v, formatVersion)
 		}
 		chunks := tx.Bucket(bucketChunks)
-		return tx.Bucket(bucketSeries).ForEach(func(k, v []byte) error {
+		err := tx.Bucket(bucketSeries).ForEach(func(k, v []byte) error {
 			if len(v) != 4 {
-				return fmt.Errorf("series %q: bad id record", k)
+				return &DamagedError{Path: s.path, Problems: []string{fmt.Sprintf("series %q: bad id record", k)}}
 			}
 			ser := &series{id: uint32(v[0])<<24 | uint32(v[1])<<16 | uint32(v[2])<<8 | uint32(v[3]), name: string(k), saved: true}
 			s.series[ser.name] = ser
@@ -177,15 +209,19 @@ func (s *Store) init() error {
 			if ser.id >= s.nextID {
 				s.nextID = ser.id + 1
 			}
-			s.loadHead(chunks, ser)
+			s.loadLast(chunks, ser)
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return s.replayWAL(tx)
 	})
 }
 
-// loadHead finds the series' newest chunk: its last time orders later
-// appends, and when it is not full it becomes the open chunk again.
-func (s *Store) loadHead(chunks *bbolt.Bucket, ser *series) {
+// loadLast finds the time of the series' newest sealed sample, which orders
+// later appends.
+func (s *Store) loadLast(chunks *bbolt.Bucket, ser *series) {
 	c := chunks.Cursor()
 	k, v := c.Seek(chunkKey(ser.id, math.MaxInt64))
 	if k == nil {
@@ -198,6 +234,7 @@ func (s *Store) loadHead(chunks *bbolt.Bucket, ser *series) {
 		return
 	}
 	ser.last, ser.has = start, true
+	v = chunkBytes(chunks.Tx(), v)
 	samples, err := chunk.Decode(nil, v)
 	if err != nil {
 		s.reportCorrupt(ser.name, start, err)
@@ -207,9 +244,6 @@ func (s *Store) loadHead(chunks *bbolt.Bucket, ser *series) {
 		return
 	}
 	ser.last = samples[len(samples)-1].T
-	if len(samples) < s.opts.ChunkSamples && samples[0].T == start {
-		ser.head = samples
-	}
 }
 
 func (s *Store) reportCorrupt(tag string, start int64, err error) {
@@ -217,11 +251,15 @@ func (s *Store) reportCorrupt(tag string, start int64, err error) {
 	s.log.Error("history: corrupt chunk skipped", "file", s.path, "tag", tag, "chunk_start", time.Unix(0, start).UTC(), "err", err)
 }
 
-// Append adds a batch of samples. Samples are kept in each tag's open chunk;
-// chunks that fill up are written in one bbolt transaction for the whole
-// batch. A tag's samples must come in increasing time: one not newer than
-// the tag's last accepted sample is dropped and counted in Stats.OutOfOrder.
-func (s *Store) Append(batch []Sample) error {
+// Append adds a batch of samples. Samples are kept in each tag's open chunk,
+// encoded as it grows; a chunk that fills up is sealed (encoded whole) and
+// waits in memory, visible to queries, for the next flush, which writes it
+// with the open chunks' new bytes in one transaction: Append itself never
+// waits for the disk. A tag's samples must come in increasing time: one not
+// newer than the tag's last accepted sample is dropped and counted in
+// Stats.OutOfOrder.
+func (s *Store) Append(batch []Sample) (err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -231,7 +269,6 @@ func (s *Store) Append(batch []Sample) error {
 		return ErrReadOnly
 	}
 	span := int64(s.opts.ChunkSpan)
-	newSeries := false
 	for i := range batch {
 		b := &batch[i]
 		if b.Tag == "" || b.Time.Before(minTime) || b.Time.After(maxTime) {
@@ -244,7 +281,6 @@ func (s *Store) Append(batch []Sample) error {
 			s.nextID++
 			s.series[ser.name] = ser
 			s.byID[ser.id] = ser
-			newSeries = true
 		}
 		t := b.Time.UnixNano()
 		if res := int64(s.opts.TimeResolution); res > 1 {
@@ -254,35 +290,54 @@ func (s *Store) Append(batch []Sample) error {
 			s.stats.OutOfOrder++
 			continue
 		}
-		if n := len(ser.head); n > 0 && (n >= s.opts.ChunkSamples || t-ser.head[0].T >= span) {
+		if n := ser.open.Len(); n > 0 && (n >= s.opts.ChunkSamples || t-ser.first >= span || ser.open.Size() >= s.opts.ChunkBytes) {
 			s.seal(ser)
 		}
-		ser.head = append(ser.head, chunk.Sample{T: t, V: b.Value, Q: packQuality(b.Quality)})
-		ser.last, ser.has, ser.dirty = t, true, true
+		if ser.open.Len() == 0 {
+			ser.first = t
+		}
+		ser.open.Append(chunk.Sample{T: t, V: b.Value, Q: packQuality(b.Quality)})
+		ser.last, ser.has = t, true
 		s.stats.Appended++
 	}
-	if len(s.pending) == 0 && !newSeries {
-		return nil
-	}
-	return s.commit()
+	return nil
 }
 
-// seal encodes the open chunk into pending and starts a new one.
+// seal encodes the open chunk into pending and starts a new one. Its
+// pieces in the tail log are left there: replay drops samples a sealed
+// chunk holds.
 func (s *Store) seal(ser *series) {
-	b, err := chunk.Encode(nil, ser.head)
-	if err != nil { // cannot happen: Append keeps heads non-empty and ordered
+	var err error
+	s.scratch, err = chunk.DecodeStream(s.scratch[:0], ser.open.Bytes())
+	var b []byte
+	if err == nil {
+		b, err = chunk.Encode(nil, s.scratch)
+	}
+	if err != nil { // cannot happen: Append keeps streams non-empty and ordered
 		s.log.Error("history: cannot encode chunk", "tag", ser.name, "err", err)
 	} else {
-		s.pending = append(s.pending, put{chunkKey(ser.id, ser.head[0].T), b})
+		s.pending = append(s.pending, put{chunkKey(ser.id, ser.first), b})
 		s.stats.Sealed++
 	}
-	ser.head = nil
-	ser.dirty = false
+	ser.open.Reset()
+	ser.walFrom = 0
 }
 
-// commit writes new series records and pending chunks in one transaction.
-// The caller holds s.mu.
-func (s *Store) commit() error {
+// growStep sets how much the file grows when it is full: a sixteenth of
+// its size, between 32 KiB and 16 MiB. bbolt's default grows a file in
+// powers of two up to its AllocSize, so a 300 KiB history took 512 KiB;
+// a fixed 1 MiB step doubled a small file too. It is called inside a write
+// transaction, which holds bbolt's writer lock: the only code that reads
+// AllocSize (growing the file at commit) runs under that lock too.
+func (s *Store) growStep(tx *bbolt.Tx) {
+	s.db.AllocSize = int(min(max(tx.Size()/64, minAllocSize), maxAllocSize))
+}
+
+// commitWith writes new series records, the pending sealed chunks and the
+// parts of a tail record (when there are any, as record s.walSeq+1) and
+// deletes the tail records before trimTo, in one transaction. The caller
+// holds s.mu.
+func (s *Store) commitWith(parts [][]byte, trimTo uint64) error {
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		sb := tx.Bucket(bucketSeries)
 		for _, ser := range s.series {
@@ -293,12 +348,53 @@ func (s *Store) commit() error {
 				}
 			}
 		}
-		cb := tx.Bucket(bucketChunks)
-		// Chunks of one tag arrive in time order, so a split page rarely gets
-		// more keys: fill pages fuller than bbolt's default half.
-		cb.FillPercent = 0.9
+		s.growStep(tx)
+		// The chunks themselves go to the data bucket in the order they
+		// are sealed, so its pages are appended and filled; the chunks
+		// bucket gets a pointer under the tag and time. Chunks keyed by tag
+		// and time directly were inserted at as many places as there are
+		// tags, and random inserts fill B+tree pages to about two thirds.
+		cb, db := tx.Bucket(bucketChunks), tx.Bucket(bucketData)
+		db.FillPercent = 1 // appended (with end fences); the chunks bucket gets inserts at every tag: bbolt's default half
 		for _, p := range s.pending {
-			if err := cb.Put(p.key, p.val); err != nil {
+			if len(p.val) < inlineChunkBytes {
+				if err := cb.Put(p.key, p.val); err != nil {
+					return err
+				}
+				continue
+			}
+			seq, err := db.NextSequence()
+			if err != nil {
+				return err
+			}
+			id, _, _ := parseChunkKey(p.key)
+			dk := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, seq), id)
+			if err := db.Put(dk, p.val); err != nil {
+				return err
+			}
+			if err := cb.Put(p.key, dk); err != nil {
+				return err
+			}
+			if err := putEndFences(db, dataKeyLen); err != nil {
+				return err
+			}
+		}
+		if len(parts) == 0 {
+			return nil
+		}
+		tb := tx.Bucket(bucketTails)
+		tb.FillPercent = 1 // keys only ever grow: pages are never split twice
+		for i, p := range parts {
+			if err := tb.Put(walKey(s.walSeq+1, uint32(i)), p); err != nil {
+				return err
+			}
+		}
+		if err := putEndFences(tb, 12); err != nil {
+			return err
+		}
+		c := tb.Cursor()
+		for k, _ := c.First(); len(k) == 12 && binary.BigEndian.Uint64(k) < trimTo; k, _ = c.First() {
+			if err := c.Delete(); err != nil {
 				return err
 			}
 		}
@@ -316,7 +412,8 @@ func (s *Store) commit() error {
 
 // Flush writes every open chunk that has new samples, in one transaction.
 // After it returns nil, everything appended before is in the file.
-func (s *Store) Flush() error {
+func (s *Store) Flush() (err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -329,44 +426,68 @@ func (s *Store) flushLocked() error {
 	if s.opts.ReadOnly {
 		return nil
 	}
-	var flushed []*series
-	// After a failed commit, pending may hold older copies of open chunks:
-	// drop them, so a long write failure does not pile up copies.
-	if len(s.pending) > 0 {
-		open := map[string]bool{}
-		for _, ser := range s.series {
-			if ser.dirty && len(ser.head) > 0 {
-				open[string(chunkKey(ser.id, ser.head[0].T))] = true
-			}
-		}
-		kept := s.pending[:0]
-		for _, p := range s.pending {
-			if !open[string(p.key)] {
-				kept = append(kept, p)
-			}
-		}
-		s.pending = kept
+	next := s.walSeq + 1
+	var wb walBuilder
+	type wrote struct {
+		ser   *series
+		start bool // the piece starts the stream: walFrom moves to next
 	}
+	var written []wrote
+	// Streams that start further back than walKeepRecords are carried
+	// forward whole, oldest budget first, so old records can go.
+	carryBefore := uint64(0)
+	if next > walKeepRecords {
+		carryBefore = next - walKeepRecords
+	}
+	carried := 0
+	// Records before the oldest start an open stream still needs go.
+	trimTo := next
 	for _, ser := range s.series {
-		if !ser.dirty || len(ser.head) == 0 {
+		if ser.open.Len() == 0 {
 			continue
 		}
-		b, err := chunk.Encode(nil, ser.head)
-		if err != nil {
-			s.log.Error("history: cannot encode chunk", "tag", ser.name, "err", err)
-			continue
+		start := true
+		switch {
+		case ser.walFrom == 0 || ser.open.Marked() == 0:
+			wb.add(ser.id, 0, ser.open.Bytes())
+		case ser.walFrom < carryBefore && carried < walCarryBudget:
+			carried += ser.open.Size()
+			wb.add(ser.id, 0, ser.open.Bytes())
+		default:
+			start = false
+			trimTo = min(trimTo, ser.walFrom)
+			if len(ser.open.Tail()) == 0 {
+				continue
+			}
+			wb.add(ser.id, ser.open.Marked(), ser.open.Tail())
 		}
-		s.pending = append(s.pending, put{chunkKey(ser.id, ser.head[0].T), b})
-		flushed = append(flushed, ser)
+		written = append(written, wrote{ser, start})
 	}
-	if len(s.pending) == 0 {
+	unsaved := false
+	for _, ser := range s.series {
+		unsaved = unsaved || !ser.saved
+	}
+	if len(written) == 0 && len(s.pending) == 0 && !unsaved {
 		return nil
 	}
-	if err := s.commit(); err != nil {
+	wb.close()
+	if err := s.commitWith(wb.parts, trimTo); err != nil {
 		return err
 	}
-	for _, ser := range flushed {
-		ser.dirty = false
+	if len(wb.parts) > 0 {
+		s.walSeq = next
+		for _, p := range wb.parts {
+			s.stats.WALBytes += uint64(len(p))
+		}
+	}
+	if s.walOldest < trimTo {
+		s.walOldest = trimTo
+	}
+	for _, w := range written {
+		w.ser.open.Mark()
+		if w.start {
+			w.ser.walFrom = next
+		}
 	}
 	s.stats.Flushes++
 	return nil
@@ -407,7 +528,8 @@ func (s *Store) loop() {
 
 // Close stops the background work, flushes the open chunks and closes the
 // file. It is safe to call more than once.
-func (s *Store) Close() error {
+func (s *Store) Close() (err error) {
+	defer s.catch(&err, debug.SetPanicOnFault(true))
 	s.cancel()
 	<-s.done
 	s.mu.Lock()

@@ -73,6 +73,10 @@ type Deps struct {
 	// Raw is what the inspector reads through: the poll engine, which runs
 	// each read on the device's own session (the UI never talks to a driver).
 	Raw inspector.Reader
+	// Notice is shown at the start of the status line for the whole run:
+	// something the operator must know that no alarm says (the history
+	// file was damaged and set aside). "" shows nothing.
+	Notice string
 	// Do runs results of background work on the UI goroutine; default
 	// fyne.Do. Tests pass a queue they drain (Fyne's test driver would run
 	// them on the background goroutine).
@@ -581,7 +585,11 @@ func (s *Shell) refresh() {
 	}
 	flashing := s.banner != nil && len(s.banner.Shown()) > 0
 	s.fast.Store(flashing || s.face != nil || now.Sub(s.lastAct) < idleAfter)
-	s.status.SetText(statusLine(s.deps.Devices(), countQualities(s.deps.Tags, s.values), now))
+	line := statusLine(s.deps.Devices(), countQualities(s.deps.Tags, s.values), now)
+	if s.deps.Notice != "" {
+		line = s.deps.Notice + "  |  " + line
+	}
+	s.status.SetText(line)
 }
 
 // countQualities counts the project's (non-system) tags per quality status.

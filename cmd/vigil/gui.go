@@ -77,6 +77,7 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 		OnTick:     desk.login.Tick,
 		Inspect:    rt.Project.Devices,
 		Raw:        rt.Engine,
+		Notice:     rt.HistoryNotice,
 	}
 	if rt.Calc != nil {
 		deps.Explain = rt.Calc.Explain

@@ -1,6 +1,6 @@
 package cli
 
-// The history verbs: vigil export, and vigil history import|info|compact|check.
+// The history verbs: vigil export, and vigil history import|info|compact|check|salvage.
 // They work on a history .db file that no running vigil holds open.
 
 import (
@@ -229,6 +229,7 @@ func cmdHistory(ctx context.Context, env Env, args []string) int {
 		"info":    cmdHistoryInfo,
 		"compact": cmdHistoryCompact,
 		"check":   cmdHistoryCheck,
+		"salvage": cmdHistorySalvage,
 	}
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, "Usage: vigil history COMMAND FILE ...\n\nWork on a history .db file that no running vigil holds open.\n\nCommands:\n"+
@@ -236,6 +237,7 @@ func cmdHistory(ctx context.Context, env Env, args []string) int {
 			"  info FILE              per-tag sample counts, time range, bytes on disk, bytes/sample\n"+
 			"  compact FILE           rewrite the file without free pages (bbolt never shrinks a file)\n"+
 			"  check FILE             verify pages, chunks and events; exit 1 listing problems\n"+
+			"  salvage BAD NEW        copy every chunk and event of a damaged file that still decodes into NEW\n"+
 			"\nEvery command takes --help.\n")
 	}
 	if len(args) == 0 {
@@ -320,8 +322,15 @@ func writeInfo(w io.Writer, inf history.Info) {
 	if samples > 0 {
 		per = float64(inf.FileBytes) / float64(samples)
 	}
-	fmt.Fprintf(w, "\n%d tags, %d samples, %d bytes of chunks; file %d bytes (%d free pages bytes), %.3f file bytes/sample; %d events\n",
-		len(inf.Tags), samples, bytes, inf.FileBytes, inf.FreeBytes, per, inf.Events)
+	fmt.Fprintf(w, "\n%d tags, %d samples, %d bytes of chunks (open chunks counted as sealed), %d events\n",
+		len(inf.Tags), samples, bytes, inf.Events)
+	fmt.Fprintf(w, "file %d bytes: %d in pages in use, %d in free pages (reused by later writes; `vigil history compact` gives them back), %d of them the tail log of open chunks\n",
+		inf.FileBytes, inf.UsedBytes, inf.FreeBytes, inf.TailBytes)
+	fmt.Fprintf(w, "%.3f file bytes/sample; write amplification %.2f (file bytes / chunk bytes)\n", per, inf.WriteAmplification())
+	if d := inf.BytesPerDay(); d > 0 {
+		fmt.Fprintf(w, "expected growth at the stored data's rate: %s per day (%s of chunks)\n",
+			humanBytes(d), humanBytes(d/inf.WriteAmplification()))
+	}
 }
 
 func cmdHistoryCompact(_ context.Context, env Env, args []string) int {
@@ -367,4 +376,71 @@ func cmdHistoryCheck(_ context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stdout, "%s: ok\n", pos[0])
 		return ExitOK
 	})
+}
+
+func cmdHistorySalvage(_ context.Context, env Env, args []string) int {
+	fs := newFlags(env, "history salvage", "history salvage BAD.db NEW.db",
+		"Copy every chunk and event of the damaged history file BAD.db that still decodes into the new\n"+
+			"file NEW.db, and say what was lost. BAD.db is read with plain reads and left as it is;\n"+
+			"run it with vigil stopped. Then check NEW.db and put it in BAD.db's place.")
+	pos, code, done := parseN(fs, args, 2)
+	if done {
+		return code
+	}
+	rep, err := history.Salvage(pos[0], pos[1])
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil history salvage: %v\n", err)
+		return ExitFailure
+	}
+	writeSalvage(env.Stdout, pos[0], pos[1], rep)
+	return ExitOK
+}
+
+func writeSalvage(w io.Writer, src, dst string, rep history.SalvageReport) {
+	for _, p := range rep.Problems {
+		fmt.Fprintf(w, "%s: %s\n", src, p)
+	}
+	fmt.Fprintf(w, "%s: copied %d tags, %d chunks (%d samples), %d events\n", dst, rep.Tags, rep.Chunks, rep.Samples, rep.Events)
+	lost := false
+	if rep.DamagedPages > 0 {
+		lost = true
+		fmt.Fprintf(w, "lost: %d damaged pages and what they held\n", rep.DamagedPages)
+	}
+	if rep.Scanned {
+		fmt.Fprintln(w, "note: the page tree was broken, so every page was searched; a chunk may be an older, shorter copy, or one retention had removed")
+	}
+	for _, c := range rep.BadChunks {
+		lost = true
+		fmt.Fprintf(w, "lost: %s (does not decode)\n", c)
+	}
+	if n := len(rep.BadEvents); n > 0 {
+		lost = true
+		fmt.Fprintf(w, "lost: %d events that do not decode\n", n)
+	}
+	if rep.MissingEvents > 0 {
+		lost = true
+		fmt.Fprintf(w, "lost: %d events below the last journal number (damaged, or removed by retention); `vigil audit verify` will show the break\n", rep.MissingEvents)
+	}
+	if rep.BadTails > 0 {
+		lost = true
+		fmt.Fprintf(w, "lost: %d tail records (newest samples of open chunks) that fail their checksum\n", rep.BadTails)
+	}
+	if rep.Unnamed > 0 {
+		lost = true
+		fmt.Fprintf(w, "lost: the names of %d tags; their chunks are kept as salvaged-series-N\n", rep.Unnamed)
+	}
+	if !lost {
+		fmt.Fprintln(w, "nothing was lost")
+	}
+}
+
+// humanBytes prints n bytes as B, KB, MB or GB (powers of 1000).
+func humanBytes(n float64) string {
+	for _, u := range []string{"B", "KB", "MB", "GB"} {
+		if n < 1000 || u == "GB" {
+			return strconv.FormatFloat(n, 'f', 1, 64) + " " + u
+		}
+		n /= 1000
+	}
+	return ""
 }

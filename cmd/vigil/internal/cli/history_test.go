@@ -152,7 +152,7 @@ func TestHistoryImportThenInfo(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("info exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"TAG", "Flow", "3", "2026-11-28T06:00:00Z", "2026-11-28T06:00:20Z", "Valve", "2 tags, 4 samples"} {
+	for _, want := range []string{"TAG", "Flow", "3", "2026-11-28T06:00:00Z", "2026-11-28T06:00:20Z", "Valve", "2 tags, 4 samples", "in free pages", "write amplification", "per day"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("info output lacks %q:\n%s", want, out)
 		}

@@ -82,6 +82,9 @@ func startProject(ctx context.Context, env Env, path string, hist historyFlags, 
 		fmt.Fprintf(env.Stderr, "%s: %v\n", verb, err)
 		return nil, "", false
 	}
+	if rt.HistoryNotice != "" {
+		fmt.Fprintf(env.Stderr, "vigil: %s\n", rt.HistoryNotice)
+	}
 	return rt, histPath, true
 }
 

@@ -68,6 +68,11 @@ type Runtime struct {
 	// --commands, DCMD, the servers of vigil sim) writes through it.
 	Writes *audit.WritePath
 
+	// HistoryNotice is set when the history file was damaged and was moved
+	// aside for a new one: it says so, where the old file went and how to
+	// salvage it. run prints it on stderr, the GUI on its status line.
+	HistoryNotice string
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	mu     sync.Mutex // guards err
@@ -141,7 +146,7 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 		if err := os.MkdirAll(filepath.Dir(opts.HistoryPath), 0o750); err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
-		rt.History, err = history.Open(opts.HistoryPath, history.Options{
+		rt.History, rt.HistoryNotice, err = openRunHistory(opts.HistoryPath, history.Options{
 			Clock:  opts.Clock,
 			Logger: opts.Logger,
 			// Poll jitter below a millisecond is noise, and keeping it would
@@ -215,6 +220,37 @@ func restoreTotals(ctx context.Context, rt *Runtime, opts RuntimeOptions) {
 			opts.Logger.Info("totalizer continues from history", "tag", name, "value", pt.Value, "stored", pt.Time)
 		}
 	}
+}
+
+// openRunHistory opens the history file of a running project. A damaged
+// one is renamed NAME.damaged-TIMESTAMP.db and a new file is started, so a
+// bad history file never keeps the plant from being watched; notice then
+// says what happened.
+func openRunHistory(path string, opts history.Options) (_ *history.Store, notice string, _ error) {
+	s, err := history.Open(path, opts)
+	if !errors.Is(err, history.ErrDamaged) {
+		return s, "", err
+	}
+	clk := opts.Clock
+	if clk == nil {
+		clk = clockwork.NewRealClock()
+	}
+	ext := filepath.Ext(path)
+	aside := strings.TrimSuffix(path, ext) + ".damaged-" + clk.Now().UTC().Format("20060102T150405Z") + ext
+	if rerr := os.Rename(path, aside); rerr != nil {
+		return nil, "", fmt.Errorf("%w; moving it aside failed too: %w", err, rerr)
+	}
+	s, oerr := history.Open(path, opts)
+	if oerr != nil {
+		return nil, "", fmt.Errorf("%w; it was moved to %s, but a new file cannot be started: %w", err, aside, oerr)
+	}
+	var de *history.DamagedError
+	why := err.Error()
+	if errors.As(err, &de) && len(de.Problems) > 0 {
+		why = de.Problems[0]
+	}
+	return s, fmt.Sprintf("history %s was damaged (%s): moved it to %s and started a new history file; "+
+		"`vigil history salvage %s NEW.db` copies what is still readable", path, why, aside, aside), nil
 }
 
 // goRun runs fn in a goroutine the runtime owns, keeping its first error.

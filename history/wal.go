@@ -1,0 +1,202 @@
+package history
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/vigil-hmi/vigil/history/internal/chunk"
+)
+
+// The tail log ("tails" bucket) keeps the open chunks durable without
+// rewriting them: each flush appends one record holding, per tag with new
+// samples, only the stream bytes added since the last flush. Its key is the
+// flush's sequence number, so records are appended at the end of the
+// bucket and written into full pages; sealing a chunk writes it to the
+// chunks bucket, and a record is deleted once no open chunk needs it.
+//
+// A record is one or more parts (walPartBytes), keyed by flush number and
+// part number. Part: version byte 1, then per piece: uvarint series id,
+// uvarint byte offset of the piece in that tag's open stream (0 starts a
+// new stream), uvarint length, the bytes; then CRC-32C of everything
+// before it. A tag's new bytes may be cut into pieces in several parts.
+const walVersion = 1
+
+var walCRC = crc32.MakeTable(crc32.Castagnoli)
+
+// walKeepRecords is how many flushes back the log reaches before the open
+// streams that still start further back are written again whole (carried
+// forward), so the log stays short even for a tag that changes rarely and
+// keeps its chunk open for hours: 40 flushes, 200 s at the default
+// FlushInterval.
+const walKeepRecords = 40
+
+// walCarryBudget bounds the bytes of carried-forward streams per flush, so
+// tags that opened their chunks together do not all come due in one flush.
+const walCarryBudget = 1 << 20
+
+// walPartBytes bounds a record part. A flush's record is cut into parts
+// under their own keys (flush number, part number), so each fits a leaf
+// page two at a time: one value per flush of megabytes (100,000 tags)
+// took a run of contiguous overflow pages, and the runs freed by trimmed
+// records rarely fitted the next, so the file filled with free pages.
+const walPartBytes = 2000
+
+func walKey(seq uint64, part uint32) []byte {
+	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, seq), part)
+}
+
+// walBuilder cuts a flush's pieces into record parts.
+type walBuilder struct {
+	parts [][]byte
+	cur   []byte
+}
+
+// add appends tag id's stream bytes data, which start at offset in its
+// stream, splitting them across parts (a later piece continues at its
+// offset).
+func (wb *walBuilder) add(id uint32, offset int, data []byte) {
+	for first := true; first || len(data) > 0; first = false {
+		if wb.cur == nil {
+			wb.cur = append(make([]byte, 0, walPartBytes+4), walVersion)
+		}
+		room := walPartBytes - len(wb.cur) - 3*binary.MaxVarintLen32
+		if room < 64 {
+			wb.close()
+			continue
+		}
+		n := min(room, len(data))
+		wb.cur = appendPiece(wb.cur, id, offset, data[:n])
+		offset += n
+		data = data[n:]
+	}
+}
+
+// close ends the current part with its CRC.
+func (wb *walBuilder) close() {
+	if len(wb.cur) > 1 {
+		wb.parts = append(wb.parts, binary.BigEndian.AppendUint32(wb.cur, crc32.Checksum(wb.cur, walCRC)))
+	}
+	wb.cur = nil
+}
+
+// walPiece is one tag's entry in a record.
+type walPiece struct {
+	id     uint32
+	offset uint64
+	data   []byte
+}
+
+// parseWAL checks a record's CRC and calls fn for each piece.
+func parseWAL(v []byte, fn func(walPiece)) error {
+	if len(v) < 5 || v[0] != walVersion {
+		return errors.New("tail record: unknown version")
+	}
+	body := v[:len(v)-4]
+	if crc32.Checksum(body, walCRC) != binary.BigEndian.Uint32(v[len(v)-4:]) {
+		return errors.New("tail record: checksum mismatch")
+	}
+	p := 1
+	for p < len(body) {
+		id, n1 := binary.Uvarint(body[p:])
+		if n1 <= 0 || id > math.MaxUint32 {
+			return errors.New("tail record: bad series id")
+		}
+		p += n1
+		off, n2 := binary.Uvarint(body[p:])
+		if n2 <= 0 {
+			return errors.New("tail record: bad offset")
+		}
+		p += n2
+		l, n3 := binary.Uvarint(body[p:])
+		if n3 <= 0 || l > uint64(len(body)-p-n3) {
+			return errors.New("tail record: bad length")
+		}
+		p += n3
+		fn(walPiece{id: uint32(id), offset: off, data: body[p : p+int(l)]})
+		p += int(l)
+	}
+	return nil
+}
+
+// replayWAL rebuilds the open chunks from the tail log: each tag's pieces
+// in order, a piece at offset 0 starting over, a piece that does not follow
+// on (its record was lost) dropping the stream until the next start.
+// Samples not newer than the tag's last sealed chunk are dropped: they were
+// sealed after the record was written. The rebuilt streams are marked
+// unwritten, so the first flush writes each whole as a new start (the
+// re-encoded bytes may differ from the pieces).
+func (s *Store) replayWAL(tx *bbolt.Tx) error {
+	b := tx.Bucket(bucketTails)
+	if b == nil {
+		return nil
+	}
+	streams := map[uint32][]byte{}
+	broken := map[uint32]bool{}
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) != 12 || isEndFence(k) {
+			continue
+		}
+		seq := binary.BigEndian.Uint64(k)
+		s.walSeq = max(s.walSeq, seq)
+		if s.walOldest == 0 {
+			s.walOldest = seq
+		}
+		if err := parseWAL(v, func(p walPiece) {
+			cur := streams[p.id]
+			switch {
+			case p.offset == 0:
+				streams[p.id], broken[p.id] = append(cur[:0], p.data...), false
+			case !broken[p.id] && p.offset == uint64(len(cur)):
+				streams[p.id] = append(cur, p.data...)
+			default:
+				broken[p.id] = true
+			}
+		}); err != nil {
+			// A torn record cannot be written by bbolt (a commit is whole or
+			// not at all); this is damage. Later pieces that follow on from
+			// it are dropped as broken.
+			s.log.Error("history: tail record skipped", "file", s.path, "seq", seq, "err", err)
+			s.corrupt.Add(1)
+			for id := range streams {
+				broken[id] = true
+			}
+		}
+	}
+	var buf []chunk.Sample
+	for id, data := range streams {
+		ser := s.byID[id]
+		if ser == nil || len(data) == 0 {
+			continue
+		}
+		var err error
+		buf, err = chunk.DecodeStream(buf[:0], data)
+		if err != nil {
+			s.reportCorrupt(ser.name, 0, fmt.Errorf("open chunk: %w", err))
+		}
+		for _, x := range buf {
+			if ser.has && x.T <= ser.last {
+				continue
+			}
+			if ser.open.Len() == 0 {
+				ser.first = x.T
+			}
+			ser.open.Append(x)
+			ser.last, ser.has = x.T, true
+		}
+	}
+	return nil
+}
+
+// appendPiece adds one tag's piece to a record being built.
+func appendPiece(rec []byte, id uint32, offset int, data []byte) []byte {
+	rec = binary.AppendUvarint(rec, uint64(id))
+	rec = binary.AppendUvarint(rec, uint64(offset))
+	rec = binary.AppendUvarint(rec, uint64(len(data)))
+	return append(rec, data...)
+}

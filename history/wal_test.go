@@ -1,0 +1,245 @@
+package history
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"go.etcd.io/bbolt"
+
+	"github.com/vigil-hmi/vigil/history/internal/chunk"
+)
+
+// appendSeconds appends seconds [from, to) of tags noisy values and
+// flushes every 5 s of plant time, as vigil run does.
+func appendSeconds(t testing.TB, s *Store, tags, from, to int) {
+	t.Helper()
+	batch := make([]Sample, tags)
+	for i := from; i < to; i++ {
+		for k := range tags {
+			batch[k] = Sample{Tag: fmt.Sprintf("t%d", k), Time: t0.Add(time.Duration(i) * time.Second), Value: math.Sin(float64(i*(k+1))/100) * 37.3}
+		}
+		if err := s.Append(batch); err != nil {
+			t.Fatal(err)
+		}
+		if i%5 == 4 {
+			if err := s.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestAFlushWritesOnlyTheNewSamplesNotTheOpenChunks(t *testing.T) {
+	const tags = 200
+	s, _ := openTest(t, Options{ChunkSamples: 100000, ChunkBytes: 1 << 20})
+	appendSeconds(t, s, tags, 0, 500)
+	before := s.Stats()
+	appendSeconds(t, s, tags, 500, 505)
+	after := s.Stats()
+	if after.Sealed != 0 {
+		t.Fatalf("%d chunks sealed: the test wants open chunks only", after.Sealed)
+	}
+	// Five new samples per tag: about 9 bytes each plus the piece's
+	// framing. Rewriting the open chunks (505 samples) would be 100 times
+	// that.
+	if per := float64(after.WALBytes-before.WALBytes) / tags; per > 5*9+8 {
+		t.Fatalf("a flush of 5 new samples wrote %.0f bytes per tag", per)
+	}
+}
+
+func TestAFileCopiedAfterAFlushHoldsEverySampleFlushed(t *testing.T) {
+	s, path := openTest(t, Options{ChunkSamples: 64, ChunkBytes: 200})
+	appendSeconds(t, s, 20, 0, 300) // ends with a flush at 299
+	// Samples after the flush are in memory only: a crash loses them.
+	appendSeconds(t, s, 20, 300, 303)
+	b, err := os.ReadFile(path) // what a kill -9 now would leave
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "crash.db")
+	if err := os.WriteFile(cp, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(cp, Options{Logger: quiet, ChunkSamples: 64, ChunkBytes: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	if err := c.Check(); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 20 {
+		tag := fmt.Sprintf("t%d", k)
+		got := stored(t, c, tag)
+		if len(got) != 300 {
+			t.Fatalf("%s: %d samples survive, want the 300 flushed", tag, len(got))
+		}
+		for i, x := range got {
+			if x.T != t0.Add(time.Duration(i)*time.Second).UnixNano() || x.V != math.Sin(float64(i*(k+1))/100)*37.3 {
+				t.Fatalf("%s sample %d is %+v", tag, i, x)
+			}
+		}
+	}
+	// Appending goes on from the rebuilt open chunks, and survives a
+	// reopen.
+	appendSeconds(t, c, 20, 300, 400)
+	c2 := reopen(t, c, Options{ChunkSamples: 64, ChunkBytes: 200})
+	if got := stored(t, c2, "t7"); len(got) != 400 {
+		t.Fatalf("after more appends and a reopen: %d samples, want 400", len(got))
+	}
+}
+
+func TestTheTailLogKeepsOnlyWhatOpenChunksNeed(t *testing.T) {
+	// A flat tag keeps its chunk open for hours; its stream is carried
+	// forward so the log does not grow with it.
+	s, path := openTest(t, Options{ChunkSamples: 100000})
+	batch := make([]Sample, 2)
+	for i := range 3000 {
+		tm := t0.Add(time.Duration(i) * time.Second)
+		batch[0] = Sample{Tag: "flat", Time: tm, Value: 50}
+		batch[1] = Sample{Tag: "noisy", Time: tm, Value: math.Sin(float64(i)) * 1e3}
+		if err := s.Append(batch); err != nil {
+			t.Fatal(err)
+		}
+		if i%5 == 4 {
+			if err := s.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bbolt.Open(path, 0o644, &bbolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	var records int
+	var first, last uint64
+	_ = db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketTails).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if isEndFence(k) {
+				continue
+			}
+			if records == 0 {
+				first = binary.BigEndian.Uint64(k)
+			}
+			if seq := binary.BigEndian.Uint64(k); seq != last {
+				last = seq
+				records++
+			}
+		}
+		return nil
+	})
+	if records == 0 || records > walKeepRecords+2 || last-first+1 != uint64(records) {
+		t.Fatalf("the tail log holds %d records (%d..%d) after 600 flushes, want at most %d in a row", records, first, last, walKeepRecords+2)
+	}
+}
+
+func TestAFormat1FileOpensAndIsMigrated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v1.db")
+	// A format 1 file: no tail log, the open chunk flushed into the
+	// chunks bucket under its start.
+	old := make([]chunk.Sample, 50)
+	for i := range old {
+		old[i] = chunk.Sample{T: t0.Add(time.Duration(i) * time.Second).UnixNano(), V: float64(i)}
+	}
+	enc, err := chunk.Encode(nil, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := bbolt.Open(path, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bucketMeta, bucketSeries, bucketChunks, bucketEvents} {
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		_ = tx.Bucket(bucketMeta).Put([]byte("format"), []byte{1})
+		_ = tx.Bucket(bucketSeries).Put([]byte("a"), []byte{0, 0, 0, 0})
+		return tx.Bucket(bucketChunks).Put(chunkKey(0, old[0].T), enc)
+	})
+	if err != nil || db.Close() != nil {
+		t.Fatal(err)
+	}
+	// Read-only, as the CLI opens it: read as it is.
+	ro, err := Open(path, Options{ReadOnly: true, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, ro, "a"); len(got) != 50 {
+		t.Fatalf("read-only: %d samples, want 50", len(got))
+	}
+	if err := ro.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append([]Sample{{Tag: "a", Time: t0.Add(50 * time.Second), Value: 50}}); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t, s, Options{})
+	got := stored(t, s, "a")
+	if len(got) != 51 || got[50].V != 50 {
+		t.Fatalf("after migration and an append: %d samples", len(got))
+	}
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+	inf, err := s.Info(context.Background())
+	if err != nil || len(inf.Tags) != 1 || inf.Tags[0].Samples != 51 {
+		t.Fatalf("info after migration: %+v %v", inf.Tags, err)
+	}
+}
+
+func TestInfoTellsTheTruthAboutFreePagesAndGrowth(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(t0.Add(2 * time.Hour))
+	s, path := openTest(t, Options{Clock: clock, Retention: Retention{MaxAge: time.Hour}})
+	appendSeconds(t, s, 10, 0, 7200)
+	if err := s.Prune(context.Background()); err != nil { // frees the first hour's pages
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(path, Options{ReadOnly: true, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ro.Close() }()
+	inf, err := ro.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bbolt's own count is 0 for a read-only open.
+	if inf.FreeBytes == 0 || inf.FreeBytes%4096 != 0 || inf.UsedBytes+inf.FreeBytes > inf.FileBytes {
+		t.Fatalf("free %d, used %d, file %d: retention freed pages", inf.FreeBytes, inf.UsedBytes, inf.FileBytes)
+	}
+	if inf.TailBytes == 0 {
+		t.Fatal("no tail log bytes: the open chunks are in it")
+	}
+	chunks := inf.ChunkBytes()
+	if w := inf.WriteAmplification(); w != float64(inf.FileBytes)/float64(chunks) {
+		t.Fatalf("write amplification %v, want file/chunk bytes %v", w, float64(inf.FileBytes)/float64(chunks))
+	}
+	// About an hour of data is kept, so a day adds 24 times its chunks
+	// (times the amplification).
+	perDay := inf.BytesPerDay() / inf.WriteAmplification()
+	if perDay < 20*float64(chunks) || perDay > 28*float64(chunks) {
+		t.Fatalf("expected chunk bytes per day %v for %d bytes of chunks spanning about an hour", perDay, chunks)
+	}
+}

@@ -1,0 +1,38 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/poll"
+)
+
+// TestTheStatusLineShowsTheNoticeOfADamagedHistory: when the history file
+// was set aside (Deps.Notice), the operator reads it on the status line at
+// every refresh, before the device counts.
+func TestTheStatusLineShowsTheNoticeOfADamagedHistory(t *testing.T) {
+	tags := plantTags()
+	app := test.NewTempApp(t)
+	win := test.NewTempWindow(t, nil)
+	queue := make(chan func(), 64)
+	const notice = "history plant.db was damaged: moved it to plant.damaged-20261206T131500Z.db"
+	s := Create(app, win, Deps{
+		Project: "Plant",
+		Tags:    tags,
+		Values:  datasource.NewTable(tags),
+		Devices: func() []poll.DeviceStatus { return nil },
+		Now:     func() time.Time { return time.Date(2026, 12, 6, 13, 15, 0, 0, time.UTC) },
+		Refresh: time.Hour,
+		Notice:  notice,
+		Do:      func(f func()) { queue <- f },
+	})
+	defer s.Stop()
+	s.refresh()
+	if got := s.status.Text; !strings.HasPrefix(got, notice) || !strings.Contains(got, "tags") {
+		t.Fatalf("status line %q, want the notice and then the tag counts", got)
+	}
+}
