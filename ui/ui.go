@@ -64,6 +64,9 @@ type Deps struct {
 	// Inspect are the project's devices: the Devices screen gets a live
 	// register inspector for the Modbus ones. Nil: no inspector.
 	Inspect []*datasource.Device
+	// NewWindow opens another window of the same station (Ctrl+N); nil:
+	// the key does nothing.
+	NewWindow func()
 	// Do runs results of background work on the UI goroutine; default
 	// fyne.Do. Tests pass a queue they drain (Fyne's test driver would run
 	// them on the background goroutine).
@@ -160,8 +163,12 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 	s.buildScreens()
 	s.status = widget.NewLabel("")
 	s.status.TextStyle = fyne.TextStyle{Monospace: true}
+	s.status.Truncation = fyne.TextTruncateEllipsis
 	s.body = container.NewStack()
-	win.SetContent(container.NewBorder(s.header(), s.status, s.navBar(), nil, s.body))
+	// The screen sits in a scroll container: whatever a screen asks for (a
+	// long device error, a wide table), the window keeps the size the
+	// operator gave it and the screen scrolls instead (issue 16 item 1).
+	win.SetContent(container.NewBorder(s.header(), s.status, s.navBar(), nil, container.NewScroll(s.body)))
 	s.bindKeys()
 	s.show(s.initialScreen())
 
@@ -213,7 +220,9 @@ func (s *Shell) buildScreens() {
 }
 
 // header is the top strip: the alarm banner, then the night-shift switch
-// and the login part.
+// and the login part. The banner takes the width the right part leaves and
+// asks for almost none itself (its entries cut their text), so the right
+// part keeps its own space and nothing in the header widens the window.
 func (s *Shell) header() fyne.CanvasObject {
 	s.night = widget.NewCheck("Night", s.SetDark)
 	s.night.Checked = s.theme.P == theme.Dark
@@ -359,10 +368,13 @@ func (s *Shell) activity() {
 	}
 }
 
-// bindKeys wires the function keys (F2..F6 screens, F9 and Shift+F9
-// acknowledge, F11 full screen) and Ctrl+F (find a tag). Fyne delivers keys
-// without modifiers to the canvas only when no widget has the focus, so
-// switching screens also drops the focus.
+// bindKeys wires the function keys for the canvas: F2..F6 screens, F9 and
+// Shift+F9 acknowledge, F11 full screen, Ctrl+F find a tag, Ctrl+N a new
+// window. Fyne gives the canvas only the keys no focused widget took, and a
+// focused entry, check box or select takes them all; the desktop program
+// therefore also routes every key press through Key before Fyne sees it
+// (cmd/vigil), which makes these shortcuts work whatever has the focus.
+// The canvas bindings here remain for the keys that reach it.
 func (s *Shell) bindKeys() {
 	c := s.win.Canvas()
 	if dc, ok := c.(desktop.Canvas); ok {
@@ -377,10 +389,19 @@ func (s *Shell) bindKeys() {
 			}
 		})
 	}
-	c.SetOnTypedKey(s.typedKey)
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
-		s.FindTag()
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		mods := fyne.KeyModifier(0)
+		if s.shift {
+			mods = fyne.KeyModifierShift
+		}
+		s.Key(ev.Name, mods)
 	})
+	for _, k := range []fyne.KeyName{fyne.KeyF, fyne.KeyN} {
+		k := k
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+			s.Key(k, fyne.KeyModifierShortcutDefault)
+		})
+	}
 }
 
 // FindTag shows the tag browser with the focus in its search field.
@@ -389,24 +410,50 @@ func (s *Shell) FindTag() {
 	s.browser.FocusSearch()
 }
 
-// typedKey handles a key no widget took.
-func (s *Shell) typedKey(ev *fyne.KeyEvent) {
-	s.activity()
-	switch ev.Name {
+// Key handles one of the window's shortcuts and reports whether name with
+// the modifiers mods is one: F2..F6 switch screens, F9 acknowledges (with
+// Shift the visible page), F11 toggles full screen, Ctrl+F finds a tag,
+// Ctrl+N opens another window (Deps.NewWindow). Any other key is left to
+// the focused widget. UI goroutine only.
+func (s *Shell) Key(name fyne.KeyName, mods fyne.KeyModifier) bool {
+	if mods&fyne.KeyModifierShortcutDefault != 0 {
+		switch name {
+		case fyne.KeyF:
+			s.activity()
+			s.FindTag()
+			return true
+		case fyne.KeyN:
+			if s.deps.NewWindow == nil {
+				return false
+			}
+			s.activity()
+			s.deps.NewWindow()
+			return true
+		}
+		return false
+	}
+	if mods&^fyne.KeyModifierShift != 0 {
+		return false // Alt+F4 and the like belong to the window manager
+	}
+	switch name {
 	case fyne.KeyF11:
+		s.activity()
 		s.win.SetFullScreen(!s.win.FullScreen())
-		return
+		return true
 	case fyne.KeyF9:
-		s.acknowledge(s.shift)
-		return
+		s.activity()
+		s.acknowledge(mods&fyne.KeyModifierShift != 0)
+		return true
 	}
 	for i, sc := range s.screens {
-		if sc.key == ev.Name {
+		if sc.key == name {
+			// The focused control belongs to the screen being left.
 			s.win.Canvas().Unfocus()
 			s.show(i)
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // acknowledge is F9: on the Alarms screen the selected alarms (Shift+F9:
