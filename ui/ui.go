@@ -8,12 +8,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/ui/alarmview"
+	"github.com/vigil-hmi/vigil/ui/horn"
 	"github.com/vigil-hmi/vigil/ui/inspector"
 	"github.com/vigil-hmi/vigil/ui/overview"
 	"github.com/vigil-hmi/vigil/ui/setpoint"
@@ -54,7 +56,7 @@ type Deps struct {
 	User func() string
 	// CanWrite says whether the logged-in operator may write tag; nil: nobody.
 	CanWrite func(tag *datasource.Tag) bool
-	// Header is put at the right of the header: the login part.
+	// Header is put at the right of the status line: the login part.
 	Header fyne.CanvasObject
 	// OnActivity is told of operator input the shell sees (keys, screen
 	// changes, faceplates), for the idle logoff.
@@ -64,6 +66,18 @@ type Deps struct {
 	// Inspect are the project's devices: the Devices screen gets a live
 	// register inspector for the Modbus ones. Nil: no inspector.
 	Inspect []*datasource.Device
+	// Theme is the palette, shared by every window of the station so the
+	// night switch of one turns them all; nil: a theme of its own.
+	Theme *theme.HMI
+	// PrefPrefix starts this window's preference keys (its screen), so
+	// every window of a station keeps its own; "" for the first window.
+	PrefPrefix string
+	// Horn is the station's audible annunciation: the shell updates it at
+	// every repaint and its Silence button (F8) silences it. Nil: no horn.
+	Horn *horn.Horn
+	// HornErr says why the horn cannot sound (no audio device); nil, or
+	// returning nil, when it can.
+	HornErr func() error
 	// NewWindow opens another window of the same station (Ctrl+N); nil:
 	// the key does nothing.
 	NewWindow func()
@@ -106,6 +120,7 @@ type Shell struct {
 	body    *fyne.Container // holds the current screen's content
 	status  *widget.Label
 	night   *widget.Check
+	silence *widget.Button // nil without a horn
 
 	overview *overview.Overview
 	browser  *tagbrowser.Browser
@@ -151,11 +166,15 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 	if deps.CanWrite == nil {
 		deps.CanWrite = func(*datasource.Tag) bool { return false }
 	}
-	dark := deps.Dark
-	if deps.Prefs != nil {
-		dark = deps.Prefs.BoolWithFallback(prefDark, dark)
+	th := deps.Theme
+	if th == nil {
+		dark := deps.Dark
+		if deps.Prefs != nil {
+			dark = deps.Prefs.BoolWithFallback(prefDark, dark)
+		}
+		th = theme.New(dark)
 	}
-	s := &Shell{deps: deps, theme: theme.New(dark), app: app, win: win, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Shell{deps: deps, theme: th, app: app, win: win, stop: make(chan struct{}), done: make(chan struct{})}
 	app.Settings().SetTheme(s.theme)
 	if deps.Project != "" {
 		win.SetTitle("Vigil — " + deps.Project)
@@ -168,7 +187,7 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 	// The screen sits in a scroll container: whatever a screen asks for (a
 	// long device error, a wide table), the window keeps the size the
 	// operator gave it and the screen scrolls instead (issue 16 item 1).
-	win.SetContent(container.NewBorder(s.header(), s.status, s.navBar(), nil, container.NewScroll(s.body)))
+	win.SetContent(container.NewBorder(s.header(), s.footer(), s.navBar(), nil, container.NewScroll(s.body)))
 	s.bindKeys()
 	s.show(s.initialScreen())
 
@@ -219,22 +238,36 @@ func (s *Shell) buildScreens() {
 	sortScreens(s.screens)
 }
 
-// header is the top strip: the alarm banner, then the night-shift switch
-// and the login part. The banner takes the width the right part leaves and
-// asks for almost none itself (its entries cut their text), so the right
-// part keeps its own space and nothing in the header widens the window.
+// header is the top strip: the alarm banner with its counts, then the
+// horn's Silence button. The banner takes the width the button leaves and
+// asks for almost none itself (its entries cut their text), so nothing in
+// the header widens the window. The night switch and the login, which the
+// operator reads rarely, sit at the right of the status line (footer), as
+// ui.md draws them, and leave the banner its width.
 func (s *Shell) header() fyne.CanvasObject {
-	s.night = widget.NewCheck("Night", s.SetDark)
-	s.night.Checked = s.theme.P == theme.Dark
-	right := container.NewHBox(s.night)
-	if s.deps.Header != nil {
-		right.Add(s.deps.Header)
+	right := container.NewHBox()
+	if s.deps.Horn != nil {
+		s.silence = widget.NewButtonWithIcon("Silence F8", fynetheme.VolumeMuteIcon(), s.Silence)
+		s.silence.Disable()
+		right.Add(s.silence)
 	}
 	var left fyne.CanvasObject
 	if s.banner != nil {
 		left = s.banner.Object()
 	}
 	return container.NewBorder(nil, nil, nil, right, left)
+}
+
+// footer is the status line, cut with "…" to the window's width, with the
+// night switch and the login part at its right.
+func (s *Shell) footer() fyne.CanvasObject {
+	s.night = widget.NewCheck("Night", s.SetDark)
+	s.night.Checked = s.theme.P == theme.Dark
+	right := container.NewHBox(s.night)
+	if s.deps.Header != nil {
+		right.Add(s.deps.Header)
+	}
+	return container.NewBorder(nil, nil, nil, right, s.status)
 }
 
 // SetDark switches between the grey day palette and the night-shift one and
@@ -286,7 +319,7 @@ func (s *Shell) navBar() fyne.CanvasObject {
 func (s *Shell) initialScreen() int {
 	var names []string
 	if s.deps.Prefs != nil {
-		names = append(names, s.deps.Prefs.String(prefScreen))
+		names = append(names, s.deps.Prefs.String(s.deps.PrefPrefix+prefScreen))
 	}
 	for _, name := range append(names, "Overview", "Tags") {
 		if i := s.screenIndex(name); i >= 0 {
@@ -332,7 +365,7 @@ func (s *Shell) show(i int) {
 	s.body.Objects = []fyne.CanvasObject{s.screens[i].content}
 	s.body.Refresh()
 	if s.deps.Prefs != nil {
-		s.deps.Prefs.SetString(prefScreen, s.screens[i].name)
+		s.deps.Prefs.SetString(s.deps.PrefPrefix+prefScreen, s.screens[i].name)
 	}
 	// The inspector reads its device only while the Devices screen shows it.
 	if s.inspect != nil && (was == "Devices") != (s.screens[i].name == "Devices") {
@@ -411,8 +444,8 @@ func (s *Shell) FindTag() {
 }
 
 // Key handles one of the window's shortcuts and reports whether name with
-// the modifiers mods is one: F2..F6 switch screens, F9 acknowledges (with
-// Shift the visible page), F11 toggles full screen, Ctrl+F finds a tag,
+// the modifiers mods is one: F2..F6 switch screens, F8 silences the horn,
+// F9 acknowledges (with Shift the visible page), F11 toggles full screen, Ctrl+F finds a tag,
 // Ctrl+N opens another window (Deps.NewWindow). Any other key is left to
 // the focused widget. UI goroutine only.
 func (s *Shell) Key(name fyne.KeyName, mods fyne.KeyModifier) bool {
@@ -443,6 +476,12 @@ func (s *Shell) Key(name fyne.KeyName, mods fyne.KeyModifier) bool {
 	case fyne.KeyF9:
 		s.activity()
 		s.acknowledge(mods&fyne.KeyModifierShift != 0)
+		return true
+	case fyne.KeyF8:
+		if s.deps.Horn == nil {
+			return false
+		}
+		s.Silence()
 		return true
 	}
 	for i, sc := range s.screens {
@@ -475,6 +514,53 @@ func (s *Shell) acknowledge(page bool) {
 		s.summary.AckOne(shown[0].ID)
 		s.banner.Update(s.deps.Now())
 	}
+}
+
+// Silence is F8 and the header's Silence button: the horn stops for the
+// alarms sounding now, recorded in the audit trail under the operator's
+// name. A later alarm sounds again.
+func (s *Shell) Silence() {
+	if s.deps.Horn == nil {
+		return
+	}
+	s.activity()
+	s.deps.Horn.Silence(s.deps.User())
+	s.updateHorn()
+}
+
+// updateHorn lets the horn follow the alarms and shows its state on the
+// Silence button: enabled while it sounds, "No sound" (and disabled) when
+// the station has no audio output.
+func (s *Shell) updateHorn() {
+	if s.deps.Horn == nil {
+		return
+	}
+	s.deps.Horn.Update()
+	text := "Silence F8"
+	mute := s.hornErr() != nil
+	if mute {
+		text = "No sound" // the status line says why
+	}
+	if s.silence.Text != text {
+		s.silence.SetText(text)
+	}
+	if sounding := s.deps.Horn.Sounding() != 0 && !mute; sounding == s.silence.Disabled() {
+		if sounding {
+			s.silence.Importance = widget.DangerImportance
+			s.silence.Enable()
+		} else {
+			s.silence.Importance = widget.MediumImportance
+			s.silence.Disable()
+		}
+	}
+}
+
+// hornErr is why the horn cannot sound, nil when it can.
+func (s *Shell) hornErr() error {
+	if s.deps.HornErr == nil {
+		return nil
+	}
+	return s.deps.HornErr()
 }
 
 // showAlarm is a tap on a banner alarm: the Alarms screen with it selected.
@@ -602,6 +688,10 @@ func (s *Shell) refresh() {
 	if s.banner != nil {
 		s.banner.Update(now)
 	}
+	s.updateHorn()
+	if dark := s.theme.P == theme.Dark; s.night.Checked != dark {
+		s.night.SetChecked(dark) // another window of the station switched
+	}
 	if s.face != nil && s.face.Closed() { // the operator closed it (Esc, Close)
 		s.face, s.faceTag, s.faceClose = nil, nil, nil
 	}
@@ -613,7 +703,11 @@ func (s *Shell) refresh() {
 	}
 	flashing := s.banner != nil && len(s.banner.Shown()) > 0
 	s.fast.Store(flashing || s.face != nil || now.Sub(s.lastAct) < idleAfter)
-	s.status.SetText(statusLine(s.deps.Devices(), countQualities(s.deps.Tags, s.values), now))
+	line := statusLine(s.deps.Devices(), countQualities(s.deps.Tags, s.values), now)
+	if err := s.hornErr(); s.deps.Horn != nil && err != nil {
+		line += " · horn cannot sound: " + err.Error()
+	}
+	s.status.SetText(line)
 }
 
 // countQualities counts the project's (non-system) tags per quality status.

@@ -272,7 +272,9 @@ func (e *bannerEntry) Tapped(*fyne.PointEvent) {
 }
 
 // CreateRenderer implements fyne.Widget.
-func (e *bannerEntry) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(e.content) }
+func (e *bannerEntry) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(e.content)
+}
 
 func placeholder() fyne.CanvasObject { return square(14) }
 
@@ -334,6 +336,7 @@ func shapeSized(p datasource.Priority, outline bool, size float32) *fyne.Contain
 	}
 	return container.NewWithoutLayout(objs...)
 }
+
 // span returns the horizontal extent of polygon pts at height y.
 func span(pts [][2]float32, y float32) (lo, hi float32, ok bool) {
 	lo, hi = 1e9, -1e9

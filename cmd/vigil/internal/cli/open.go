@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -24,6 +25,10 @@ func (o *GUIOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.Dark, "dark", false, "night-shift (dark) palette")
 	fs.StringVar(&o.Screen, "screen", "", "open on this screen: Overview, Trends, Alarms, Devices or Tags (default: the last one)")
 }
+
+// ErrUsage marks an error of the GUI that is the command line's fault (an
+// unknown --screen): the process exits with ExitUsage.
+var ErrUsage = errors.New("usage error")
 
 func cmdOpen(ctx context.Context, env Env, args []string) int {
 	fs := newFlags(env, "open", "open FILE [--kiosk] [--dark] [--screen NAME]",
@@ -103,6 +108,9 @@ func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUI
 	}
 	if guiErr != nil {
 		fmt.Fprintf(env.Stderr, "vigil: %v\n", guiErr)
+		if errors.Is(guiErr, ErrUsage) {
+			return ExitUsage
+		}
 		return ExitFailure
 	}
 	return ExitOK
