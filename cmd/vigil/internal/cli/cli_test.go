@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log"
 	"os"
@@ -181,6 +183,28 @@ func TestOpenWithDisplayHandsTheRuntimeToTheGUI(t *testing.T) {
 	}
 	if got == nil || got.Project.Name == "" || got.Table.Len() == 0 {
 		t.Fatalf("GUI got runtime %+v", got)
+	}
+}
+
+func TestAnUnknownScreenIsAUsageErrorAndOtherGUIFailuresAreNot(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("--screen %q: this window has the screens Overview, Tags: %w", "Foo", ErrUsage), ExitUsage},
+		{errors.New("no OpenGL"), ExitFailure},
+	} {
+		env := Env{
+			HasDisplay: func() bool { return true },
+			OpenGUI:    func(context.Context, *Runtime, GUIOptions) error { return c.err },
+		}
+		code, _, errOut := runCLI(t, context.Background(), env, "open", "demo", "--screen", "Foo")
+		if code != c.want {
+			t.Errorf("GUI error %q: exit %d, want %d\n%s", c.err, code, c.want, errOut)
+		}
+		if !strings.Contains(errOut, c.err.Error()) {
+			t.Errorf("stderr %q does not say %q", errOut, c.err)
+		}
 	}
 }
 
