@@ -285,6 +285,9 @@ func square(size float32) fyne.CanvasObject {
 	return r
 }
 
+// ink is the edge of a filled priority shape, the same in both palettes.
+var ink = color.NRGBA{0x1A, 0x1A, 0x1A, 0xFF}
+
 // shape draws the 14 px priority indicator of the alarm list.
 func shape(p datasource.Priority, outline bool) *fyne.Container { return shapeSized(p, outline, 14) }
 
@@ -327,10 +330,19 @@ func shapeSized(p datasource.Priority, outline bool, size float32) *fyne.Contain
 			}
 		}
 	}
+	edge := c
+	if !outline {
+		// A filled shape gets a near-black edge: a yellow or cyan fill
+		// alone hardly stands out from the day palette's grey (1.2:1).
+		edge = ink
+	}
 	for i := range pts {
 		a, z := pts[i], pts[(i+1)%len(pts)]
-		l := canvas.NewLine(c)
+		l := canvas.NewLine(edge)
 		l.StrokeWidth = 1.5 * max(1, s*0.8)
+		if !outline {
+			l.StrokeWidth = max(1, s*0.7)
+		}
 		l.Position1, l.Position2 = fyne.NewPos(a[0], a[1]), fyne.NewPos(z[0], z[1])
 		objs = append(objs, l)
 	}
