@@ -64,7 +64,9 @@ type Deps struct {
 	// OnTick runs on the UI goroutine at every repaint (the login's idle check).
 	OnTick func(now time.Time)
 	// Inspect are the project's devices: the Devices screen gets a live
-	// register inspector for the Modbus ones. Nil: no inspector.
+	// register inspector for the Modbus ones, and their communication
+	// alarm priorities mark the devices that are down. No Modbus device:
+	// no inspector, a hint how to try one instead.
 	Inspect []*datasource.Device
 	// Theme is the palette, shared by every window of the station so the
 	// night switch of one turns them all; nil: a theme of its own.
@@ -208,9 +210,9 @@ func (s *Shell) buildScreens() {
 	}
 	s.overview = overview.New(d.Tags, overview.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, Alarms: active})
 	s.browser = tagbrowser.New(d.Tags, tagbrowser.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnTrend: s.trendTag, Now: d.Now})
-	s.devices = newDevicePanel(s.theme, d.Now)
+	s.devices = newDevicePanel(s.theme, d.Now, d.Inspect)
 	var tools fyne.CanvasObject
-	if d.Inspect != nil {
+	if hasModbus(d.Inspect) {
 		s.inspect = inspector.New(d.Inspect, inspector.Deps{Theme: s.theme, Do: d.Do})
 		tools = s.inspect.Content()
 	}
@@ -236,6 +238,17 @@ func (s *Shell) buildScreens() {
 			update: func(_ []datasource.Sample, now time.Time) { s.summary.Update(now) }})
 	}
 	sortScreens(s.screens)
+}
+
+// hasModbus reports whether devs has a Modbus device, which the register
+// inspector reads; without one the Devices screen shows how to get one.
+func hasModbus(devs []*datasource.Device) bool {
+	for _, d := range devs {
+		if d != nil && d.Driver == "modbus" {
+			return true
+		}
+	}
+	return false
 }
 
 // header is the top strip: the alarm banner with its counts, then the

@@ -285,6 +285,11 @@ func square(size float32) fyne.CanvasObject {
 	return r
 }
 
+// Shape is the filled indicator of priority p, size px square (square,
+// triangle, inverted triangle, diamond), for other screens that show a
+// priority as the banner does.
+func Shape(p datasource.Priority, size float32) fyne.CanvasObject { return shapeSized(p, false, size) }
+
 // ink is the edge of a filled priority shape, the same in both palettes.
 var ink = color.NRGBA{0x1A, 0x1A, 0x1A, 0xFF}
 
