@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/vigil-hmi/vigil/ui/inspector"
 	"github.com/vigil-hmi/vigil/ui/overview"
 	"github.com/vigil-hmi/vigil/ui/setpoint"
+	"github.com/vigil-hmi/vigil/ui/sparkline"
 	"github.com/vigil-hmi/vigil/ui/tagbrowser"
 	"github.com/vigil-hmi/vigil/ui/theme"
 	"github.com/vigil-hmi/vigil/ui/trend"
@@ -141,9 +143,10 @@ type Shell struct {
 	values []datasource.Sample
 	shift  bool // Shift is held (for Shift+F9); UI goroutine only
 
-	pending  atomic.Bool // a repaint is queued on the UI goroutine
-	fast     atomic.Bool // repaint every tick, not every other one
-	lastAct  time.Time   // the operator's last input seen; UI goroutine only
+	pending  atomic.Bool    // a repaint is queued on the UI goroutine
+	fast     atomic.Bool    // repaint every tick, not every other one
+	lastAct  time.Time      // the operator's last input seen; UI goroutine only
+	filling  sync.WaitGroup // the history backfill of the sparklines
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
@@ -198,7 +201,44 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 	win.SetOnClosed(s.signalStop)
 	s.refresh()
 	go s.loop()
+	if deps.History != nil {
+		s.filling.Add(1)
+		go s.backfill()
+	}
 	return s
+}
+
+// backfill reads the last hour of every recorded tag from history into the
+// tag list's sparklines, so they are full from the start (issue 16 item
+// 9). It runs once, in the background, and hands each tag's points to the
+// UI goroutine; Stop ends it between two tags.
+func (s *Shell) backfill() {
+	defer s.filling.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-s.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	to := s.deps.Now()
+	from := to.Add(-tagbrowser.SparkWindow)
+	for _, t := range s.deps.Tags {
+		if t.System || !t.History.Enabled {
+			continue
+		}
+		pts, err := s.deps.History.Query(ctx, t.Name, from, to, sparkline.Buckets)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil || len(pts) == 0 {
+			continue // nothing recorded yet: the line fills as values come
+		}
+		name := t.Name
+		s.deps.Do(func() { s.browser.Backfill(name, pts) })
+	}
 }
 
 // buildScreens makes the screens the deps allow, ordered by function key.
@@ -645,6 +685,7 @@ func (s *Shell) UserChanged() {
 func (s *Shell) Stop() {
 	s.signalStop()
 	<-s.done
+	s.filling.Wait()
 	if s.trends != nil {
 		s.trends.chart.Close()
 	}
