@@ -22,8 +22,8 @@ import (
 	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
-// appID is Vigil's application ID (FyneApp.toml): it names the preferences
-// and storage folders, so it must never change.
+// appID is Vigil's application ID (FyneApp.toml, the installers' desktop
+// entry), so it must never change.
 const appID = "io.github.vigil-hmi.vigil"
 
 // Preference keys of the station: how many windows were open, and per
@@ -69,17 +69,24 @@ type stationWindow struct {
 // openGUI shows the operator windows on rt and blocks until the last one is
 // closed or ctx ends (Ctrl+C).
 func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
-	app.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Vigil", Version: version, Icon: fyne.NewStaticResource("icon.png", assets.Icon),
+	// No ID for Fyne itself: with one, Fyne keeps a preferences file of
+	// its own for the application, rewrites it at every exit and reloads it
+	// when it changes, and a reload that met the file half-written logged
+	// "Preferences load error: EOF". Vigil keeps its preferences per
+	// project (openPrefs); stationApp answers Fyne's own questions (the
+	// file dialog's last folder) from them and gives the ID.
+	app.SetMetadata(fyne.AppMetadata{Name: "Vigil", Version: version, Icon: fyne.NewStaticResource("icon.png", assets.Icon),
 		// Every widget call of Vigil runs on the UI goroutine (fyne.Do), so
 		// Fyne's per-call thread check is not needed; it takes a stack trace
 		// for every Refresh, which was a quarter of the idle CPU. The
 		// end-to-end test turns it back on (VIGIL_FYNE_THREAD_CHECK=1) and
 		// fails on any "Error in Fyne call thread".
 		Migrations: map[string]bool{"fyneDo": os.Getenv("VIGIL_FYNE_THREAD_CHECK") != "1"}})
-	a := app.NewWithID(appID)
+	prefs := openPrefs(rt)
+	a := stationApp{App: app.NewWithID(""), prefs: prefs}
+	fyne.SetCurrentApp(a)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	st := &station{app: a, rt: rt, o: o, board: guard.Alarms{Engine: alarmBoard(rt), Auditor: rt.Auditor}}
-	st.prefs = openPrefs(rt)
+	st := &station{app: a, rt: rt, o: o, prefs: prefs, board: guard.Alarms{Engine: alarmBoard(rt), Auditor: rt.Auditor}}
 	st.theme = theme.New(st.prefs.BoolWithFallback(prefDark, o.Dark))
 	st.speaker = horn.NewSpeaker()
 	hopts := horn.Options{}
@@ -122,6 +129,18 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 	}
 	return nil
 }
+
+// stationApp is the Fyne application with the project's preferences.
+type stationApp struct {
+	fyne.App
+	prefs fyne.Preferences
+}
+
+// Preferences implements fyne.App: the project's own.
+func (a stationApp) Preferences() fyne.Preferences { return a.prefs }
+
+// UniqueID implements fyne.App.
+func (a stationApp) UniqueID() string { return appID }
 
 // openPrefs opens the preferences of rt's project: a file of its own under
 // the user's configuration folder (docs/operator.md). A file that cannot be
@@ -238,7 +257,8 @@ func (st *station) save() {
 			st.prefs.SetFloat(prefWindow(i, "width"), float64(size.Width))
 			st.prefs.SetFloat(prefWindow(i, "height"), float64(size.Height))
 		}
-		if x, y, ok := position(sw.win); ok {
+		x, y, ok := position(sw.win)
+		if ok {
 			st.prefs.SetInt(prefWindow(i, "x"), x)
 			st.prefs.SetInt(prefWindow(i, "y"), y)
 		}
