@@ -188,3 +188,11 @@ func TestEachPriorityHasItsOwnToneAndRhythm(t *testing.T) {
 		seen[pat.Freq] = true
 	}
 }
+
+func TestAToneWithoutAPatternIsSilence(t *testing.T) {
+	var tn tone
+	b := []byte{1, 2, 3, 4, 5}
+	if n := tn.fill(b); n != 4 || b[0] != 0 || b[3] != 0 {
+		t.Fatalf("fill = %d, %v", n, b)
+	}
+}

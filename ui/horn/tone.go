@@ -40,6 +40,10 @@ func (t *tone) fill(b []byte) int {
 	on := int(t.p.On.Seconds() * SampleRate)
 	period := on + int(t.p.Off.Seconds()*SampleRate)
 	ramp := SampleRate / 200
+	if on <= 0 || period <= 0 {
+		clear(b) // no pattern: silence
+		return len(b) &^ 1
+	}
 	w := 0
 	for ; w+1 < len(b); w += 2 {
 		i := t.n % period
