@@ -476,6 +476,7 @@ func (s *Shell) bindKeys() {
 		})
 	}
 	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		s.activity() // any key the window gets is the operator at work
 		mods := fyne.KeyModifier(0)
 		if s.shift {
 			mods = fyne.KeyModifierShift
@@ -498,9 +499,9 @@ func (s *Shell) FindTag() {
 
 // Key handles one of the window's shortcuts and reports whether name with
 // the modifiers mods is one: F2..F6 switch screens, F8 silences the horn,
-// F9 acknowledges (with Shift the visible page), F11 toggles full screen, Ctrl+F finds a tag,
-// Ctrl+N opens another window (Deps.NewWindow). Any other key is left to
-// the focused widget. UI goroutine only.
+// F9 acknowledges (with Shift the visible page), F11 toggles full screen,
+// Ctrl+F finds a tag, Ctrl+N opens another window (Deps.NewWindow). Any
+// other key is left to the focused widget. UI goroutine only.
 func (s *Shell) Key(name fyne.KeyName, mods fyne.KeyModifier) bool {
 	if mods&fyne.KeyModifierShortcutDefault != 0 {
 		switch name {
