@@ -144,10 +144,19 @@ func TestTheNightSwitchOfOneWindowTurnsEveryWindow(t *testing.T) {
 	shared := theme.New(false)
 	a := newPlantShell(t, func(_ *plantShell, d *Deps) { d.Theme = shared })
 	b := newPlantShell(t, func(_ *plantShell, d *Deps) { d.Theme = shared; d.PrefPrefix = "window.1." })
+	oldA, oldB := a.shell.overview, b.shell.overview
 	a.shell.SetDark(true)
 	b.shell.refresh()
 	if !b.shell.night.Checked || b.shell.theme.P != theme.Dark {
 		t.Fatal("the other window's Night switch did not follow")
+	}
+	// The overview takes its drawing colours when it is built: both
+	// windows build theirs again in the night palette.
+	if a.shell.overview == oldA || b.shell.overview == oldB {
+		t.Error("an overview drawn in the day palette stayed at night")
+	}
+	if a.shell.screens[0].content != a.shell.overview.Content() || a.shell.body.Objects[0] != a.shell.overview.Content() {
+		t.Error("the window does not show the overview built for the night")
 	}
 	a.shell.ShowScreen("Alarms")
 	b.shell.ShowScreen("Tags")

@@ -125,6 +125,8 @@ type Shell struct {
 	status  *widget.Label
 	night   *widget.Check
 	silence *widget.Button // nil without a horn
+	// builtDark is the palette the overview was drawn in.
+	builtDark bool
 
 	overview *overview.Overview
 	browser  *tagbrowser.Browser
@@ -249,6 +251,7 @@ func (s *Shell) buildScreens() {
 		active = d.Alarms.Active
 	}
 	s.overview = overview.New(d.Tags, overview.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, Alarms: active})
+	s.builtDark = s.theme.Dark()
 	s.browser = tagbrowser.New(d.Tags, tagbrowser.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnTrend: s.trendTag, Now: d.Now})
 	s.devices = newDevicePanel(s.theme, d.Now, d.Inspect)
 	var tools fyne.CanvasObject
@@ -337,11 +340,44 @@ func (s *Shell) SetDark(on bool) {
 	if s.deps.Prefs != nil {
 		s.deps.Prefs.SetBool(prefDark, on)
 	}
-	s.night.SetChecked(on)
 	// The palette is read by pointer everywhere; setting the theme again
 	// repaints every widget, and the next refresh recolours the values.
 	s.app.Settings().SetTheme(s.theme)
+	s.followPalette()
 	s.activity()
+}
+
+// followPalette catches up with a palette switch (this window's Night
+// switch or another window's): the switch shows it, and the overview is
+// built again, because its drawing (headings, the pump, the tank) takes its
+// colours when it is made and kept the day's at night.
+func (s *Shell) followPalette() {
+	dark := s.theme.Dark()
+	if s.night.Checked != dark {
+		s.night.SetChecked(dark)
+	}
+	if dark == s.builtDark {
+		return
+	}
+	s.builtDark = dark
+	i := s.screenIndex("Overview")
+	if i < 0 {
+		return
+	}
+	var active func() []alarms.Alarm
+	if s.deps.Alarms != nil {
+		active = s.deps.Alarms.Active
+	}
+	s.overview = overview.New(s.deps.Tags, overview.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, Alarms: active})
+	sc := s.screens[i]
+	sc.content, sc.update, sc.follow = s.overview.Content(), s.overview.Update, s.overview.Feed
+	if s.current == i {
+		s.body.Objects = []fyne.CanvasObject{sc.content}
+		s.body.Refresh()
+	}
+	if s.values != nil {
+		sc.update(s.values, s.deps.Now())
+	}
 }
 
 // sortScreens orders screens by their function key (F2 first).
@@ -744,9 +780,7 @@ func (s *Shell) refresh() {
 		s.banner.Update(now)
 	}
 	s.updateHorn()
-	if dark := s.theme.P == theme.Dark; s.night.Checked != dark {
-		s.night.SetChecked(dark) // another window of the station switched
-	}
+	s.followPalette() // another window of the station may have switched
 	if s.face != nil && s.face.Closed() { // the operator closed it (Esc, Close)
 		s.face, s.faceTag, s.faceClose = nil, nil, nil
 	}
