@@ -780,7 +780,7 @@ func (s *Shell) refresh() {
 		s.banner.Update(now)
 	}
 	s.updateHorn()
-	s.followPalette() // another window of the station may have switched
+	s.followPalette()                     // another window of the station may have switched
 	if s.face != nil && s.face.Closed() { // the operator closed it (Esc, Close)
 		s.face, s.faceTag, s.faceClose = nil, nil, nil
 	}
