@@ -780,7 +780,8 @@ func (s *Shell) refresh() {
 		s.banner.Update(now)
 	}
 	s.updateHorn()
-	s.followPalette()                     // another window of the station may have switched
+	// Another window of the station may have switched the palette.
+	s.followPalette()
 	if s.face != nil && s.face.Closed() { // the operator closed it (Esc, Close)
 		s.face, s.faceTag, s.faceClose = nil, nil, nil
 	}
