@@ -795,7 +795,9 @@ func (s *Shell) refresh() {
 	s.fast.Store(flashing || s.face != nil || now.Sub(s.lastAct) < idleAfter)
 	line := statusLine(s.deps.Devices(), countQualities(s.deps.Tags, s.values), now)
 	if err := s.hornErr(); s.deps.Horn != nil && err != nil {
-		line += " · horn cannot sound: " + err.Error()
+		// Short, so the line keeps its clock in view; the program logs the
+		// audio library's own words once.
+		line += " · horn: no sound"
 	}
 	s.status.SetText(line)
 }

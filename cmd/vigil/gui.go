@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -95,6 +97,7 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 	}
 	st.horn = horn.New(st.board, st.speaker, hopts)
 	defer st.speaker.Sound(0)
+	go reportSpeaker(ctx, st.speaker)
 	defer func() {
 		for _, d := range st.desks {
 			d.login.Close()
@@ -141,6 +144,30 @@ func (a stationApp) Preferences() fyne.Preferences { return a.prefs }
 
 // UniqueID implements fyne.App.
 func (a stationApp) UniqueID() string { return appID }
+
+// reportSpeaker logs once why the horn cannot sound, when the audio device
+// could not be opened; the status line and the Silence button say "no
+// sound" meanwhile.
+func reportSpeaker(ctx context.Context, s *horn.Speaker) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // a device that never answers is not waited for
+	defer cancel()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		switch err := s.Err(); {
+		case errors.Is(err, horn.ErrOpening):
+			continue
+		case err != nil:
+			fmt.Fprintf(os.Stderr, "vigil: the alarm horn cannot sound: %v\n", err)
+		}
+		return
+	}
+}
 
 // openPrefs opens the preferences of rt's project: a file of its own under
 // the user's configuration folder (docs/operator.md). A file that cannot be
