@@ -91,7 +91,7 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 	st := &station{app: a, rt: rt, o: o, prefs: prefs, board: guard.Alarms{Engine: alarmBoard(rt), Auditor: rt.Auditor}}
 	st.theme = theme.New(st.prefs.BoolWithFallback(prefDark, o.Dark))
 	st.speaker = horn.NewSpeaker()
-	hopts := horn.Options{}
+	hopts := horn.Options{Priorities: o.Horn}
 	if rt.Auditor != nil { // a nil *audit.Auditor must not become a non-nil Recorder
 		hopts.Audit = rt.Auditor
 	}
