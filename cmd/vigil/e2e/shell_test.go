@@ -98,7 +98,8 @@ func bannerShows(img image.Image, p datasource.Priority) string {
 // 16): alarms firing at start with long messages leave the window exactly
 // the size it opened at; F9 acknowledges after a check box was clicked; F3
 // switches screens while an entry has the focus; Ctrl+N opens a second
-// window on Alarms, in the same process, while the first keeps its screen.
+// window on Alarms, in the same process, while the first keeps its screen;
+// the next start opens both again, on their screens.
 func TestShellUnderXvfb(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
@@ -109,7 +110,8 @@ func TestShellUnderXvfb(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildVigil(t, dir)
 	home := t.TempDir()
-	s := start(t, bin, display, home, "open", firingDemo(t), "--screen", "Overview", "--history", filepath.Join(home, "h.db"))
+	proj := firingDemo(t)
+	s := start(t, bin, display, home, "open", proj, "--screen", "Overview", "--history", filepath.Join(home, "h.db"))
 
 	// The window opens at 1280×800 (the default) and shows the critical
 	// alarm first in the banner.
@@ -187,6 +189,28 @@ func TestShellUnderXvfb(t *testing.T) {
 	})
 	s.t = t
 	s.interrupt()
+
+	t.Run("the next start restores both windows on their screens", func(t *testing.T) {
+		again := start(t, bin, display, home, "open", proj, "--history", filepath.Join(home, "h.db"))
+		var ws []string
+		for i := 0; i < 80 && len(ws) < 2; i++ {
+			time.Sleep(250 * time.Millisecond)
+			ws = again.windows()
+		}
+		if len(ws) != 2 {
+			t.Fatalf("the next start shows %d windows, want the 2 that were open", len(ws))
+		}
+		for _, id := range ws {
+			if w, h := again.size(id); w != 1280 || h != 800 {
+				t.Errorf("window %s restored at %d×%d, want 1280×800", id, w, h)
+			}
+		}
+		again.xdo("windowraise", ws[1])
+		again.waitFor(func(img image.Image) string { return selected(img, 2) }) // Alarms
+		again.xdo("windowraise", ws[0])
+		again.waitFor(func(img image.Image) string { return selected(img, 1) }) // Trends
+		again.interrupt()
+	})
 }
 
 // Where the Night check box is in a 1280×800 window of the demo in
