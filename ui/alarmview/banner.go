@@ -161,10 +161,11 @@ func (b *Banner) Update(now time.Time) {
 	}
 }
 
-// bannerText is one alarm's banner text after its digit: "14:02:11
-// Tank1.Level HiHi text".
+// bannerText is one alarm's banner text after its digit: what and where
+// first, so a narrow entry keeps them when "…" cuts the rest: "Tank1.Level
+// HiHi  level very high 96.2 %  14:02:11".
 func bannerText(a alarms.Alarm) string {
-	return fmt.Sprintf("%s %s %s %s", a.Since.Format("15:04:05"), a.Tag, a.Name, a.Message)
+	return fmt.Sprintf("%s %s  %s  %s", a.Tag, a.Name, a.Message, a.Since.Format("15:04:05"))
 }
 
 func digit(p datasource.Priority) int {
