@@ -211,9 +211,9 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 }
 
 // backfill reads the last hour of every recorded tag from history into the
-// tag list's sparklines, so they are full from the start (issue 16 item
-// 9). It runs once, in the background, and hands each tag's points to the
-// UI goroutine; Stop ends it between two tags.
+// sparklines of the tag list and the overview, so they are full from the
+// start (issue 16 item 9). It runs once, in the background, and hands each
+// tag's samples to the UI goroutine; Stop ends it between two tags.
 func (s *Shell) backfill() {
 	defer s.filling.Done()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -238,8 +238,17 @@ func (s *Shell) backfill() {
 		if err != nil || len(pts) == 0 {
 			continue // nothing recorded yet: the line fills as values come
 		}
-		name := t.Name
-		s.deps.Do(func() { s.browser.Backfill(name, pts) })
+		samples := make([]datasource.Sample, len(pts))
+		for i, p := range pts {
+			samples[i] = datasource.Sample{Tag: t.ID, Time: p.Time, Quality: p.Quality}
+			if !p.IsGap() {
+				samples[i].Value = datasource.Float(p.Value)
+			}
+		}
+		s.deps.Do(func() {
+			s.browser.Backfill(samples)
+			s.overview.Feed(samples)
+		})
 	}
 }
 

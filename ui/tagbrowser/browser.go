@@ -17,7 +17,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/datasource"
-	"github.com/vigil-hmi/vigil/history"
 	"github.com/vigil-hmi/vigil/ui/sparkline"
 	"github.com/vigil-hmi/vigil/ui/theme"
 )
@@ -45,7 +44,8 @@ type Browser struct {
 	hay     []string // per tag: lower-case name, description, group, units
 	samples []datasource.Sample
 	lines   []*sparkline.Line
-	shown   []int // indices into tags that pass the filter, in list order
+	row     map[datasource.TagID]int // index into tags, by tag ID
+	shown   []int                    // indices into tags that pass the filter, in list order
 
 	// The list's order: by column sortCol (colName…colTime), descending
 	// when sortDesc. Rows are put in order when the filter, the sort or the
@@ -75,10 +75,12 @@ func New(tags []*datasource.Tag, deps Deps) *Browser {
 	b.hay = make([]string, len(b.tags))
 	b.samples = make([]datasource.Sample, len(b.tags))
 	b.lines = make([]*sparkline.Line, len(b.tags))
+	b.row = make(map[datasource.TagID]int, len(b.tags))
 	groups := map[string]bool{}
 	for i, t := range b.tags {
 		b.hay[i] = strings.ToLower(t.Name + "\x00" + t.Description + "\x00" + t.Group + "\x00" + t.Units)
 		b.lines[i] = sparkline.New(SparkWindow, deps.Theme)
+		b.row[t.ID] = i
 		if t.Span.Max > t.Span.Min {
 			b.lines[i].SetRange(t.Span.Min, t.Span.Max)
 		}
@@ -225,21 +227,15 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// Backfill draws tag's recorded history (oldest first) into its sparkline,
-// so the line covers the last hour from the start instead of filling up
-// for an hour. Points older than the sparkline's window are ignored. Call
-// it on the UI goroutine.
-func (b *Browser) Backfill(tag string, pts []history.Point) {
-	i, ok := slices.BinarySearchFunc(b.tags, tag, func(t *datasource.Tag, name string) int { return strings.Compare(t.Name, name) })
-	if !ok {
-		return
-	}
-	for _, p := range pts {
-		s := datasource.Sample{Tag: b.tags[i].ID, Time: p.Time, Quality: p.Quality}
-		if !p.IsGap() {
-			s.Value = datasource.Float(p.Value)
+// Backfill draws recorded samples (from history, oldest first per tag)
+// into their tags' sparklines, so a line covers the last hour from the
+// start instead of filling up for an hour. Samples older than the
+// sparkline's window are ignored. Call it on the UI goroutine.
+func (b *Browser) Backfill(samples []datasource.Sample) {
+	for _, s := range samples {
+		if i, ok := b.row[s.Tag]; ok {
+			b.lines[i].Add(s)
 		}
-		b.lines[i].Add(s)
 	}
 }
 

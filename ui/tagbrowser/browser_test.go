@@ -14,7 +14,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/vigil-hmi/vigil/datasource"
-	"github.com/vigil-hmi/vigil/history"
 	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
@@ -337,13 +336,14 @@ func TestBackfillDrawsTheLastHourFromHistoryAtOnce(t *testing.T) {
 	r.b.Update(testSnapshot()) // one live value: one column
 	i := slices.IndexFunc(r.b.tags, func(tg *datasource.Tag) bool { return tg.Name == "Tank1.Level" })
 	before := drawnColumns(t, r.b, i)
-	var pts []history.Point
+	var samples []datasource.Sample
 	for m := 59; m >= 1; m-- {
-		pts = append(pts, history.Point{Time: now.Add(-time.Duration(m) * time.Minute), Value: float64(40 + m%7)})
+		samples = append(samples, datasource.Sample{Tag: 0, Time: now.Add(-time.Duration(m) * time.Minute), Value: datasource.Float(float64(40 + m%7))})
 	}
-	r.b.Backfill("Tank1.Level", pts)
-	r.b.Backfill("No.Such.Tag", pts)                                // ignored
-	if after := drawnColumns(t, r.b, i); after < 55 || before > 5 { // a point a minute: one column in 2.7
+	samples = append(samples, datasource.Sample{Tag: 99, Time: now, Value: datasource.Float(1)}) // no such tag: ignored
+	r.b.Backfill(samples)
+	// A point a minute: one column in 2.7 of the 160.
+	if after := drawnColumns(t, r.b, i); after < 55 || before > 5 {
 		t.Errorf("the sparkline draws %d columns before the backfill and %d after, want one, then one per minute of the hour", before, after)
 	}
 }
