@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/alarms"
@@ -165,5 +166,21 @@ func TestTheNightSwitchOfOneWindowTurnsEveryWindow(t *testing.T) {
 	}
 	if got := b.app.Preferences().String("window.1.ui.screen"); got != "Tags" {
 		t.Errorf("window 1 remembers %q", got)
+	}
+}
+
+// TestAScreenWiderThanTheWindowScrollsInsteadOfWideningIt: whatever a
+// screen asks for (a register inspector's long error was 2042 px), the
+// window's content does not ask for more than the window has.
+func TestAScreenWiderThanTheWindowScrollsInsteadOfWideningIt(t *testing.T) {
+	p := newPlantShell(t)
+	p.win.Resize(fyne.NewSize(1024, 768))
+	wide := canvas.NewRectangle(theme.Critical)
+	wide.SetMinSize(fyne.NewSize(2042, 1500))
+	i := p.shell.screenIndex("Devices")
+	p.shell.screens[i].content = wide
+	p.shell.ShowScreen("Devices")
+	if m := p.win.Content().MinSize(); m.Width > 1024 || m.Height > 768 {
+		t.Fatalf("a 2042×1500 screen makes the window ask for %.0f×%.0f", m.Width, m.Height)
 	}
 }
