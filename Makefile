@@ -14,8 +14,8 @@ GOBIN        := $(shell $(GO) env GOPATH)/bin
 
 # Debian packages: Fyne's cgo build (GL, X11, xkbcommon), the end-to-end test
 # (Xvfb, ImageMagick's import for screenshots) and the serial test (socat).
-APT_BUILD    := gcc pkg-config libgl1-mesa-dev xorg-dev libxkbcommon-dev
-APT_TEST     := xvfb imagemagick socat mosquitto
+APT_BUILD    := gcc pkg-config libgl1-mesa-dev xorg-dev libxkbcommon-dev libasound2-dev
+APT_TEST     := xvfb imagemagick socat mosquitto xdotool
 STAMP        := .cache/stamps
 
 .PHONY: run test bench build deps-build deps-test apt-build apt-test vet staticcheck unit fmt clean

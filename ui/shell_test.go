@@ -59,7 +59,9 @@ func (r recordWrites) Write(_ context.Context, req poll.WriteRequest) (poll.Writ
 	return poll.WriteResult{Tag: req.Tag, Requested: req.Value, Match: true, ReadBack: datasource.Sample{Tag: req.Tag, Value: req.Value}}, nil
 }
 
-func newPlantShell(t *testing.T) *plantShell {
+// newPlantShell opens the plant's window; each tune, if any, changes the
+// window's deps before it is created.
+func newPlantShell(t *testing.T, tune ...func(*plantShell, *Deps)) *plantShell {
 	t.Helper()
 	p := &plantShell{clk: clockwork.NewFakeClockAt(time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC)), tags: plantTags(), user: "anna",
 		queue: make(chan func(), 1024)}
@@ -76,7 +78,7 @@ func newPlantShell(t *testing.T) *plantShell {
 	table := datasource.NewTable(p.tags)
 	p.app = test.NewTempApp(t)
 	p.win = test.NewTempWindow(t, nil)
-	p.shell = Create(p.app, p.win, Deps{
+	deps := Deps{
 		Project:  "Plant",
 		Tags:     p.tags,
 		Values:   table,
@@ -90,7 +92,11 @@ func newPlantShell(t *testing.T) *plantShell {
 		User:     func() string { return p.user },
 		CanWrite: func(tag *datasource.Tag) bool { return p.user == "anna" && tag.Writable },
 		Do:       func(f func()) { p.queue <- f },
-	})
+	}
+	for _, f := range tune {
+		f(p, &deps)
+	}
+	p.shell = Create(p.app, p.win, deps)
 	t.Cleanup(func() {
 		p.shell.Stop()
 		p.drain()

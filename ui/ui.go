@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -8,15 +9,18 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/ui/alarmview"
+	"github.com/vigil-hmi/vigil/ui/horn"
 	"github.com/vigil-hmi/vigil/ui/inspector"
 	"github.com/vigil-hmi/vigil/ui/overview"
 	"github.com/vigil-hmi/vigil/ui/setpoint"
+	"github.com/vigil-hmi/vigil/ui/sparkline"
 	"github.com/vigil-hmi/vigil/ui/tagbrowser"
 	"github.com/vigil-hmi/vigil/ui/theme"
 	"github.com/vigil-hmi/vigil/ui/trend"
@@ -60,7 +64,7 @@ type Deps struct {
 	// ResetTotal resets a totalizer on demand (audited); nil: no Reset
 	// button on totalizer faceplates.
 	ResetTotal func(tag *datasource.Tag) error
-	// Header is put at the right of the header: the login part.
+	// Header is put at the right of the status line: the login part.
 	Header fyne.CanvasObject
 	// OnActivity is told of operator input the shell sees (keys, screen
 	// changes, faceplates), for the idle logoff.
@@ -68,7 +72,9 @@ type Deps struct {
 	// OnTick runs on the UI goroutine at every repaint (the login's idle check).
 	OnTick func(now time.Time)
 	// Inspect are the project's devices: the Devices screen gets a live
-	// register inspector for the Modbus ones. Nil: no inspector.
+	// register inspector for the Modbus ones, and their communication
+	// alarm priorities mark the devices that are down. No Modbus device:
+	// no inspector, a hint how to try one instead.
 	Inspect []*datasource.Device
 	// Raw is what the inspector reads through: the poll engine, which runs
 	// each read on the device's own session (the UI never talks to a driver).
@@ -77,6 +83,21 @@ type Deps struct {
 	// something the operator must know that no alarm says (the history
 	// file was damaged and set aside). "" shows nothing.
 	Notice string
+	// Theme is the palette, shared by every window of the station so the
+	// night switch of one turns them all; nil: a theme of its own.
+	Theme *theme.HMI
+	// PrefPrefix starts this window's preference keys (its screen), so
+	// every window of a station keeps its own; "" for the first window.
+	PrefPrefix string
+	// Horn is the station's audible annunciation: the shell updates it at
+	// every repaint and its Silence button (F8) silences it. Nil: no horn.
+	Horn *horn.Horn
+	// HornErr says why the horn cannot sound (no audio device); nil, or
+	// returning nil, when it can.
+	HornErr func() error
+	// NewWindow opens another window of the same station (Ctrl+N); nil:
+	// the key does nothing.
+	NewWindow func()
 	// Do runs results of background work on the UI goroutine; default
 	// fyne.Do. Tests pass a queue they drain (Fyne's test driver would run
 	// them on the background goroutine).
@@ -116,6 +137,9 @@ type Shell struct {
 	body    *fyne.Container // holds the current screen's content
 	status  *widget.Label
 	night   *widget.Check
+	silence *widget.Button // nil without a horn
+	// builtDark is the palette the overview was drawn in.
+	builtDark bool
 
 	overview *overview.Overview
 	browser  *tagbrowser.Browser
@@ -134,9 +158,10 @@ type Shell struct {
 	values []datasource.Sample
 	shift  bool // Shift is held (for Shift+F9); UI goroutine only
 
-	pending  atomic.Bool // a repaint is queued on the UI goroutine
-	fast     atomic.Bool // repaint every tick, not every other one
-	lastAct  time.Time   // the operator's last input seen; UI goroutine only
+	pending  atomic.Bool    // a repaint is queued on the UI goroutine
+	fast     atomic.Bool    // repaint every tick, not every other one
+	lastAct  time.Time      // the operator's last input seen; UI goroutine only
+	filling  sync.WaitGroup // the history backfill of the sparklines
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
@@ -161,11 +186,15 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 	if deps.CanWrite == nil {
 		deps.CanWrite = func(*datasource.Tag) bool { return false }
 	}
-	dark := deps.Dark
-	if deps.Prefs != nil {
-		dark = deps.Prefs.BoolWithFallback(prefDark, dark)
+	th := deps.Theme
+	if th == nil {
+		dark := deps.Dark
+		if deps.Prefs != nil {
+			dark = deps.Prefs.BoolWithFallback(prefDark, dark)
+		}
+		th = theme.New(dark)
 	}
-	s := &Shell{deps: deps, theme: theme.New(dark), app: app, win: win, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Shell{deps: deps, theme: th, app: app, win: win, stop: make(chan struct{}), done: make(chan struct{})}
 	app.Settings().SetTheme(s.theme)
 	if deps.Project != "" {
 		win.SetTitle("Vigil — " + deps.Project)
@@ -173,8 +202,12 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 	s.buildScreens()
 	s.status = widget.NewLabel("")
 	s.status.TextStyle = fyne.TextStyle{Monospace: true}
+	s.status.Truncation = fyne.TextTruncateEllipsis
 	s.body = container.NewStack()
-	win.SetContent(container.NewBorder(s.header(), s.status, s.navBar(), nil, s.body))
+	// The screen sits in a scroll container: whatever a screen asks for (a
+	// long device error, a wide table), the window keeps the size the
+	// operator gave it and the screen scrolls instead (issue 16 item 1).
+	win.SetContent(container.NewBorder(s.header(), s.footer(), s.navBar(), nil, container.NewScroll(s.body)))
 	s.bindKeys()
 	s.show(s.initialScreen())
 
@@ -183,7 +216,53 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 	win.SetOnClosed(s.signalStop)
 	s.refresh()
 	go s.loop()
+	if deps.History != nil {
+		s.filling.Add(1)
+		go s.backfill()
+	}
 	return s
+}
+
+// backfill reads the last hour of every recorded tag from history into the
+// sparklines of the tag list and the overview, so they are full from the
+// start (issue 16 item 9). It runs once, in the background, and hands each
+// tag's samples to the UI goroutine; Stop ends it between two tags.
+func (s *Shell) backfill() {
+	defer s.filling.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-s.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	to := s.deps.Now()
+	from := to.Add(-tagbrowser.SparkWindow)
+	for _, t := range s.deps.Tags {
+		if t.System || !t.History.Enabled {
+			continue
+		}
+		pts, err := s.deps.History.Query(ctx, t.Name, from, to, sparkline.Buckets)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil || len(pts) == 0 {
+			continue // nothing recorded yet: the line fills as values come
+		}
+		samples := make([]datasource.Sample, len(pts))
+		for i, p := range pts {
+			samples[i] = datasource.Sample{Tag: t.ID, Time: p.Time, Quality: p.Quality}
+			if !p.IsGap() {
+				samples[i].Value = datasource.Float(p.Value)
+			}
+		}
+		s.deps.Do(func() {
+			s.browser.Backfill(samples)
+			s.overview.Feed(samples)
+		})
+	}
 }
 
 // buildScreens makes the screens the deps allow, ordered by function key.
@@ -194,10 +273,11 @@ func (s *Shell) buildScreens() {
 		active = d.Alarms.Active
 	}
 	s.overview = overview.New(d.Tags, overview.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, Alarms: active})
+	s.builtDark = s.theme.Dark()
 	s.browser = tagbrowser.New(d.Tags, tagbrowser.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnTrend: s.trendTag, Now: d.Now})
-	s.devices = newDevicePanel(s.theme, d.Now)
+	s.devices = newDevicePanel(s.theme, d.Now, d.Inspect)
 	var tools fyne.CanvasObject
-	if d.Inspect != nil {
+	if hasModbus(d.Inspect) {
 		s.inspect = inspector.New(d.Inspect, inspector.Deps{Reader: d.Raw, Theme: s.theme, Do: d.Do})
 		tools = s.inspect.Content()
 	}
@@ -225,20 +305,47 @@ func (s *Shell) buildScreens() {
 	sortScreens(s.screens)
 }
 
-// header is the top strip: the alarm banner, then the night-shift switch
-// and the login part.
+// hasModbus reports whether devs has a Modbus device, which the register
+// inspector reads; without one the Devices screen shows how to get one.
+func hasModbus(devs []*datasource.Device) bool {
+	for _, d := range devs {
+		if d != nil && d.Driver == "modbus" {
+			return true
+		}
+	}
+	return false
+}
+
+// header is the top strip: the alarm banner with its counts, then the
+// horn's Silence button. The banner takes the width the button leaves and
+// asks for almost none itself (its entries cut their text), so nothing in
+// the header widens the window. The night switch and the login, which the
+// operator reads rarely, sit at the right of the status line (footer), as
+// ui.md draws them, and leave the banner its width.
 func (s *Shell) header() fyne.CanvasObject {
-	s.night = widget.NewCheck("Night", s.SetDark)
-	s.night.Checked = s.theme.P == theme.Dark
-	right := container.NewHBox(s.night)
-	if s.deps.Header != nil {
-		right.Add(s.deps.Header)
+	right := container.NewHBox()
+	if s.deps.Horn != nil {
+		s.silence = widget.NewButtonWithIcon("Silence F8", fynetheme.VolumeMuteIcon(), s.Silence)
+		s.silence.Disable()
+		right.Add(s.silence)
 	}
 	var left fyne.CanvasObject
 	if s.banner != nil {
 		left = s.banner.Object()
 	}
 	return container.NewBorder(nil, nil, nil, right, left)
+}
+
+// footer is the status line, cut with "…" to the window's width, with the
+// night switch and the login part at its right.
+func (s *Shell) footer() fyne.CanvasObject {
+	s.night = widget.NewCheck("Night", s.SetDark)
+	s.night.Checked = s.theme.P == theme.Dark
+	right := container.NewHBox(s.night)
+	if s.deps.Header != nil {
+		right.Add(s.deps.Header)
+	}
+	return container.NewBorder(nil, nil, nil, right, s.status)
 }
 
 // SetDark switches between the grey day palette and the night-shift one and
@@ -255,11 +362,44 @@ func (s *Shell) SetDark(on bool) {
 	if s.deps.Prefs != nil {
 		s.deps.Prefs.SetBool(prefDark, on)
 	}
-	s.night.SetChecked(on)
 	// The palette is read by pointer everywhere; setting the theme again
 	// repaints every widget, and the next refresh recolours the values.
 	s.app.Settings().SetTheme(s.theme)
+	s.followPalette()
 	s.activity()
+}
+
+// followPalette catches up with a palette switch (this window's Night
+// switch or another window's): the switch shows it, and the overview is
+// built again, because its drawing (headings, the pump, the tank) takes its
+// colours when it is made and kept the day's at night.
+func (s *Shell) followPalette() {
+	dark := s.theme.Dark()
+	if s.night.Checked != dark {
+		s.night.SetChecked(dark)
+	}
+	if dark == s.builtDark {
+		return
+	}
+	s.builtDark = dark
+	i := s.screenIndex("Overview")
+	if i < 0 {
+		return
+	}
+	var active func() []alarms.Alarm
+	if s.deps.Alarms != nil {
+		active = s.deps.Alarms.Active
+	}
+	s.overview = overview.New(s.deps.Tags, overview.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, Alarms: active})
+	sc := s.screens[i]
+	sc.content, sc.update, sc.follow = s.overview.Content(), s.overview.Update, s.overview.Feed
+	if s.current == i {
+		s.body.Objects = []fyne.CanvasObject{sc.content}
+		s.body.Refresh()
+	}
+	if s.values != nil {
+		sc.update(s.values, s.deps.Now())
+	}
 }
 
 // sortScreens orders screens by their function key (F2 first).
@@ -290,7 +430,7 @@ func (s *Shell) navBar() fyne.CanvasObject {
 func (s *Shell) initialScreen() int {
 	var names []string
 	if s.deps.Prefs != nil {
-		names = append(names, s.deps.Prefs.String(prefScreen))
+		names = append(names, s.deps.Prefs.String(s.deps.PrefPrefix+prefScreen))
 	}
 	for _, name := range append(names, "Overview", "Tags") {
 		if i := s.screenIndex(name); i >= 0 {
@@ -336,7 +476,7 @@ func (s *Shell) show(i int) {
 	s.body.Objects = []fyne.CanvasObject{s.screens[i].content}
 	s.body.Refresh()
 	if s.deps.Prefs != nil {
-		s.deps.Prefs.SetString(prefScreen, s.screens[i].name)
+		s.deps.Prefs.SetString(s.deps.PrefPrefix+prefScreen, s.screens[i].name)
 	}
 	// The inspector reads its device only while the Devices screen shows it.
 	if s.inspect != nil && (was == "Devices") != (s.screens[i].name == "Devices") {
@@ -372,10 +512,13 @@ func (s *Shell) activity() {
 	}
 }
 
-// bindKeys wires the function keys (F2..F6 screens, F9 and Shift+F9
-// acknowledge, F11 full screen) and Ctrl+F (find a tag). Fyne delivers keys
-// without modifiers to the canvas only when no widget has the focus, so
-// switching screens also drops the focus.
+// bindKeys wires the function keys for the canvas: F2..F6 screens, F9 and
+// Shift+F9 acknowledge, F11 full screen, Ctrl+F find a tag, Ctrl+N a new
+// window. Fyne gives the canvas only the keys no focused widget took, and a
+// focused entry, check box or select takes them all; the desktop program
+// therefore also routes every key press through Key before Fyne sees it
+// (cmd/vigil), which makes these shortcuts work whatever has the focus.
+// The canvas bindings here remain for the keys that reach it.
 func (s *Shell) bindKeys() {
 	c := s.win.Canvas()
 	if dc, ok := c.(desktop.Canvas); ok {
@@ -390,10 +533,20 @@ func (s *Shell) bindKeys() {
 			}
 		})
 	}
-	c.SetOnTypedKey(s.typedKey)
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
-		s.FindTag()
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		s.activity() // any key the window gets is the operator at work
+		mods := fyne.KeyModifier(0)
+		if s.shift {
+			mods = fyne.KeyModifierShift
+		}
+		s.Key(ev.Name, mods)
 	})
+	for _, k := range []fyne.KeyName{fyne.KeyF, fyne.KeyN} {
+		k := k
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+			s.Key(k, fyne.KeyModifierShortcutDefault)
+		})
+	}
 }
 
 // FindTag shows the tag browser with the focus in its search field.
@@ -402,24 +555,56 @@ func (s *Shell) FindTag() {
 	s.browser.FocusSearch()
 }
 
-// typedKey handles a key no widget took.
-func (s *Shell) typedKey(ev *fyne.KeyEvent) {
-	s.activity()
-	switch ev.Name {
+// Key handles one of the window's shortcuts and reports whether name with
+// the modifiers mods is one: F2..F6 switch screens, F8 silences the horn,
+// F9 acknowledges (with Shift the visible page), F11 toggles full screen,
+// Ctrl+F finds a tag, Ctrl+N opens another window (Deps.NewWindow). Any
+// other key is left to the focused widget. UI goroutine only.
+func (s *Shell) Key(name fyne.KeyName, mods fyne.KeyModifier) bool {
+	if mods&fyne.KeyModifierShortcutDefault != 0 {
+		switch name {
+		case fyne.KeyF:
+			s.activity()
+			s.FindTag()
+			return true
+		case fyne.KeyN:
+			if s.deps.NewWindow == nil {
+				return false
+			}
+			s.activity()
+			s.deps.NewWindow()
+			return true
+		}
+		return false
+	}
+	if mods&^fyne.KeyModifierShift != 0 {
+		return false // Alt+F4 and the like belong to the window manager
+	}
+	switch name {
 	case fyne.KeyF11:
+		s.activity()
 		s.win.SetFullScreen(!s.win.FullScreen())
-		return
+		return true
 	case fyne.KeyF9:
-		s.acknowledge(s.shift)
-		return
+		s.activity()
+		s.acknowledge(mods&fyne.KeyModifierShift != 0)
+		return true
+	case fyne.KeyF8:
+		if s.deps.Horn == nil {
+			return false
+		}
+		s.Silence()
+		return true
 	}
 	for i, sc := range s.screens {
-		if sc.key == ev.Name {
+		if sc.key == name {
+			// The focused control belongs to the screen being left.
 			s.win.Canvas().Unfocus()
 			s.show(i)
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // acknowledge is F9: on the Alarms screen the selected alarms (Shift+F9:
@@ -441,6 +626,53 @@ func (s *Shell) acknowledge(page bool) {
 		s.summary.AckOne(shown[0].ID)
 		s.banner.Update(s.deps.Now())
 	}
+}
+
+// Silence is F8 and the header's Silence button: the horn stops for the
+// alarms sounding now, recorded in the audit trail under the operator's
+// name. A later alarm sounds again.
+func (s *Shell) Silence() {
+	if s.deps.Horn == nil {
+		return
+	}
+	s.activity()
+	s.deps.Horn.Silence(s.deps.User())
+	s.updateHorn()
+}
+
+// updateHorn lets the horn follow the alarms and shows its state on the
+// Silence button: enabled while it sounds, "No sound" (and disabled) when
+// the station has no audio output.
+func (s *Shell) updateHorn() {
+	if s.deps.Horn == nil {
+		return
+	}
+	s.deps.Horn.Update()
+	text := "Silence F8"
+	mute := s.hornErr() != nil
+	if mute {
+		text = "No sound" // the status line says why
+	}
+	if s.silence.Text != text {
+		s.silence.SetText(text)
+	}
+	if sounding := s.deps.Horn.Sounding() != 0 && !mute; sounding == s.silence.Disabled() {
+		if sounding {
+			s.silence.Importance = widget.DangerImportance
+			s.silence.Enable()
+		} else {
+			s.silence.Importance = widget.MediumImportance
+			s.silence.Disable()
+		}
+	}
+}
+
+// hornErr is why the horn cannot sound, nil when it can.
+func (s *Shell) hornErr() error {
+	if s.deps.HornErr == nil {
+		return nil
+	}
+	return s.deps.HornErr()
 }
 
 // showAlarm is a tap on a banner alarm: the Alarms screen with it selected.
@@ -518,6 +750,7 @@ func (s *Shell) UserChanged() {
 func (s *Shell) Stop() {
 	s.signalStop()
 	<-s.done
+	s.filling.Wait()
 	if s.trends != nil {
 		s.trends.close()
 	}
@@ -574,6 +807,9 @@ func (s *Shell) refresh() {
 	if s.banner != nil {
 		s.banner.Update(now)
 	}
+	s.updateHorn()
+	// Another window of the station may have switched the palette.
+	s.followPalette()
 	if s.face != nil && s.face.Closed() { // the operator closed it (Esc, Close)
 		s.face, s.faceTag, s.faceClose = nil, nil, nil
 	}
@@ -586,6 +822,11 @@ func (s *Shell) refresh() {
 	flashing := s.banner != nil && len(s.banner.Shown()) > 0
 	s.fast.Store(flashing || s.face != nil || now.Sub(s.lastAct) < idleAfter)
 	line := statusLine(s.deps.Devices(), countQualities(s.deps.Tags, s.values), now)
+	if err := s.hornErr(); s.deps.Horn != nil && err != nil {
+		// Short, so the line keeps its clock in view; the program logs the
+		// audio library's own words once.
+		line += " · horn: no sound"
+	}
 	if s.deps.Notice != "" {
 		line = s.deps.Notice + "  |  " + line
 	}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -18,17 +20,23 @@ import (
 	"github.com/vigil-hmi/vigil/ui"
 	"github.com/vigil-hmi/vigil/ui/alarmview"
 	"github.com/vigil-hmi/vigil/ui/guard"
+	"github.com/vigil-hmi/vigil/ui/horn"
+	"github.com/vigil-hmi/vigil/ui/prefs"
+	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
-// appID is Vigil's application ID (FyneApp.toml): it names the preferences
-// and storage folders, so it must never change.
+// appID is Vigil's application ID (FyneApp.toml, the installers' desktop
+// entry), so it must never change.
 const appID = "io.github.vigil-hmi.vigil"
 
-// Preference keys of the window geometry.
+// Preference keys of the station: how many windows were open, and per
+// window (N from 0) its size, position and screen.
 const (
-	prefWidth  = "window.width"
-	prefHeight = "window.height"
+	prefWindows = "windows"
+	prefDark    = "ui.dark"
 )
+
+func prefWindow(i int, what string) string { return fmt.Sprintf("window.%d.%s", i, what) }
 
 // hasDisplay reports whether a window can open: on Linux and BSD that needs
 // an X11 or Wayland display.
@@ -40,85 +48,265 @@ func hasDisplay() bool {
 	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
 }
 
-// openGUI shows the operator window on rt and blocks until it is closed or
-// ctx ends (Ctrl+C).
+// station is the operator station of one process: one runtime (engine,
+// alarms, history), one palette, one horn, and the windows showing them.
+type station struct {
+	app     fyne.App
+	rt      *cli.Runtime
+	o       cli.GUIOptions
+	prefs   *prefs.Store
+	theme   *theme.HMI
+	board   alarmview.Engine
+	horn    *horn.Horn
+	speaker *horn.Speaker
+	windows []*stationWindow // the open ones, in the order they opened
+	desks   []*desk          // every window's, closed when the station ends
+}
+
+// stationWindow is one operator window of the station.
+type stationWindow struct {
+	win   fyne.Window
+	shell *ui.Shell
+}
+
+// openGUI shows the operator windows on rt and blocks until the last one is
+// closed or ctx ends (Ctrl+C).
 func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
-	app.SetMetadata(fyne.AppMetadata{ID: appID, Name: "Vigil", Version: version, Icon: fyne.NewStaticResource("icon.png", assets.Icon),
+	// No ID for Fyne itself: with one, Fyne keeps a preferences file of
+	// its own for the application, rewrites it at every exit and reloads it
+	// when it changes, and a reload that met the file half-written logged
+	// "Preferences load error: EOF". Vigil keeps its preferences per
+	// project (openPrefs); stationApp answers Fyne's own questions (the
+	// file dialog's last folder) from them and gives the ID.
+	app.SetMetadata(fyne.AppMetadata{Name: "Vigil", Version: version, Icon: fyne.NewStaticResource("icon.png", assets.Icon),
 		// Every widget call of Vigil runs on the UI goroutine (fyne.Do), so
 		// Fyne's per-call thread check is not needed; it takes a stack trace
 		// for every Refresh, which was a quarter of the idle CPU. The
 		// end-to-end test turns it back on (VIGIL_FYNE_THREAD_CHECK=1) and
 		// fails on any "Error in Fyne call thread".
 		Migrations: map[string]bool{"fyneDo": os.Getenv("VIGIL_FYNE_THREAD_CHECK") != "1"}})
-	a := app.NewWithID(appID)
+	prefs := openPrefs(rt)
+	a := stationApp{App: app.NewWithID(""), prefs: prefs}
+	fyne.SetCurrentApp(a)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	w := a.NewWindow("Vigil")
-	var shell *ui.Shell
-	desk := newDesk(rt, w, func() {
-		if shell != nil {
-			shell.UserChanged()
+	st := &station{app: a, rt: rt, o: o, prefs: prefs, board: guard.Alarms{Engine: alarmBoard(rt), Auditor: rt.Auditor}}
+	st.theme = theme.New(st.prefs.BoolWithFallback(prefDark, o.Dark))
+	st.speaker = horn.NewSpeaker()
+	hopts := horn.Options{Priorities: o.Horn}
+	if rt.Auditor != nil { // a nil *audit.Auditor must not become a non-nil Recorder
+		hopts.Audit = rt.Auditor
+	}
+	st.horn = horn.New(st.board, st.speaker, hopts)
+	defer st.speaker.Sound(0)
+	go reportSpeaker(ctx, st.speaker)
+	defer func() {
+		for _, d := range st.desks {
+			d.login.Close()
 		}
-	})
-	defer desk.login.Close()
-	deps := ui.Deps{
-		Project:    rt.Project.Name,
-		Tags:       rt.Project.Tags,
-		Values:     rt.Table,
-		Devices:    rt.Engine.Status,
-		Now:        rt.Clock.Now,
-		Dark:       o.Dark,
-		Prefs:      a.Preferences(),
-		Alarms:     guard.Alarms{Engine: alarmBoard(rt), Auditor: rt.Auditor},
-		Writer:     desk.writer,
-		User:       desk.login.User,
-		CanWrite:   desk.writer.CanWrite,
-		Header:     desk.login.Widget(),
-		OnActivity: desk.login.Touch,
-		OnTick:     desk.login.Tick,
-		Inspect:    rt.Project.Devices,
-		Raw:        rt.Engine,
-		Notice:     rt.HistoryNotice,
+	}()
+
+	first := st.open(0)
+	if o.Screen != "" && !first.shell.ShowScreen(o.Screen) {
+		first.shell.Stop()
+		return fmt.Errorf("--screen %q: this window has the screens %s (Trends needs history): %w",
+			o.Screen, strings.Join(first.shell.Screens(), ", "), cli.ErrUsage)
 	}
-	if rt.Calc != nil {
-		deps.Explain = rt.Calc.Explain
-		deps.ResetTotal = func(tag *datasource.Tag) error {
-			s := desk.login.Session()
-			if s == nil {
-				return errors.New("log in to reset " + tag.Name)
-			}
-			return rt.ResetTotal(s, tag, "faceplate")
-		}
+	for i := 1; i < st.prefs.IntWithFallback(prefWindows, 1); i++ {
+		st.open(i)
 	}
-	if rt.History != nil { // a nil *history.Store must not become a non-nil interface
-		deps.History = rt.History
-		deps.Journal = rt.History
-	}
-	shell = ui.Create(a, w, deps)
-	defer shell.Stop()
-	if o.Screen != "" && !shell.ShowScreen(o.Screen) {
-		return fmt.Errorf("--screen %q: this window has the screens %s (Trends needs history)", o.Screen, strings.Join(shell.Screens(), ", "))
-	}
-	// The window opens at the size the operator left it.
-	prefs := a.Preferences()
-	w.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1280)), float32(prefs.FloatWithFallback(prefHeight, 800))))
-	w.SetCloseIntercept(func() {
-		size := w.Canvas().Size()
-		prefs.SetFloat(prefWidth, float64(size.Width))
-		prefs.SetFloat(prefHeight, float64(size.Height))
-		w.Close()
-	})
-	w.SetFullScreen(o.Kiosk)
+	first.win.SetFullScreen(o.Kiosk)
 	closed := make(chan struct{})
 	go func() {
 		select {
 		case <-ctx.Done(): // Ctrl+C or the runtime ended
-			fyne.Do(a.Quit)
+			fyne.Do(func() {
+				st.save()
+				a.Quit()
+			})
 		case <-closed:
 		}
 	}()
-	w.ShowAndRun()
+	a.Run()
 	close(closed)
+	for _, w := range st.windows {
+		w.shell.Stop()
+	}
 	return nil
+}
+
+// stationApp is the Fyne application with the project's preferences.
+type stationApp struct {
+	fyne.App
+	prefs fyne.Preferences
+}
+
+// Preferences implements fyne.App: the project's own.
+func (a stationApp) Preferences() fyne.Preferences { return a.prefs }
+
+// UniqueID implements fyne.App.
+func (a stationApp) UniqueID() string { return appID }
+
+// reportSpeaker logs once why the horn cannot sound, when the audio device
+// could not be opened; the status line and the Silence button say "no
+// sound" meanwhile.
+func reportSpeaker(ctx context.Context, s *horn.Speaker) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // a device that never answers is not waited for
+	defer cancel()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		switch err := s.Err(); {
+		case errors.Is(err, horn.ErrOpening):
+			continue
+		case err != nil:
+			fmt.Fprintf(os.Stderr, "vigil: the alarm horn cannot sound: %v\n", err)
+		}
+		return
+	}
+}
+
+// openPrefs opens the preferences of rt's project: a file of its own under
+// the user's configuration folder (docs/operator.md). A file that cannot be
+// read is reported and replaced at the next change: preferences are a
+// convenience, never a reason not to start.
+func openPrefs(rt *cli.Runtime) *prefs.Store {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	key := rt.Project.File
+	if key == "" {
+		key = rt.Project.Name
+	}
+	p, err := prefs.Open(prefs.PathFor(filepath.Join(dir, "vigil", "prefs"), key))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vigil: %v (starting with default preferences)\n", err)
+	}
+	return p
+}
+
+// open shows window i of the station, at the size (and screen) it had.
+func (st *station) open(i int) *stationWindow {
+	w := st.app.NewWindow("Vigil")
+	sw := &stationWindow{win: w}
+	d := newDesk(st.rt, w, func() {
+		if sw.shell != nil {
+			sw.shell.UserChanged()
+		}
+	})
+	st.desks = append(st.desks, d)
+	deps := ui.Deps{
+		Project:    st.rt.Project.Name,
+		Tags:       st.rt.Project.Tags,
+		Values:     st.rt.Table,
+		Devices:    st.rt.Engine.Status,
+		Now:        st.rt.Clock.Now,
+		Dark:       st.o.Dark,
+		Theme:      st.theme,
+		Prefs:      st.prefs,
+		PrefPrefix: prefWindow(i, ""),
+		Alarms:     st.board,
+		Writer:     d.writer,
+		User:       d.login.User,
+		CanWrite:   d.writer.CanWrite,
+		Header:     d.login.Widget(),
+		OnActivity: d.login.Touch,
+		OnTick:     d.login.Tick,
+		Inspect:    st.rt.Project.Devices,
+		Horn:       st.horn,
+		HornErr:    st.speaker.Err,
+		NewWindow:  st.newWindow,
+		Raw:        st.rt.Engine,
+		Notice:     st.rt.HistoryNotice,
+	}
+	if st.rt.Calc != nil {
+		deps.Explain = st.rt.Calc.Explain
+		deps.ResetTotal = func(tag *datasource.Tag) error {
+			s := d.login.Session()
+			if s == nil {
+				return errors.New("log in to reset " + tag.Name)
+			}
+			return st.rt.ResetTotal(s, tag, "faceplate")
+		}
+	}
+	if st.rt.History != nil { // a nil *history.Store must not become a non-nil interface
+		deps.History = st.rt.History
+		deps.Journal = st.rt.History
+	}
+	fresh := st.prefs.String(prefWindow(i, "")+"ui.screen") == ""
+	sw.shell = ui.Create(st.app, w, deps)
+	if i > 0 {
+		w.SetTitle(fmt.Sprintf("%s (%d)", w.Title(), i+1))
+		if fresh {
+			sw.shell.ShowScreen("Alarms") // a new window is for the alarms, the usual second monitor
+		}
+	}
+	st.windows = append(st.windows, sw)
+	w.Resize(fyne.NewSize(float32(st.prefs.FloatWithFallback(prefWindow(i, "width"), 1280)),
+		float32(st.prefs.FloatWithFallback(prefWindow(i, "height"), 800))))
+	w.SetCloseIntercept(func() { st.close(sw) })
+	w.Show()
+	x, y := st.prefs.IntWithFallback(prefWindow(i, "x"), -1), st.prefs.IntWithFallback(prefWindow(i, "y"), -1)
+	fyne.Do(func() { // once the window exists
+		if !windowKeys(w, sw.shell.Key) {
+			fmt.Fprintln(os.Stderr, "vigil: function keys reach the window only while no control has the focus (no GLFW window found)")
+		}
+		if x >= 0 && y >= 0 {
+			setPosition(w, x, y) // back on the monitor it was on
+		}
+	})
+	return sw
+}
+
+// newWindow is Ctrl+N: another window of this station, on the Alarms screen.
+func (st *station) newWindow() {
+	st.open(len(st.windows))
+	st.save()
+}
+
+// close is a window's close button: the station remembers the windows
+// still open; closing the last one ends the program.
+func (st *station) close(sw *stationWindow) {
+	st.save() // with sw still in: the last window closing is remembered
+	if len(st.windows) > 1 {
+		for i, o := range st.windows {
+			if o == sw {
+				st.windows = append(st.windows[:i], st.windows[i+1:]...)
+				break
+			}
+		}
+		st.save()
+		go sw.shell.Stop() // it waits for the refresh loop, which may wait for this goroutine
+	}
+	sw.win.Close()
+}
+
+// save remembers how many windows are open and each one's size, position
+// and screen. UI goroutine only.
+func (st *station) save() {
+	st.prefs.SetInt(prefWindows, len(st.windows))
+	st.prefs.SetBool(prefDark, st.theme.P == theme.Dark)
+	for i, sw := range st.windows {
+		size := sw.win.Canvas().Size()
+		if size.Width > 0 && size.Height > 0 {
+			st.prefs.SetFloat(prefWindow(i, "width"), float64(size.Width))
+			st.prefs.SetFloat(prefWindow(i, "height"), float64(size.Height))
+		}
+		x, y, ok := position(sw.win)
+		if ok {
+			st.prefs.SetInt(prefWindow(i, "x"), x)
+			st.prefs.SetInt(prefWindow(i, "y"), y)
+		}
+		st.prefs.SetString(prefWindow(i, "")+"ui.screen", sw.shell.Screen())
+	}
+	if err := st.prefs.Err(); err != nil {
+		fmt.Fprintf(os.Stderr, "vigil: %v\n", err)
+	}
 }
 
 // alarmBoard is what the alarm views show: the runtime's alarm engine, and

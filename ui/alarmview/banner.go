@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/alarms"
@@ -21,21 +22,31 @@ type BannerOptions struct {
 	Max int // how many alarms the banner shows; 0 means 3
 }
 
+// BannerShape is the side of the priority shape of a banner entry: large
+// enough to be read from across a control room (issue 16: the 14 px shape
+// of the alarm list was missed in the header).
+const BannerShape = 24
+
 // Banner is the header strip: the most important unacknowledged alarms
 // first (priority, then time) and the counts per priority on the right.
+//
+// Its layout is fixed: the entries share the width left of the counts
+// equally and cut their text with "…", so no alarm text can widen the
+// window (issue 16 item 1). Every entry shows its priority three ways: a
+// colour band, a large shape and the digit, in the foreground colour so a
+// yellow "3" is as legible as a red "1"; none of it depends on the quality
+// of the alarm's tag.
 type Banner struct {
 	eng      Engine
 	opts     BannerOptions
 	OnSelect func(alarms.Alarm) // called when the operator taps an alarm
 	version  uint64
 	shown    []alarms.Alarm
-	items    []*widget.Button
+	items    []*bannerEntry // one slot per shown alarm, reused between updates
 	counts   [4]*widget.Label
 	Flash    bool // current flash phase: true = "on" frame
-	box      *fyne.Container
 	obj      fyne.CanvasObject
 	started  bool
-	inds     []fyne.CanvasObject // flashing indicators of the shown alarms
 }
 
 // NewBanner builds a banner reading eng.
@@ -43,13 +54,30 @@ func NewBanner(eng Engine, opts BannerOptions) *Banner {
 	if opts.Max <= 0 {
 		opts.Max = 3
 	}
-	b := &Banner{eng: eng, opts: opts, box: container.NewHBox()}
+	b := &Banner{eng: eng, opts: opts}
 	right := container.NewHBox()
+	// Each count keeps the width of three digits, so a count going from 9
+	// to 10 moves nothing.
+	w := fyne.MeasureText("000", fynetheme.TextSize(), fyne.TextStyle{Bold: true}).Width
 	for i, p := range prios {
 		b.counts[i] = widget.NewLabel("0")
-		right.Add(container.NewHBox(shape(p, false), b.counts[i]))
+		b.counts[i].TextStyle.Bold = true
+		spacer := canvas.NewRectangle(color.Transparent)
+		spacer.SetMinSize(fyne.NewSize(w+8, 1))
+		right.Add(container.NewHBox(container.NewCenter(shapeSized(p, false, 16)), container.NewStack(spacer, b.counts[i])))
 	}
-	b.obj = container.NewBorder(nil, nil, nil, right, b.box)
+	slots := make([]fyne.CanvasObject, opts.Max)
+	b.items = make([]*bannerEntry, opts.Max)
+	for i := range slots {
+		e := newBannerEntry(func(a alarms.Alarm) {
+			if b.OnSelect != nil {
+				b.OnSelect(a)
+			}
+		})
+		e.Hide()
+		b.items[i], slots[i] = e, e
+	}
+	b.obj = container.NewBorder(nil, nil, nil, right, container.NewGridWithColumns(opts.Max, slots...))
 	return b
 }
 
@@ -73,11 +101,21 @@ func (b *Banner) Counts() [4]string {
 // IndicatorsLit reports, per shown alarm, whether its flashing indicator is
 // in the "on" frame.
 func (b *Banner) IndicatorsLit() []bool {
-	out := make([]bool, len(b.inds))
-	for i, o := range b.inds {
-		out[i] = o.Visible()
+	out := make([]bool, len(b.shown))
+	for i := range b.shown {
+		out[i] = b.items[i].flashing().Visible()
 	}
 	return out
+}
+
+// Entry returns the text, priority digit and whether the shape of shown
+// alarm i is drawn: what an operator reads off the banner.
+func (b *Banner) Entry(i int) (text, digit string, shape bool) {
+	if i < 0 || i >= len(b.shown) {
+		return "", "", false
+	}
+	e := b.items[i]
+	return e.text.Text, e.digit.Text, e.Visible() && e.outline.Visible() && len(e.outline.Objects) > 0
 }
 
 // Update refreshes the banner; cheap when the engine's version is unchanged,
@@ -88,12 +126,8 @@ func (b *Banner) Update(now time.Time) {
 	if b.started && v == b.version {
 		if flash != b.Flash {
 			b.Flash = flash
-			for _, o := range b.inds {
-				if flash {
-					o.Show()
-				} else {
-					o.Hide()
-				}
+			for _, e := range b.items[:len(b.shown)] {
+				e.setFlash(flash)
 			}
 		}
 		return
@@ -101,7 +135,9 @@ func (b *Banner) Update(now time.Time) {
 	b.started, b.version, b.Flash = true, v, flash
 	sum := b.eng.Summary()
 	for i, p := range prios {
-		b.counts[i].SetText(fmt.Sprint(sum.Annunciated[p]))
+		if t := fmt.Sprint(sum.Annunciated[p]); b.counts[i].Text != t {
+			b.counts[i].SetText(t)
+		}
 	}
 	var un []alarms.Alarm
 	for _, a := range b.eng.Active() {
@@ -114,30 +150,22 @@ func (b *Banner) Update(now time.Time) {
 		un = un[:b.opts.Max]
 	}
 	b.shown = un
-	b.box.RemoveAll()
-	b.inds, b.items = b.inds[:0], b.items[:0]
-	for _, a := range un {
-		a := a
-		steadyOff := !flash // unacked alarms flash
-		ind := shape(a.Priority, a.State == alarms.RTNUnack)
-		if steadyOff {
-			ind.Hide()
+	for i, e := range b.items {
+		if i < len(un) {
+			e.set(un[i])
+			e.setFlash(flash)
+			e.Show()
+		} else {
+			e.Hide()
 		}
-		b.inds = append(b.inds, ind)
-		btn := widget.NewButton(bannerText(a), func() {
-			if b.OnSelect != nil {
-				b.OnSelect(a)
-			}
-		})
-		b.items = append(b.items, btn)
-		b.box.Add(container.NewHBox(container.NewStack(placeholder(), ind), btn))
 	}
-	b.box.Refresh()
 }
 
-// bannerText is one alarm's banner text: "1 14:02:11 Tank1.Level HiHi text".
+// bannerText is one alarm's banner text after its digit: what and where
+// first, so a narrow entry keeps them when "…" cuts the rest: "Tank1.Level
+// HiHi  level very high 96.2 %  14:02:11".
 func bannerText(a alarms.Alarm) string {
-	return fmt.Sprintf("%d %s %s %s %s", digit(a.Priority), a.Since.Format("15:04:05"), a.Tag, a.Name, a.Message)
+	return fmt.Sprintf("%s %s  %s  %s", a.Tag, a.Name, a.Message, a.Since.Format("15:04:05"))
 }
 
 func digit(p datasource.Priority) int {
@@ -159,16 +187,122 @@ func sortByImportance(as []alarms.Alarm) {
 	})
 }
 
-func placeholder() fyne.CanvasObject {
+// bannerEntry is one alarm of the banner: a colour band, the large shape,
+// the digit and the text cut with "…" to the entry's width. Tapping it
+// selects the alarm.
+type bannerEntry struct {
+	widget.BaseWidget
+	alarm    alarms.Alarm
+	onTap    func(alarms.Alarm)
+	band     *canvas.Rectangle
+	fill     *fyne.Container // the filled shape: flashes while the alarm is active
+	outline  *fyne.Container // the outline: always drawn, flashes alone once it returned to normal
+	digit    *widget.Label
+	text     *widget.Label
+	priority datasource.Priority
+	rtn      bool
+	content  fyne.CanvasObject
+}
+
+func newBannerEntry(onTap func(alarms.Alarm)) *bannerEntry {
+	e := &bannerEntry{onTap: onTap} // priority 0 is none: the first set draws the shapes
+	e.band = canvas.NewRectangle(color.Transparent)
+	e.band.SetMinSize(fyne.NewSize(6, BannerShape))
+	e.fill, e.outline = container.NewWithoutLayout(), container.NewWithoutLayout()
+	e.digit = widget.NewLabel("")
+	e.digit.TextStyle.Bold = true
+	e.text = widget.NewLabel("")
+	e.text.Truncation = fyne.TextTruncateEllipsis
+	shapes := container.NewCenter(container.NewStack(square(BannerShape), e.outline, e.fill))
+	e.content = container.NewBorder(nil, nil, container.NewHBox(e.band, shapes, e.digit), nil, e.text)
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// set shows alarm a, rebuilding the shapes only when its priority or
+// returned-to-normal state changed.
+func (e *bannerEntry) set(a alarms.Alarm) {
+	e.alarm = a
+	rtn := a.State == alarms.RTNUnack
+	if a.Priority != e.priority || rtn != e.rtn {
+		e.priority, e.rtn = a.Priority, rtn
+		e.band.FillColor = theme.PriorityColor(a.Priority)
+		e.band.Refresh()
+		e.outline.Objects = []fyne.CanvasObject{shapeSized(a.Priority, true, BannerShape)}
+		e.fill.Objects = nil
+		if !rtn {
+			e.fill.Objects = []fyne.CanvasObject{shapeSized(a.Priority, false, BannerShape)}
+		}
+		e.outline.Refresh()
+		e.fill.Refresh()
+	}
+	if d := fmt.Sprint(digit(a.Priority)); e.digit.Text != d {
+		e.digit.SetText(d)
+	}
+	if t := bannerText(a); e.text.Text != t {
+		e.text.SetText(t)
+	}
+}
+
+// flashing is the part of the shape that flashes: the fill of an active
+// alarm, the outline of one that returned to normal.
+func (e *bannerEntry) flashing() *fyne.Container {
+	if e.rtn {
+		return e.outline
+	}
+	return e.fill
+}
+
+func (e *bannerEntry) setFlash(on bool) {
+	o := e.flashing()
+	if on == o.Visible() {
+		return
+	}
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+}
+
+// Tapped implements fyne.Tappable: the alarm is selected.
+func (e *bannerEntry) Tapped(*fyne.PointEvent) {
+	if e.onTap != nil && e.Visible() {
+		e.onTap(e.alarm)
+	}
+}
+
+// CreateRenderer implements fyne.Widget.
+func (e *bannerEntry) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(e.content)
+}
+
+func placeholder() fyne.CanvasObject { return square(14) }
+
+// square is an empty square of side size, holding a shape's place.
+func square(size float32) fyne.CanvasObject {
 	r := canvas.NewRectangle(color.Transparent)
-	r.SetMinSize(fyne.NewSize(14, 14))
+	r.SetMinSize(fyne.NewSize(size, size))
 	return r
 }
 
-// shape draws the priority indicator with canvas objects: square, triangle,
-// inverted triangle, diamond; outline only when outline is set.
-func shape(p datasource.Priority, outline bool) *fyne.Container {
+// Shape is the filled indicator of priority p, size px square (square,
+// triangle, inverted triangle, diamond), for other screens that show a
+// priority as the banner does.
+func Shape(p datasource.Priority, size float32) fyne.CanvasObject { return shapeSized(p, false, size) }
+
+// ink is the edge of a filled priority shape, the same in both palettes.
+var ink = color.NRGBA{0x1A, 0x1A, 0x1A, 0xFF}
+
+// shape draws the 14 px priority indicator of the alarm list.
+func shape(p datasource.Priority, outline bool) *fyne.Container { return shapeSized(p, outline, 14) }
+
+// shapeSized draws the priority indicator with canvas objects, size px
+// square: square, triangle, inverted triangle, diamond; outline only when
+// outline is set.
+func shapeSized(p datasource.Priority, outline bool, size float32) *fyne.Container {
 	c := theme.PriorityColor(p)
+	s := size / 14 // the shapes are drawn on a 14-unit grid
 	var pts [][2]float32
 	switch p {
 	case datasource.PriorityCritical:
@@ -180,15 +314,19 @@ func shape(p datasource.Priority, outline bool) *fyne.Container {
 	default:
 		pts = [][2]float32{{7, 0}, {14, 7}, {7, 14}, {0, 7}}
 	}
-	objs := []fyne.CanvasObject{placeholder()}
+	for i := range pts {
+		pts[i][0] *= s
+		pts[i][1] *= s
+	}
+	objs := []fyne.CanvasObject{square(size)}
 	if !outline && p == datasource.PriorityCritical {
 		r := canvas.NewRectangle(c)
-		r.Move(fyne.NewPos(1, 1))
-		r.Resize(fyne.NewSize(12, 12))
+		r.Move(fyne.NewPos(s, s))
+		r.Resize(fyne.NewSize(12*s, 12*s))
 		objs = append(objs, r)
 	} else if !outline {
 		// fill with horizontal lines clipped to the polygon's width per row
-		for y := float32(1); y < 14; y++ {
+		for y := float32(1); y < size; y++ {
 			x0, x1, ok := span(pts, y)
 			if ok {
 				l := canvas.NewLine(c)
@@ -198,10 +336,19 @@ func shape(p datasource.Priority, outline bool) *fyne.Container {
 			}
 		}
 	}
+	edge := c
+	if !outline {
+		// A filled shape gets a near-black edge: a yellow or cyan fill
+		// alone hardly stands out from the day palette's grey (1.2:1).
+		edge = ink
+	}
 	for i := range pts {
 		a, z := pts[i], pts[(i+1)%len(pts)]
-		l := canvas.NewLine(c)
-		l.StrokeWidth = 1.5
+		l := canvas.NewLine(edge)
+		l.StrokeWidth = 1.5 * max(1, s*0.8)
+		if !outline {
+			l.StrokeWidth = max(1, s*0.7)
+		}
 		l.Position1, l.Position2 = fyne.NewPos(a[0], a[1]), fyne.NewPos(z[0], z[1])
 		objs = append(objs, l)
 	}

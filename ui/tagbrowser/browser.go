@@ -6,6 +6,8 @@
 package tagbrowser
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -42,7 +44,16 @@ type Browser struct {
 	hay     []string // per tag: lower-case name, description, group, units
 	samples []datasource.Sample
 	lines   []*sparkline.Line
-	shown   []int // indices into tags that pass the filter, in list order
+	row     map[datasource.TagID]int // index into tags, by tag ID
+	shown   []int                    // indices into tags that pass the filter, in list order
+
+	// The list's order: by column sortCol (colName…colTime), descending
+	// when sortDesc. Rows are put in order when the filter, the sort or the
+	// tag set changes, not at every refresh: a row the operator is reading
+	// does not move under the pointer because its value changed.
+	sortCol  int
+	sortDesc bool
+	heads    []*widget.Button // the column titles; a tap sorts by the column
 
 	search  *widget.Entry
 	group   *widget.Select
@@ -64,10 +75,12 @@ func New(tags []*datasource.Tag, deps Deps) *Browser {
 	b.hay = make([]string, len(b.tags))
 	b.samples = make([]datasource.Sample, len(b.tags))
 	b.lines = make([]*sparkline.Line, len(b.tags))
+	b.row = make(map[datasource.TagID]int, len(b.tags))
 	groups := map[string]bool{}
 	for i, t := range b.tags {
 		b.hay[i] = strings.ToLower(t.Name + "\x00" + t.Description + "\x00" + t.Group + "\x00" + t.Units)
 		b.lines[i] = sparkline.New(SparkWindow, deps.Theme)
+		b.row[t.ID] = i
 		if t.Span.Max > t.Span.Min {
 			b.lines[i].SetRange(t.Span.Min, t.Span.Max)
 		}
@@ -95,10 +108,135 @@ func New(tags []*datasource.Tag, deps Deps) *Browser {
 		}
 	}
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(b.group, b.system), b.search)
-	b.content = container.NewBorder(top, nil, nil, nil, b.list)
+	b.content = container.NewBorder(container.NewVBox(top, b.header()), nil, nil, nil, b.list)
 	b.filter()
 	b.ExtendBaseWidget(b)
 	return b
+}
+
+// columnTitles are the header's titles, by column.
+var columnTitles = [...]string{colName: "Name", colDescription: "Description", colValue: "Value", colQuality: "Quality", colTime: "Time", colSpark: "Last hour"}
+
+// header is the row of column titles, aligned with the rows by the same
+// layout; tapping a title sorts by its column, tapping it again reverses.
+func (b *Browser) header() fyne.CanvasObject {
+	cells := make([]fyne.CanvasObject, 0, len(columnTitles)+1)
+	for col := colName; col <= colTime; col++ {
+		col := col
+		h := widget.NewButton("", func() { b.SortBy(col) })
+		h.Alignment = widget.ButtonAlignLeading
+		h.Importance = widget.LowImportance
+		b.heads = append(b.heads, h)
+		cells = append(cells, h)
+	}
+	spark := widget.NewLabel(columnTitles[colSpark])
+	spark.TextStyle.Bold = true
+	cells = append(cells, spark)
+	b.titleHeads()
+	return container.New(rowLayout{}, cells...)
+}
+
+// titleHeads writes the column titles, the sorted one with its direction.
+func (b *Browser) titleHeads() {
+	for col, h := range b.heads {
+		t := columnTitles[col]
+		if col == b.sortCol {
+			t += map[bool]string{false: " ▲", true: " ▼"}[b.sortDesc]
+		}
+		if h.Text != t {
+			h.SetText(t)
+		}
+	}
+}
+
+// SortBy orders the rows by column col (0 name … 4 time); asking for the
+// sorted column again reverses the order.
+func (b *Browser) SortBy(col int) {
+	if col < colName || col > colTime {
+		return
+	}
+	if col == b.sortCol {
+		b.sortDesc = !b.sortDesc
+	} else {
+		b.sortCol, b.sortDesc = col, false
+	}
+	b.titleHeads()
+	b.sortShown()
+	b.list.Refresh()
+}
+
+// Sorted returns the sorted column and whether it is descending.
+func (b *Browser) Sorted() (col int, desc bool) { return b.sortCol, b.sortDesc }
+
+// sortShown puts the shown rows in the chosen order; ties keep name order.
+// Values sort numerically (a state word by its text); quality sorts the
+// worst first; rows without a value go last either way.
+func (b *Browser) sortShown() {
+	less := func(i, j int) int {
+		switch b.sortCol {
+		case colDescription:
+			return strings.Compare(strings.ToLower(b.tags[i].Description), strings.ToLower(b.tags[j].Description))
+		case colValue:
+			return compareValues(b.tags[i], b.samples[i], b.tags[j], b.samples[j])
+		case colQuality:
+			return int(b.samples[j].Quality.Status) - int(b.samples[i].Quality.Status)
+		case colTime:
+			return b.samples[i].Time.Compare(b.samples[j].Time)
+		}
+		return strings.Compare(b.tags[i].Name, b.tags[j].Name)
+	}
+	slices.SortStableFunc(b.shown, func(i, j int) int {
+		if none := boolInt(b.samples[i].Value.IsNone()) - boolInt(b.samples[j].Value.IsNone()); none != 0 && b.sortCol == colValue {
+			return none // no value: last in both directions
+		}
+		c := less(i, j)
+		if b.sortDesc {
+			c = -c
+		}
+		if c == 0 {
+			c = i - j // b.tags is in name order
+		}
+		return c
+	})
+}
+
+// compareValues orders two readings: numbers by value, state words and
+// other text by text, numbers before text.
+func compareValues(ta *datasource.Tag, a datasource.Sample, tb *datasource.Tag, b datasource.Sample) int {
+	fa, oka := a.Value.AsFloat()
+	fb, okb := b.Value.AsFloat()
+	if len(ta.States) > 0 {
+		oka = false
+	}
+	if len(tb.States) > 0 {
+		okb = false
+	}
+	switch {
+	case oka && okb:
+		return cmp.Compare(fa, fb)
+	case oka != okb:
+		return boolInt(okb) - boolInt(oka)
+	}
+	return strings.Compare(formatValue(ta, a), formatValue(tb, b))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Backfill draws recorded samples (from history, oldest first per tag)
+// into their tags' sparklines, so a line covers the last hour from the
+// start instead of filling up for an hour. Samples older than the
+// sparkline's window are ignored. Call it on the UI goroutine.
+func (b *Browser) Backfill(samples []datasource.Sample) {
+	for _, s := range samples {
+		if i, ok := b.row[s.Tag]; ok {
+			b.lines[i].Add(s)
+		}
+	}
 }
 
 // CreateRenderer implements fyne.Widget.
@@ -156,6 +294,7 @@ next:
 		}
 		b.shown = append(b.shown, i)
 	}
+	b.sortShown()
 	b.list.UnselectAll()
 	b.list.Refresh()
 	if len(b.shown) > 0 {

@@ -3,6 +3,7 @@ package tagbrowser
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -264,4 +265,85 @@ func BenchmarkBrowserFilter(b *testing.B) {
 		br.search.SetText(fmt.Sprintf("area%02d bar", i%50))
 	}
 	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/filter")
+}
+
+func TestTheColumnTitlesSortTheListAndShowTheOrder(t *testing.T) {
+	r := newRig(t, testTags())
+	r.b.Update(testSnapshot())
+	if got := strings.Join(r.names(), ","); got != "Motor1.Speed,Motor1.State,Tank1.Level,Tank2.Level" {
+		t.Fatalf("first order %s, want by name", got)
+	}
+	if _, ok := r.texts()["Name ▲"]; !ok {
+		t.Fatal("the Name title does not show that the list is sorted by it")
+	}
+	value := r.b.heads[colValue]
+	test.Tap(value)
+	if got := strings.Join(r.names(), ","); got != "Tank2.Level,Tank1.Level,Motor1.Speed,Motor1.State" {
+		t.Errorf("by value: %s, want numbers ascending (17, 42.3, 1480), then the state word", got)
+	}
+	test.Tap(value)
+	if got := strings.Join(r.names(), ","); got != "Motor1.State,Motor1.Speed,Tank1.Level,Tank2.Level" {
+		t.Errorf("by value descending: %s", got)
+	}
+	if value.Text != "Value ▼" || r.b.heads[colName].Text != "Name" {
+		t.Errorf("titles %q and %q", value.Text, r.b.heads[colName].Text)
+	}
+	test.Tap(r.b.heads[colQuality])
+	if got := r.names(); got[0] != "Tank2.Level" || got[1] != "Motor1.Speed" {
+		t.Errorf("by quality: %v, want the Bad one first, then the Uncertain one", got)
+	}
+	r.b.search.SetText("tank") // a new filter keeps the chosen order
+	if col, _ := r.b.Sorted(); col != colQuality || strings.Join(r.names(), ",") != "Tank2.Level,Tank1.Level" {
+		t.Errorf("after a search: sorted by %d, rows %v", col, r.names())
+	}
+}
+
+func TestUnitsKeepTheirDistanceFromTheQuality(t *testing.T) {
+	r := newRig(t, testTags())
+	r.b.Update(testSnapshot())
+	got := r.texts()
+	v, q := got["1480 rpm ?"], got["Uncertain/Stale"]
+	if v == nil || q == nil {
+		t.Fatal("value or quality not shown")
+	}
+	end := v.Position().X + v.Size().Width
+	if gap := q.Position().X - end; gap < 10 {
+		t.Errorf("the value's cell ends %.0f px before the quality: units run into it", gap)
+	}
+}
+
+// drawnColumns counts the pixel columns the sparkline of tag row i draws
+// in, at 160 px wide.
+func drawnColumns(t *testing.T, b *Browser, i int) int {
+	t.Helper()
+	r := test.TempWidgetRenderer(t, b.lines[i])
+	raster := r.Objects()[0].(*canvas.Raster)
+	img := raster.Generator(160, 20)
+	n := 0
+	for x := 0; x < 160; x++ {
+		for y := 0; y < 20; y++ {
+			if _, _, _, a := img.At(x, y).RGBA(); a != 0 {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+func TestBackfillDrawsTheLastHourFromHistoryAtOnce(t *testing.T) {
+	r := newRig(t, testTags())
+	r.b.Update(testSnapshot()) // one live value: one column
+	i := slices.IndexFunc(r.b.tags, func(tg *datasource.Tag) bool { return tg.Name == "Tank1.Level" })
+	before := drawnColumns(t, r.b, i)
+	var samples []datasource.Sample
+	for m := 59; m >= 1; m-- {
+		samples = append(samples, datasource.Sample{Tag: 0, Time: now.Add(-time.Duration(m) * time.Minute), Value: datasource.Float(float64(40 + m%7))})
+	}
+	samples = append(samples, datasource.Sample{Tag: 99, Time: now, Value: datasource.Float(1)}) // no such tag: ignored
+	r.b.Backfill(samples)
+	// A point a minute: one column in 2.7 of the 160.
+	if after := drawnColumns(t, r.b, i); after < 55 || before > 5 {
+		t.Errorf("the sparkline draws %d columns before the backfill and %d after, want one, then one per minute of the hour", before, after)
+	}
 }

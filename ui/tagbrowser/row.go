@@ -26,7 +26,12 @@ const (
 	colTrend
 )
 
-// rowLayout places a row's cells at fixed widths so columns line up.
+// colGap is the space between two columns: enough that a value's units
+// never run into the quality beside them.
+const colGap = 12
+
+// rowLayout places a row's cells at fixed widths so columns line up, in
+// the rows and in the header above them.
 type rowLayout struct{}
 
 func (rowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
@@ -38,7 +43,7 @@ func (rowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		}
 		o.Move(fyne.NewPos(x, 0))
 		o.Resize(fyne.NewSize(w, size.Height))
-		x += w + 4
+		x += w + colGap
 	}
 }
 
@@ -49,7 +54,7 @@ func (rowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 		if i < len(colWidths) {
 			m.Width = colWidths[i]
 		}
-		w += m.Width + 4
+		w += m.Width + colGap
 		h = max(h, m.Height)
 	}
 	return fyne.NewSize(w, h)

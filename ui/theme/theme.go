@@ -38,9 +38,14 @@ func PriorityColor(p datasource.Priority) color.Color {
 	return Low
 }
 
-// Palette is one variant's set of colours.
+// Palette is one variant's set of colours. Every text colour reaches a
+// contrast of 4.5:1 (WCAG AA) against every background it is drawn on, in
+// both variants; theme_test.go measures it.
 type Palette struct {
 	Background, Panel, Header, Foreground, Dim, Line, Input, Button, Focus color.NRGBA
+	// OnFocus is the text on the Focus colour (the selected navigation
+	// button, primary buttons).
+	OnFocus color.NRGBA
 	// BadQuality marks Bad readings: a colour no alarm priority uses, so a
 	// dead sensor is never mistaken for an alarm.
 	BadQuality color.NRGBA
@@ -54,11 +59,12 @@ var Light = Palette{
 	Panel:      color.NRGBA{0xE6, 0xE6, 0xE6, 0xFF},
 	Header:     color.NRGBA{0xC8, 0xC8, 0xC8, 0xFF},
 	Foreground: color.NRGBA{0x1A, 0x1A, 0x1A, 0xFF},
-	Dim:        color.NRGBA{0x80, 0x80, 0x80, 0xFF},
+	Dim:        color.NRGBA{0x5E, 0x5E, 0x5E, 0xFF},
 	Line:       color.NRGBA{0x9A, 0x9A, 0x9A, 0xFF},
 	Input:      color.NRGBA{0xF4, 0xF4, 0xF4, 0xFF},
 	Button:     color.NRGBA{0xC4, 0xC4, 0xC4, 0xFF},
-	Focus:      color.NRGBA{0x4A, 0x64, 0x80, 0xFF},
+	Focus:      color.NRGBA{0x44, 0x5E, 0x7A, 0xFF},
+	OnFocus:    color.NRGBA{0xFF, 0xFF, 0xFF, 0xFF},
 	BadQuality: color.NRGBA{0x80, 0x20, 0x90, 0xFF},
 	Uncertain:  color.NRGBA{0x6A, 0x4C, 0x93, 0xFF},
 }
@@ -69,12 +75,13 @@ var Dark = Palette{
 	Panel:      color.NRGBA{0x33, 0x33, 0x33, 0xFF},
 	Header:     color.NRGBA{0x40, 0x40, 0x40, 0xFF},
 	Foreground: color.NRGBA{0xE0, 0xE0, 0xE0, 0xFF},
-	Dim:        color.NRGBA{0x8A, 0x8A, 0x8A, 0xFF},
+	Dim:        color.NRGBA{0x9E, 0x9E, 0x9E, 0xFF},
 	Line:       color.NRGBA{0x60, 0x60, 0x60, 0xFF},
 	Input:      color.NRGBA{0x22, 0x22, 0x22, 0xFF},
 	Button:     color.NRGBA{0x48, 0x48, 0x48, 0xFF},
 	Focus:      color.NRGBA{0x7A, 0x9A, 0xC0, 0xFF},
-	BadQuality: color.NRGBA{0xC0, 0x70, 0xD0, 0xFF},
+	OnFocus:    color.NRGBA{0x1A, 0x1A, 0x1A, 0xFF},
+	BadQuality: color.NRGBA{0xD0, 0x80, 0xE0, 0xFF},
 	Uncertain:  color.NRGBA{0xA8, 0x90, 0xD0, 0xFF},
 }
 
@@ -112,8 +119,10 @@ func (t *HMI) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 		return p.Background
 	case fynetheme.ColorNameHeaderBackground:
 		return p.Header
-	case fynetheme.ColorNameForeground, fynetheme.ColorNameForegroundOnPrimary:
+	case fynetheme.ColorNameForeground:
 		return p.Foreground
+	case fynetheme.ColorNameForegroundOnPrimary:
+		return p.OnFocus
 	case fynetheme.ColorNameDisabled, fynetheme.ColorNamePlaceHolder:
 		return p.Dim
 	case fynetheme.ColorNameSeparator, fynetheme.ColorNameInputBorder, fynetheme.ColorNameScrollBar:
@@ -122,6 +131,8 @@ func (t *HMI) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 		return p.Input
 	case fynetheme.ColorNameButton:
 		return p.Button
+	case fynetheme.ColorNameDisabledButton:
+		return p.Panel
 	case fynetheme.ColorNamePrimary, fynetheme.ColorNameFocus, fynetheme.ColorNameHyperlink:
 		return p.Focus
 	case fynetheme.ColorNameSelection, fynetheme.ColorNameHover, fynetheme.ColorNamePressed:
@@ -135,8 +146,15 @@ func (t *HMI) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 	case fynetheme.ColorNameSuccess:
 		return p.Foreground // "success" is normal, and normal is not coloured
 	}
-	return fynetheme.DefaultTheme().Color(n, fynetheme.VariantLight)
+	variant := fynetheme.VariantLight
+	if t.Dark() {
+		variant = fynetheme.VariantDark
+	}
+	return fynetheme.DefaultTheme().Color(n, variant)
 }
+
+// Dark reports whether the night palette is on.
+func (t *HMI) Dark() bool { return t.P == Dark }
 
 // Font implements fyne.Theme.
 func (t *HMI) Font(s fyne.TextStyle) fyne.Resource { return fynetheme.DefaultTheme().Font(s) }

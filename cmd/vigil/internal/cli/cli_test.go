@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/vigil-hmi/vigil/datasource"
 )
 
 func TestMain(m *testing.M) {
@@ -181,6 +185,59 @@ func TestOpenWithDisplayHandsTheRuntimeToTheGUI(t *testing.T) {
 	}
 	if got == nil || got.Project.Name == "" || got.Table.Len() == 0 {
 		t.Fatalf("GUI got runtime %+v", got)
+	}
+}
+
+func TestHornTakesPrioritiesOrOff(t *testing.T) {
+	for _, c := range []struct {
+		arg  string
+		want []datasource.Priority
+		code int
+	}{
+		{"", nil, ExitOK},
+		{"medium,critical", []datasource.Priority{datasource.PriorityMedium, datasource.PriorityCritical}, ExitOK},
+		{"off", []datasource.Priority{}, ExitOK},
+		{"loud", nil, ExitUsage},
+	} {
+		var got []datasource.Priority
+		env := Env{
+			HasDisplay: func() bool { return true },
+			OpenGUI:    func(_ context.Context, _ *Runtime, o GUIOptions) error { got = o.Horn; return nil },
+		}
+		args := []string{"open", "demo"}
+		if c.arg != "" {
+			args = append(args, "--horn", c.arg)
+		}
+		code, _, errOut := runCLI(t, context.Background(), env, args...)
+		if code != c.code {
+			t.Errorf("--horn %q: exit %d, want %d\n%s", c.arg, code, c.code, errOut)
+			continue
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) || (got == nil) != (c.want == nil) {
+			t.Errorf("--horn %q: the GUI got %v, want %v", c.arg, got, c.want)
+		}
+	}
+}
+
+func TestAnUnknownScreenIsAUsageErrorAndOtherGUIFailuresAreNot(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{fmt.Errorf("--screen %q: this window has the screens Overview, Tags: %w", "Foo", ErrUsage), ExitUsage},
+		{errors.New("no OpenGL"), ExitFailure},
+	} {
+		env := Env{
+			HasDisplay: func() bool { return true },
+			OpenGUI:    func(context.Context, *Runtime, GUIOptions) error { return c.err },
+		}
+		code, _, errOut := runCLI(t, context.Background(), env, "open", "demo", "--screen", "Foo")
+		if code != c.want {
+			t.Errorf("GUI error %q: exit %d, want %d\n%s", c.err, code, c.want, errOut)
+		}
+		if !strings.Contains(errOut, c.err.Error()) {
+			t.Errorf("stderr %q does not say %q", errOut, c.err)
+		}
 	}
 }
 

@@ -2,11 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
+
+	"github.com/vigil-hmi/vigil/datasource"
 )
 
 // GUIOptions are the window options of `vigil` and `vigil open`.
@@ -17,6 +21,41 @@ type GUIOptions struct {
 	// "Devices", "Tags"); "" is the one the operator left last. A wall
 	// display shows Alarms; the end-to-end test photographs each screen.
 	Screen string
+	// Horn are the alarm priorities the horn sounds; nil: critical and
+	// high; empty (--horn off): none.
+	Horn []datasource.Priority
+}
+
+// hornFlag is --horn: a comma list of priorities, or off.
+type hornFlag struct{ o *GUIOptions }
+
+func (f hornFlag) String() string {
+	if f.o == nil || f.o.Horn == nil {
+		return "critical,high"
+	}
+	if len(f.o.Horn) == 0 {
+		return "off"
+	}
+	names := make([]string, len(f.o.Horn))
+	for i, p := range f.o.Horn {
+		names[i] = p.String()
+	}
+	return strings.Join(names, ",")
+}
+
+func (f hornFlag) Set(v string) error {
+	f.o.Horn = []datasource.Priority{}
+	if v == "off" {
+		return nil
+	}
+	for _, name := range strings.Split(v, ",") {
+		p, ok := datasource.ParsePriority(strings.TrimSpace(name))
+		if !ok {
+			return fmt.Errorf("%q is not a priority (critical, high, medium, low) nor off", name)
+		}
+		f.o.Horn = append(f.o.Horn, p)
+	}
+	return nil
 }
 
 // register adds the GUI flags to a verb's flag set.
@@ -24,10 +63,15 @@ func (o *GUIOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.Kiosk, "kiosk", false, "full screen")
 	fs.BoolVar(&o.Dark, "dark", false, "night-shift (dark) palette")
 	fs.StringVar(&o.Screen, "screen", "", "open on this screen: Overview, Trends, Alarms, Devices or Tags (default: the last one)")
+	fs.Var(hornFlag{o}, "horn", "alarm priorities the horn sounds until acknowledged or silenced: a comma list of critical, high, medium, low, or off")
 }
 
+// ErrUsage marks an error of the GUI that is the command line's fault (an
+// unknown --screen): the process exits with ExitUsage.
+var ErrUsage = errors.New("usage error")
+
 func cmdOpen(ctx context.Context, env Env, args []string) int {
-	fs := newFlags(env, "open", "open FILE [--kiosk] [--dark] [--screen NAME]",
+	fs := newFlags(env, "open", "open FILE [--kiosk] [--dark] [--screen NAME] [--horn PRIORITIES]",
 		"Open the operator GUI on a project file (\"demo\" for the embedded demo).")
 	var o GUIOptions
 	var hist historyFlags
@@ -43,7 +87,7 @@ func cmdOpen(ctx context.Context, env Env, args []string) int {
 // cmdDemo is `vigil` with no verb: the GUI on the embedded demo, or, on a
 // machine with no display, the demo headless with live values.
 func cmdDemo(ctx context.Context, env Env, args []string) int {
-	fs := newFlags(env, "vigil", "[--kiosk] [--dark] [--screen NAME]",
+	fs := newFlags(env, "vigil", "[--kiosk] [--dark] [--screen NAME] [--horn PRIORITIES]",
 		"Open the operator GUI on the embedded demo project (a simulated plant, no hardware needed).\n"+
 			"Without a display, run the demo headless and print live values instead.")
 	var o GUIOptions
@@ -109,6 +153,9 @@ func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUI
 	}
 	if guiErr != nil {
 		fmt.Fprintf(env.Stderr, "vigil: %v\n", guiErr)
+		if errors.Is(guiErr, ErrUsage) {
+			return ExitUsage
+		}
 		return ExitFailure
 	}
 	return ExitOK
