@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/project/displays"
 )
 
 // MaxFileSize is the largest project file Load and Parse accept. Real
@@ -44,6 +45,9 @@ type Project struct {
 	// MQTT holds the mqtt section of every device of driver mqtt, by
 	// device name.
 	MQTT map[string]*MQTTSettings
+	// Displays are the project's process displays (the displays: section
+	// and the files it names), compiled; an empty Set when there are none.
+	Displays *displays.Set
 
 	tagByName map[string]*datasource.Tag
 	devByName map[string]*datasource.Device
@@ -100,14 +104,19 @@ func Load(path string) (*Project, error) {
 // and is the base for relative paths in it (secret files, certificates).
 // Environment variables of secrets are read from the process environment.
 func Parse(file string, data []byte) (*Project, error) {
-	p := &parser{file: file, dir: filepath.Dir(file), lookupEnv: os.LookupEnv, readFile: os.ReadFile}
-	return p.parse(data)
+	return newParser(file).parse(data)
+}
+
+// newParser returns a parser of file reading secrets and display files
+// from the disk.
+func newParser(file string) *parser {
+	return &parser{file: file, dir: filepath.Dir(file), lookupEnv: os.LookupEnv, readFile: os.ReadFile}
 }
 
 func (p *parser) parse(data []byte) (*Project, error) {
 	proj := p.compile(data)
 	if len(p.errs) > 0 {
-		p.errs.sortByLine()
+		p.errs.sortByLine(p.file)
 		if p.truncated {
 			last := p.errs[len(p.errs)-1].Pos.Line
 			p.errs = append(p.errs, &Error{Pos: datasource.Pos{File: p.file, Line: last}, Msg: "too many errors; fix these first"})
@@ -128,7 +137,7 @@ func (p *parser) compile(data []byte) *Project {
 		return nil
 	}
 	proj := &Project{File: p.file, StaleFactor: DefaultStaleFactor}
-	m := p.mapping(root, "", "project", "stale_factor", "devices", "tags", "users", "roles", "publish")
+	m := p.mapping(root, "", "project", "stale_factor", "devices", "tags", "users", "roles", "publish", "displays")
 	if m == nil {
 		return nil
 	}
@@ -161,6 +170,7 @@ func (p *parser) compile(data []byte) *Project {
 	tags := p.tags(m.get("tags"))
 	proj.Users, proj.Roles = p.users(m.get("users"), m.get("roles"))
 	p.link(proj, tags)
+	p.displays(proj, m.get("displays"))
 	return proj
 }
 
