@@ -13,7 +13,9 @@ import (
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/datasource/project/displays"
 	"github.com/vigil-hmi/vigil/ui/alarmview"
+	"github.com/vigil-hmi/vigil/ui/display"
 	"github.com/vigil-hmi/vigil/ui/inspector"
 	"github.com/vigil-hmi/vigil/ui/overview"
 	"github.com/vigil-hmi/vigil/ui/setpoint"
@@ -64,6 +66,10 @@ type Deps struct {
 	// Inspect are the project's devices: the Devices screen gets a live
 	// register inspector for the Modbus ones. Nil: no inspector.
 	Inspect []*datasource.Device
+	// Displays are the project's process displays: the Overview shows them
+	// with their tree in the navigation column. Empty or nil: the Overview
+	// is generated from the tag groups.
+	Displays *displays.Set
 	// Do runs results of background work on the UI goroutine; default
 	// fyne.Do. Tests pass a queue they drain (Fyne's test driver would run
 	// them on the background goroutine).
@@ -104,7 +110,8 @@ type Shell struct {
 	status  *widget.Label
 	night   *widget.Check
 
-	overview *overview.Overview
+	overview *overview.Overview // nil when the project has displays
+	host     *display.Host      // nil when it has none
 	browser  *tagbrowser.Browser
 	devices  *devicePanel
 	inspect  *inspector.Inspector // nil without Deps.Inspect
@@ -180,7 +187,6 @@ func (s *Shell) buildScreens() {
 	if d.Alarms != nil {
 		active = d.Alarms.Active
 	}
-	s.overview = overview.New(d.Tags, overview.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, Alarms: active})
 	s.browser = tagbrowser.New(d.Tags, tagbrowser.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnTrend: s.trendTag, Now: d.Now})
 	s.devices = newDevicePanel(s.theme, d.Now)
 	var tools fyne.CanvasObject
@@ -188,10 +194,9 @@ func (s *Shell) buildScreens() {
 		s.inspect = inspector.New(d.Inspect, inspector.Deps{Theme: s.theme, Do: d.Do})
 		tools = s.inspect.Content()
 	}
-	// The overview and the browser keep sparklines, so they follow the
-	// values while hidden.
+	// The browser keeps sparklines, so it follows the values while hidden.
 	s.screens = []*screen{
-		{name: "Overview", key: fyne.KeyF2, content: s.overview.Content(), update: s.overview.Update, follow: s.overview.Feed},
+		s.overviewScreen(active),
 		{name: "Tags", key: fyne.KeyF6, content: s.browser,
 			update: func(snap []datasource.Sample, _ time.Time) { s.browser.Update(snap) }, follow: s.browser.Feed},
 		{name: "Devices", key: fyne.KeyF5, content: s.devices.widget(tools),
@@ -268,6 +273,9 @@ func (s *Shell) navBar() fyne.CanvasObject {
 		b.Alignment = widget.ButtonAlignLeading
 		s.nav[i] = b
 		box.Add(b)
+		if sc.name == "Overview" && s.host != nil {
+			box.Add(s.host.Tree())
+		}
 	}
 	return box
 }
@@ -300,8 +308,11 @@ func (s *Shell) screenIndex(name string) int {
 // "Devices", "Tags"); it reports false when there is no such screen.
 func (s *Shell) ShowScreen(name string) bool {
 	i := s.screenIndex(name)
+	if i < 0 {
+		return s.showDisplay(name)
+	}
 	s.show(i)
-	return i >= 0
+	return true
 }
 
 // show switches to screen i, remembers it and refreshes it at once.

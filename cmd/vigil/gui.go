@@ -74,6 +74,7 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 		OnActivity: desk.login.Touch,
 		OnTick:     desk.login.Tick,
 		Inspect:    rt.Project.Devices,
+		Displays:   rt.Project.Displays,
 	}
 	if rt.History != nil { // a nil *history.Store must not become a non-nil interface
 		deps.History = rt.History

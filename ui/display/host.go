@@ -1,0 +1,200 @@
+package display
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vigil-hmi/vigil/alarms"
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/project/displays"
+)
+
+// Host shows a project's displays one at a time: the navigation tree (by
+// level), back and forward, and the current display. A display's View is
+// built the first time it is shown and kept for the Host's life (one load
+// of the project); only the shown one is refreshed.
+type Host struct {
+	set   *displays.Set
+	deps  Deps
+	views map[string]*View
+	cur   *View
+	back  []string
+	fwd   []string
+
+	stack           *fyne.Container
+	title           *widget.Label
+	backB, forwardB *widget.Button
+	tree            *fyne.Container
+	treeButtons     map[string]*widget.Button
+	content         fyne.CanvasObject
+
+	// The last refresh's input, so a display shown between refreshes is
+	// drawn at once.
+	snap   []datasource.Sample
+	active []alarms.Alarm
+	now    time.Time
+}
+
+// NewHost makes the host of set's displays and shows the first display of
+// the lowest level. deps.OnGoto is the host's own navigation.
+func NewHost(set *displays.Set, deps Deps) *Host {
+	h := &Host{set: set, views: map[string]*View{}, treeButtons: map[string]*widget.Button{}}
+	deps.Set = set
+	deps.OnGoto = func(name string) { h.Show(name) }
+	h.deps = deps
+	h.stack = container.NewStack()
+	h.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	h.backB = widget.NewButton("◀ Back", func() { h.Back() })
+	h.forwardB = widget.NewButton("Forward ▶", func() { h.Forward() })
+	h.backB.Importance, h.forwardB.Importance = widget.LowImportance, widget.LowImportance
+	h.content = container.NewBorder(container.NewHBox(h.backB, h.forwardB, h.title), nil, nil, nil, h.stack)
+	h.tree = container.NewVBox()
+	for _, o := range Ordered(set) {
+		d := o.Display
+		b := widget.NewButton(strings.Repeat("    ", o.Depth)+d.Title, func() { h.Show(d.Name) })
+		b.Alignment = widget.ButtonAlignLeading
+		b.Importance = widget.LowImportance
+		h.treeButtons[d.Name] = b
+		h.tree.Add(b)
+	}
+	if first := Ordered(set); len(first) > 0 {
+		h.show(first[0].Display.Name)
+	}
+	h.buttons()
+	return h
+}
+
+// Entry is one line of the navigation tree.
+type Entry struct {
+	Display *displays.Display
+	Depth   int // 0 for a root
+}
+
+// Ordered is the navigation tree, depth first: roots by level (then file
+// order), each followed by its children by level.
+func Ordered(set *displays.Set) []Entry {
+	var out []Entry
+	var walk func(parent string, depth int)
+	walk = func(parent string, depth int) {
+		kids := set.Children(parent)
+		sort.SliceStable(kids, func(i, j int) bool { return kids[i].Level < kids[j].Level })
+		for _, d := range kids {
+			out = append(out, Entry{Display: d, Depth: depth})
+			if depth < displays.LevelDiagnostic { // parents are validated; the bound guards a cycle
+				walk(d.Name, depth+1)
+			}
+		}
+	}
+	walk("", 0)
+	return out
+}
+
+// Content is the display area: back, forward, the title and the display.
+func (h *Host) Content() fyne.CanvasObject { return h.content }
+
+// Tree is the navigation tree, for the shell's navigation column.
+func (h *Host) Tree() fyne.CanvasObject { return h.tree }
+
+// Current returns the name of the display shown, "" when none.
+func (h *Host) Current() string {
+	if h.cur == nil {
+		return ""
+	}
+	return h.cur.d.Name
+}
+
+// View returns the view of the display shown, or nil.
+func (h *Host) View() *View { return h.cur }
+
+// Show shows the named display and remembers the one it replaces for Back;
+// it reports false when there is no such display.
+func (h *Host) Show(name string) bool {
+	if _, ok := h.set.Display(name); !ok {
+		return false
+	}
+	if cur := h.Current(); cur != "" && cur != name {
+		h.back = append(h.back, cur)
+		h.fwd = h.fwd[:0]
+	}
+	h.show(name)
+	h.buttons()
+	return true
+}
+
+// Back shows the display shown before (Alt+Left).
+func (h *Host) Back() bool { return h.step(&h.back, &h.fwd) }
+
+// Forward undoes Back (Alt+Right).
+func (h *Host) Forward() bool { return h.step(&h.fwd, &h.back) }
+
+// step shows the last display of from and remembers the current one in to.
+func (h *Host) step(from, to *[]string) bool {
+	if len(*from) == 0 {
+		return false
+	}
+	name := (*from)[len(*from)-1]
+	*from = (*from)[:len(*from)-1]
+	*to = append(*to, h.Current())
+	h.show(name)
+	h.buttons()
+	return true
+}
+
+// BindKeys adds Alt+Left and Alt+Right to the window's canvas.
+func (h *Host) BindKeys(c fyne.Canvas) {
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { h.Back() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { h.Forward() })
+}
+
+func (h *Host) show(name string) {
+	d, _ := h.set.Display(name)
+	v := h.views[name]
+	if v == nil {
+		v = New(d, h.deps)
+		h.views[name] = v
+	}
+	h.cur = v
+	h.title.SetText(d.Title)
+	h.stack.Objects = []fyne.CanvasObject{v}
+	h.stack.Refresh()
+	for n, b := range h.treeButtons {
+		imp := widget.LowImportance
+		if n == name {
+			imp = widget.HighImportance
+		}
+		if b.Importance != imp {
+			b.Importance = imp
+			b.Refresh()
+		}
+	}
+	if h.snap != nil {
+		v.Update(h.snap, h.active, h.now)
+	}
+}
+
+func (h *Host) buttons() {
+	if len(h.back) == 0 {
+		h.backB.Disable()
+	} else {
+		h.backB.Enable()
+	}
+	if len(h.fwd) == 0 {
+		h.forwardB.Disable()
+	} else {
+		h.forwardB.Enable()
+	}
+}
+
+// Update refreshes the display shown; call it on the UI goroutine.
+func (h *Host) Update(snap []datasource.Sample, active []alarms.Alarm, now time.Time) {
+	h.snap, h.active, h.now = snap, active, now
+	if h.cur != nil {
+		h.cur.Update(snap, active, now)
+	}
+}

@@ -1,0 +1,78 @@
+package display
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+)
+
+const tree = `displays:
+  - {name: tanks, title: Tanks, level: 2, parent: plant}
+  - {name: pump-diag, title: Pump diagnostics, level: 4, parent: pumps}
+  - {name: pumps, title: Pumps, level: 2, parent: plant}
+  - {name: plant, title: Plant, level: 1}
+  - {name: notes, title: Notes, level: 3}
+`
+
+func TestTheTreeIsOrderedByLevelDepthFirst(t *testing.T) {
+	set := compile(t, tree, testTags())
+	var got []string
+	for _, e := range Ordered(set) {
+		got = append(got, e.Display.Name+"/"+string(rune('0'+e.Depth)))
+	}
+	want := []string{"plant/0", "tanks/1", "pumps/1", "pump-diag/2", "notes/0"}
+	if len(got) != len(want) {
+		t.Fatalf("tree %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("tree %v, want %v", got, want)
+		}
+	}
+}
+
+func TestBackAndForwardRetraceTheDisplaysShown(t *testing.T) {
+	test.NewTempApp(t)
+	set := compile(t, tree, testTags())
+	h := NewHost(set, Deps{})
+	w := test.NewTempWindow(t, h.Content())
+	h.BindKeys(w.Canvas())
+	if h.Current() != "plant" || h.Back() {
+		t.Fatalf("starts on %q with a back step; want plant and none", h.Current())
+	}
+	h.Show("tanks")
+	h.Show("pumps")
+	if !h.Show("pumps") || h.Show("nowhere") {
+		t.Fatal("Show reports wrongly")
+	}
+	altLeft := func() {
+		w.Canvas().(interface {
+			TypedShortcut(fyne.Shortcut)
+		}).TypedShortcut(&desktopShortcutLeft)
+	}
+	altLeft()
+	if h.Current() != "tanks" {
+		t.Fatalf("Alt+Left shows %q, want tanks", h.Current())
+	}
+	h.Back()
+	if h.Current() != "plant" || h.Back() {
+		t.Fatalf("second Back shows %q", h.Current())
+	}
+	h.Forward()
+	h.Forward()
+	if h.Current() != "pumps" || h.Forward() {
+		t.Fatalf("Forward twice shows %q, want pumps and no more", h.Current())
+	}
+	h.Back()
+	h.Show("notes") // a new step drops the forward history
+	if h.Forward() {
+		t.Error("Forward after a new display went somewhere")
+	}
+	if v := h.View(); v == nil || v.Display().Name != "notes" {
+		t.Error("the view is not the display shown")
+	}
+}
+
+var desktopShortcutLeft = desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierAlt}
