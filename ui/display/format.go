@@ -6,11 +6,11 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 )
 
-// valueText formats v for tag without units: a digital tag's state text,
+// ValueText formats v for tag without units: a digital tag's state text,
 // the tag's decimals, or when it has none (-1) the shortest text that reads
 // back as the same float32, or 6 significant digits of a float64: never
 // float64 noise such as 49.94546890258789.
-func valueText(tag *datasource.Tag, v datasource.Value) string {
+func ValueText(tag *datasource.Tag, v datasource.Value) string {
 	if v.IsNone() {
 		return "----"
 	}

@@ -160,7 +160,7 @@ func (p *tank) placeFill() {
 
 func (p *tank) update(st *state) {
 	s := st.sample(p.e.Tag)
-	setText(p.value, valueText(p.e.Tag, s.Value)+" "+p.e.Tag.Units, qualityText(p.th, s.Quality))
+	setText(p.value, ValueText(p.e.Tag, s.Value)+" "+p.e.Tag.Units, qualityText(p.th, s.Quality))
 	f := math.NaN()
 	if x, ok := s.Value.AsFloat(); ok && !s.Quality.IsBad() {
 		f = p.level(x)
@@ -355,7 +355,7 @@ func (p *valve) update(st *state) {
 		if x, ok := s.Value.AsFloat(); ok && !s.Quality.IsBad() {
 			look = math.Max(0, math.Min(1, x/100))
 		}
-		setText(p.pos, valueText(p.e.Tag, s.Value)+" %", qualityText(p.th, s.Quality))
+		setText(p.pos, ValueText(p.e.Tag, s.Value)+" %", qualityText(p.th, s.Quality))
 	}
 	if p.e.Open != nil && math.IsNaN(look) {
 		if o := st.sample(p.e.Open); !o.Quality.IsBad() && !o.Value.IsNone() {
@@ -479,7 +479,7 @@ func (p *valuePart) placeUnits(m mapper) {
 func (p *valuePart) update(st *state) {
 	s := st.sample(p.e.Tag)
 	before := p.value.Text
-	setText(p.value, valueText(p.e.Tag, s.Value), qualityText(p.th, s.Quality))
+	setText(p.value, ValueText(p.e.Tag, s.Value), qualityText(p.th, s.Quality))
 	if len(before) != len(p.value.Text) && p.value.TextSize > 0 {
 		p.placeUnits(mapper{scale: p.value.TextSize / valueSize})
 		p.units.Refresh()
@@ -521,7 +521,7 @@ func (p *barPart) update(st *state) {
 		p.last = s
 		p.bar.SetValue(s)
 	}
-	setText(p.value, valueText(p.e.Tag, s.Value)+" "+p.e.Tag.Units, qualityText(p.th, s.Quality))
+	setText(p.value, ValueText(p.e.Tag, s.Value)+" "+p.e.Tag.Units, qualityText(p.th, s.Quality))
 	p.marks.update(st.snap, st)
 }
 

@@ -316,7 +316,7 @@ func TestValueTextNeverShowsFloatNoise(t *testing.T) {
 		{f64, 49.94546890258789, "49.9455"},
 		{&datasource.Tag{Type: datasource.TypeFloat32, Decimals: 2}, 3.14159, "3.14"},
 	} {
-		if got := valueText(c.tag, datasource.Float(c.v)); got != c.want {
+		if got := ValueText(c.tag, datasource.Float(c.v)); got != c.want {
 			t.Errorf("%v (%s, decimals %d) shows %q, want %q", c.v, c.tag.Type, c.tag.Decimals, got, c.want)
 		}
 	}
