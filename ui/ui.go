@@ -273,9 +273,12 @@ func (s *Shell) navBar() fyne.CanvasObject {
 		b.Alignment = widget.ButtonAlignLeading
 		s.nav[i] = b
 		box.Add(b)
-		if sc.name == "Overview" && s.host != nil {
-			box.Add(s.host.Tree())
-		}
+	}
+	if s.host != nil {
+		// The display tree follows the screens, so the function-key
+		// buttons keep their places.
+		box.Add(widget.NewSeparator())
+		box.Add(s.host.Tree())
 	}
 	return box
 }
