@@ -1,7 +1,6 @@
 package overview
 
 import (
-	"math"
 	"sort"
 	"time"
 
@@ -69,9 +68,6 @@ func New(tags []*datasource.Tag, deps Deps) *Overview {
 			names = append(names, g)
 		}
 		groups[g] = append(groups[g], t)
-		if t.Type.Numeric() && len(t.States) == 0 {
-			o.sparks[t.ID] = newSpark(t, deps.Theme)
-		}
 	}
 	sort.Strings(names)
 	for _, g := range names {
@@ -90,17 +86,29 @@ func New(tags []*datasource.Tag, deps Deps) *Overview {
 		func(id widget.ListItemID, obj fyne.CanvasObject) {
 			c := obj.(*cell)
 			r := o.rows[id]
-			c.bind(r.group, r.tag, o.sparks[tagID(r.tag)])
+			c.bind(r.group, r.tag, o.spark(r.tag))
 			o.showCell(c)
 		})
 	return o
 }
 
-func tagID(t *datasource.Tag) datasource.TagID {
-	if t == nil {
-		return math.MaxUint32
+// spark returns a numeric tag's sparkline, made the first time its row is
+// shown: a project of 10,000 tags keeps lines only for the rows the
+// operator has looked at (3 KB each), and a line starts when its row first
+// appears.
+func (o *Overview) spark(t *datasource.Tag) *sparkline.Line {
+	if t == nil || !t.Type.Numeric() || len(t.States) > 0 {
+		return nil
 	}
-	return t.ID
+	l := o.sparks[t.ID]
+	if l == nil {
+		l = newSpark(t, o.deps.Theme)
+		o.sparks[t.ID] = l
+		if int(t.ID) < len(o.snap) && !o.snap[t.ID].Time.IsZero() {
+			l.Add(o.snap[t.ID])
+		}
+	}
+	return l
 }
 
 // newSpark is a tag's sparkline over its span, with its alarm limits.
@@ -129,9 +137,9 @@ func (o *Overview) Rows() int { return len(o.rows) }
 // Feed keeps the sparklines' history from a table snapshot while the
 // overview is hidden; Update does it too when shown. UI goroutine only.
 func (o *Overview) Feed(snapshot []datasource.Sample) {
-	for _, s := range snapshot {
-		if l := o.sparks[s.Tag]; l != nil && !s.Time.IsZero() {
-			l.Add(s)
+	for id, l := range o.sparks {
+		if int(id) < len(snapshot) && !snapshot[id].Time.IsZero() {
+			l.Add(snapshot[id])
 		}
 	}
 }

@@ -179,6 +179,9 @@ func TestGenericProjectGetsGroupGrid(t *testing.T) {
 	o, _ := setup(t, tags, Deps{})
 	now := time.Unix(1_800_000_000, 0)
 	o.Update(normal(tags, now), now)
+	for _, tag := range tags {
+		cellOf(t, o, tag)
+	}
 	if o.Rows() != 5 || len(o.sparks) != 3 {
 		t.Fatalf("got %d rows and %d sparklines, want 2 groups + 3 tags and 3", o.Rows(), len(o.sparks))
 	}

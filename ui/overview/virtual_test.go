@@ -44,6 +44,9 @@ func TestOnlyVisibleRowsHoldWidgets(t *testing.T) {
 	if n := len(o.cells); n == 0 || n > 100 {
 		t.Fatalf("%d row widgets for a 800 px high window, want a screenful", n)
 	}
+	if n := len(o.sparks); n == 0 || n > 100 {
+		t.Fatalf("%d sparklines before scrolling, want one per row shown", n)
+	}
 	if c := cellOf(t, o, tags[9_999]); c.value.Text != "49.9455" {
 		t.Errorf("the last tag (float64, no decimals) shows %q, want 6 significant digits 49.9455", c.value.Text)
 	}
