@@ -83,7 +83,7 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 	shell = ui.Create(a, w, deps)
 	defer shell.Stop()
 	if o.Screen != "" && !shell.ShowScreen(o.Screen) {
-		return fmt.Errorf("--screen %q: this window has the screens %s (Trends needs history)", o.Screen, strings.Join(shell.Screens(), ", "))
+		return fmt.Errorf("--screen %q: this window has the screens %s (Trends needs history) and the project's displays", o.Screen, strings.Join(shell.Screens(), ", "))
 	}
 	// The window opens at the size the operator left it.
 	prefs := a.Preferences()

@@ -22,7 +22,7 @@ type GUIOptions struct {
 func (o *GUIOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.Kiosk, "kiosk", false, "full screen")
 	fs.BoolVar(&o.Dark, "dark", false, "night-shift (dark) palette")
-	fs.StringVar(&o.Screen, "screen", "", "open on this screen: Overview, Trends, Alarms, Devices or Tags (default: the last one)")
+	fs.StringVar(&o.Screen, "screen", "", "open on this screen: Overview, Trends, Alarms, Devices or Tags, or on the project's display of this name (default: the last one)")
 }
 
 func cmdOpen(ctx context.Context, env Env, args []string) int {
