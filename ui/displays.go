@@ -7,6 +7,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/project/displays"
 	"github.com/vigil-hmi/vigil/ui/display"
 	"github.com/vigil-hmi/vigil/ui/overview"
 )
@@ -59,4 +60,43 @@ func (s *Shell) Display() *display.View {
 		return nil
 	}
 	return s.host.View()
+}
+
+// ReloadDisplays shows a new compile of the project's displays (a saved
+// display or project file; `vigil open` watches them), or err's problems
+// above the display, which then stays as it was. Call it on the UI
+// goroutine. tags are the reloaded project's: when they are not the tags
+// the window runs on (a tag added, removed or renamed, which needs the
+// engine restarted), the displays stay as they were and the banner says so.
+func (s *Shell) ReloadDisplays(set *displays.Set, tags []*datasource.Tag, err error) {
+	if s.host == nil {
+		// The window started on the generated overview; its displays need
+		// the navigation tree, which is built once: a restart shows them.
+		return
+	}
+	switch {
+	case err != nil:
+		s.host.SetProblems(err.Error())
+	case !sameTags(tags, s.deps.Tags):
+		s.host.SetProblems("the project's tags or devices changed: restart vigil to apply them")
+	case set.Len() == 0:
+		s.host.SetProblems("the project has no displays any more: restart vigil for the generated overview")
+	default:
+		s.host.Reload(set)
+		s.refresh()
+	}
+}
+
+// sameTags reports whether a reload's tags are those the window runs on:
+// the same names in the same order, so TagIDs index the same table.
+func sameTags(a, b []*datasource.Tag) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].ID != b[i].ID {
+			return false
+		}
+	}
+	return true
 }

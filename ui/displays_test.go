@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -132,5 +133,32 @@ func TestADisplaysWriteButtonWritesThroughTheFaceplatesConfirmation(t *testing.T
 	}
 	if len(*writes) != 0 {
 		t.Errorf("Cancel wrote %v", *writes)
+	}
+}
+
+func TestASavedDisplayReplacesTheShownOneAndABrokenOneIsReported(t *testing.T) {
+	s, _, _, _ := displayShell(t)
+	s.ShowScreen("tank")
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte("[d.yaml]"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(shellDisplays, "{kind: tank, at: [100, 100]", "{kind: tank, at: [300, 100]", 1)
+	set, errs := displays.Compile(displays.Input{File: "p.yaml", Node: doc.Content[0], Tags: s.deps.Tags,
+		FS: fstest.MapFS{"d.yaml": {Data: []byte(moved)}}})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	s.ReloadDisplays(nil, nil, errors.New("d.yaml:11: displays[tank].elements[0].level: unknown tag \"Tank9.Level\""))
+	if !strings.Contains(s.host.Problems(), "d.yaml:11:") || s.Display().Display().Elements[0].Box.X != 100 {
+		t.Fatalf("a broken save: banner %q, tank at %g; want the error and the old display", s.host.Problems(), s.Display().Display().Elements[0].Box.X)
+	}
+	s.ReloadDisplays(set, s.deps.Tags, nil)
+	if s.Display().Display().Name != "tank" || s.Display().Display().Elements[0].Box.X != 300 || s.host.Problems() != "" {
+		t.Fatalf("after the fix: %s with the tank at %g, banner %q", s.Display().Display().Name, s.Display().Display().Elements[0].Box.X, s.host.Problems())
+	}
+	s.ReloadDisplays(set, s.deps.Tags[:2], nil)
+	if !strings.Contains(s.host.Problems(), "restart") {
+		t.Errorf("changed tags: banner %q, want it to ask for a restart", s.host.Problems())
 	}
 }

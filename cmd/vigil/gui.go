@@ -82,6 +82,9 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 	}
 	shell = ui.Create(a, w, deps)
 	defer shell.Stop()
+	if o.Watch != "" {
+		defer watchDisplays(ctx, o.Watch, rt.Project, shell)()
+	}
 	if o.Screen != "" && !shell.ShowScreen(o.Screen) {
 		return fmt.Errorf("--screen %q: this window has the screens %s (Trends needs history) and the project's displays", o.Screen, strings.Join(shell.Screens(), ", "))
 	}

@@ -32,6 +32,7 @@ type Host struct {
 	backB, forwardB *widget.Button
 	tree            *fyne.Container
 	treeButtons     map[string]*widget.Button
+	problems        *widget.Label // a reload's errors; hidden when none
 	content         fyne.CanvasObject
 
 	// The last refresh's input, so a display shown between refreshes is
@@ -53,9 +54,22 @@ func NewHost(set *displays.Set, deps Deps) *Host {
 	h.backB = widget.NewButton("◀ Back", func() { h.Back() })
 	h.forwardB = widget.NewButton("Forward ▶", func() { h.Forward() })
 	h.backB.Importance, h.forwardB.Importance = widget.LowImportance, widget.LowImportance
-	h.content = container.NewBorder(container.NewHBox(h.backB, h.forwardB, h.title), nil, nil, nil, h.stack)
+	h.problems = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	h.problems.Wrapping = fyne.TextWrapWord
+	h.problems.Hide()
+	h.content = container.NewBorder(container.NewVBox(container.NewHBox(h.backB, h.forwardB, h.title), h.problems), nil, nil, nil, h.stack)
 	h.tree = container.NewVBox()
-	for _, o := range Ordered(set) {
+	h.build("")
+	return h
+}
+
+// build makes the tree of h.set and shows the display named current, or
+// the first one when there is no such display.
+func (h *Host) build(current string) {
+	h.tree.Objects = nil
+	clear(h.treeButtons)
+	entries := Ordered(h.set)
+	for _, o := range entries {
 		d := o.Display
 		b := widget.NewButton(strings.Repeat("    ", o.Depth)+d.Title, func() { h.Show(d.Name) })
 		b.Alignment = widget.ButtonAlignLeading
@@ -63,11 +77,58 @@ func NewHost(set *displays.Set, deps Deps) *Host {
 		h.treeButtons[d.Name] = b
 		h.tree.Add(b)
 	}
-	if first := Ordered(set); len(first) > 0 {
-		h.show(first[0].Display.Name)
+	h.tree.Refresh()
+	if _, ok := h.set.Display(current); ok {
+		h.show(current)
+	} else if len(entries) > 0 {
+		h.show(entries[0].Display.Name)
+	} else {
+		h.cur = nil
+		h.stack.Objects = nil
+		h.stack.Refresh()
 	}
 	h.buttons()
-	return h
+}
+
+// Reload replaces the displays by a new compile of them (a saved display
+// file): every view is built again, the display shown stays shown when it
+// still exists, and Back and Forward forget displays that are gone. The
+// new set's tags must be the ones the snapshot is indexed by.
+func (h *Host) Reload(set *displays.Set) {
+	h.set, h.deps.Set = set, set
+	h.views = map[string]*View{}
+	keep := func(names []string) []string {
+		out := names[:0]
+		for _, n := range names {
+			if _, ok := set.Display(n); ok {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	h.back, h.fwd = keep(h.back), keep(h.fwd)
+	h.SetProblems("")
+	h.build(h.Current())
+}
+
+// SetProblems shows why the display files could not be reloaded (their
+// errors, one file:line message per line) above the display, which stays
+// as it was; "" hides it.
+func (h *Host) SetProblems(text string) {
+	if text == "" {
+		h.problems.Hide()
+		return
+	}
+	h.problems.SetText("Displays not reloaded:\n" + text)
+	h.problems.Show()
+}
+
+// Problems returns the errors shown by SetProblems, "" when none.
+func (h *Host) Problems() string {
+	if !h.problems.Visible() {
+		return ""
+	}
+	return h.problems.Text
 }
 
 // Entry is one line of the navigation tree.

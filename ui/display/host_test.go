@@ -76,3 +76,32 @@ func TestBackAndForwardRetraceTheDisplaysShown(t *testing.T) {
 }
 
 var desktopShortcutLeft = desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierAlt}
+
+func TestReloadKeepsTheDisplayShownAndForgetsWhatIsGone(t *testing.T) {
+	test.NewTempApp(t)
+	tags := testTags()
+	h := NewHost(compile(t, tree, tags), Deps{})
+	h.Show("tanks")
+	h.Show("pumps")
+	old := h.View()
+	h.SetProblems("d.yaml:3: displays[x].elements[0].kind: unknown kind \"reactor\"")
+	if h.Problems() == "" {
+		t.Fatal("the reload's errors are not shown")
+	}
+	h.Reload(compile(t, `displays:
+  - {name: plant, title: Plant, level: 1}
+  - {name: pumps, title: Pumps again, level: 2, parent: plant}
+`, tags))
+	if h.Current() != "pumps" || h.View() == old || h.title.Text != "Pumps again" {
+		t.Fatalf("after reload: %q (new view %v, title %q), want the new pumps", h.Current(), h.View() != old, h.title.Text)
+	}
+	if h.Problems() != "" {
+		t.Errorf("a good reload keeps showing %q", h.Problems())
+	}
+	if len(h.tree.Objects) != 2 {
+		t.Errorf("the tree has %d entries, want 2", len(h.tree.Objects))
+	}
+	if !h.Back() || h.Current() != "plant" {
+		t.Errorf("Back went to %q; tanks is gone, so plant (the start) remains", h.Current())
+	}
+}

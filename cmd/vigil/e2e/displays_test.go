@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vigil-hmi/vigil/ui/theme"
@@ -39,8 +40,10 @@ const feedDisplay = `displays:
 `
 
 // TestUserDisplayUnderXvfb opens a display of a project file that is not
-// the demo with the real binary, clicks the pump and checks its faceplate
-// opens (the modal faceplate dims the window behind it).
+// the demo with the real binary; saves the display file with the pump moved
+// and checks the screenshot changes (live reload); then clicks the pump and
+// checks its faceplate opens (the modal faceplate dims the window behind
+// it).
 func TestUserDisplayUnderXvfb(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test skipped in -short mode")
@@ -72,7 +75,20 @@ func TestUserDisplayUnderXvfb(t *testing.T) {
 	if f := inspect(before); f.background < 0.3 {
 		t.Fatalf("the display is not on the HMI grey before the click: %v", f)
 	}
-	click := exec.Command(xdotool, "mousemove", "695", "425", "click", "1")
+	// Save the display with the pump moved 400 units right: the window
+	// redraws it there without a restart.
+	writeFile(t, filepath.Join(home, "displays", "feed.yaml"),
+		strings.Replace(feedDisplay, "{kind: pump, at: [600, 250]", "{kind: pump, at: [1000, 250]", 1))
+	s.waitFor(func(img image.Image) string {
+		if n := count(img, image.Rect(600, 330, 790, 520), grey, 6); n > 2000 {
+			return fmt.Sprintf("the pump is still drawn where it was (%d grey pixels)", n)
+		}
+		if n := count(img, image.Rect(890, 330, 1080, 520), grey, 6); n < 10000 {
+			return fmt.Sprintf("the pump is not drawn where it moved (%d grey pixels)", n)
+		}
+		return ""
+	})
+	click := exec.Command(xdotool, "mousemove", "985", "425", "click", "1")
 	click.Env = append(os.Environ(), "DISPLAY="+display)
 	if out, err := click.CombinedOutput(); err != nil {
 		t.Fatalf("xdotool: %v\n%s", err, out)

@@ -16,6 +16,9 @@ type GUIOptions struct {
 	// "Devices", "Tags"); "" is the one the operator left last. A wall
 	// display shows Alarms; the end-to-end test photographs each screen.
 	Screen string
+	// Watch is the project file whose display files the window reloads
+	// when they are saved; "" (the embedded demo) watches nothing.
+	Watch string
 }
 
 // register adds the GUI flags to a verb's flag set.
@@ -96,6 +99,9 @@ func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUI
 	rt, _, ok := startProject(ctx, env, path, hist, "vigil")
 	if !ok {
 		return ExitFailure
+	}
+	if path != DemoName {
+		o.Watch = path
 	}
 	guiErr := env.OpenGUI(ctx, rt, o)
 	if err := rt.Stop(); err != nil && guiErr == nil {

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"sync"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/vigil-hmi/vigil/datasource/project"
+	"github.com/vigil-hmi/vigil/datasource/project/reload"
+	"github.com/vigil-hmi/vigil/ui"
+)
+
+// watchDisplays reloads the displays of the project at path into shell when
+// the project file or one of its display files is saved (docs/displays.md,
+// live reload), until the returned stop is called or ctx ends. The engine,
+// history and alarms keep running: only the displays change.
+func watchDisplays(ctx context.Context, path string, p *project.Project, shell *ui.Shell) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		reload.New(path, p).Run(ctx, reload.DefaultInterval, func(np *project.Project, err error) {
+			fyne.Do(func() {
+				if err != nil {
+					shell.ReloadDisplays(nil, nil, err)
+					return
+				}
+				shell.ReloadDisplays(np.Displays, np.Tags, nil)
+			})
+		})
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
