@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+	"os"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -8,6 +10,7 @@ import (
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/project/displays"
+	"github.com/vigil-hmi/vigil/datasource/tagcsv"
 	"github.com/vigil-hmi/vigil/ui/display"
 	"github.com/vigil-hmi/vigil/ui/overview"
 )
@@ -22,8 +25,13 @@ func (s *Shell) overviewScreen(active func() []alarms.Alarm) *screen {
 		// The overview keeps sparklines, so it follows the values while hidden.
 		return &screen{name: "Overview", key: fyne.KeyF2, content: s.overview.Content(), update: s.overview.Update, follow: s.overview.Feed}
 	}
-	s.host = display.NewHost(d.Displays, display.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnWrite: s.writeFromDisplay})
+	dd := display.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnWrite: s.writeFromDisplay}
+	if d.CanEditDisplays != nil {
+		dd.OnMove = s.moveElement
+	}
+	s.host = display.NewHost(d.Displays, dd)
 	s.host.BindKeys(s.win.Canvas())
+	s.displaysUserChanged()
 	update := func(snap []datasource.Sample, now time.Time) {
 		var as []alarms.Alarm
 		if active != nil {
@@ -99,4 +107,55 @@ func sameTags(a, b []*datasource.Tag) bool {
 		}
 	}
 	return true
+}
+
+// displaysUserChanged shows the Edit switch to an operator who may edit.
+func (s *Shell) displaysUserChanged() {
+	if s.host != nil {
+		s.host.SetEditable(s.canEditDisplays())
+	}
+}
+
+func (s *Shell) canEditDisplays() bool {
+	return s.deps.CanEditDisplays != nil && s.deps.CanEditDisplays()
+}
+
+// moveElement is edit mode's drop: the element's at (an instance's for its
+// elements) is changed in its display file's text, only that value's
+// bytes, and the edit is audited. The watcher's reload then shows it.
+func (s *Shell) moveElement(d *displays.Display, e *displays.Element, at displays.Point) {
+	s.activity()
+	file := e.Pos.File
+	if e.Via.Line != 0 {
+		file = e.Via.File
+	}
+	change := fmt.Sprintf("elements[%d].at: [%g, %g]", e.Index, at.X, at.Y)
+	var err error
+	if !s.canEditDisplays() {
+		err = fmt.Errorf("%s may not edit displays", s.deps.User())
+	} else {
+		err = editFile(file, func(b []byte) ([]byte, error) { return displays.SetPair(b, d.Name, e.Index, "at", at.X, at.Y) })
+	}
+	if s.deps.OnDisplayEdit != nil {
+		if aerr := s.deps.OnDisplayEdit(s.deps.User(), d.Name, file, change, err); aerr != nil && err == nil {
+			err = fmt.Errorf("%s: saved, but the audit trail failed: %w", change, aerr)
+		}
+	}
+	if err != nil {
+		s.host.SetProblems(err.Error())
+	}
+}
+
+// editFile applies edit to the file's text and replaces the file
+// atomically.
+func editFile(path string, edit func([]byte) ([]byte, error)) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	out, err := edit(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return tagcsv.WriteFile(path, out)
 }

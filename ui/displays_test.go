@@ -3,6 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -160,5 +163,58 @@ func TestASavedDisplayReplacesTheShownOneAndABrokenOneIsReported(t *testing.T) {
 	s.ReloadDisplays(set, s.deps.Tags[:2], nil)
 	if !strings.Contains(s.host.Problems(), "restart") {
 		t.Errorf("changed tags: banner %q, want it to ask for a restart", s.host.Problems())
+	}
+}
+
+func TestMovingAnElementEditsOnlyItsLineAndIsAudited(t *testing.T) {
+	dir := t.TempDir()
+	text := "# tank area\n" + shellDisplays
+	file := filepath.Join(dir, "d.yaml")
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tags := plantTags()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte("[d.yaml]"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	set, errs := displays.Compile(displays.Input{File: filepath.Join(dir, "p.yaml"), Node: doc.Content[0], Tags: tags})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	var audited []string
+	allowed := true
+	app := test.NewTempApp(t)
+	win := test.NewTempWindow(t, nil)
+	s := Create(app, win, Deps{Project: "Plant", Tags: tags, Values: datasource.NewTable(tags),
+		Devices: func() []poll.DeviceStatus { return nil }, Refresh: time.Hour, Displays: set,
+		User: func() string { return "erin" }, CanEditDisplays: func() bool { return allowed },
+		OnDisplayEdit: func(user, display, file, change string, err error) error {
+			audited = append(audited, fmt.Sprintf("%s %s %s %s %v", user, display, filepath.Base(file), change, err))
+			return nil
+		}})
+	t.Cleanup(s.Stop)
+	s.ShowScreen("tank")
+	d := s.Display().Display()
+	s.moveElement(d, d.Elements[0], displays.Point{X: 120, Y: 140})
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(text, "{kind: tank, at: [100, 100]", "{kind: tank, at: [120, 140]", 1)
+	if string(got) != want {
+		t.Fatalf("the file became\n%s\nwant only the tank's at changed:\n%s", got, want)
+	}
+	if len(audited) != 1 || audited[0] != "erin tank d.yaml elements[0].at: [120, 140] <nil>" {
+		t.Errorf("audit trail %q", audited)
+	}
+	allowed = false
+	s.UserChanged()
+	s.moveElement(d, d.Elements[0], displays.Point{X: 300, Y: 300})
+	if again, _ := os.ReadFile(file); string(again) != want {
+		t.Error("an operator who may not edit moved an element")
+	}
+	if len(audited) != 2 || !strings.Contains(audited[1], "may not edit displays") || !strings.Contains(s.host.Problems(), "may not edit") {
+		t.Errorf("a refused edit: audit %q, banner %q", audited, s.host.Problems())
 	}
 }

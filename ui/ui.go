@@ -70,6 +70,12 @@ type Deps struct {
 	// with their tree in the navigation column. Empty or nil: the Overview
 	// is generated from the tag groups.
 	Displays *displays.Set
+	// CanEditDisplays says whether the logged-in operator may edit the
+	// displays in the window (edit mode); nil: nobody.
+	CanEditDisplays func() bool
+	// OnDisplayEdit records a display edit in the audit trail; its error
+	// is shown.
+	OnDisplayEdit func(user, display, file, change string, err error) error
 	// Do runs results of background work on the UI goroutine; default
 	// fyne.Do. Tests pass a queue they drain (Fyne's test driver would run
 	// them on the background goroutine).
@@ -503,6 +509,7 @@ func (s *Shell) trendTag(tag *datasource.Tag) {
 // permissions were the previous user's).
 func (s *Shell) UserChanged() {
 	s.closeFaceplate()
+	s.displaysUserChanged()
 	if s.trends != nil {
 		s.trends.restore(s.deps.User())
 	}

@@ -76,6 +76,10 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 		Inspect:    rt.Project.Devices,
 		Displays:   rt.Project.Displays,
 	}
+	if o.Watch != "" && rt.Auditor != nil { // edits are saved to the watched files and audited
+		deps.CanEditDisplays = func() bool { return canEditDisplays(rt, desk.login.Session()) }
+		deps.OnDisplayEdit = rt.Auditor.DisplayEdit
+	}
 	if rt.History != nil { // a nil *history.Store must not become a non-nil interface
 		deps.History = rt.History
 		deps.Journal = rt.History

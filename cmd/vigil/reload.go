@@ -6,6 +6,8 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/vigil-hmi/vigil/cmd/vigil/internal/cli"
+	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/project"
 	"github.com/vigil-hmi/vigil/datasource/project/reload"
 	"github.com/vigil-hmi/vigil/ui"
@@ -35,4 +37,13 @@ func watchDisplays(ctx context.Context, path string, p *project.Project, shell *
 		cancel()
 		wg.Wait()
 	}
+}
+
+// canEditDisplays is who may use the displays' edit mode: an engineer or
+// administrator, or whoever sits at a single-operator panel (docs/displays.md).
+func canEditDisplays(rt *cli.Runtime, s *access.Session) bool {
+	if s == nil {
+		return false
+	}
+	return (rt.Users != nil && rt.Users.SingleOperator()) || s.Role() >= access.Engineer
 }

@@ -33,6 +33,7 @@ type Host struct {
 	tree            *fyne.Container
 	treeButtons     map[string]*widget.Button
 	problems        *widget.Label // a reload's errors; hidden when none
+	edit            *widget.Check // edit mode; shown only to who may edit
 	content         fyne.CanvasObject
 
 	// The last refresh's input, so a display shown between refreshes is
@@ -57,7 +58,14 @@ func NewHost(set *displays.Set, deps Deps) *Host {
 	h.problems = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	h.problems.Wrapping = fyne.TextWrapWord
 	h.problems.Hide()
-	h.content = container.NewBorder(container.NewVBox(container.NewHBox(h.backB, h.forwardB, h.title), h.problems), nil, nil, nil, h.stack)
+	h.edit = widget.NewCheck("Edit", func(on bool) {
+		if h.cur != nil {
+			h.cur.SetEditing(on)
+		}
+	})
+	h.edit.Hide()
+	h.content = container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(h.backB, h.forwardB, h.title), h.edit), h.problems),
+		nil, nil, nil, h.stack)
 	h.tree = container.NewVBox()
 	h.build("")
 	return h
@@ -109,6 +117,18 @@ func (h *Host) Reload(set *displays.Set) {
 	h.back, h.fwd = keep(h.back), keep(h.fwd)
 	h.SetProblems("")
 	h.build(h.Current())
+}
+
+// SetEditable shows the Edit switch to an operator who may edit displays
+// (and when Deps.OnMove is set); false also leaves edit mode.
+func (h *Host) SetEditable(on bool) {
+	on = on && h.deps.OnMove != nil
+	if !on {
+		h.edit.SetChecked(false)
+		h.edit.Hide()
+		return
+	}
+	h.edit.Show()
 }
 
 // SetProblems shows why the display files could not be reloaded (their
@@ -221,6 +241,7 @@ func (h *Host) show(name string) {
 		h.views[name] = v
 	}
 	h.cur = v
+	v.SetEditing(h.edit.Checked)
 	h.title.SetText(d.Title)
 	h.stack.Objects = []fyne.CanvasObject{v}
 	h.stack.Refresh()

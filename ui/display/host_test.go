@@ -6,6 +6,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+
+	"github.com/vigil-hmi/vigil/datasource/project/displays"
 )
 
 const tree = `displays:
@@ -103,5 +105,35 @@ func TestReloadKeepsTheDisplayShownAndForgetsWhatIsGone(t *testing.T) {
 	}
 	if !h.Back() || h.Current() != "plant" {
 		t.Errorf("Back went to %q; tanks is gone, so plant (the start) remains", h.Current())
+	}
+}
+
+func TestDraggingInEditModeMovesAnElementOnTheGrid(t *testing.T) {
+	type move struct {
+		e  *displays.Element
+		at displays.Point
+	}
+	var moves []move
+	v, _, _ := newTestView(t, false, Deps{OnMove: func(_ *displays.Display, e *displays.Element, at displays.Point) {
+		moves = append(moves, move{e, at})
+	}})
+	// As the window's driver sends it: the pointer where it is now, and how
+	// far it moved; from inside the pump at [220, 220] (in the group box).
+	drag := func() {
+		v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(250+20, 250+10)}, Dragged: fyne.Delta{DX: 20, DY: 10}})
+		v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(250+33, 250+18)}, Dragged: fyne.Delta{DX: 13, DY: 8}})
+		v.DragEnd()
+	}
+	drag()
+	if len(moves) != 0 {
+		t.Fatal("a drag outside edit mode moved an element")
+	}
+	v.SetEditing(true)
+	drag()
+	if len(moves) != 1 || moves[0].e.Kind != displays.Pump || moves[0].at != (displays.Point{X: 250, Y: 240}) {
+		t.Fatalf("moves %v, want the pump to [250, 240] (220+33, 220+18 on the 10-unit grid)", moves)
+	}
+	if v.sel.Visible() {
+		t.Error("the selection box stays after the drop")
 	}
 }

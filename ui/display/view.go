@@ -26,6 +26,10 @@ type Deps struct {
 	// Set is the project's displays, for alarm indicators that count
 	// another display's tags; nil: they count this display's.
 	Set *displays.Set
+	// OnMove is edit mode's drop: element e of display d dragged to at
+	// (snapped to the grid; an instance's at for its elements). nil: the
+	// displays cannot be edited.
+	OnMove func(d *displays.Display, e *displays.Element, at displays.Point)
 }
 
 // View draws one compiled display, scaled to its size.
@@ -41,6 +45,10 @@ type View struct {
 	m     mapper
 	ids   map[string]datasource.TagID // the display's tags by name, for alarms
 	st    state
+
+	editing bool
+	drag    *drag             // the element being dragged, nil when none
+	sel     *canvas.Rectangle // the dragged element's box
 }
 
 // New builds the canvas objects of display d, once.
@@ -61,6 +69,8 @@ func New(d *displays.Display, deps Deps) *View {
 		v.parts = append(v.parts, p)
 		v.objs = append(v.objs, p.objects()...)
 	}
+	v.sel = newSelection(v.th.P.Focus)
+	v.objs = append(v.objs, v.sel)
 	v.ExtendBaseWidget(v)
 	return v
 }

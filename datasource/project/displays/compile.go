@@ -603,7 +603,7 @@ func (c *compiler) instance(d *Display, w where, i int, n *yaml.Node) []*Element
 		if e == nil {
 			continue
 		}
-		e.Index, e.Via = i, datasource.Pos{File: w.file, Line: f.node.Line}
+		e.Index, e.Via, e.Origin = i, datasource.Pos{File: w.file, Line: f.node.Line}, origin
 		out = append(out, e)
 	}
 	return out

@@ -174,4 +174,7 @@ type Element struct {
 	// Index is the element's index in its display's elements: list (the
 	// instance's for elements it expands to).
 	Index int
+	// Origin is the at of the instance an element was expanded from (the
+	// one value edit mode moves for all its elements); zero otherwise.
+	Origin Point
 }
