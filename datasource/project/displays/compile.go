@@ -124,15 +124,17 @@ func (c *compiler) compile() *Set {
 		c.readTemplatesOf(s)
 	}
 	set := &Set{byName: map[string]*Display{}, Files: c.files}
+	srcs := map[*Display]*source{}
 	for _, s := range c.sources {
 		if d := c.display(s); d != nil {
 			set.Displays = append(set.Displays, d)
+			srcs[d] = s
 			if s.name != "" {
 				set.byName[s.name] = d
 			}
 		}
 	}
-	c.checkParents(set)
+	c.checkParents(set, srcs)
 	return set
 }
 
@@ -483,12 +485,12 @@ func (c *compiler) displayRef(w where, n *yaml.Node, name string) bool {
 
 // checkParents checks the navigation tree: a parent is a display of a
 // higher level (smaller number), and the tree has no cycle.
-func (c *compiler) checkParents(set *Set) {
+func (c *compiler) checkParents(set *Set, srcs map[*Display]*source) {
 	for _, d := range set.Displays {
 		if d.Parent == "" {
 			continue
 		}
-		s := c.names[d.Name]
+		s := srcs[d]
 		pw := where{s.file, s.path + ".parent"}
 		pn := parentNode(s.node)
 		p, ok := set.byName[d.Parent]
