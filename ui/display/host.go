@@ -13,6 +13,7 @@ import (
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/project/displays"
+	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
 // Host shows a project's displays one at a time: the navigation tree (by
@@ -38,9 +39,10 @@ type Host struct {
 
 	// The last refresh's input, so a display shown between refreshes is
 	// drawn at once.
-	snap   []datasource.Sample
-	active []alarms.Alarm
-	now    time.Time
+	snap    []datasource.Sample
+	active  []alarms.Alarm
+	now     time.Time
+	palette theme.Palette // the views' colours; a new palette rebuilds them
 }
 
 // NewHost makes the host of set's displays and shows the first display of
@@ -49,7 +51,10 @@ func NewHost(set *displays.Set, deps Deps) *Host {
 	h := &Host{set: set, views: map[string]*View{}, treeButtons: map[string]*widget.Button{}}
 	deps.Set = set
 	deps.OnGoto = func(name string) { h.Show(name) }
-	h.deps = deps
+	if deps.Theme == nil {
+		deps.Theme = theme.New(false)
+	}
+	h.deps, h.palette = deps, deps.Theme.P
 	h.stack = container.NewStack()
 	h.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	h.backB = widget.NewButton("◀ Back", func() { h.Back() })
@@ -273,9 +278,18 @@ func (h *Host) buttons() {
 	}
 }
 
-// Update refreshes the display shown; call it on the UI goroutine.
+// Update refreshes the display shown; call it on the UI goroutine. After a
+// change of palette (Night) the views are built again in its colours.
 func (h *Host) Update(snap []datasource.Sample, active []alarms.Alarm, now time.Time) {
 	h.snap, h.active, h.now = snap, active, now
+	if h.deps.Theme.P != h.palette {
+		h.palette = h.deps.Theme.P
+		h.views = map[string]*View{}
+		if cur := h.Current(); cur != "" {
+			h.show(cur)
+			return
+		}
+	}
 	if h.cur != nil {
 		h.cur.Update(snap, active, now)
 	}

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/vigil-hmi/vigil/datasource/project/displays"
+	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
 const tree = `displays:
@@ -135,5 +136,23 @@ func TestDraggingInEditModeMovesAnElementOnTheGrid(t *testing.T) {
 	}
 	if v.sel.Visible() {
 		t.Error("the selection box stays after the drop")
+	}
+}
+
+func TestANewPaletteRebuildsTheDisplayInItsColours(t *testing.T) {
+	test.NewTempApp(t)
+	th := theme.New(false)
+	tags := testTags()
+	h := NewHost(compile(t, gallery, tags), Deps{Theme: th})
+	snap, _ := snapshotOf(tags, conditions[0])
+	h.Update(snap, nil, epoch)
+	day := h.View()
+	th.P = theme.Dark
+	h.Update(snap, nil, epoch)
+	if h.View() == day || h.View().bg.FillColor != theme.Dark.Background {
+		t.Fatal("the night palette did not rebuild the display in its colours")
+	}
+	if tank := h.View().parts[1].(*tank); tank.body.StrokeColor != theme.Dark.Line || tank.value.Text != "62.0 %" {
+		t.Errorf("rebuilt tank: outline %v, value %q", tank.body.StrokeColor, tank.value.Text)
 	}
 }
