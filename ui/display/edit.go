@@ -36,9 +36,14 @@ func (v *View) SetEditing(on bool) {
 func (v *View) Editing() bool { return v.editing }
 
 // Dragged implements fyne.Draggable: in edit mode it moves the selection
-// box of the element under the pointer.
+// box of the element under the pointer; outside it, it pans a zoomed
+// display.
 func (v *View) Dragged(ev *fyne.DragEvent) {
-	if !v.editing || v.m.scale == 0 {
+	if !v.editing {
+		v.panBy(ev.Dragged)
+		return
+	}
+	if v.m.scale == 0 {
 		return
 	}
 	if v.drag == nil {

@@ -43,6 +43,26 @@ type Host struct {
 	active  []alarms.Alarm
 	now     time.Time
 	palette theme.Palette // the views' colours; a new palette rebuilds them
+	// kept is the zoom and pan of views dropped by a reload or a new
+	// palette, by display name, for the views built again.
+	kept map[string]zoomState
+}
+
+// zoomState is where the operator left a display.
+type zoomState struct {
+	zoom float32
+	pan  fyne.Position
+}
+
+// dropViews forgets the built views, keeping their zoom and pan.
+func (h *Host) dropViews() {
+	if h.kept == nil {
+		h.kept = map[string]zoomState{}
+	}
+	for name, v := range h.views {
+		h.kept[name] = zoomState{v.zoom, v.pan}
+	}
+	h.views = map[string]*View{}
 }
 
 // NewHost makes the host of set's displays and shows the first display of
@@ -109,7 +129,7 @@ func (h *Host) build(current string) {
 // new set's tags must be the ones the snapshot is indexed by.
 func (h *Host) Reload(set *displays.Set) {
 	h.set, h.deps.Set = set, set
-	h.views = map[string]*View{}
+	h.dropViews()
 	keep := func(names []string) []string {
 		out := names[:0]
 		for _, n := range names {
@@ -243,6 +263,9 @@ func (h *Host) show(name string) {
 	v := h.views[name]
 	if v == nil {
 		v = New(d, h.deps)
+		if z, ok := h.kept[name]; ok {
+			v.zoom, v.pan = z.zoom, z.pan
+		}
 		h.views[name] = v
 	}
 	h.cur = v
@@ -284,7 +307,7 @@ func (h *Host) Update(snap []datasource.Sample, active []alarms.Alarm, now time.
 	h.snap, h.active, h.now = snap, active, now
 	if h.deps.Theme.P != h.palette {
 		h.palette = h.deps.Theme.P
-		h.views = map[string]*View{}
+		h.dropViews()
 		if cur := h.Current(); cur != "" {
 			h.show(cur)
 			return

@@ -1,6 +1,7 @@
 package display
 
 import (
+	"math"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -154,5 +155,59 @@ func TestANewPaletteRebuildsTheDisplayInItsColours(t *testing.T) {
 	}
 	if tank := h.View().parts[1].(*tank); tank.body.StrokeColor != theme.Dark.Line || tank.value.Text != "62.0 %" {
 		t.Errorf("rebuilt tank: outline %v, value %q", tank.body.StrokeColor, tank.value.Text)
+	}
+}
+
+func TestTheWheelZoomsAroundThePointerAndEachDisplayKeepsItsZoom(t *testing.T) {
+	test.NewTempApp(t)
+	tags := testTags()
+	set := compile(t, tree+`  - name: big
+    size: [1000, 460]
+    elements:
+      - {kind: tank, at: [500, 100], level: Tank1.Level}
+`, tags)
+	h := NewHost(set, Deps{})
+	w := test.NewTempWindow(t, h.Content())
+	w.SetPadded(false)
+	h.Show("big")
+	w.Resize(fyne.NewSize(1000, 520))
+	v := h.View()
+	under := func(p fyne.Position) (float32, float32) {
+		return (p.X - v.m.origin.X) / v.m.scale, (p.Y - v.m.origin.Y) / v.m.scale
+	}
+	at := fyne.NewPos(520, 260)
+	x0, y0 := under(at)
+	v.Scrolled(&fyne.ScrollEvent{PointEvent: fyne.PointEvent{Position: at}, Scrolled: fyne.Delta{DY: 70}})
+	if v.Zoom() <= 1.5 {
+		t.Fatalf("zoom %v after seven notches in", v.Zoom())
+	}
+	if x1, y1 := under(at); math.Abs(float64(x1-x0)) > 0.5 || math.Abs(float64(y1-y0)) > 0.5 {
+		t.Errorf("the point under the pointer moved from (%v, %v) to (%v, %v)", x0, y0, x1, y1)
+	}
+	origin := v.m.origin
+	v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: at}, Dragged: fyne.Delta{DX: -30, DY: 0}})
+	if v.m.origin.X != origin.X-30 {
+		t.Errorf("a drag on a zoomed display moved the origin from %v to %v, want 30 px left", origin, v.m.origin)
+	}
+	for i := 0; i < 50; i++ {
+		v.Scrolled(&fyne.ScrollEvent{PointEvent: fyne.PointEvent{Position: at}, Scrolled: fyne.Delta{DY: -10}})
+	}
+	if v.Zoom() != 1 {
+		t.Errorf("zoomed out to %v, want no less than the whole display", v.Zoom())
+	}
+	v.Scrolled(&fyne.ScrollEvent{PointEvent: fyne.PointEvent{Position: at}, Scrolled: fyne.Delta{DY: 40}})
+	z := v.Zoom()
+	h.Show("plant")
+	h.Show("big")
+	if h.View() != v || v.Zoom() != z {
+		t.Error("the display did not keep its zoom while another was shown")
+	}
+	h.Reload(set)
+	if h.View() == v || h.View().Zoom() != z {
+		t.Errorf("after a reload the zoom is %v, want %v", h.View().Zoom(), z)
+	}
+	h.View().DoubleTapped(nil)
+	if h.View().Zoom() != 1 {
+		t.Error("a double tap does not show the whole display again")
 	}
 }

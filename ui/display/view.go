@@ -49,6 +49,11 @@ type View struct {
 	editing bool
 	drag    *drag             // the element being dragged, nil when none
 	sel     *canvas.Rectangle // the dragged element's box
+
+	size fyne.Size     // the widget's size at the last layout
+	fit  float32       // the scale that fits the whole display
+	zoom float32       // 1 (or 0): the whole display; up to MaxZoom
+	pan  fyne.Position // offset from the centred origin, in pixels
 }
 
 // New builds the canvas objects of display d, once.
@@ -150,14 +155,9 @@ func (v *View) CreateRenderer() fyne.WidgetRenderer { return &renderer{v: v} }
 type renderer struct{ v *View }
 
 func (r *renderer) Layout(size fyne.Size) {
-	v := r.v
-	v.bg.Resize(size)
-	dw, dh := float32(v.d.Size.W), float32(v.d.Size.H)
-	s := min(size.Width/dw, size.Height/dh)
-	v.m = mapper{scale: s, origin: fyne.NewPos((size.Width-dw*s)/2, (size.Height-dh*s)/2)}
-	for _, p := range v.parts {
-		p.place(v.m)
-	}
+	r.v.bg.Resize(size)
+	r.v.size = size
+	r.v.layout()
 }
 
 func (r *renderer) MinSize() fyne.Size {
