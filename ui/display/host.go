@@ -89,7 +89,14 @@ func NewHost(set *displays.Set, deps Deps) *Host {
 		}
 	})
 	h.edit.Hide()
-	h.content = container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(h.backB, h.forwardB, h.title), h.edit), h.problems),
+	whole := widget.NewButton("Whole", func() {
+		if h.cur != nil {
+			h.cur.Fit()
+		}
+	})
+	whole.Importance = widget.LowImportance
+	h.content = container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(h.backB, h.forwardB, h.title),
+		container.NewHBox(whole, h.edit)), h.problems),
 		nil, nil, nil, h.stack)
 	h.tree = container.NewVBox()
 	h.build("")

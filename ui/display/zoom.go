@@ -8,8 +8,9 @@ import (
 
 // Zoom and pan: the mouse wheel zooms around the pointer (from the whole
 // display fitted to the window, 1, up to MaxZoom), a drag pans a zoomed
-// display (outside edit mode) and a double tap goes back to the whole
-// display. A view keeps its zoom and pan for as long as the host keeps it,
+// display (outside edit mode) and Fit (the host's Whole button) goes back
+// to the whole display. Not a double tap: a view that took double taps
+// would make every single tap, the faceplate's, wait for a second one. A view keeps its zoom and pan for as long as the host keeps it,
 // so each display is where the operator left it.
 
 // MaxZoom is the largest zoom, relative to the whole display fitted.
@@ -40,8 +41,8 @@ func (v *View) Scrolled(ev *fyne.ScrollEvent) {
 	v.relayout()
 }
 
-// DoubleTapped implements fyne.DoubleTappable: back to the whole display.
-func (v *View) DoubleTapped(*fyne.PointEvent) {
+// Fit shows the whole display again.
+func (v *View) Fit() {
 	v.zoom, v.pan = 1, fyne.Position{}
 	v.relayout()
 }
