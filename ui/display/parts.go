@@ -355,7 +355,11 @@ func (p *valve) update(st *state) {
 		if x, ok := s.Value.AsFloat(); ok && !s.Quality.IsBad() {
 			look = math.Max(0, math.Min(1, x/100))
 		}
-		setText(p.pos, ValueText(p.e.Tag, s.Value)+" %", qualityText(p.th, s.Quality))
+		units := p.e.Tag.Units
+		if units == "" {
+			units = "%" // position is documented as a percentage
+		}
+		setText(p.pos, ValueText(p.e.Tag, s.Value)+" "+units, qualityText(p.th, s.Quality))
 	}
 	if p.e.Open != nil && math.IsNaN(look) {
 		if o := st.sample(p.e.Open); !o.Quality.IsBad() && !o.Value.IsNone() {
