@@ -15,7 +15,9 @@ import (
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/datasource/project/displays"
 	"github.com/vigil-hmi/vigil/ui/alarmview"
+	"github.com/vigil-hmi/vigil/ui/display"
 	"github.com/vigil-hmi/vigil/ui/horn"
 	"github.com/vigil-hmi/vigil/ui/inspector"
 	"github.com/vigil-hmi/vigil/ui/overview"
@@ -98,6 +100,16 @@ type Deps struct {
 	// NewWindow opens another window of the same station (Ctrl+N); nil:
 	// the key does nothing.
 	NewWindow func()
+	// Displays are the project's process displays: the Overview shows them
+	// with their tree in the navigation column. Empty or nil: the Overview
+	// is generated from the tag groups.
+	Displays *displays.Set
+	// CanEditDisplays says whether the logged-in operator may edit the
+	// displays in the window (edit mode); nil: nobody.
+	CanEditDisplays func() bool
+	// OnDisplayEdit records a display edit in the audit trail; its error
+	// is shown.
+	OnDisplayEdit func(user, display, file, change string, err error) error
 	// Do runs results of background work on the UI goroutine; default
 	// fyne.Do. Tests pass a queue they drain (Fyne's test driver would run
 	// them on the background goroutine).
@@ -141,7 +153,8 @@ type Shell struct {
 	// builtDark is the palette the overview was drawn in.
 	builtDark bool
 
-	overview *overview.Overview
+	overview *overview.Overview // nil when the project has displays
+	host     *display.Host      // nil when it has none
 	browser  *tagbrowser.Browser
 	devices  *devicePanel
 	inspect  *inspector.Inspector // nil without Deps.Inspect
@@ -260,7 +273,9 @@ func (s *Shell) backfill() {
 		}
 		s.deps.Do(func() {
 			s.browser.Backfill(samples)
-			s.overview.Feed(samples)
+			if s.overview != nil { // nil when the project has displays
+				s.overview.Feed(samples)
+			}
 		})
 	}
 }
@@ -272,7 +287,6 @@ func (s *Shell) buildScreens() {
 	if d.Alarms != nil {
 		active = d.Alarms.Active
 	}
-	s.overview = overview.New(d.Tags, overview.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, Alarms: active})
 	s.builtDark = s.theme.Dark()
 	s.browser = tagbrowser.New(d.Tags, tagbrowser.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnTrend: s.trendTag, Now: d.Now})
 	s.devices = newDevicePanel(s.theme, d.Now, d.Inspect)
@@ -281,10 +295,9 @@ func (s *Shell) buildScreens() {
 		s.inspect = inspector.New(d.Inspect, inspector.Deps{Reader: d.Raw, Theme: s.theme, Do: d.Do})
 		tools = s.inspect.Content()
 	}
-	// The overview and the browser keep sparklines, so they follow the
-	// values while hidden.
+	// The browser keeps sparklines, so it follows the values while hidden.
 	s.screens = []*screen{
-		{name: "Overview", key: fyne.KeyF2, content: s.overview.Content(), update: s.overview.Update, follow: s.overview.Feed},
+		s.overviewScreen(active),
 		{name: "Tags", key: fyne.KeyF6, content: s.browser,
 			update: func(snap []datasource.Sample, _ time.Time) { s.browser.Update(snap) }, follow: s.browser.Feed},
 		{name: "Devices", key: fyne.KeyF5, content: s.devices.widget(tools),
@@ -383,7 +396,7 @@ func (s *Shell) followPalette() {
 	}
 	s.builtDark = dark
 	i := s.screenIndex("Overview")
-	if i < 0 {
+	if i < 0 || s.overview == nil { // displays rebuild themselves on a new palette
 		return
 	}
 	var active func() []alarms.Alarm
@@ -422,6 +435,12 @@ func (s *Shell) navBar() fyne.CanvasObject {
 		s.nav[i] = b
 		box.Add(b)
 	}
+	if s.host != nil {
+		// The display tree follows the screens, so the function-key
+		// buttons keep their places.
+		box.Add(widget.NewSeparator())
+		box.Add(s.host.Tree())
+	}
 	return box
 }
 
@@ -453,8 +472,11 @@ func (s *Shell) screenIndex(name string) int {
 // "Devices", "Tags"); it reports false when there is no such screen.
 func (s *Shell) ShowScreen(name string) bool {
 	i := s.screenIndex(name)
+	if i < 0 {
+		return s.showDisplay(name)
+	}
 	s.show(i)
-	return i >= 0
+	return true
 }
 
 // show switches to screen i, remembers it and refreshes it at once.
@@ -740,6 +762,7 @@ func (s *Shell) trendTag(tag *datasource.Tag) {
 // permissions were the previous user's).
 func (s *Shell) UserChanged() {
 	s.closeFaceplate()
+	s.displaysUserChanged()
 	if s.trends != nil {
 		s.trends.restore(s.deps.User())
 	}

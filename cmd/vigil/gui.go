@@ -108,11 +108,14 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 	first := st.open(0)
 	if o.Screen != "" && !first.shell.ShowScreen(o.Screen) {
 		first.shell.Stop()
-		return fmt.Errorf("--screen %q: this window has the screens %s (Trends needs history): %w",
+		return fmt.Errorf("--screen %q: this window has the screens %s (Trends needs history) and the project's displays: %w",
 			o.Screen, strings.Join(first.shell.Screens(), ", "), cli.ErrUsage)
 	}
 	for i := 1; i < st.prefs.IntWithFallback(prefWindows, 1); i++ {
 		st.open(i)
+	}
+	if o.Watch != "" {
+		defer watchDisplays(ctx, o.Watch, rt.Project, st.shells)()
 	}
 	first.win.SetFullScreen(o.Kiosk)
 	closed := make(chan struct{})
@@ -223,6 +226,11 @@ func (st *station) open(i int) *stationWindow {
 		NewWindow:  st.newWindow,
 		Raw:        st.rt.Engine,
 		Notice:     st.rt.HistoryNotice,
+		Displays:   st.rt.Project.Displays,
+	}
+	if st.o.Watch != "" && st.rt.Auditor != nil { // edits are saved to the watched files and audited
+		deps.CanEditDisplays = func() bool { return canEditDisplays(st.rt, d.login.Session()) }
+		deps.OnDisplayEdit = st.rt.Auditor.DisplayEdit
 	}
 	if st.rt.Calc != nil {
 		deps.Explain = st.rt.Calc.Explain
@@ -264,6 +272,15 @@ func (st *station) open(i int) *stationWindow {
 }
 
 // newWindow is Ctrl+N: another window of this station, on the Alarms screen.
+// shells are the shells of the open windows; on the UI goroutine only.
+func (st *station) shells() []*ui.Shell {
+	out := make([]*ui.Shell, len(st.windows))
+	for i, sw := range st.windows {
+		out[i] = sw.shell
+	}
+	return out
+}
+
 func (st *station) newWindow() {
 	st.open(len(st.windows))
 	st.save()

@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"io/fs"
 	"math"
 	"regexp"
 	"strconv"
@@ -25,6 +26,7 @@ type parser struct {
 	lookupEnv func(string) (string, bool)
 	readFile  func(string) ([]byte, error)
 	shifts    []time.Duration // the project's shifts, for reset: shift
+	fsys      fs.FS // where display files are read; nil: the disk under dir
 }
 
 // errorf records a problem at node n (its line; line 1 when n is nil).

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/calc"
+	"github.com/vigil-hmi/vigil/datasource/project/displays"
 )
 
 // MaxFileSize is the largest project file Load and Parse accept. Real
@@ -54,6 +55,9 @@ type Project struct {
 	Shifts []time.Duration
 	// Calc is the compiled calculated tags; nil when there are none.
 	Calc *calc.Set
+	// Displays are the project's process displays (the displays: section
+	// and the files it names), compiled; an empty Set when there are none.
+	Displays *displays.Set
 
 	tagByName map[string]*datasource.Tag
 	devByName map[string]*datasource.Device
@@ -142,8 +146,13 @@ func readProject(path string) ([]byte, error) {
 // and is the base for relative paths in it (secret files, certificates).
 // Environment variables of secrets are read from the process environment.
 func Parse(file string, data []byte) (*Project, error) {
-	p := &parser{file: file, dir: filepath.Dir(file), lookupEnv: os.LookupEnv, readFile: os.ReadFile}
-	return p.parse(data)
+	return newParser(file).parse(data)
+}
+
+// newParser returns a parser of file reading secrets and display files
+// from the disk.
+func newParser(file string) *parser {
+	return &parser{file: file, dir: filepath.Dir(file), lookupEnv: os.LookupEnv, readFile: os.ReadFile}
 }
 
 func (p *parser) parse(data []byte) (*Project, error) {
@@ -160,7 +169,7 @@ func (p *parser) result() error {
 	if len(p.errs) == 0 {
 		return nil
 	}
-	p.errs.sortByLine()
+	p.errs.sortByLine(p.file)
 	if p.truncated {
 		last := p.errs[len(p.errs)-1].Pos.Line
 		p.errs = append(p.errs, &Error{Pos: datasource.Pos{File: p.file, Line: last}, Msg: "too many errors; fix these first"})
@@ -179,7 +188,7 @@ func (p *parser) compile(data []byte) *Project {
 		return nil
 	}
 	proj := &Project{File: p.file, StaleFactor: DefaultStaleFactor}
-	m := p.mapping(root, "", "project", "stale_factor", "time_zone", "shifts", "devices", "tags", "users", "roles", "publish")
+	m := p.mapping(root, "", "project", "stale_factor", "time_zone", "shifts", "devices", "tags", "users", "roles", "publish", "displays")
 	if m == nil {
 		return nil
 	}
@@ -216,6 +225,7 @@ func (p *parser) compile(data []byte) *Project {
 	proj.Users, proj.Roles = p.users(m.get("users"), m.get("roles"))
 	p.link(proj, tags)
 	p.linkCalc(proj, tags)
+	p.displays(proj, m.get("displays"))
 	return proj
 }
 

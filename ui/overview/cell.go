@@ -12,15 +12,18 @@ import (
 
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/ui/display"
+	"github.com/vigil-hmi/vigil/ui/sparkline"
 	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
-// cell is one tappable value element: name, value with units, quality
-// marker, alarm indicator and optionally a moving analog bar. Tapping it
-// opens the tag's faceplate.
+// cell is one row of the list: a group's title, or a tag's name, value
+// with units, quality marker, alarm indicator and sparkline. The list
+// rebinds it to another row as the operator scrolls. Tapping a tag's row
+// opens its faceplate.
 type cell struct {
 	widget.BaseWidget
-	tag    *datasource.Tag
+	tag    *datasource.Tag // nil on a group's title row
 	th     *theme.HMI
 	onOpen func(*datasource.Tag)
 
@@ -29,25 +32,34 @@ type cell struct {
 	alarm   *alarms.Alarm
 	flashOn bool // phase of the 1 Hz flash of an unacknowledged alarm
 
+	title                           *canvas.Text // a group row's title
 	name, value, units, qual, digit *canvas.Text
 	outline                         *canvas.Rectangle // holds the outline colour; dashes draws it
 	dashes                          *canvas.Raster
 	shape                           *canvas.Raster
-	bar                             *canvas.Raster
-	extra                           fyne.CanvasObject
+	spark                           *fyne.Container // holds the bound tag's sparkline
 	row                             *fyne.Container // re-laid out when the texts change width
 
 	drawn   drawn // what the rasters show
 	painted bool  // drawn is valid: the rasters were painted once
 }
 
-func newCell(t *datasource.Tag, th *theme.HMI, onOpen func(*datasource.Tag), withBar bool, extra fyne.CanvasObject) *cell {
-	c := &cell{tag: t, th: th, onOpen: onOpen, extra: extra}
-	c.name = canvas.NewText(t.Name, th.P.Dim)
-	c.name.TextSize = 11
+// Widths of a row's columns.
+const (
+	nameWidth  = 280
+	valueWidth = 280
+	sparkWidth = 160
+	rowHeight  = 30
+)
+
+func newCell(th *theme.HMI, onOpen func(*datasource.Tag)) *cell {
+	c := &cell{th: th, onOpen: onOpen}
+	c.title = canvas.NewText("", th.P.Foreground)
+	c.title.TextStyle = fyne.TextStyle{Bold: true}
+	c.name = canvas.NewText("", th.P.Dim)
 	c.value = canvas.NewText("----", th.P.Foreground)
 	c.value.TextStyle = fyne.TextStyle{Monospace: true}
-	c.units = canvas.NewText(t.Units, th.P.Dim)
+	c.units = canvas.NewText("", th.P.Dim)
 	c.units.TextSize = 11
 	c.qual = canvas.NewText("", th.P.BadQuality)
 	c.qual.TextSize = 11
@@ -58,33 +70,83 @@ func newCell(t *datasource.Tag, th *theme.HMI, onOpen func(*datasource.Tag), wit
 	c.dashes = canvas.NewRaster(c.drawDashes)
 	c.shape = canvas.NewRaster(c.drawShape)
 	c.shape.SetMinSize(fyne.NewSize(14, 14))
-	if withBar && t.Type.Numeric() && t.Span.Max > t.Span.Min {
-		c.bar = canvas.NewRaster(c.drawBar)
-		c.bar.SetMinSize(fyne.NewSize(120, 10))
-	}
+	c.spark = container.NewGridWrap(fyne.NewSize(sparkWidth, rowHeight-6))
 	c.ExtendBaseWidget(c)
 	return c
 }
 
+// bind makes the cell show a group's title (tag nil) or a tag's row with
+// its sparkline (nil for tags without one).
+func (c *cell) bind(group string, t *datasource.Tag, spark *sparkline.Line) {
+	if c.tag == t && (t != nil || c.title.Text == group) {
+		return
+	}
+	c.tag, c.have, c.alarm, c.painted = t, false, nil, false
+	c.title.Text = group
+	c.spark.Objects = nil
+	if spark != nil {
+		c.spark.Objects = []fyne.CanvasObject{spark}
+	}
+	if t != nil {
+		c.name.Text, c.units.Text = t.Name, t.Units
+	}
+	c.Refresh()
+}
+
 // Tapped implements fyne.Tappable: it opens the tag's faceplate.
 func (c *cell) Tapped(*fyne.PointEvent) {
-	if c.onOpen != nil {
+	if c.onOpen != nil && c.tag != nil {
 		c.onOpen(c.tag)
 	}
 }
 
 // CreateRenderer implements fyne.Widget.
 func (c *cell) CreateRenderer() fyne.WidgetRenderer {
-	row := container.NewHBox(c.shape, c.digit, c.value, c.units, c.qual)
-	c.row = row
-	box := container.NewVBox(c.name, row)
-	if c.bar != nil {
-		box.Add(c.bar)
+	c.row = container.NewHBox(c.shape, c.digit, c.value, c.units, c.qual)
+	name := container.NewGridWrap(fyne.NewSize(nameWidth, rowHeight-6), c.name)
+	value := container.NewGridWrap(fyne.NewSize(valueWidth, rowHeight-6), c.row)
+	return &cellRenderer{c: c, tagRow: container.NewHBox(name, value, c.spark)}
+}
+
+// cellRenderer shows the title or the tag row of a cell.
+type cellRenderer struct {
+	c      *cell
+	tagRow *fyne.Container
+}
+
+func (r *cellRenderer) Layout(size fyne.Size) {
+	r.c.dashes.Resize(size)
+	r.c.title.Move(fyne.NewPos(4, 4))
+	r.c.title.Resize(r.c.title.MinSize())
+	r.tagRow.Move(fyne.NewPos(4, 3))
+	r.tagRow.Resize(fyne.NewSize(size.Width-8, size.Height-6))
+}
+
+func (r *cellRenderer) MinSize() fyne.Size {
+	return fyne.NewSize(nameWidth+valueWidth+sparkWidth+24, rowHeight)
+}
+
+func (r *cellRenderer) Refresh() {
+	isTag := r.c.tag != nil
+	setShown(r.c.title, !isTag)
+	setShown(r.tagRow, isTag)
+	setShown(r.c.dashes, isTag)
+	r.c.title.Refresh()
+	r.tagRow.Refresh()
+}
+
+func (r *cellRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.c.dashes, r.c.title, r.tagRow}
+}
+
+func (r *cellRenderer) Destroy() {}
+
+func setShown(o fyne.CanvasObject, shown bool) {
+	if shown {
+		o.Show()
+	} else {
+		o.Hide()
 	}
-	if c.extra != nil {
-		box.Add(c.extra)
-	}
-	return widget.NewSimpleRenderer(container.NewStack(c.dashes, container.NewPadded(box)))
 }
 
 // text returns the value as the operator reads it: a state word for digital
@@ -109,7 +171,7 @@ func (c *cell) text() string {
 			}
 		}
 	}
-	return datasource.FormatValueShort(c.tag, v)
+	return display.ValueText(c.tag, v)
 }
 
 // drawn is what a cell's rasters show: show repaints a raster only when its
@@ -120,8 +182,6 @@ type drawn struct {
 	indicator color.NRGBA
 	filled    bool
 	visible   bool
-	bar       float64
-	barShown  bool
 	palette   theme.Palette
 }
 
@@ -165,9 +225,6 @@ func (c *cell) show() {
 
 	now := drawn{outline: outline, palette: c.th.P}
 	now.indicator, now.filled, now.visible = c.indicator()
-	if f, ok := c.sample.Value.AsFloat(); ok && c.have {
-		now.bar, now.barShown = f, true
-	}
 	was := c.drawn
 	c.drawn = now
 	c.outline.StrokeColor = outline
@@ -176,9 +233,6 @@ func (c *cell) show() {
 	}
 	if !c.painted || was.indicator != now.indicator || was.filled != now.filled || was.visible != now.visible {
 		c.shape.Refresh()
-	}
-	if c.bar != nil && (!c.painted || was.bar != now.bar || was.barShown != now.barShown || was.palette != now.palette) {
-		c.bar.Refresh()
 	}
 	c.painted = true
 }
@@ -248,76 +302,6 @@ func (c *cell) drawShape(w, h int) image.Image {
 		}
 	}
 	return img
-}
-
-// limits returns the tag's lo and hi alarm limits (NaN when absent).
-func limits(t *datasource.Tag) (lolo, lo, hi, hihi float64) {
-	lolo, lo, hi, hihi = math.NaN(), math.NaN(), math.NaN(), math.NaN()
-	for _, d := range t.Alarms {
-		switch d.Kind {
-		case datasource.AlarmLoLo:
-			lolo = d.Limit
-		case datasource.AlarmLo:
-			lo = d.Limit
-		case datasource.AlarmHi:
-			hi = d.Limit
-		case datasource.AlarmHiHi:
-			hihi = d.Limit
-		}
-	}
-	return
-}
-
-// drawBar draws the moving analog indicator: the span, the normal range
-// shaded, alarm limits as ticks, the value as a dark pointer.
-func (c *cell) drawBar(w, h int) image.Image {
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	if w <= 2 || h <= 2 {
-		return img
-	}
-	span := c.tag.Span
-	xOf := func(v float64) int {
-		f := (v - span.Min) / (span.Max - span.Min)
-		return int(math.Round(math.Max(0, math.Min(1, f)) * float64(w-1)))
-	}
-	lolo, lo, hi, hihi := limits(c.tag)
-	nlo, nhi := span.Min, span.Max
-	for _, v := range []float64{lolo, lo} {
-		if !math.IsNaN(v) {
-			nlo = v
-		}
-	}
-	for _, v := range []float64{hihi, hi} {
-		if !math.IsNaN(v) {
-			nhi = v
-		}
-	}
-	fill(img, 0, h/4, w, h*3/4, c.th.P.Panel)
-	fill(img, xOf(nlo), h/4, xOf(nhi)+1, h*3/4, c.th.P.Header)
-	for _, v := range []float64{lolo, lo, hi, hihi} {
-		if !math.IsNaN(v) {
-			x := xOf(v)
-			fill(img, x, 0, x+1, h, c.th.P.Dim)
-		}
-	}
-	if f, ok := c.sample.Value.AsFloat(); ok && c.have {
-		x := xOf(f)
-		col := c.th.P.Foreground
-		if c.sample.Quality.IsBad() {
-			col = c.th.P.Dim
-		}
-		fill(img, x-1, 0, x+2, h, col)
-	}
-	return img
-}
-
-func fill(img *image.NRGBA, x0, y0, x1, y1 int, c color.NRGBA) {
-	b := img.Bounds()
-	for y := max(y0, b.Min.Y); y < min(y1, b.Max.Y); y++ {
-		for x := max(x0, b.Min.X); x < min(x1, b.Max.X); x++ {
-			img.SetNRGBA(x, y, c)
-		}
-	}
 }
 
 // drawDashes draws the dashed outline of a Bad reading (transparent otherwise).

@@ -60,6 +60,11 @@ func normal(tags []*datasource.Tag, now time.Time) []datasource.Sample {
 
 func setup(t *testing.T, tags []*datasource.Tag, deps Deps) (*Overview, fyne.Window) {
 	t.Helper()
+	return setupTB(t, tags, deps)
+}
+
+func setupTB(t testing.TB, tags []*datasource.Tag, deps Deps) (*Overview, fyne.Window) {
+	t.Helper()
 	a := test.NewTempApp(t)
 	if deps.Theme == nil {
 		deps.Theme = theme.New(false)
@@ -71,9 +76,24 @@ func setup(t *testing.T, tags []*datasource.Tag, deps Deps) (*Overview, fyne.Win
 	return o, w
 }
 
-func cellOf(o *Overview, tag *datasource.Tag) *cell { return o.cells[tag.ID][0] }
+// cellOf scrolls the list to tag's row and returns the cell bound to it.
+func cellOf(t *testing.T, o *Overview, tag *datasource.Tag) *cell {
+	t.Helper()
+	for i, r := range o.rows {
+		if r.tag == tag {
+			o.list.ScrollTo(i)
+		}
+	}
+	for _, c := range o.cells {
+		if c.tag == tag {
+			return c
+		}
+	}
+	t.Fatalf("no row shows %s", tag.Name)
+	return nil
+}
 
-func TestDemoElementsShowValuesUnitsAndStateWords(t *testing.T) {
+func TestRowsShowValuesUnitsAndStateWords(t *testing.T) {
 	tags := demoTags(t)
 	o, _ := setup(t, tags, Deps{})
 	now := time.Unix(1_800_000_000, 0)
@@ -83,16 +103,10 @@ func TestDemoElementsShowValuesUnitsAndStateWords(t *testing.T) {
 		{"Pump1.Running", "RUNNING", ""},
 		{"Pump1.Vibration", "6.00", "mm/s"},
 	} {
-		cl := cellOf(o, find(tags, c.tag))
+		cl := cellOf(t, o, find(tags, c.tag))
 		if cl.value.Text != c.value || cl.units.Text != c.units {
 			t.Errorf("%s shows %q %q, want %q %q", c.tag, cl.value.Text, cl.units.Text, c.value, c.units)
 		}
-	}
-	if o.pumpWord.Text != "RUNNING" {
-		t.Errorf("pump symbol says %q, want RUNNING", o.pumpWord.Text)
-	}
-	if o.tank == nil || o.pump == nil {
-		t.Error("the process graphic has no tank or pump")
 	}
 }
 
@@ -100,7 +114,7 @@ func TestTappingTankLevelOpensItsFaceplate(t *testing.T) {
 	tags := demoTags(t)
 	var opened *datasource.Tag
 	o, _ := setup(t, tags, Deps{OnOpen: func(tg *datasource.Tag) { opened = tg }})
-	test.Tap(cellOf(o, find(tags, "Tank1.Level")))
+	test.Tap(cellOf(t, o, find(tags, "Tank1.Level")))
 	if opened == nil || opened.Name != "Tank1.Level" {
 		t.Fatalf("OnOpen got %v, want Tank1.Level", opened)
 	}
@@ -110,7 +124,7 @@ func TestAlarmIndicatorFlashesUntilAcknowledged(t *testing.T) {
 	tags := demoTags(t)
 	a := alarms.Alarm{Tag: "Pump1.Vibration", Name: "Hi", Priority: datasource.PriorityMedium, Active: true}
 	o, _ := setup(t, tags, Deps{Alarms: func() []alarms.Alarm { return []alarms.Alarm{a} }})
-	cl := cellOf(o, find(tags, "Pump1.Vibration"))
+	cl := cellOf(t, o, find(tags, "Pump1.Vibration"))
 	t0 := time.Unix(1_800_000_000, 0)
 	var vis [2]bool
 	for i := range vis {
@@ -147,11 +161,11 @@ func TestBadQualityDimsAndShowsReason(t *testing.T) {
 	up := find(tags, "Pump1.Current")
 	s[up.ID].Quality = datasource.UncertainQuality(datasource.Stale)
 	o.Update(s, now)
-	c := cellOf(o, lv)
+	c := cellOf(t, o, lv)
 	if c.qual.Text != "NotConnected" || c.value.Color != o.deps.Theme.P.Dim || c.outline.StrokeColor != o.deps.Theme.P.BadQuality {
 		t.Errorf("bad level shows reason %q colour %v outline %v", c.qual.Text, c.value.Color, c.outline.StrokeColor)
 	}
-	if u := cellOf(o, up); !strings.HasPrefix(u.qual.Text, "?") {
+	if u := cellOf(t, o, up); !strings.HasPrefix(u.qual.Text, "?") {
 		t.Errorf("uncertain current shows %q, want a ? marker", u.qual.Text)
 	}
 }
@@ -165,13 +179,13 @@ func TestGenericProjectGetsGroupGrid(t *testing.T) {
 	o, _ := setup(t, tags, Deps{})
 	now := time.Unix(1_800_000_000, 0)
 	o.Update(normal(tags, now), now)
-	if o.tank != nil || o.pump != nil {
-		t.Error("a non-demo project got the demo process graphic")
+	for _, tag := range tags {
+		cellOf(t, o, tag)
 	}
-	if len(o.cells) != 3 || len(o.sparks) != 3 {
-		t.Fatalf("got %d cards and %d sparklines, want 3 and 3", len(o.cells), len(o.sparks))
+	if o.Rows() != 5 || len(o.sparks) != 3 {
+		t.Fatalf("got %d rows and %d sparklines, want 2 groups + 3 tags and 3", o.Rows(), len(o.sparks))
 	}
-	if c := cellOf(o, tags[0]); c.value.Text != "5.0" || c.units.Text != "bar" {
+	if c := cellOf(t, o, tags[0]); c.value.Text != "5.0" || c.units.Text != "bar" {
 		t.Errorf("card shows %q %q", c.value.Text, c.units.Text)
 	}
 }

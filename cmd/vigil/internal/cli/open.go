@@ -21,6 +21,9 @@ type GUIOptions struct {
 	// "Devices", "Tags"); "" is the one the operator left last. A wall
 	// display shows Alarms; the end-to-end test photographs each screen.
 	Screen string
+	// Watch is the project file whose display files the window reloads
+	// when they are saved; "" (the embedded demo) watches nothing.
+	Watch string
 	// Horn are the alarm priorities the horn sounds; nil: critical and
 	// high; empty (--horn off): none.
 	Horn []datasource.Priority
@@ -62,7 +65,7 @@ func (f hornFlag) Set(v string) error {
 func (o *GUIOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.Kiosk, "kiosk", false, "full screen")
 	fs.BoolVar(&o.Dark, "dark", false, "night-shift (dark) palette")
-	fs.StringVar(&o.Screen, "screen", "", "open on this screen: Overview, Trends, Alarms, Devices or Tags (default: the last one)")
+	fs.StringVar(&o.Screen, "screen", "", "open on this screen: Overview, Trends, Alarms, Devices or Tags, or on the project's display of this name (default: the last one)")
 	fs.Var(hornFlag{o}, "horn", "alarm priorities the horn sounds until acknowledged or silenced: a comma list of critical, high, medium, low, or off")
 }
 
@@ -146,6 +149,9 @@ func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUI
 	rt, _, ok := startProject(ctx, env, path, hist, "vigil", nil)
 	if !ok {
 		return ExitFailure
+	}
+	if path != DemoName {
+		o.Watch = path
 	}
 	guiErr := env.OpenGUI(ctx, rt, o)
 	if err := rt.Stop(); err != nil && guiErr == nil {

@@ -1,0 +1,174 @@
+package display
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/vigil-hmi/vigil/alarms"
+	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/project/displays"
+	"github.com/vigil-hmi/vigil/ui/theme"
+)
+
+// Deps are what a View needs from the shell.
+type Deps struct {
+	Theme *theme.HMI // nil: the light theme
+	// OnOpen opens a tag's faceplate: a tap on an element showing it.
+	OnOpen func(*datasource.Tag)
+	// OnGoto opens another display: a goto button.
+	OnGoto func(name string)
+	// OnWrite asks to write v to tag through the audited write path, with
+	// its confirmation: a write button.
+	OnWrite func(tag *datasource.Tag, v datasource.Value)
+	// Set is the project's displays, for alarm indicators that count
+	// another display's tags; nil: they count this display's.
+	Set *displays.Set
+	// OnMove is edit mode's drop: element e of display d dragged to at
+	// (snapped to the grid; an instance's at for its elements). nil: the
+	// displays cannot be edited.
+	OnMove func(d *displays.Display, e *displays.Element, at displays.Point)
+}
+
+// View draws one compiled display, scaled to its size.
+type View struct {
+	widget.BaseWidget
+
+	d     *displays.Display
+	deps  Deps
+	th    *theme.HMI
+	parts []part
+	objs  []fyne.CanvasObject
+	bg    *canvas.Rectangle
+	m     mapper
+	ids   map[string]datasource.TagID // the display's tags by name, for alarms
+	st    state
+
+	editing bool
+	drag    *drag             // the element being dragged, nil when none
+	sel     *canvas.Rectangle // the dragged element's box
+
+	size fyne.Size     // the widget's size at the last layout
+	fit  float32       // the scale that fits the whole display
+	zoom float32       // 1 (or 0): the whole display; up to MaxZoom
+	pan  fyne.Position // offset from the centred origin, in pixels
+}
+
+// New builds the canvas objects of display d, once.
+func New(d *displays.Display, deps Deps) *View {
+	if deps.Theme == nil {
+		deps.Theme = theme.New(false)
+	}
+	v := &View{d: d, deps: deps, th: deps.Theme, ids: make(map[string]datasource.TagID, len(d.Tags))}
+	for _, t := range d.Tags {
+		v.ids[t.Name] = t.ID
+	}
+	v.st.alarm = map[datasource.TagID]*alarms.Alarm{}
+	v.st.oos = map[datasource.TagID]bool{}
+	v.bg = canvas.NewRectangle(v.th.P.Background)
+	v.objs = append(v.objs, v.bg)
+	for _, e := range d.Elements {
+		p := newPart(v, e)
+		v.parts = append(v.parts, p)
+		v.objs = append(v.objs, p.objects()...)
+	}
+	v.sel = newSelection(v.th.P.Focus)
+	v.objs = append(v.objs, v.sel)
+	v.ExtendBaseWidget(v)
+	return v
+}
+
+// Display returns the display the view draws.
+func (v *View) Display() *displays.Display { return v.d }
+
+// Update shows a table snapshot (indexed by TagID) and the active alarms;
+// call it on the UI goroutine. Only what changed is redrawn.
+func (v *View) Update(snap []datasource.Sample, active []alarms.Alarm, now time.Time) {
+	st := &v.st
+	st.snap, st.active = snap, active
+	st.flashOn = (now.UnixMilli()/500)%2 == 0 // about 1 Hz
+	clear(st.alarm)
+	clear(st.oos)
+	for i := range active {
+		a := &active[i]
+		id, ok := v.ids[a.Tag]
+		if !ok {
+			continue
+		}
+		if a.OutOfService {
+			st.oos[id] = true
+		}
+		if !shown(a) {
+			continue
+		}
+		if b := st.alarm[id]; b == nil || a.Priority > b.Priority || (a.Priority == b.Priority && !a.Acked && b.Acked) {
+			st.alarm[id] = a
+		}
+	}
+	for _, p := range v.parts {
+		p.update(st)
+	}
+}
+
+// shown reports whether an alarm is shown on a display: active or
+// unacknowledged, and not shelved, suppressed or out of service.
+func shown(a *alarms.Alarm) bool {
+	return !a.Shelved && !a.OutOfService && !a.Suppressed && (a.Active || !a.Acked)
+}
+
+// Tapped opens the faceplate of the topmost element under the pointer
+// that shows a tag.
+func (v *View) Tapped(ev *fyne.PointEvent) {
+	if v.deps.OnOpen == nil || v.m.scale == 0 {
+		return
+	}
+	x := float64((ev.Position.X - v.m.origin.X) / v.m.scale)
+	y := float64((ev.Position.Y - v.m.origin.Y) / v.m.scale)
+	if e := v.ElementAt(x, y); e != nil {
+		v.deps.OnOpen(e.Tag)
+	}
+}
+
+// ElementAt returns the topmost element at (x, y) in display units that
+// shows a tag, or nil. Pipes count within a few units of their line.
+func (v *View) ElementAt(x, y float64) *displays.Element {
+	for i := len(v.d.Elements) - 1; i >= 0; i-- {
+		e := v.d.Elements[i]
+		if e.Tag == nil || e.Kind == displays.Button {
+			continue
+		}
+		b := e.Box
+		const slack = 6
+		if x >= b.X-slack && x <= b.X+b.W+slack && y >= b.Y-slack && y <= b.Y+b.H+slack {
+			return e
+		}
+	}
+	return nil
+}
+
+// CreateRenderer implements fyne.Widget.
+func (v *View) CreateRenderer() fyne.WidgetRenderer { return &renderer{v: v} }
+
+// renderer lays the parts out for the widget's size.
+type renderer struct{ v *View }
+
+func (r *renderer) Layout(size fyne.Size) {
+	r.v.bg.Resize(size)
+	r.v.size = size
+	r.v.layout()
+}
+
+func (r *renderer) MinSize() fyne.Size {
+	// A quarter of the canvas: small windows still show the whole display.
+	return fyne.NewSize(float32(r.v.d.Size.W)/4, float32(r.v.d.Size.H)/4)
+}
+
+func (r *renderer) Refresh() {
+	r.v.bg.FillColor = r.v.th.P.Background
+	r.v.bg.Refresh()
+}
+
+func (r *renderer) Objects() []fyne.CanvasObject { return r.v.objs }
+func (r *renderer) Destroy()                     {}

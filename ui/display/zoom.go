@@ -1,0 +1,95 @@
+package display
+
+import (
+	"math"
+
+	"fyne.io/fyne/v2"
+)
+
+// Zoom and pan: the mouse wheel zooms around the pointer (from the whole
+// display fitted to the window, 1, up to MaxZoom), a drag pans a zoomed
+// display (outside edit mode) and Fit (the host's Whole button) goes back
+// to the whole display. Not a double tap: a view that took double taps
+// would make every single tap, the faceplate's, wait for a second one. A view keeps its zoom and pan for as long as the host keeps it,
+// so each display is where the operator left it.
+
+// MaxZoom is the largest zoom, relative to the whole display fitted.
+const MaxZoom = 8
+
+// Zoom returns the view's zoom (1: the whole display fitted).
+func (v *View) Zoom() float32 {
+	if v.zoom < 1 {
+		return 1
+	}
+	return v.zoom
+}
+
+// Scrolled implements fyne.Scrollable: the wheel zooms around the pointer.
+func (v *View) Scrolled(ev *fyne.ScrollEvent) {
+	if v.m.scale == 0 || ev.Scrolled.DY == 0 {
+		return
+	}
+	z := v.Zoom() * float32(math.Pow(1.1, float64(ev.Scrolled.DY)/10))
+	z = min(max(z, 1), MaxZoom)
+	// Keep the display point under the pointer where it is.
+	px := (ev.Position.X - v.m.origin.X) / v.m.scale
+	py := (ev.Position.Y - v.m.origin.Y) / v.m.scale
+	v.zoom = z
+	s := v.fit * z
+	centre := v.centred(s)
+	v.pan = fyne.NewPos(ev.Position.X-px*s-centre.X, ev.Position.Y-py*s-centre.Y)
+	v.relayout()
+}
+
+// Fit shows the whole display again.
+func (v *View) Fit() {
+	v.zoom, v.pan = 1, fyne.Position{}
+	v.relayout()
+}
+
+// panBy moves a zoomed display (a drag outside edit mode).
+func (v *View) panBy(d fyne.Delta) {
+	if v.Zoom() == 1 {
+		return
+	}
+	v.pan = v.pan.Add(fyne.NewPos(d.DX, d.DY))
+	v.relayout()
+}
+
+// centred is the origin that centres the canvas drawn at scale s.
+func (v *View) centred(s float32) fyne.Position {
+	dw, dh := float32(v.d.Size.W)*s, float32(v.d.Size.H)*s
+	return fyne.NewPos((v.size.Width-dw)/2, (v.size.Height-dh)/2)
+}
+
+// layout computes the mapper for the view's size, zoom and pan (the pan
+// clamped so that a zoomed display always fills the view) and places every
+// part.
+func (v *View) layout() {
+	dw, dh := float32(v.d.Size.W), float32(v.d.Size.H)
+	v.fit = min(v.size.Width/dw, v.size.Height/dh)
+	s := v.fit * v.Zoom()
+	c := v.centred(s)
+	clamp := func(pan, centre, extent, view float32) float32 {
+		if extent <= view {
+			return 0
+		}
+		lo, hi := view-extent-centre, -centre // origin in [view-extent, 0]
+		return min(max(pan, lo), hi)
+	}
+	v.pan.X = clamp(v.pan.X, c.X, dw*s, v.size.Width)
+	v.pan.Y = clamp(v.pan.Y, c.Y, dh*s, v.size.Height)
+	v.m = mapper{scale: s, origin: c.Add(v.pan)}
+	for _, p := range v.parts {
+		p.place(v.m)
+	}
+}
+
+// relayout lays the view out again after a zoom or pan.
+func (v *View) relayout() {
+	if v.size.IsZero() {
+		return
+	}
+	v.layout()
+	v.Refresh()
+}
