@@ -143,7 +143,7 @@ type session struct {
 	t       *testing.T
 	display string
 	cmd     *exec.Cmd
-	stderr  bytes.Buffer
+	stderr  lockedBuffer // read while the process writes (a failure message)
 	exited  chan error
 }
 

@@ -676,7 +676,7 @@ func (c *compiler) element(d *Display, r reporter, w where, n *yaml.Node, offset
 		r.report(w.at("kind"), kn, "unknown kind %q; one of %s", name, strings.Join(kindList(), ", "))
 		return nil
 	}
-	sp := &specs[kind]
+	sp := specs[kind] // a copy: the schema table is only read
 	f := readFields(r, w, n, sp.keys())
 	if f == nil {
 		return nil

@@ -25,7 +25,13 @@ func TestRunDemoCalculatedTags(t *testing.T) {
 		t.Fatalf("the demo has no %s to move", fault)
 	}
 	// A formula that always divides by zero, to see its explanation.
-	demo += "\n  - {name: Test.Ratio, calc: \"Tank1.Level / (Field1.Flow * 0)\"}\n"
+	// It goes at the end of the tags: list, which the displays: section follows.
+	ratio := "\n  - {name: Test.Ratio, calc: \"Tank1.Level / (Field1.Flow * 0)\"}\n"
+	if i := strings.Index(demo, "\ndisplays:"); i >= 0 {
+		demo = demo[:i] + ratio + demo[i:]
+	} else {
+		demo += ratio
+	}
 	proj := filepath.Join(dir, "demo.yaml")
 	if err := os.WriteFile(proj, []byte(demo), 0o600); err != nil {
 		t.Fatal(err)

@@ -83,7 +83,7 @@ func TestRunMovesADamagedHistoryAsideAndStartsANewOne(t *testing.T) {
 			if !strings.Contains(stderr, "was damaged") || !strings.Contains(stderr, "started a new history file") || !strings.Contains(stderr, "salvage") {
 				t.Errorf("stderr does not say the history was set aside:\n%s", stderr)
 			}
-			if !strings.Contains(out, "tags 28: good 28") {
+			if !strings.Contains(out, ": good ") || !strings.Contains(out, "bad 0;") {
 				t.Errorf("the plant was not watched:\n%s", out)
 			}
 			aside, _ := filepath.Glob(strings.TrimSuffix(c.Path, ".db") + ".damaged-*.db")
