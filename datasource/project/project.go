@@ -192,6 +192,9 @@ func (p *parser) decode(data []byte) (root *yaml.Node, ok bool) {
 			root, ok = nil, false
 		}
 	}()
+	if root, err := decodeSplit(data); err == nil {
+		return root, true
+	} // else decode it whole: that reports any problem the same way for every size
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {

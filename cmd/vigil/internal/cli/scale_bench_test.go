@@ -98,19 +98,16 @@ func runScale(b *testing.B, path string, hist bool, plant time.Duration) {
 	runtime.GC()
 
 	t0, c0 = time.Now(), cpuTime(b)
-	p, err := loadProject(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	opts := RuntimeOptions{}
+	hf := historyFlags{off: !hist}
 	if hist {
-		opts.HistoryPath = filepath.Join(b.TempDir(), "history.db")
+		hf.path = filepath.Join(b.TempDir(), "history.db")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rt, err := Start(ctx, p, opts)
-	if err != nil {
-		b.Fatal(err)
+	var stderr strings.Builder
+	rt, _, ok := startProject(ctx, Env{Stderr: &stderr}, path, hf, "vigil run") // as vigil run does
+	if !ok {
+		b.Fatal(stderr.String())
 	}
 	defer func() {
 		if err := rt.Stop(); err != nil {
