@@ -117,3 +117,29 @@ func TestTagListThatCannotBeCutIsDecodedWhole(t *testing.T) {
 		t.Errorf("a small file: %v, want errNoSplit", err)
 	}
 }
+
+// Tags read in parallel pieces give the errors, tags and lines of the
+// serial walk.
+func TestTagsReadInPiecesReportWhatTheSerialWalkReports(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	base := largeProject(2000)
+	for _, n := range []int{17, 401, 1333, 1999} { // errors spread over every piece
+		base = strings.Replace(base, fmt.Sprintf("name: T%d\n", n), fmt.Sprintf("name: T%d\n    decimals: 99\n", n), 1)
+	}
+	base = strings.Replace(base, "name: T1996,", "name: T5,", 1) // a duplicate in the last piece
+	serial := func() (*Project, error) {
+		size, items := splitMinSize, splitMinItems
+		splitMinSize, splitMinItems = 1<<30, 1<<30
+		defer func() { splitMinSize, splitMinItems = size, items }()
+		return Parse("large.yaml", []byte(base))
+	}
+	_, want := serial()
+	cutSmall(t)
+	_, got := Parse("large.yaml", []byte(base))
+	if want == nil || got == nil || got.Error() != want.Error() {
+		t.Fatalf("in pieces:\n%v\nserially:\n%v", got, want)
+	}
+	if n := strings.Count(got.Error(), "\n") + 1; n != 5 {
+		t.Errorf("%d errors, want 5:\n%v", n, got)
+	}
+}
