@@ -159,6 +159,7 @@ func (p *parser) compile(data []byte) *Project {
 	}
 	proj.Publish = p.publish(m.get("publish"))
 	tags := p.tags(m.get("tags"))
+	compactTags(tags)
 	proj.Users, proj.Roles = p.users(m.get("users"), m.get("roles"))
 	p.link(proj, tags)
 	return proj
