@@ -28,7 +28,8 @@ import (
 //	cpu-%/s      CPU time per second of plant time, in % of one core
 //
 // Plant time is VIGIL_SCALE_FOR (default 30s; the figure is 2m).
-// VIGIL_SCALE_HEAPPROFILE=FILE writes a heap profile at the end. The
+// VIGIL_SCALE_HEAPPROFILE=PREFIX writes a heap profile at the end of each
+// run, to PREFIX-history.prof and PREFIX-nohistory.prof. The
 // sub-benchmark nohistory runs the same without history, so history's share
 // is the difference. Run one size at a time:
 //
@@ -131,7 +132,7 @@ func runScale(b *testing.B, path string, hist bool, plant time.Duration) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	if f := os.Getenv("VIGIL_SCALE_HEAPPROFILE"); f != "" {
-		writeHeapProfile(b, f)
+		writeHeapProfile(b, f+"-"+filepath.Base(b.Name())+".prof")
 	}
 	b.ReportMetric(float64(check.Milliseconds()), "check-ms")
 	b.ReportMetric(float64(checkCPU.Milliseconds()), "check-cpu-ms")
