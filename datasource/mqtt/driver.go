@@ -223,24 +223,17 @@ func (d *Driver) Close() error {
 // Subscribe delivers the samples of plan's tags as the node publishes them,
 // until ctx ends (nil) or the broker connection is lost (its error).
 //
-// A Sparkplug node publishes a value only when it changes, but the table
-// marks a tag stale when it is not refreshed within its stale limit (a few
-// scan rates). While the node is alive its last value is the current one,
-// so every rate the known samples are published again, stamped now: a
-// value the acquiring station itself finds stale arrives Uncertain/Stale
-// from it.
-func (d *Driver) Subscribe(ctx context.Context, pl poll.Plan, rate time.Duration, publish func([]datasource.Sample)) error {
+// A Sparkplug node publishes a value only when it changes, and each sample
+// keeps the metric's source time: nothing is published again at the scan
+// rate. A repeat would be the same sample, which history and alarms would
+// have to recognise and drop (once stamped anew, history stored every value
+// twice); while the node lives its last value is the current one, so the
+// project gives mqtt tags no stale limit of their own (a value the
+// acquiring station finds stale arrives Uncertain/Stale from it).
+func (d *Driver) Subscribe(ctx context.Context, pl poll.Plan, _ time.Duration, publish func([]datasource.Sample)) error {
 	p, ok := pl.(*plan)
 	if !ok {
 		return fmt.Errorf("device %q: not an mqtt plan", d.dev.Name)
-	}
-	// The ticker starts before the first delivery, so that whoever sees
-	// the first samples can count on the refresh being scheduled.
-	var tick <-chan time.Time
-	if rate > 0 {
-		t := d.clock.NewTicker(rate)
-		defer t.Stop()
-		tick = t.Chan()
 	}
 	s := &subscription{byKey: make(map[key][]*datasource.Tag), publish: publish}
 	for i, t := range p.tags {
@@ -281,31 +274,7 @@ func (d *Driver) Subscribe(ctx context.Context, pl poll.Plan, rate time.Duration
 			return nil
 		case <-conn.Done():
 			return fmt.Errorf("device %q: %w", d.dev.Name, conn.Err())
-		case <-tick:
-			d.refresh(s)
 		}
-	}
-}
-
-// refresh publishes the known samples of s's tags again, stamped now.
-func (d *Driver) refresh(s *subscription) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	now := d.clock.Now()
-	var out []datasource.Sample
-	for k, tags := range s.byKey {
-		smp, known := d.sampleLocked(k)
-		if !known {
-			continue
-		}
-		smp.Time = now
-		for _, t := range tags {
-			smp.Tag = t.ID
-			out = append(out, smp)
-		}
-	}
-	if len(out) > 0 {
-		s.publish(out)
 	}
 }
 

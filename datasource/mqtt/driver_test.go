@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug/sparkplugtest"
+	"github.com/vigil-hmi/vigil/history"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -317,51 +319,77 @@ var testLog = func() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }()
 
-func TestAnUnchangingValueIsRefreshedWhileItsStationIsAlive(t *testing.T) {
+// A viewing station stores what the acquiring station sent, once: a value
+// that does not change for many scans is neither stored again (it was, when
+// the driver republished it stamped anew at every scan: the value twice per
+// change, 0.5 s apart) nor turned stale, while its station lives.
+func TestAnUnchangedValueIsStoredOnceAndStaysGood(t *testing.T) {
 	b := sparkplugtest.Start(t)
-	startAcquirer(t, b)
+	a := startAcquirer(t, b)
 	clk := clockwork.NewFakeClockAt(time.Now()) // the acquirer stamps with the real clock
 	dev := &datasource.Device{Name: "station1", Driver: "mqtt", Address: b.URL(), Timeout: 5 * time.Second,
-		ScanClasses: []datasource.ScanClass{{Name: "default", Rate: time.Second}},
+		ScanClasses: []datasource.ScanClass{{Name: "default", Rate: 500 * time.Millisecond}},
 		Backoff:     datasource.Backoff{Min: 20 * time.Millisecond, Max: 50 * time.Millisecond}}
+	// As the project compiles an mqtt tag: history on, no stale limit.
 	tags := []*datasource.Tag{{ID: 0, Name: "Tank1.LevelSP", Device: "station1", Address: "PLC1/Tank1.LevelSP",
-		Type: datasource.TypeFloat32, ScanRate: time.Second, StaleAfter: 3 * time.Second}}
+		Type: datasource.TypeFloat32, ScanRate: 500 * time.Millisecond, History: datasource.HistorySettings{Enabled: true}}}
 	table := datasource.NewTable(tags)
 	eng, err := poll.New(poll.Config{Devices: []*datasource.Device{dev}, Tags: tags, Table: table, Clock: clk,
-		StaleCheck: -1, // the table's stale rule is its own; here: the samples' times
+		StaleCheck: 500 * time.Millisecond,
 		Drivers: map[string]poll.Factory{"mqtt": Factory(Options{Clock: clk, Devices: map[string]Settings{
 			"station1": {Broker: sparkplug.Broker{URL: b.URL()}, Group: "plant", Node: "station1"}}})}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	store, err := history.Open(filepath.Join(t.TempDir(), "viewer.db"), history.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	sub := table.Subscribe("history", 1024)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = eng.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	done := make(chan struct{}, 2)
+	go func() { defer func() { done <- struct{}{} }(); _ = eng.Run(ctx) }()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		if err := history.Ingest(ctx, sub, tags, store); err != nil {
+			t.Errorf("ingest: %v", err)
+		}
+	}()
+	stop := func() { cancel(); <-done; <-done; sub.Close() }
+	defer func() {
+		if ctx.Err() == nil {
+			stop()
+		}
+	}()
 	v := &viewer{tags: tags, table: table}
 	v.await(t, 0, "the birth value", is(datasource.Float(50), datasource.QualityGood))
-	for range 20 { // 10 s of simulated time, three times the stale limit
-		if err := clk.BlockUntilContext(ctx, 1); err != nil { // the subscription's ticker
+	birth := table.Get(0)
+	for range 20 { // 10 s of simulated time: 20 scans, three times a stale limit
+		if err := clk.BlockUntilContext(ctx, 2); err != nil { // the engine's tickers
 			t.Fatal(err)
 		}
 		clk.Advance(500 * time.Millisecond)
 	}
-	// The ticker's goroutine catches up in real time, and a fake ticker
-	// drops a tick its reader was too busy to take; so keep the simulated
-	// time going a scan at a time until a refresh lands. Without the
-	// refresh the value keeps the birth's time, ever older, and never
-	// passes: the table would mark it stale.
-	refreshed := func(s datasource.Sample) bool {
-		return s.Quality.IsGood() && clk.Since(s.Time) < tags[0].StaleAfter
+	if s := table.Get(0); s != birth {
+		t.Fatalf("after 20 scans the value is %v %v at %s; want the birth's sample %v %v at %s, unchanged",
+			s.Value, s.Quality, s.Time, birth.Value, birth.Quality, birth.Time)
 	}
-	for end := time.Now().Add(deadline); !refreshed(table.Get(0)); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(end) {
-			s := table.Get(0)
-			t.Fatalf("not refreshed while the station lives: %v %v stamped %s before the clock", s.Value, s.Quality, clk.Since(s.Time))
+	a.set(1, datasource.Float(60), datasource.QualityGood)
+	v.await(t, 0, "a change", is(datasource.Float(60), datasource.QualityGood))
+	changed := table.Get(0)
+	stop() // Ingest flushes as it stops
+	got, err := store.Query(context.Background(), "Tank1.LevelSP", birth.Time.Add(-time.Hour), changed.Time.Add(time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []history.Point{{Time: birth.Time, Value: 50}, {Time: changed.Time, Value: 60}}
+	if len(got) != len(want) {
+		t.Fatalf("history holds %d samples, want 2 (50 once, then 60): %v", len(got), got)
+	}
+	for i := range want {
+		if !got[i].Time.Equal(want[i].Time) || got[i].Value != want[i].Value || got[i].Quality != datasource.QualityGood {
+			t.Errorf("sample %d: %v %v at %s, want %v Good at %s", i, got[i].Value, got[i].Quality, got[i].Time, want[i].Value, want[i].Time)
 		}
-		if err := clk.BlockUntilContext(ctx, 1); err != nil {
-			t.Fatal(err)
-		}
-		clk.Advance(500 * time.Millisecond)
 	}
 }

@@ -119,6 +119,13 @@ func (p *parser) linkDevice(proj *Project, ts *tagSrc, devNames []string) {
 	if stale := proj.StaleFactor * float64(sc.Rate); stale < math.MaxInt64 {
 		t.StaleAfter = time.Duration(stale)
 	}
+	if d.Driver == "mqtt" {
+		// Sparkplug reports by exception: while the node lives its last
+		// value is current, however old its source time. Staleness is the
+		// acquiring station's to judge (it sends Uncertain/Stale), and the
+		// link's health comes with NDEATH and the broker connection (Bad).
+		t.StaleAfter = 0
+	}
 }
 
 // tableName names a Modbus table with its Modicon range for messages.

@@ -45,3 +45,34 @@ func TestAProjectWithoutPublishHasNone(t *testing.T) {
 		t.Errorf("publish %+v, mqtt %+v", proj.Publish, proj.MQTT)
 	}
 }
+
+// An mqtt tag has no stale limit of its own: Sparkplug sends a value only
+// when it changes, so an old source time is no sign of a dead link; a
+// polled tag of the same project keeps stale_factor × its scan rate.
+func TestMQTTTagsHaveNoStaleLimit(t *testing.T) {
+	t.Setenv("HOME", "s3cret")
+	proj, err := Load(filepath.Join("testdata", "valid-control-room", "project.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mqtt, polled int
+	for _, tag := range proj.Tags {
+		d, ok := proj.Device(tag.Device)
+		switch {
+		case tag.System || !ok:
+		case d.Driver == "mqtt":
+			mqtt++
+			if tag.StaleAfter != 0 {
+				t.Errorf("mqtt tag %s: stale after %s, want 0 (never)", tag.Name, tag.StaleAfter)
+			}
+		default:
+			polled++
+			if tag.StaleAfter <= 0 {
+				t.Errorf("%s tag %s: stale after %s, want a limit", d.Driver, tag.Name, tag.StaleAfter)
+			}
+		}
+	}
+	if mqtt == 0 || polled == 0 {
+		t.Fatalf("%d mqtt tags, %d polled tags: the test project needs both", mqtt, polled)
+	}
+}

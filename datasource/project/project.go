@@ -222,6 +222,7 @@ func (p *parser) compile(data []byte) *Project {
 	}
 	proj.Publish = p.publish(m.get("publish"))
 	tags := p.tags(m.get("tags"))
+	compactTags(tags)
 	proj.Users, proj.Roles = p.users(m.get("users"), m.get("roles"))
 	p.link(proj, tags)
 	p.linkCalc(proj, tags)
@@ -257,6 +258,9 @@ func (p *parser) decode(data []byte) (root *yaml.Node, ok bool) {
 			root, ok = nil, false
 		}
 	}()
+	if root, err := decodeSplit(data); err == nil {
+		return root, true
+	} // else decode it whole: that reports any problem the same way for every size
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {

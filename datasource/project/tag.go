@@ -2,7 +2,9 @@ package project
 
 import (
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -35,22 +37,60 @@ type tagSrc struct {
 
 // tags reads the tags list; duplicates are reported and dropped.
 func (p *parser) tags(n *yaml.Node) []*tagSrc {
+	items := p.sequence(n, "tags")
+	srcs := p.tagItems(items)
 	var out []*tagSrc
-	seen := make(map[string]int)
-	for i, item := range p.sequence(n, "tags") {
-		path := itemPath("tags", i, item, tagNameRE)
-		ts := p.tag(item, path)
+	seen := make(map[string]int, len(items))
+	for i, ts := range srcs {
 		if ts == nil {
 			continue
 		}
 		if name := ts.tag.Name; name != "" {
 			if line, dup := seen[name]; dup {
-				p.errorf(item, join(path, "name"), "tag %q is defined twice (first at line %d)", name, line)
+				p.errorf(items[i], join(ts.path, "name"), "tag %q is defined twice (first at line %d)", name, line)
 				continue
 			}
 			seen[name] = ts.tag.Pos.Line
 		}
 		out = append(out, ts)
+	}
+	return out
+}
+
+// tagItems reads every item of the tag list (nil for an item that is not a
+// mapping). Each tag is read on its own, so a long list is read in parallel
+// pieces, each piece's problems collected apart and added in list order.
+func (p *parser) tagItems(items []*yaml.Node) []*tagSrc {
+	out := make([]*tagSrc, len(items))
+	pieces := min(runtime.GOMAXPROCS(0), len(items)/splitMinItems)
+	if pieces < 2 {
+		for i, item := range items {
+			out[i] = p.tag(item, itemPath("tags", i, item, tagNameRE))
+		}
+		return out
+	}
+	workers := make([]*parser, pieces)
+	var wg sync.WaitGroup
+	for w := range workers {
+		q := &parser{file: p.file, dir: p.dir, lookupEnv: p.lookupEnv, readFile: p.readFile}
+		workers[w] = q
+		from, to := w*len(items)/pieces, (w+1)*len(items)/pieces
+		wg.Go(func() {
+			for i := from; i < to; i++ {
+				out[i] = q.tag(items[i], itemPath("tags", i, items[i], tagNameRE))
+			}
+		})
+	}
+	wg.Wait()
+	for _, q := range workers {
+		for _, e := range q.errs {
+			if len(p.errs) >= maxErrors {
+				p.truncated = true
+				break
+			}
+			p.errs = append(p.errs, e)
+		}
+		p.truncated = p.truncated || q.truncated
 	}
 	return out
 }

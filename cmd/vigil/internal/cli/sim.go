@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/vigil-hmi/vigil/datasource/modbus/modbusserve"
 	"github.com/vigil-hmi/vigil/datasource/opcua/opcuaserve"
 	"github.com/vigil-hmi/vigil/datasource/project"
+	"github.com/vigil-hmi/vigil/datasource/sim"
 	"github.com/vigil-hmi/vigil/history/audit"
 )
 
@@ -22,6 +24,23 @@ const (
 	defaultSimModbus = "127.0.0.1:5020"
 	defaultSimOPCUA  = "127.0.0.1:4840"
 )
+
+// generateProject writes the project of `vigil sim --generate 100x1000`.
+func generateProject(env Env, size string, alarms int, rate time.Duration) int {
+	d, t, ok := strings.Cut(size, "x")
+	devices, err1 := strconv.Atoi(d)
+	tags, err2 := strconv.Atoi(t)
+	if !ok || err1 != nil || err2 != nil {
+		fmt.Fprintf(env.Stderr, "vigil sim: --generate %q: want DEVICESxTAGS, e.g. 100x1000\n", size)
+		return ExitUsage
+	}
+	err := sim.WriteScaleProject(env.Stdout, sim.ScaleProject{Devices: devices, TagsPerDevice: tags, Alarms: alarms, Rate: rate})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "vigil sim: %v\n", err)
+		return ExitFailure
+	}
+	return ExitOK
+}
 
 func cmdSim(ctx context.Context, env Env, args []string) int {
 	fs := newFlags(env, "sim", "sim [FILE] [--modbus ADDR] [--opcua ADDR] [--for DURATION] [--history PATH | --no-history] [--log LEVEL]",
@@ -34,6 +53,9 @@ func cmdSim(ctx context.Context, env Env, args []string) int {
 	mbAddr := fs.String("modbus", defaultSimModbus, "Modbus TCP listen address, or off")
 	uaAddr := fs.String("opcua", defaultSimOPCUA, "OPC UA listen address, or off")
 	dur := fs.Duration("for", 0, "stop after this long (0: until interrupted)")
+	gen := fs.String("generate", "", "write a generated project of DEVICESxTAGS simulated tags to stdout and exit (sizing, docs/sim.md)")
+	genAlarms := fs.Int("alarms", 0, "with --generate: the number of hi alarms, spread over the number tags")
+	genRate := fs.Duration("rate", time.Second, "with --generate: the scan rate")
 	var hist historyFlags
 	hist.register(fs)
 	var logf logFlag
@@ -41,6 +63,9 @@ func cmdSim(ctx context.Context, env Env, args []string) int {
 	pos, code, done := parse(fs, args)
 	if done {
 		return code
+	}
+	if *gen != "" {
+		return generateProject(env, *gen, *genAlarms, *genRate)
 	}
 	if len(pos) > 1 {
 		wantArgs(fs, pos, 1)

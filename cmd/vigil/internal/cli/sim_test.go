@@ -131,3 +131,20 @@ func TestSimServesThePlantOverModbusAndWritesGoThroughTheWritePath(t *testing.T)
 		}
 	}
 }
+
+// vigil sim --generate writes a project that vigil check accepts, and a
+// malformed size is a usage error.
+func TestSimGenerateWritesAValidProject(t *testing.T) {
+	code, out, errOut := runCLI(t, context.Background(), Env{}, "sim", "--generate", "3x40", "--alarms", "10", "--rate", "500ms")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	path := writeFile(t, "scale.yaml", out)
+	code, out, errOut = runCLI(t, context.Background(), Env{}, "check", path)
+	if code != ExitOK || !strings.Contains(out, "3 devices, 120 tags, 13 alarms") {
+		t.Fatalf("check: exit %d: %s%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, context.Background(), Env{}, "sim", "--generate", "3by40"); code != ExitUsage || !strings.Contains(errOut, "DEVICESxTAGS") {
+		t.Errorf("--generate 3by40: exit %d: %s", code, errOut)
+	}
+}
