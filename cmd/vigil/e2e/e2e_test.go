@@ -362,7 +362,7 @@ func TestScreensUnderXvfb(t *testing.T) {
 					return fmt.Sprintf("no medium-priority indicator in the header (%d pixels)", n)
 				}
 				// The list's row shape, below the filters and column titles.
-				if n := count(img, image.Rect(110, 160, 160, 200), medium, 24); n < 40 {
+				if n := count(img, image.Rect(110, 160, 220, 200), medium, 24); n < 40 {
 					return fmt.Sprintf("no medium-priority shape in the alarm list (%d pixels)", n)
 				}
 				return ""
