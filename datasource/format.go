@@ -45,14 +45,18 @@ func FormatValue(t *Tag, v Value) string {
 const ShortDigits = 6
 
 // FormatValueShort is FormatValue for compact cells (the generated
-// overview): a float without decimals that needs more than ShortDigits
-// significant digits is rounded to them, without an exponent unless the
+// overview, displays): a float64 without decimals that needs more than
+// ShortDigits significant digits is rounded to them (a float32 keeps its
+// shortest round-trip text, issue 15), without an exponent unless the
 // magnitude needs one (123456789 stays whole). What FormatValue prints
 // shorter stays as it is.
 func FormatValueShort(t *Tag, v Value) string {
 	s := FormatValue(t, v)
 	if (t != nil && t.Decimals >= 0) || v.kind != KindFloat || significant(s) <= ShortDigits {
 		return s
+	}
+	if bits, decimals := precision(t); bits == 32 || decimals >= 0 {
+		return s // a float32's shortest text, or a scaled count's digits, is already no longer than it needs
 	}
 	f := math.Float64frombits(v.bits)
 	a := math.Abs(f)

@@ -95,7 +95,7 @@ func TestFormatValueShort(t *testing.T) {
 	}{
 		{"a float64 with 16 digits keeps 6", f64, Float(17.432187654321), "17.4322"},
 		{"a float32 of 6 digits stays whole", f32, Float(float64(float32(3.14159))), "3.14159"},
-		{"a float32 of 8 digits keeps 6", f32, Float(float64(float32(49.947796))), "49.9478"},
+		{"a float32 keeps its shortest round-trip text (issue 15: 6 digits are for float64)", f32, Float(float64(float32(49.947796))), "49.947796"},
 		{"a short float64 stays", f64, Float(2.5), "2.5"},
 		{"a large number stays whole, without an exponent", f64, Float(123456789.123), "123456789"},
 		{"a small fraction keeps 6 significant digits", f64, Float(0.000123456789), "0.000123457"},

@@ -26,7 +26,7 @@ type parser struct {
 	lookupEnv func(string) (string, bool)
 	readFile  func(string) ([]byte, error)
 	shifts    []time.Duration // the project's shifts, for reset: shift
-	fsys      fs.FS // where display files are read; nil: the disk under dir
+	fsys      fs.FS           // where display files are read; nil: the disk under dir
 }
 
 // errorf records a problem at node n (its line; line 1 when n is nil).

@@ -23,6 +23,10 @@ var allowed = map[string]string{
 	"cmd/vigil/internal/cli.userHashParams":   "test seam: tests lower the argon2 cost; to move into Env",
 	"cmd/vigil/internal/cli.openAlarmJournal": "test seam: tests substitute a journal; to move into Env",
 	"cmd/vigil/internal/cli.commandInput":     "test seam: tests feed --commands; to move into Env",
+	// Test seams of the project loader's parallel tag decoding: tests
+	// lower the thresholds to cut a small file. Only tests write them.
+	"datasource/project.splitMinSize":  "test seam: tests cut small files",
+	"datasource/project.splitMinItems": "test seam: tests cut small files",
 	// A once-computed constant: the dummy hash a login with an unknown name
 	// is compared against, computed on first use (argon2 is too slow for
 	// package initialisation); never changes after.

@@ -208,6 +208,7 @@ func TestNormalPlantHasNoSaturatedColour(t *testing.T) {
 	}
 	a := alarms.Alarm{Tag: "Tank1.Level", Priority: datasource.PriorityCritical, Active: true, Acked: true}
 	o.deps.Alarms = func() []alarms.Alarm { return []alarms.Alarm{a} }
+	cellOf(t, o, find(tags, a.Tag)) // the list is virtualized: bring the tag's row into view
 	o.Update(normal(tags, now), now)
 	if n := saturated(w.Canvas().Capture()); n == 0 {
 		t.Error("an alarm shows no colour")
