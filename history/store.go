@@ -595,22 +595,31 @@ func (s *Store) Close() (err error) {
 // trimGrowth cuts the file at Close to the end of its last page: the
 // growth step (growStep) past it is room for the next commits, which a
 // closed file does not need; bbolt grows the file again when a later
-// commit needs it. It runs with the file still open and locked, so no
-// other process can be writing, and after the last commit, so no commit
-// of this one is either. Best effort: a file that cannot be cut (a
-// platform that refuses to cut a mapped file) stays as it is.
+// commit needs it. The file is still open and locked, so no other process
+// writes it, and the cut is made inside a write transaction that is then
+// rolled back (it changes nothing), so no commit of this process (Prune
+// deletes without s.mu) can be placing pages past the end meanwhile. Best
+// effort: a file that cannot be cut (a platform that refuses to cut a
+// mapped file) stays as it is.
 func (s *Store) trimGrowth() {
-	var end int64
-	if err := s.db.View(func(tx *bbolt.Tx) error { end = tx.Size(); return nil }); err != nil || end <= 0 {
-		return
-	}
-	if fi, err := os.Stat(s.path); err != nil || fi.Size() <= end {
-		return
-	}
-	if err := os.Truncate(s.path, end); err != nil {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		end := tx.Size()
+		if fi, err := os.Stat(s.path); err != nil || fi.Size() <= end {
+			return errNothingToCommit
+		}
+		if err := os.Truncate(s.path, end); err != nil {
+			return err
+		}
+		return errNothingToCommit
+	})
+	if err != nil && !errors.Is(err, errNothingToCommit) {
 		s.log.Debug("history: cannot cut the file's growth at close", "file", s.path, "err", err)
 	}
 }
+
+// errNothingToCommit rolls back a write transaction used only for its
+// lock.
+var errNothingToCommit = errors.New("nothing to commit")
 
 // Tags returns the names of every tag with history in the file, sorted.
 func (s *Store) Tags() []string {
