@@ -46,6 +46,43 @@ const walCarryBudget = 1 << 20
 // records rarely fitted the next, so the file filled with free pages.
 const walPartBytes = 2000
 
+// walTrimBytes: records no open chunk needs are deleted once they hold
+// this many bytes, a page: deleting them at every flush rewrote the log's
+// first page in every commit, one more page freed by each commit (which is
+// what a small file's free pages are: see docs/history.md).
+const walTrimBytes = 4096
+
+// walSize is the size of one record in the file.
+type walSize struct {
+	seq uint64
+	n   int
+}
+
+// trimPoint returns where the log is cut in the next commit: before
+// trimTo (the oldest record an open chunk needs) when the records before
+// it hold walTrimBytes or more, else before the oldest record (nothing
+// goes).
+func (s *Store) trimPoint(trimTo uint64) uint64 {
+	dead := 0
+	for i := 0; i < len(s.walSizes) && s.walSizes[i].seq < trimTo; i++ {
+		dead += s.walSizes[i].n
+	}
+	if dead < walTrimBytes {
+		return min(trimTo, s.walOldest)
+	}
+	return trimTo
+}
+
+// trimmed forgets the sizes of the records before trimTo, which a
+// commit deleted.
+func (s *Store) trimmed(trimTo uint64) {
+	i := 0
+	for i < len(s.walSizes) && s.walSizes[i].seq < trimTo {
+		i++
+	}
+	s.walSizes = s.walSizes[i:]
+}
+
 func walKey(seq uint64, part uint32) []byte {
 	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, seq), part)
 }
@@ -143,6 +180,11 @@ func (s *Store) replayWAL(tx *bbolt.Tx) error {
 			continue
 		}
 		seq := binary.BigEndian.Uint64(k)
+		if n := len(s.walSizes); n > 0 && s.walSizes[n-1].seq == seq {
+			s.walSizes[n-1].n += len(v)
+		} else {
+			s.walSizes = append(s.walSizes, walSize{seq, len(v)})
+		}
 		s.walSeq = max(s.walSeq, seq)
 		if s.walOldest == 0 {
 			s.walOldest = seq
