@@ -245,3 +245,51 @@ func TestRetentionPrunesBackfillChunksByAge(t *testing.T) {
 		t.Fatalf("after retention: %v", got)
 	}
 }
+
+// TestIngestBackfillsHistoricalSamplesApartFromTheLiveOnes: historical
+// samples from the table go to Backfill through the tag's rules with a
+// state of their own, so they are not dropped for being older than the
+// live samples and do not move the live stream's deadband state.
+func TestIngestBackfillsHistoricalSamplesApartFromTheLiveOnes(t *testing.T) {
+	tags := []*datasource.Tag{
+		{ID: 0, Name: "level", History: datasource.HistorySettings{Enabled: true}},
+		{ID: 1, Name: "marker", History: datasource.HistorySettings{Enabled: true}},
+	}
+	table := datasource.NewTable(tags)
+	sub := table.Subscribe("history", 1024)
+	defer sub.Close()
+	sub.ReceiveHistorical() // Ingest does too, maybe after the first PublishHistorical
+	s, _ := openTest(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Ingest(ctx, sub, tags, s) }()
+	smp := func(id datasource.TagID, sec int, v float64) datasource.Sample {
+		return datasource.Sample{Tag: id, Value: datasource.Float(v), Quality: datasource.QualityGood, Time: t0.Add(time.Duration(sec) * time.Second)}
+	}
+	table.Publish([]datasource.Sample{smp(0, 10, 1), smp(0, 20, 2)})
+	table.PublishHistorical([]datasource.Sample{smp(0, 12, 5), smp(0, 16, 6)}) // forwarded after the live values
+	// Unchanged from the last live value (2): not stored, although the
+	// last historical value (6) differs.
+	table.Publish([]datasource.Sample{smp(0, 30, 2)})
+	table.Publish([]datasource.Sample{smp(1, 40, 1)}) // batches are consumed in order: the end
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if len(stored(t, s, "marker")) == 1 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("ingest did not store the marker")
+		}
+	}
+	var want []chunk.Sample
+	for _, x := range []datasource.Sample{smp(0, 10, 1), smp(0, 12, 5), smp(0, 16, 6), smp(0, 20, 2)} {
+		f, _ := x.Value.AsFloat()
+		want = append(want, chunk.Sample{T: x.Time.UnixNano(), V: f})
+	}
+	if got := stored(t, s, "level"); !reflect.DeepEqual(got, want) {
+		t.Errorf("stored %v, want %v", got, want)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
