@@ -66,7 +66,11 @@ func TestTheViewersHistoryOverABrokerOutageEqualsTheAcquirers(t *testing.T) {
 	live := v.table.Subscribe("alarms", 10_000)
 	defer live.Close()
 
-	base := time.Now().Truncate(time.Millisecond)
+	// The acquirer's samples carry source times an hour back: the viewer's
+	// own link-quality points (Bad/CommFailure, Bad/NotConnected, at its
+	// clock's now) then fall outside the compared span. In a real outage
+	// they interleave with the forwarded samples (docs/control-room.md).
+	base := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
 	set := func(i int) time.Time {
 		tm := base.Add(time.Duration(i) * 10 * time.Millisecond)
 		a.table.Publish([]datasource.Sample{{Tag: 0, Value: datasource.Float(float64(i) + 0.5), Time: tm}})
@@ -227,4 +231,39 @@ func (g *gate) close() {
 	}
 	g.mu.Unlock()
 	g.wg.Wait()
+}
+
+// TestHistoricalSamplesBeforeTheSubscriptionWaitForIt: a node forwards
+// right after its birth, which may be before the engine's Subscribe maps
+// the driver's metrics to tags; those samples wait and go to the backfill
+// of the scan class that subscribes to them, once.
+func TestHistoricalSamplesBeforeTheSubscriptionWaitForIt(t *testing.T) {
+	d := &Driver{}
+	level, pump := key{"PLC1", "Tank1.Level"}, key{"PLC2", "Pump1.Running"}
+	tm := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	d.mu.Lock()
+	d.backfillLocked(d.historicalLocked(nil, level, datasource.Sample{Value: datasource.Float(1), Time: tm}))
+	d.backfillLocked(d.historicalLocked(nil, pump, datasource.Sample{Value: datasource.Bool(true), Time: tm}))
+	d.mu.Unlock()
+	var got [][]datasource.Sample
+	d.SetBackfill(func(b []datasource.Sample) { got = append(got, append([]datasource.Sample(nil), b...)) })
+	classA := &subscription{byKey: map[key][]*datasource.Tag{level: {{ID: 7}}}}
+	classB := &subscription{byKey: map[key][]*datasource.Tag{pump: {{ID: 8}, {ID: 9}}}}
+	d.mu.Lock()
+	d.subs = map[*subscription]struct{}{classA: {}}
+	d.waitingLocked(classA)
+	d.subs[classB] = struct{}{}
+	d.waitingLocked(classB)
+	d.waitingLocked(classA) // nothing left for it
+	d.mu.Unlock()
+	if len(got) != 2 || len(got[0]) != 1 || got[0][0].Tag != 7 || len(got[1]) != 2 || got[1][0].Tag != 8 || got[1][1].Tag != 9 {
+		t.Fatalf("backfilled %v, want tag 7's sample, then tags 8 and 9's", got)
+	}
+	// With a subscription there, a historical sample goes straight through.
+	d.mu.Lock()
+	d.backfillLocked(d.historicalLocked(nil, level, datasource.Sample{Value: datasource.Float(2), Time: tm.Add(time.Second)}))
+	d.mu.Unlock()
+	if len(got) != 3 || got[2][0].Tag != 7 || got[2][0].Value != datasource.Float(2) {
+		t.Fatalf("backfilled %v, want tag 7's second sample third", got)
+	}
 }
