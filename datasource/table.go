@@ -553,6 +553,10 @@ type Subscription struct {
 	n       int    // samples waiting
 	dropped uint64
 	total   uint64
+	// historical: the consumer takes historical batches too
+	// (ReceiveHistorical); hist holds them until TryRecvHistorical.
+	historical bool
+	hist       []Sample
 }
 
 // span is the samples of a chunk from off on.
@@ -638,10 +642,11 @@ func (s *Subscription) TryRecv(dst []Sample) []Sample {
 }
 
 // Recv waits until samples are waiting or ctx is done, then appends them to
-// dst. It returns ctx's error when ctx ends first.
+// dst. With ReceiveHistorical it also returns, maybe with none, when
+// historical samples wait. It returns ctx's error when ctx ends first.
 func (s *Subscription) Recv(ctx context.Context, dst []Sample) ([]Sample, error) {
 	for {
-		if out := s.TryRecv(dst); len(out) > len(dst) {
+		if out := s.TryRecv(dst); len(out) > len(dst) || s.historicalWaiting() {
 			return out, nil
 		}
 		select {

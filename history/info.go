@@ -251,6 +251,27 @@ func (s *Store) Check() (err error) {
 				add("tag %s chunk at %s starts at %d", name, time.Unix(0, start).UTC().Format(time.RFC3339Nano), buf[0].T)
 			}
 		}
+		_ = backfillChunks(tx, func(k, v []byte) error {
+			id, start, ok := parseBackfillKey(k)
+			if !ok {
+				add("backfill key %x is malformed", k)
+				return nil
+			}
+			name, ok := known[id]
+			if !ok {
+				name = fmt.Sprintf("series %d (unknown)", id)
+				add("backfill chunk of unknown series %d", id)
+			}
+			var err error
+			buf, err = chunk.Decode(buf[:0], v)
+			switch {
+			case err != nil:
+				add("tag %s backfill chunk at %s: %v", name, time.Unix(0, start).UTC().Format(time.RFC3339Nano), err)
+			case buf[0].T != start:
+				add("tag %s backfill chunk at %s starts at %d", name, time.Unix(0, start).UTC().Format(time.RFC3339Nano), buf[0].T)
+			}
+			return nil
+		})
 		ec := tx.Bucket(bucketEvents).Cursor()
 		for k, v := ec.First(); k != nil; k, v = ec.Next() {
 			if _, err := decodeEvent(v); err != nil || len(k) != 16 {

@@ -78,8 +78,19 @@ func Ingest(ctx context.Context, sub *datasource.Subscription, tags []*datasourc
 		}
 		states[t.ID] = &ingestState{tag: t}
 	}
+	// Historical samples (a viewing station's share of an acquiring
+	// station's store and forward) come apart from the live ones and are
+	// backfilled, through the same rules with a state of their own: they
+	// are the acquiring station's changes over the outage, in time order.
+	sub.ReceiveHistorical()
+	past := make([]*ingestState, len(states))
+	for i, st := range states {
+		if st != nil {
+			past[i] = &ingestState{tag: st.tag}
+		}
+	}
 	var in []datasource.Sample
-	var out []Sample
+	var out, late []Sample
 	var lastLog time.Time
 	for {
 		var err error
@@ -90,32 +101,21 @@ func Ingest(ctx context.Context, sub *datasource.Subscription, tags []*datasourc
 			}
 			return nil
 		}
-		out = out[:0]
 		var now time.Time
-		for i := range in {
-			x := &in[i]
-			if int(x.Tag) >= len(states) || states[x.Tag] == nil {
+		out = filterBatch(states, in, out[:0], store, &now)
+		in = sub.TryRecvHistorical(in[:0])
+		late = filterBatch(past, in, late[:0], store, &now)
+		// Live samples first: a historical one stored first, newer than
+		// the tag's newest, would make the live ones of the batch look
+		// older and Append would drop them.
+		for _, w := range [...]struct {
+			batch []Sample
+			store func([]Sample) error
+		}{{out, store.Append}, {late, store.Backfill}} {
+			if len(w.batch) == 0 {
 				continue
 			}
-			st := states[x.Tag]
-			v, ok := x.Value.AsFloat()
-			if !ok {
-				if !x.Value.IsNone() {
-					continue // strings are not historized
-				}
-				v = math.NaN()
-			}
-			t := x.Time
-			if t.IsZero() {
-				if now.IsZero() {
-					now = store.opts.Clock.Now()
-				}
-				t = now
-			}
-			out = st.filter(Sample{Tag: st.tag.Name, Time: t, Value: v, Quality: x.Quality}, out)
-		}
-		if len(out) > 0 {
-			if err := store.Append(out); err != nil {
+			if err := w.store(w.batch); err != nil {
 				if errors.Is(err, ErrClosed) || errors.Is(err, ErrReadOnly) {
 					return err
 				}
@@ -129,4 +129,33 @@ func Ingest(ctx context.Context, sub *datasource.Subscription, tags []*datasourc
 			}
 		}
 	}
+}
+
+// filterBatch converts the samples of in of historized tags (states, by
+// TagID) and appends those their tag's rules store to out. A sample
+// without a time gets the store clock's now, read once per batch into now.
+func filterBatch(states []*ingestState, in []datasource.Sample, out []Sample, store *Store, now *time.Time) []Sample {
+	for i := range in {
+		x := &in[i]
+		if int(x.Tag) >= len(states) || states[x.Tag] == nil {
+			continue
+		}
+		st := states[x.Tag]
+		v, ok := x.Value.AsFloat()
+		if !ok {
+			if !x.Value.IsNone() {
+				continue // strings are not historized
+			}
+			v = math.NaN()
+		}
+		t := x.Time
+		if t.IsZero() {
+			if now.IsZero() {
+				*now = store.opts.Clock.Now()
+			}
+			t = *now
+		}
+		out = st.filter(Sample{Tag: st.tag.Name, Time: t, Value: v, Quality: x.Quality}, out)
+	}
+	return out
 }

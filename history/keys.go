@@ -17,6 +17,9 @@ var (
 	bucketData   = []byte("data")   // seal number (8, BE) + series id (4) -> chunk.Encode bytes; format 2
 	bucketEvents = []byte("events") // time (8, sortable) + seq (8) -> encoded Event
 	bucketTails  = []byte("tails")  // flush seq (8, BE) -> tail record (wal.go); format 2
+	// series id (4) + first time (8, sortable) + seq (8) -> chunk.Encode
+	// bytes of late samples (backfill.go); created by the first backfill
+	bucketBackfill = []byte("backfill")
 )
 
 // formatVersion is what this version writes. Format 1 (no tail log; open

@@ -52,6 +52,7 @@ type view struct {
 	id    uint32
 	found bool
 	head  []chunk.Sample
+	late  []chunk.Sample // backfilled samples not flushed yet (unsorted)
 }
 
 func (s *Store) view(tag string) (*view, error) {
@@ -78,6 +79,7 @@ func (s *Store) view(tag string) (*view, error) {
 				}
 			}
 		}
+		v.late = append(v.late, ser.late...)
 		if ser.open.Len() > 0 {
 			var err error
 			if v.head, err = chunk.DecodeStream(v.head, ser.open.Bytes()); err != nil { // cannot happen: the store wrote it
@@ -97,6 +99,10 @@ func (v *view) corrupt(start int64, err error) { v.s.reportCorrupt(v.tag, start,
 func (v *view) scan(ctx context.Context, from, to int64, fn func([]chunk.Sample) error) error {
 	if !v.found || to < from {
 		return nil
+	}
+	rest := func() error { return nil }
+	if late := v.loadLate(from, to); len(late) > 0 {
+		fn, rest = mergeLate(late, fn)
 	}
 	c := v.tx.Bucket(bucketChunks).Cursor()
 	k, val := c.Seek(chunkKey(v.id, from))
@@ -140,9 +146,11 @@ func (v *view) scan(ctx context.Context, from, to int64, fn func([]chunk.Sample)
 		}
 	}
 	if part := clip(v.head, from, to); len(part) > 0 {
-		return fn(part)
+		if err := fn(part); err != nil {
+			return err
+		}
 	}
-	return nil
+	return rest()
 }
 
 // clip returns the samples of s (in time order) within [from, to].
@@ -161,11 +169,21 @@ func clip(s []chunk.Sample, from, to int64) []chunk.Sample {
 	return s[i:j]
 }
 
-// at returns the newest sample at or before t.
+// at returns the newest sample at or before t, backfilled ones included
+// (a stored sample wins over a backfilled one of the same time).
 func (v *view) at(t int64) (chunk.Sample, bool) {
 	if !v.found {
 		return chunk.Sample{}, false
 	}
+	m, ok := v.storedAt(t)
+	if l, lok := v.lateAt(t); lok && (!ok || l.T > m.T) {
+		return l, true
+	}
+	return m, ok
+}
+
+// storedAt is at without the backfilled samples.
+func (v *view) storedAt(t int64) (chunk.Sample, bool) {
 	if len(v.head) > 0 && v.head[0].T <= t {
 		i := sort.Search(len(v.head), func(j int) bool { return v.head[j].T > t })
 		return v.head[i-1], true

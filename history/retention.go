@@ -52,7 +52,7 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 		last int64
 		size int64
 	}
-	var doomed, doomedData [][]byte
+	var doomed, doomedData, doomedLate [][]byte
 	var all []entry
 	var live int64
 	err = s.db.View(func(tx *bbolt.Tx) error {
@@ -60,6 +60,16 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 		cutoff := int64(0)
 		if r.MaxAge > 0 {
 			cutoff = now.Add(-r.MaxAge).UnixNano()
+		}
+		if r.MaxAge > 0 {
+			// Backfill chunks go by age like the others; size retention
+			// leaves them (they are an outage's worth of samples).
+			_ = backfillChunks(tx, func(k, v []byte) error {
+				if h, err := chunk.ReadHeader(v); err == nil && h.Last < cutoff {
+					doomedLate = append(doomedLate, append([]byte(nil), k...))
+				}
+				return nil
+			})
 		}
 		c := tx.Bucket(bucketChunks).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -109,6 +119,9 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 		return err
 	}
 	if err := s.deleteKeys(ctx, bucketData, doomedData); err != nil {
+		return err
+	}
+	if err := s.deleteKeys(ctx, bucketBackfill, doomedLate); err != nil {
 		return err
 	}
 	if r.EventMaxAge > 0 {

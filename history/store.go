@@ -46,7 +46,8 @@ var (
 // Stats counts what the Store did since Open.
 type Stats struct {
 	Appended      uint64 // samples accepted
-	OutOfOrder    uint64 // samples dropped: not newer than the tag's last stored sample
+	OutOfOrder    uint64 // samples dropped by Append: not newer than the tag's last stored sample
+	Backfilled    uint64 // samples older than their tag's newest taken by Backfill
 	InvalidTime   uint64 // samples dropped: time outside 1678..2262 (int64 nanoseconds) or empty tag
 	Sealed        uint64 // full chunks written
 	Flushes       uint64 // successful flushes of the open chunks
@@ -70,6 +71,9 @@ type series struct {
 	// sealedHere: a chunk of this series was sealed since Open. Until
 	// then its chunk seals early (stagger).
 	sealedHere bool
+	// late holds the samples Backfill took that are older than last, until
+	// the next flush writes them as backfill chunks (backfill.go).
+	late []chunk.Sample
 }
 
 // stagger is the share of the chunk bounds (ChunkSamples, ChunkBytes) at
@@ -289,12 +293,27 @@ func (s *Store) Append(batch []Sample) (err error) {
 	defer s.catch(&err, debug.SetPanicOnFault(true))
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.writableLocked(); err != nil {
+		return err
+	}
+	s.appendLocked(batch)
+	return nil
+}
+
+// writableLocked says why samples cannot be added, if they cannot. The
+// caller holds s.mu.
+func (s *Store) writableLocked() error {
 	if s.closed {
 		return ErrClosed
 	}
 	if s.opts.ReadOnly {
 		return ErrReadOnly
 	}
+	return nil
+}
+
+// appendLocked is Append for a caller that holds s.mu.
+func (s *Store) appendLocked(batch []Sample) {
 	span := int64(s.opts.ChunkSpan)
 	for i := range batch {
 		b := &batch[i]
@@ -309,10 +328,7 @@ func (s *Store) Append(batch []Sample) (err error) {
 			s.series[ser.name] = ser
 			s.byID[ser.id] = ser
 		}
-		t := b.Time.UnixNano()
-		if res := int64(s.opts.TimeResolution); res > 1 {
-			t -= ((t % res) + res) % res // floor, also before 1970
-		}
+		t := s.truncate(b.Time.UnixNano())
 		if ser.has && t <= ser.last {
 			s.stats.OutOfOrder++
 			continue
@@ -327,7 +343,6 @@ func (s *Store) Append(batch []Sample) (err error) {
 		ser.last, ser.has = t, true
 		s.stats.Appended++
 	}
-	return nil
 }
 
 // full reports whether ser's open chunk of n samples is to be sealed
@@ -376,7 +391,7 @@ func (s *Store) growStep(tx *bbolt.Tx) {
 // parts of a tail record (when there are any, as record s.walSeq+1) and
 // deletes the tail records before trimTo, in one transaction. The caller
 // holds s.mu.
-func (s *Store) commitWith(parts [][]byte, trimTo uint64) error {
+func (s *Store) commitWith(parts [][]byte, trimTo uint64, late []put) error {
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		sb := tx.Bucket(bucketSeries)
 		for _, ser := range s.series {
@@ -417,6 +432,9 @@ func (s *Store) commitWith(parts [][]byte, trimTo uint64) error {
 			if err := putEndFences(db, dataKeyLen); err != nil {
 				return err
 			}
+		}
+		if err := putBackfill(tx, late); err != nil {
+			return err
 		}
 		if len(parts) == 0 {
 			return nil
@@ -506,13 +524,17 @@ func (s *Store) flushLocked() error {
 	for _, ser := range s.series {
 		unsaved = unsaved || !ser.saved
 	}
-	if len(written) == 0 && len(s.pending) == 0 && !unsaved {
+	late, lateFrom := s.backfillPuts()
+	if len(written) == 0 && len(s.pending) == 0 && !unsaved && len(late) == 0 {
 		return nil
 	}
 	wb.close()
 	trimTo = s.trimPoint(trimTo)
-	if err := s.commitWith(wb.parts, trimTo); err != nil {
+	if err := s.commitWith(wb.parts, trimTo, late); err != nil {
 		return err
+	}
+	for _, ser := range lateFrom {
+		ser.late = nil
 	}
 	if len(wb.parts) > 0 {
 		s.walSeq = next

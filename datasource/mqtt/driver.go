@@ -100,6 +100,10 @@ type Driver struct {
 	pending map[string]chan result
 	reqs    uint64
 	asked   bool // a rebirth was requested and no NBIRTH came since
+	// backfill publishes historical (store-and-forward) samples for
+	// history only (SetBackfill); nil: they are dropped.
+	backfill func([]datasource.Sample)
+	waiting  []keyed // historical samples that came while no subscription was there
 
 	alarms        map[string]sparkplug.AlarmState // the node's alarms, by metric name
 	alarmsChanged bool                            // since the last notification
@@ -262,6 +266,7 @@ func (d *Driver) Subscribe(ctx context.Context, pl poll.Plan, _ time.Duration, p
 	if len(out) > 0 {
 		publish(out)
 	}
+	d.waitingLocked(s)
 	d.mu.Unlock()
 	defer func() {
 		d.mu.Lock()

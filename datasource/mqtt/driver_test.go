@@ -65,6 +65,13 @@ func (r *recorder) commands() []sparkplug.WriteCommand {
 
 func startAcquirer(t *testing.T, b *sparkplugtest.Broker) *acquirer {
 	t.Helper()
+	return startAcquirerAt(t, b.URL())
+}
+
+// startAcquirerAt is startAcquirer with the node reaching the broker at
+// url (through a proxy).
+func startAcquirerAt(t *testing.T, url string) *acquirer {
+	t.Helper()
 	a := &acquirer{tags: []*datasource.Tag{
 		{ID: 0, Name: "Tank1.Level", Device: "PLC1", Type: datasource.TypeFloat32, Units: "%"},
 		{ID: 1, Name: "Tank1.LevelSP", Device: "PLC1", Type: datasource.TypeFloat32, Units: "%", Writable: true},
@@ -77,14 +84,16 @@ func startAcquirer(t *testing.T, b *sparkplugtest.Broker) *acquirer {
 		{Tag: 1, Value: datasource.Float(50), Time: time.Now()},
 		{Tag: 2, Value: datasource.Bool(true), Time: time.Now()},
 	})
-	a.run(t, b)
+	a.runAt(t, url)
 	return a
 }
 
 // run (re)starts the acquiring station's edge node.
-func (a *acquirer) run(t *testing.T, b *sparkplugtest.Broker) {
+func (a *acquirer) run(t *testing.T, b *sparkplugtest.Broker) { a.runAt(t, b.URL()) }
+
+func (a *acquirer) runAt(t *testing.T, url string) {
 	n, err := sparkplug.NewNode(sparkplug.NodeConfig{
-		Broker: sparkplug.Broker{URL: b.URL()}, Group: "plant", Node: "station1",
+		Broker: sparkplug.Broker{URL: url}, Group: "plant", Node: "station1",
 		Tags: a.tags, Table: a.table, Commander: a.cmd, Logger: testLog,
 		Backoff: datasource.Backoff{Min: 20 * time.Millisecond, Max: 50 * time.Millisecond},
 	})

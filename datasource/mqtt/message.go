@@ -183,9 +183,11 @@ func (d *Driver) missingLocked(device string) []key {
 }
 
 // dataLocked applies NDATA/DDATA metrics; historical ones (store and forward)
-// are not current values and are left to history.
+// are not current values: they go to the engine's backfill, for history.
 func (d *Driver) dataLocked(rd *remoteDevice, device string, p *sparkplug.Payload) []key {
 	var changed []key
+	var late []datasource.Sample
+	defer func() { d.backfillLocked(late) }()
 	now := d.clock.Now()
 	for i := range p.Metrics {
 		m := &p.Metrics[i]
@@ -202,7 +204,11 @@ func (d *Driver) dataLocked(rd *remoteDevice, device string, p *sparkplug.Payloa
 			d.noteAlarmLocked(m)
 		}
 		ms := rd.metrics[name]
-		if ms == nil || m.Historical {
+		if ms != nil && m.Historical {
+			late = d.historicalLocked(late, key{device, name}, sampleOf(m, p, now))
+			continue
+		}
+		if ms == nil {
 			continue
 		}
 		if m.Type == sparkplug.TypeUnknown {

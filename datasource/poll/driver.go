@@ -61,6 +61,17 @@ type Subscriber interface {
 	Subscribe(ctx context.Context, plan Plan, rate time.Duration, publish func([]datasource.Sample)) error
 }
 
+// Backfiller is implemented by a Subscriber whose source also sends stored
+// samples late: a Sparkplug node forwards what it kept while the broker was
+// away with is_historical set. The engine calls SetBackfill before
+// Subscribe with a function that hands such samples to history only
+// (datasource.Table.PublishHistorical): they never become current values,
+// run calculated tags or raise alarms. publish may be called from any
+// goroutine but never concurrently with itself.
+type Backfiller interface {
+	SetBackfill(publish func([]datasource.Sample))
+}
+
 // Factory makes the driver for a device definition; it may check the device's
 // settings but does no I/O.
 type Factory func(dev *datasource.Device) (Driver, error)

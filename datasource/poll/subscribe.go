@@ -20,6 +20,9 @@ func (d *device) subscribe(ctx context.Context, sub Subscriber) (healthy bool, e
 	var got atomic.Bool
 	errc := make(chan error, len(d.classes)) // buffered: every goroutine sends at most once
 	defer d.endSubscriptions(d.h, cancel, &wg)
+	if b, ok := sub.(Backfiller); ok {
+		b.SetBackfill(d.e.table.PublishHistorical)
+	}
 	for _, c := range d.classes {
 		if len(c.good) == 0 {
 			continue
