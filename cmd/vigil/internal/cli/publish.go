@@ -14,6 +14,7 @@ import (
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
+	"github.com/vigil-hmi/vigil/datasource/drivers"
 	"github.com/vigil-hmi/vigil/datasource/mqtt"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/datasource/project"
@@ -26,12 +27,11 @@ import (
 // writes of viewing stations through its own write path; a station with
 // devices of driver mqtt views another station's tags.
 
-// projectDrivers returns the driver factories for proj: drivers() with the
-// mqtt driver given the project's broker settings and the Stations that
-// collect the viewed stations' alarms (nil: none).
+// projectDrivers returns the driver factories for proj, from the registry
+// (datasource/drivers), the mqtt driver given the project's broker settings
+// and the Stations that collect the viewed stations' alarms (nil: none).
 func projectDrivers(proj *project.Project, stations *mqtt.Stations, clk clockwork.Clock, log *slog.Logger) (map[string]poll.Factory, error) {
-	f := drivers(clk, log)
-	opts := mqtt.Options{Clock: clk, Logger: log, Stations: stations, Devices: map[string]mqtt.Settings{}}
+	opts := mqtt.Options{Stations: stations, Devices: map[string]mqtt.Settings{}}
 	for _, d := range proj.Devices {
 		s := proj.MQTT[d.Name]
 		if d.Driver != "mqtt" || s == nil {
@@ -43,8 +43,7 @@ func projectDrivers(proj *project.Project, stations *mqtt.Stations, clk clockwor
 		}
 		opts.Devices[d.Name] = mqtt.Settings{Broker: b, Group: s.Group, Node: s.Node}
 	}
-	f["mqtt"] = mqtt.Factory(opts)
-	return f, nil
+	return drivers.Factories(drivers.Options{Clock: clk, Logger: log, MQTT: opts}), nil
 }
 
 // brokerOf turns project settings into a sparkplug.Broker, loading the TLS
