@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/jonboulle/clockwork"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/datasource/project"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug"
+	"github.com/vigil-hmi/vigil/history"
 	"github.com/vigil-hmi/vigil/history/audit"
 )
 
@@ -75,6 +77,23 @@ func brokerOf(url string, s *project.MQTTSettings) (sparkplug.Broker, error) {
 	return b, nil
 }
 
+// storedPoints gives the edge node a station's history: the node, a
+// consumer of the tag table like history, does not import it.
+type storedPoints struct{ store *history.Store }
+
+// StoredPoints returns every stored sample of tag in [from, to].
+func (h storedPoints) StoredPoints(ctx context.Context, tag string, from, to time.Time) ([]sparkplug.StoredPoint, error) {
+	pts, err := h.store.Query(ctx, tag, from, to, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sparkplug.StoredPoint, len(pts))
+	for i, p := range pts {
+		out[i] = sparkplug.StoredPoint{Time: p.Time, Value: p.Value, Quality: p.Quality}
+	}
+	return out, nil
+}
+
 // newPublisher builds the edge node of rt's project (nil when it has no
 // publish section). Runtime.Start runs it with the engine.
 func newPublisher(rt *Runtime, clk clockwork.Clock, log *slog.Logger) (*sparkplug.Node, error) {
@@ -96,7 +115,7 @@ func newPublisher(rt *Runtime, clk clockwork.Clock, log *slog.Logger) (*sparkplu
 	}
 	cfg.Alarms = stationAlarms{rt: rt, writes: pub.Writes}
 	if rt.History != nil { // a nil *history.Store must not become a non-nil interface
-		cfg.History = rt.History // an outage longer than the buffer is read back from it
+		cfg.History = storedPoints{rt.History} // an outage longer than the buffer is read back from it
 	}
 	n, err := sparkplug.NewNode(cfg)
 	if err != nil {
