@@ -1,6 +1,9 @@
 package drivers
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -53,5 +56,32 @@ func TestFactoriesMakeTheirDriver(t *testing.T) {
 			t.Fatalf("%s factory: driver %v, error %v", name, drv, err)
 		}
 		_ = drv.Close()
+	}
+}
+
+// Every registered driver runs the conformance check (docs/engine.md): its
+// package, named after it beside this one, has a test that calls
+// polltest.Run. A driver added to list without one fails here.
+func TestEveryDriverRunsPolltest(t *testing.T) {
+	for _, name := range Names() {
+		files, err := filepath.Glob(filepath.Join("..", name, "*_test.go"))
+		if err != nil || len(files) == 0 {
+			t.Errorf("driver %s: no tests in datasource/%s (%v)", name, name, err)
+			continue
+		}
+		found := false
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(b, []byte("polltest.Run(")) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("driver %s: no test in datasource/%s calls polltest.Run", name, name)
+		}
 	}
 }
