@@ -110,19 +110,16 @@ func TestDefaultsAreApplied(t *testing.T) {
 }
 
 func TestSeverityBands(t *testing.T) {
-	for _, p := range []datasource.Priority{datasource.PriorityLow, datasource.PriorityMedium, datasource.PriorityHigh, datasource.PriorityCritical} {
-		if got, ok := PriorityOfSeverity(Severity(p)); !ok || got != p {
-			t.Fatalf("priority %v -> severity %d -> %v", p, Severity(p), got)
+	// Each priority's severity is the top of its band, so sorting by
+	// severity sorts by priority.
+	want := map[datasource.Priority]uint16{datasource.PriorityLow: SeverityLowMax, datasource.PriorityMedium: SeverityMediumMax,
+		datasource.PriorityHigh: SeverityHighMax, datasource.PriorityCritical: SeverityCriticalMax}
+	for p, sev := range want {
+		if got := Severity(p); got != sev {
+			t.Fatalf("priority %v -> severity %d, want %d", p, got, sev)
 		}
 	}
-	cases := map[uint16]datasource.Priority{1: datasource.PriorityLow, 250: datasource.PriorityLow, 251: datasource.PriorityMedium,
-		501: datasource.PriorityHigh, 751: datasource.PriorityCritical, 1000: datasource.PriorityCritical}
-	for sev, want := range cases {
-		if got, _ := PriorityOfSeverity(sev); got != want {
-			t.Fatalf("severity %d -> %v, want %v", sev, got, want)
-		}
-	}
-	if _, ok := PriorityOfSeverity(1001); ok {
-		t.Fatal("severity 1001 accepted")
+	if got := Severity(datasource.Priority(99)); got != 0 {
+		t.Fatalf("invalid priority -> severity %d, want 0", got)
 	}
 }

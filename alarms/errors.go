@@ -17,7 +17,6 @@ var (
 	ErrNotLatched     = errors.New("the alarm is not latched")
 	ErrStillActive    = errors.New("the alarm's condition is still active")
 	ErrBadDuration    = errors.New("the shelving duration must be > 0")
-	ErrNoJournal      = errors.New("the alarm engine has no journal")
 )
 
 // ShelveLimitError refuses shelving longer than the alarm's maximum.

@@ -4,8 +4,7 @@ import "github.com/vigil-hmi/vigil/datasource"
 
 // The OPC UA severity bands (1..1000) of the four priorities. An alarm
 // carries the top of its band as its severity, so that a client sorting by
-// severity sorts by priority, and a severity read from elsewhere maps back
-// to the priority whose band contains it.
+// severity sorts by priority.
 const (
 	SeverityLowMax      = 250  // Low: 1..250
 	SeverityMediumMax   = 500  // Medium: 251..500
@@ -27,20 +26,4 @@ func Severity(p datasource.Priority) uint16 {
 		return SeverityCriticalMax
 	}
 	return 0
-}
-
-// PriorityOfSeverity returns the priority whose band contains an OPC UA
-// severity; ok is false outside 1..1000.
-func PriorityOfSeverity(sev uint16) (p datasource.Priority, ok bool) {
-	switch {
-	case sev == 0 || sev > SeverityCriticalMax:
-		return 0, false
-	case sev <= SeverityLowMax:
-		return datasource.PriorityLow, true
-	case sev <= SeverityMediumMax:
-		return datasource.PriorityMedium, true
-	case sev <= SeverityHighMax:
-		return datasource.PriorityHigh, true
-	}
-	return datasource.PriorityCritical, true
 }

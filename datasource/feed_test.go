@@ -220,8 +220,8 @@ func runFeedModel(t *testing.T, r *rand.Rand, readEvery int) {
 			if !sameSamples(gotBuf, wantBuf) {
 				t.Fatalf("step %d: subscription %s received\n%+v\nreference\n%+v\n%v", step, s.got.Name(), gotBuf, wantBuf, log)
 			}
-			if s.got.Dropped() != s.want.Dropped() || s.got.Total() != s.want.Total() {
-				t.Fatalf("step %d: subscription %s dropped %d of %d, reference %d of %d", step, s.got.Name(), s.got.Dropped(), s.got.Total(), s.want.Dropped(), s.want.Total())
+			if s.got.Dropped() != s.want.Dropped() || s.got.offered() != s.want.offered() {
+				t.Fatalf("step %d: subscription %s dropped %d of %d, reference %d of %d", step, s.got.Name(), s.got.Dropped(), s.got.offered(), s.want.Dropped(), s.want.offered())
 			}
 		}
 		if step%readEvery != 0 {

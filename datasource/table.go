@@ -664,8 +664,8 @@ func (s *Subscription) Dropped() uint64 {
 	return s.dropped
 }
 
-// Total returns how many samples were offered to the subscription.
-func (s *Subscription) Total() uint64 {
+// offered returns how many samples were offered to the subscription.
+func (s *Subscription) offered() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.total

@@ -82,7 +82,7 @@ func TestSlowSubscriberLosesOldestAndCountsThem(t *testing.T) {
 			t.Fatalf("kept sample %d = %d, want %d (the newest)", i, v, 7+i)
 		}
 	}
-	if d, tot := sub.Dropped(), sub.Total(); d != 7 || tot != 11 {
+	if d, tot := sub.Dropped(), sub.offered(); d != 7 || tot != 11 {
 		t.Fatalf("dropped %d of %d, want 7 of 11", d, tot)
 	}
 }
@@ -286,8 +286,8 @@ func TestConcurrentPublishAndReceiveNeverCorruptSamples(t *testing.T) {
 				}
 				got += int64(len(buf))
 			}
-			if got+int64(sub.Dropped()) != int64(sub.Total()) || sub.Total() != batches*per {
-				errs <- fmt.Errorf("%s: received %d + dropped %d, offered %d, want %d", sub.Name(), got, sub.Dropped(), sub.Total(), batches*per)
+			if got+int64(sub.Dropped()) != int64(sub.offered()) || sub.offered() != batches*per {
+				errs <- fmt.Errorf("%s: received %d + dropped %d, offered %d, want %d", sub.Name(), got, sub.Dropped(), sub.offered(), batches*per)
 				return
 			}
 			errs <- nil

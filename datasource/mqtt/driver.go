@@ -307,16 +307,26 @@ func (d *Driver) sampleLocked(k key) (s datasource.Sample, known bool) {
 }
 
 // Read returns the last known samples of plan's tags: the engine uses it to
-// read a tag back after a write.
-func (d *Driver) Read(_ context.Context, pl poll.Plan, dst []datasource.Sample) ([]datasource.Sample, error) {
+// read a tag back after a write. Like any driver's Read (polltest), it
+// fails on a done ctx and once the broker connection is lost, rather than
+// answering with the values it still holds.
+func (d *Driver) Read(ctx context.Context, pl poll.Plan, dst []datasource.Sample) ([]datasource.Sample, error) {
 	p, ok := pl.(*plan)
 	if !ok {
 		return dst, fmt.Errorf("device %q: not an mqtt plan", d.dev.Name)
+	}
+	if err := ctx.Err(); err != nil {
+		return dst, fmt.Errorf("device %q: %w", d.dev.Name, err)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.conn == nil {
 		return dst, fmt.Errorf("device %q: %w", d.dev.Name, poll.ErrNotConnected)
+	}
+	select {
+	case <-d.conn.Done():
+		return dst, fmt.Errorf("device %q: %w: %w", d.dev.Name, poll.ErrNotConnected, d.conn.Err())
+	default:
 	}
 	for i, t := range p.tags {
 		s, known := d.sampleLocked(p.keys[i])

@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/drivers"
 )
 
 // Device defaults (docs/project-file.md).
@@ -18,9 +19,6 @@ const (
 	DefaultScanClass  = "default"
 	DefaultCommAlarm  = datasource.PriorityHigh
 )
-
-// The drivers a device may name.
-var drivers = []string{"sim", "modbus", "opcua", "mqtt"}
 
 // faultRef is a sim fault's tag reference, checked once all tags are known.
 type faultRef struct {
@@ -53,8 +51,11 @@ func (p *parser) devices(n *yaml.Node) []*datasource.Device {
 
 // device reads one device.
 func (p *parser) device(n *yaml.Node, path string) *datasource.Device {
-	m := p.mapping(n, path, "name", "driver", "address", "timeout", "backoff", "disabled",
-		"comm_alarm", "scan_classes", "modbus", "opcua", "sim", "mqtt")
+	// A device may have a section of settings for each driver, named after
+	// it (driverSections allows only its own driver's).
+	names := drivers.Names()
+	m := p.mapping(n, path, append([]string{"name", "driver", "address", "timeout", "backoff", "disabled",
+		"comm_alarm", "scan_classes"}, names...)...)
 	if m == nil {
 		return nil
 	}
@@ -70,9 +71,9 @@ func (p *parser) device(n *yaml.Node, path string) *datasource.Device {
 		p.errorf(m.node, m.field("name"), "required")
 	}
 	if v := m.get("driver"); v != nil {
-		d.Driver, _ = p.enum(v, m.field("driver"), drivers...)
+		d.Driver, _ = p.enum(v, m.field("driver"), names...)
 	} else {
-		p.errorf(m.node, m.field("driver"), "required: one of %s", strings.Join(drivers, ", "))
+		p.errorf(m.node, m.field("driver"), "required: one of %s", strings.Join(names, ", "))
 	}
 	if v := m.get("address"); v != nil {
 		d.Address, _ = p.str(v, m.field("address"))
@@ -95,7 +96,7 @@ func (p *parser) device(n *yaml.Node, path string) *datasource.Device {
 		}
 	}
 	d.ScanClasses = p.scanClasses(m, d)
-	p.driverSections(m, d)
+	p.driverSections(m, d, names)
 	return d
 }
 
@@ -227,8 +228,8 @@ func (p *parser) scanClasses(m *mapping, d *datasource.Device) []datasource.Scan
 
 // driverSections reads the modbus, opcua, sim and mqtt sections: only the one of
 // the device's driver may be given, and its defaults apply when it is not.
-func (p *parser) driverSections(m *mapping, d *datasource.Device) {
-	for _, s := range drivers {
+func (p *parser) driverSections(m *mapping, d *datasource.Device, names []string) {
+	for _, s := range names {
 		if m.has(s) && d.Driver != "" && d.Driver != s {
 			p.errorf(m.key(s), m.field(s), "only with driver %s (this device's driver is %s)", s, d.Driver)
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/vigil-hmi/vigil/datasource"
-	"github.com/vigil-hmi/vigil/history"
 )
 
 // Names of the metrics and properties Vigil adds to the Sparkplug B ones.
@@ -107,8 +106,9 @@ type NodeConfig struct {
 	// with History they are read back from it on reconnect, without it they
 	// are dropped and counted.
 	Buffer int
-	// History is the station's history (*history.Store): the part of an
-	// outage that outgrew Buffer is read back from it and forwarded first.
+	// History is the station's history (the wiring adapts *history.Store):
+	// the part of an outage that outgrew Buffer is read back from it and
+	// forwarded first.
 	// Only tags with history are there (with their deadband); nil: the
 	// overflow is lost.
 	History HistorySource
@@ -576,7 +576,7 @@ func (n *Node) readBack(ctx context.Context, from, to time.Time) ([]datasource.S
 			if !nt.tag.History.Enabled {
 				continue
 			}
-			pts, err := n.cfg.History.Query(ctx, nt.tag.Name, from, to, 0)
+			pts, err := n.cfg.History.StoredPoints(ctx, nt.tag.Name, from, to)
 			if err != nil {
 				return nil, fmt.Errorf("tag %s: %w", nt.tag.Name, err)
 			}
@@ -591,10 +591,10 @@ func (n *Node) readBack(ctx context.Context, from, to time.Time) ([]datasource.S
 
 // pointSample turns a history point back into a sample of metric type typ:
 // history keeps numbers, so bools and integers come back from their value.
-func pointSample(id datasource.TagID, typ DataType, p history.Point) datasource.Sample {
+func pointSample(id datasource.TagID, typ DataType, p StoredPoint) datasource.Sample {
 	s := datasource.Sample{Tag: id, Time: p.Time, Quality: p.Quality}
 	switch {
-	case p.IsGap():
+	case math.IsNaN(p.Value):
 	case typ == TypeBoolean:
 		s.Value = datasource.Bool(p.Value != 0)
 	case typ >= TypeInt8 && typ <= TypeInt64:
@@ -607,9 +607,20 @@ func pointSample(id datasource.TagID, typ DataType, p history.Point) datasource.
 	return s
 }
 
-// HistorySource reads a tag's stored samples: *history.Store.
+// HistorySource reads a tag's stored samples, every one in [from, to] in
+// time order. The node is a consumer of the tag table beside history, not
+// above it, so it names what it needs here and the wiring adapts
+// *history.Store to it (cmd/vigil/internal/cli).
 type HistorySource interface {
-	Query(ctx context.Context, tag string, from, to time.Time, maxPoints int) ([]history.Point, error)
+	StoredPoints(ctx context.Context, tag string, from, to time.Time) ([]StoredPoint, error)
+}
+
+// StoredPoint is one stored sample as history keeps it: a number (bools
+// as 0 and 1), NaN for a gap (a Bad sample), and its quality.
+type StoredPoint struct {
+	Time    time.Time
+	Value   float64
+	Quality datasource.Quality
 }
 
 // publishData publishes samples as DDATA, one message per device and in

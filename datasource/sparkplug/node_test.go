@@ -381,7 +381,7 @@ func TestNodeForwardsAnOutageLongerThanItsBufferFromHistory(t *testing.T) {
 		store.Close()
 	})
 	n := runNode(t, NodeConfig{Broker: Broker{URL: b.URL()}, Group: "g", Node: "n", Tags: p.tags, Table: p.table, Clock: clk,
-		Buffer: 10, History: store, Backoff: datasource.Backoff{Min: time.Second, Max: time.Second}})
+		Buffer: 10, History: storeSource{store}, Backoff: datasource.Backoff{Min: time.Second, Max: time.Second}})
 	waitFor(t, "connected", func() bool { return n.Status().Connected })
 
 	b.Stop()
@@ -439,4 +439,17 @@ func expectForwarded(t *testing.T, l *listener, n *Node, count int) {
 	if s := n.Status(); s.Backlog != 0 || s.Forwarded != uint64(count) || s.Dropped != 0 {
 		t.Errorf("status after forwarding: %+v", s)
 	}
+}
+
+// storeSource is the wiring's adapter of *history.Store (cli's storedPoints):
+// the node reads a real history file through it.
+type storeSource struct{ store *history.Store }
+
+func (h storeSource) StoredPoints(ctx context.Context, tag string, from, to time.Time) ([]StoredPoint, error) {
+	pts, err := h.store.Query(ctx, tag, from, to, 0)
+	out := make([]StoredPoint, len(pts))
+	for i, p := range pts {
+		out[i] = StoredPoint{Time: p.Time, Value: p.Value, Quality: p.Quality}
+	}
+	return out, err
 }

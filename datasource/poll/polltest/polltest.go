@@ -23,7 +23,9 @@
 // returns exactly one Good sample per tag; a written value reads back
 // (poll.ValuesMatch); Close is idempotent; a vanished peer makes Read and
 // Connect fail, and a returned one makes them work again; no goroutine
-// outlives Close.
+// outlives Close. A driver fed by a broker (Target.Pushed) gets its values
+// some time after Connect, so Run waits for them instead of judging the
+// first Read; it is held to every other check as is.
 //
 // EngineBench is the shared engine-overhead benchmark of the driver
 // packages: a driver's Read alone against the same device polled through
@@ -61,6 +63,14 @@ type Target struct {
 	// Stop makes the peer unreachable and Start reachable again (both
 	// optional, together): they drive the "peer lost" checks.
 	Stop, Start func()
+	// Pushed says the peer sends values on its own after Connect instead
+	// of answering each Read (a broker-fed driver such as mqtt, whose Read
+	// returns the last values that arrived): the checks that want Good
+	// samples, and the one that wants Read to fail once the peer is lost,
+	// repeat Read until it gives what they want or opTimeout passes,
+	// instead of judging the first Read, and the write check waits for
+	// Good samples before it writes. Every check still runs.
+	Pushed bool
 }
 
 // Timeouts of the checks. A driver call that does not return within
@@ -120,7 +130,7 @@ func Run(t *testing.T, tg Target) {
 		defer d.Close()
 		plan := prepare(t, d, tg.Tags)
 		connect(t, d)
-		samples, err := read(t, d, plan)
+		samples, err := tg.readGood(t, d, plan, tg.Tags)
 		if err != nil {
 			t.Fatalf("Read: %v", err)
 		}
@@ -152,11 +162,18 @@ func Run(t *testing.T, tg Target) {
 		tags := []*datasource.Tag{tg.Writable}
 		plan := prepare(t, d, tags)
 		connect(t, d)
+		if tg.Pushed {
+			// A pushed peer is known only once its first values arrived; a
+			// write before that is refused (the peer may be offline).
+			if _, err := tg.readGood(t, d, plan, tags); err != nil {
+				t.Fatalf("Read before Write: %v", err)
+			}
+		}
 		err := call(t, "Write", func(ctx context.Context) error { return d.Write(ctx, tg.Writable, tg.WriteValue) })
 		if err != nil {
 			t.Fatalf("Write %s = %v: %v", tg.Writable.Name, tg.WriteValue, err)
 		}
-		samples, err := read(t, d, plan)
+		samples, err := tg.readGood(t, d, plan, tags)
 		if err != nil {
 			t.Fatalf("Read after Write: %v", err)
 		}
@@ -202,7 +219,7 @@ func Run(t *testing.T, tg Target) {
 		defer d.Close()
 		plan := prepare(t, d, tg.Tags)
 		connect(t, d)
-		if _, err := read(t, d, plan); err != nil {
+		if _, err := tg.readGood(t, d, plan, tg.Tags); err != nil {
 			t.Fatalf("Read before Stop: %v", err)
 		}
 		tg.Stop()
@@ -212,7 +229,7 @@ func Run(t *testing.T, tg Target) {
 				tg.Start()
 			}
 		}()
-		if _, err := read(t, d, plan); err == nil {
+		if _, err := tg.readFailing(t, d, plan); err == nil {
 			t.Fatal("Read after the peer stopped returned no error")
 		}
 		_ = within(t, "Close", d.Close)
@@ -223,7 +240,7 @@ func Run(t *testing.T, tg Target) {
 		tg.Start()
 		restarted = true
 		connect(t, d)
-		samples, err := read(t, d, plan)
+		samples, err := tg.readGood(t, d, plan, tg.Tags)
 		if err != nil {
 			t.Fatalf("Read after the peer returned: %v", err)
 		}
@@ -275,6 +292,53 @@ func read(t *testing.T, d poll.Driver, plan poll.Plan) ([]datasource.Sample, err
 		return err
 	})
 	return out, err
+}
+
+// readGood reads plan. For a Pushed target it reads again while a Read
+// succeeds but not every sample is Good yet (the peer's values are still
+// on their way), up to opTimeout; the last Read is returned for the
+// caller's checks.
+func (tg Target) readGood(t *testing.T, d poll.Driver, plan poll.Plan, tags []*datasource.Tag) ([]datasource.Sample, error) {
+	t.Helper()
+	end := time.Now().Add(opTimeout)
+	for {
+		samples, err := read(t, d, plan)
+		if err != nil || !tg.Pushed || allGood(samples, len(tags)) || time.Now().After(end) {
+			return samples, err
+		}
+		time.Sleep(retryPause)
+	}
+}
+
+// readFailing reads plan. For a Pushed target it reads again while Read
+// succeeds, up to opTimeout: the driver learns of the lost peer when its
+// connection notices, not at the Read.
+func (tg Target) readFailing(t *testing.T, d poll.Driver, plan poll.Plan) ([]datasource.Sample, error) {
+	t.Helper()
+	end := time.Now().Add(opTimeout)
+	for {
+		samples, err := read(t, d, plan)
+		if err != nil || !tg.Pushed || time.Now().After(end) {
+			return samples, err
+		}
+		time.Sleep(retryPause)
+	}
+}
+
+// retryPause is the wait between two Reads of a Pushed target.
+const retryPause = 10 * time.Millisecond
+
+// allGood reports whether samples are n Good samples.
+func allGood(samples []datasource.Sample, n int) bool {
+	if len(samples) != n {
+		return false
+	}
+	for _, s := range samples {
+		if !s.Quality.IsGood() {
+			return false
+		}
+	}
+	return true
 }
 
 // call runs fn with an opTimeout context and fails t if it hangs.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/vigil-hmi/vigil/assets"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
+	"github.com/vigil-hmi/vigil/datasource/drivers"
 	"github.com/vigil-hmi/vigil/datasource/project"
 )
 
@@ -175,7 +175,7 @@ func checkAddresses(p *project.Project) error { return checkPartial(p, nil) }
 // checkPartial is checkAddresses for a project compiled with loader errors
 // (loadErrs): it leaves out what follows from those (spurious).
 func checkPartial(p *project.Project, loadErrs project.Errors) error {
-	factories := drivers(clockwork.NewFakeClock(), slog.New(slog.DiscardHandler))
+	factories := drivers.Factories(drivers.Options{Clock: clockwork.NewFakeClock()})
 	var errs []error
 	for _, dev := range p.Devices {
 		newDriver, ok := factories[dev.Driver]

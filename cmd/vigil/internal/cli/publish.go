@@ -8,16 +8,19 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/jonboulle/clockwork"
 
 	"github.com/vigil-hmi/vigil/alarms"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
+	"github.com/vigil-hmi/vigil/datasource/drivers"
 	"github.com/vigil-hmi/vigil/datasource/mqtt"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/datasource/project"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug"
+	"github.com/vigil-hmi/vigil/history"
 	"github.com/vigil-hmi/vigil/history/audit"
 )
 
@@ -26,12 +29,11 @@ import (
 // writes of viewing stations through its own write path; a station with
 // devices of driver mqtt views another station's tags.
 
-// projectDrivers returns the driver factories for proj: drivers() with the
-// mqtt driver given the project's broker settings and the Stations that
-// collect the viewed stations' alarms (nil: none).
+// projectDrivers returns the driver factories for proj, from the registry
+// (datasource/drivers), the mqtt driver given the project's broker settings
+// and the Stations that collect the viewed stations' alarms (nil: none).
 func projectDrivers(proj *project.Project, stations *mqtt.Stations, clk clockwork.Clock, log *slog.Logger) (map[string]poll.Factory, error) {
-	f := drivers(clk, log)
-	opts := mqtt.Options{Clock: clk, Logger: log, Stations: stations, Devices: map[string]mqtt.Settings{}}
+	opts := mqtt.Options{Stations: stations, Devices: map[string]mqtt.Settings{}}
 	for _, d := range proj.Devices {
 		s := proj.MQTT[d.Name]
 		if d.Driver != "mqtt" || s == nil {
@@ -43,8 +45,7 @@ func projectDrivers(proj *project.Project, stations *mqtt.Stations, clk clockwor
 		}
 		opts.Devices[d.Name] = mqtt.Settings{Broker: b, Group: s.Group, Node: s.Node}
 	}
-	f["mqtt"] = mqtt.Factory(opts)
-	return f, nil
+	return drivers.Factories(drivers.Options{Clock: clk, Logger: log, MQTT: opts}), nil
 }
 
 // brokerOf turns project settings into a sparkplug.Broker, loading the TLS
@@ -76,6 +77,23 @@ func brokerOf(url string, s *project.MQTTSettings) (sparkplug.Broker, error) {
 	return b, nil
 }
 
+// storedPoints gives the edge node a station's history: the node, a
+// consumer of the tag table like history, does not import it.
+type storedPoints struct{ store *history.Store }
+
+// StoredPoints returns every stored sample of tag in [from, to].
+func (h storedPoints) StoredPoints(ctx context.Context, tag string, from, to time.Time) ([]sparkplug.StoredPoint, error) {
+	pts, err := h.store.Query(ctx, tag, from, to, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sparkplug.StoredPoint, len(pts))
+	for i, p := range pts {
+		out[i] = sparkplug.StoredPoint{Time: p.Time, Value: p.Value, Quality: p.Quality}
+	}
+	return out, nil
+}
+
 // newPublisher builds the edge node of rt's project (nil when it has no
 // publish section). Runtime.Start runs it with the engine.
 func newPublisher(rt *Runtime, clk clockwork.Clock, log *slog.Logger) (*sparkplug.Node, error) {
@@ -97,7 +115,7 @@ func newPublisher(rt *Runtime, clk clockwork.Clock, log *slog.Logger) (*sparkplu
 	}
 	cfg.Alarms = stationAlarms{rt: rt, writes: pub.Writes}
 	if rt.History != nil { // a nil *history.Store must not become a non-nil interface
-		cfg.History = rt.History // an outage longer than the buffer is read back from it
+		cfg.History = storedPoints{rt.History} // an outage longer than the buffer is read back from it
 	}
 	n, err := sparkplug.NewNode(cfg)
 	if err != nil {

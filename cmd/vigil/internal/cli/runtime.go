@@ -21,12 +21,9 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/access"
 	"github.com/vigil-hmi/vigil/datasource/calc"
-	"github.com/vigil-hmi/vigil/datasource/modbus"
 	"github.com/vigil-hmi/vigil/datasource/mqtt"
-	"github.com/vigil-hmi/vigil/datasource/opcua"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/datasource/project"
-	"github.com/vigil-hmi/vigil/datasource/sim"
 	"github.com/vigil-hmi/vigil/history"
 	"github.com/vigil-hmi/vigil/history/audit"
 )
@@ -88,16 +85,6 @@ type RuntimeOptions struct {
 	// "" runs in single-operator mode, as the embedded demo does. A missing
 	// file is single-operator mode too; a broken one stops Start.
 	UsersPath string
-}
-
-// drivers returns the driver factory of every driver name a project may use.
-func drivers(clk clockwork.Clock, log *slog.Logger) map[string]poll.Factory {
-	return map[string]poll.Factory{
-		"sim":    sim.Factory(clk),
-		"modbus": modbus.NewFactory(modbus.WithLogger(log)),
-		"opcua":  opcua.Factory(opcua.Options{Clock: clk, Logger: log}),
-		"mqtt":   mqtt.Factory(mqtt.Options{Clock: clk, Logger: log}), // settings: projectDrivers
-	}
 }
 
 // Start wires and starts the runtime of proj: history and alarms subscribe to
