@@ -156,7 +156,8 @@ func TestDraggingTheHandleResizesOnTheGrid(t *testing.T) {
 
 func TestThePaletteAddsAnElementWithAPickedTag(t *testing.T) {
 	ed := &fakeEditor{}
-	h, _ := editHost(t, ed)
+	h, w := editHost(t, ed)
+	h.BindKeys(w.Canvas())
 	h.ed.kind.SetSelected("bar")
 	test.Tap(h.ed.add)
 	if len(ed.calls) != 0 || !strings.Contains(h.EditMessage(), "needs a tag for tag") {
@@ -192,8 +193,15 @@ func TestThePaletteAddsAnElementWithAPickedTag(t *testing.T) {
 	}
 	test.Tap(h.ed.undo)
 	test.Tap(h.ed.redo)
-	if n := len(ed.calls); ed.calls[n-2] != "undo" || ed.calls[n-1] != "redo" {
+	if n := len(ed.calls); n != 4 || ed.calls[n-2] != "undo" || ed.calls[n-1] != "redo" {
 		t.Errorf("the edit bar's buttons made %q", ed.calls[n-2:])
+	}
+	// Ctrl+Z and Ctrl+Y, as the window's driver sends them.
+	keys := w.Canvas().(fyne.Shortcutable)
+	keys.TypedShortcut(&fyne.ShortcutUndo{})
+	keys.TypedShortcut(&fyne.ShortcutRedo{})
+	if n := len(ed.calls); ed.calls[n-2] != "undo" || ed.calls[n-1] != "redo" || n != 6 {
+		t.Errorf("Ctrl+Z, Ctrl+Y made %q", ed.calls)
 	}
 	// Reload selects the element just added (index 18: the gallery has 18).
 	h.Reload(compile(t, gallery+"      - {kind: text, at: [400, 220], text: New}\n", testTags()))

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/datasource/project/displays"
@@ -93,10 +92,12 @@ func (h *Host) setEditing(on bool) {
 	}
 }
 
-// bindEditKeys adds Ctrl+Z (undo) and Ctrl+Y (redo) in edit mode.
+// bindEditKeys adds Ctrl+Z (undo) and Ctrl+Y (redo) in edit mode. The
+// window's driver sends those keys as fyne.ShortcutUndo and ShortcutRedo
+// (a focused entry takes them for its own text first).
 func (h *Host) bindEditKeys(c fyne.Canvas) {
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyZ, Modifier: fyne.KeyModifierControl}, func(fyne.Shortcut) { h.Undo() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyY, Modifier: fyne.KeyModifierControl}, func(fyne.Shortcut) { h.Redo() })
+	c.AddShortcut(&fyne.ShortcutUndo{}, func(fyne.Shortcut) { h.Undo() })
+	c.AddShortcut(&fyne.ShortcutRedo{}, func(fyne.Shortcut) { h.Redo() })
 }
 
 // Undo undoes the last display edit, in edit mode.
