@@ -195,7 +195,7 @@ func (x *displayEdits) Tags() []*datasource.Tag { return x.s.deps.Tags }
 // do makes one edit of file, audits it and keeps it for undo.
 func (x *displayEdits) do(display, file, what string, edit func([]byte) (displays.Change, error)) error {
 	var c displays.Change
-	err := x.write(display, file, what, func(b []byte) ([]byte, error) {
+	saved, err := x.write(display, file, what, func(b []byte) ([]byte, error) {
 		var err error
 		if c, err = edit(b); err != nil {
 			return nil, err
@@ -210,7 +210,7 @@ func (x *displayEdits) do(display, file, what string, edit func([]byte) (display
 		}
 		return out, nil
 	})
-	if err == nil {
+	if saved {
 		x.undo = append(x.undo, fileEdit{file: file, display: display, what: what, c: c})
 		if len(x.undo) > MaxUndo {
 			x.undo = x.undo[1:]
@@ -236,8 +236,8 @@ func (x *displayEdits) step(from, to *[]fileEdit, verb string, inverse bool) err
 	if inverse {
 		c = c.Inverse()
 	}
-	err := x.write(fe.display, fe.file, verb+fe.what, c.Apply)
-	if err == nil {
+	saved, err := x.write(fe.display, fe.file, verb+fe.what, c.Apply)
+	if saved {
 		*from = (*from)[:len(*from)-1]
 		*to = append(*to, fe)
 	}
@@ -245,22 +245,23 @@ func (x *displayEdits) step(from, to *[]fileEdit, verb string, inverse bool) err
 }
 
 // write edits file with edit when the operator may, and audits the edit
-// (or its refusal).
-func (x *displayEdits) write(display, file, what string, edit func([]byte) ([]byte, error)) error {
+// (or its refusal). saved is true when the file was written, even if the
+// audit then failed: the edit is kept for undo all the same.
+func (x *displayEdits) write(display, file, what string, edit func([]byte) ([]byte, error)) (saved bool, err error) {
 	s := x.s
 	s.activity()
-	var err error
 	if !s.canEditDisplays() {
 		err = fmt.Errorf("%s may not edit displays", s.deps.User())
 	} else {
 		err = editFile(file, edit)
 	}
+	saved = err == nil
 	if s.deps.OnDisplayEdit != nil {
 		if aerr := s.deps.OnDisplayEdit(s.deps.User(), display, file, what, err); aerr != nil && err == nil {
 			err = fmt.Errorf("%s: saved, but the audit trail failed: %w", what, aerr)
 		}
 	}
-	return err
+	return saved, err
 }
 
 // editFile applies edit to the file's text and replaces the file
