@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -27,7 +28,7 @@ func (s *Shell) overviewScreen(active func() []alarms.Alarm) *screen {
 	}
 	dd := display.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnWrite: s.writeFromDisplay}
 	if d.CanEditDisplays != nil {
-		dd.OnMove = s.moveElement
+		dd.Edit = &displayEdits{s: s}
 	}
 	s.host = display.NewHost(d.Displays, dd)
 	s.host.BindKeys(s.win.Canvas())
@@ -120,30 +121,147 @@ func (s *Shell) canEditDisplays() bool {
 	return s.deps.CanEditDisplays != nil && s.deps.CanEditDisplays()
 }
 
-// moveElement is edit mode's drop: the element's at (an instance's for its
-// elements) is changed in its display file's text, only that value's
-// bytes, and the edit is audited. The watcher's reload then shows it.
-func (s *Shell) moveElement(d *displays.Display, e *displays.Element, at displays.Point) {
-	s.activity()
-	file := e.Pos.File
+// displayEdits is edit mode's way to the display files (display.Editor):
+// each edit is one minimal change of a file's text (package displays),
+// checked by compiling the displays with it before the file is written,
+// audited as display_edit, and kept for undo. The watcher's reload then
+// shows it.
+type displayEdits struct {
+	s          *Shell
+	undo, redo []fileEdit
+}
+
+// fileEdit is one edit made, for undo and redo.
+type fileEdit struct {
+	file, display string
+	what          string // as the audit trail says it: "elements[3].at: [420, 350]"
+	c             displays.Change
+}
+
+// MaxUndo bounds the edits kept for undo.
+const MaxUndo = 100
+
+// fileOf is the file element e is written in (its instance's for an
+// element of a template).
+func fileOf(e *displays.Element) string {
 	if e.Via.Line != 0 {
-		file = e.Via.File
+		return e.Via.File
 	}
-	change := fmt.Sprintf("elements[%d].at: [%g, %g]", e.Index, at.X, at.Y)
-	var err error
+	return e.Pos.File
+}
+
+func (x *displayEdits) Move(d *displays.Display, e *displays.Element, at displays.Point) error {
+	return x.do(d.Name, fileOf(e), fmt.Sprintf("elements[%d].at: [%g, %g]", e.Index, at.X, at.Y), func(b []byte) (displays.Change, error) {
+		return displays.PairChange(b, d.Name, e.Index, "at", at.X, at.Y)
+	})
+}
+
+func (x *displayEdits) Resize(d *displays.Display, e *displays.Element, size displays.Size) error {
+	what := fmt.Sprintf("elements[%d].size: [%g, %g]", e.Index, size.W, size.H)
+	if e.Via.Line != 0 {
+		return fmt.Errorf("%s: the element is made by a template; resize it in the template at %s", what, e.Pos)
+	}
+	return x.do(d.Name, fileOf(e), what, func(b []byte) (displays.Change, error) {
+		return displays.PairChange(b, d.Name, e.Index, "size", size.W, size.H)
+	})
+}
+
+func (x *displayEdits) SetField(d *displays.Display, e *displays.Element, key, value string) error {
+	what := fmt.Sprintf("elements[%d].%s: %q", e.Index, key, value)
+	if e.Via.Line != 0 {
+		return fmt.Errorf("%s: the element is made by a template; edit the template at %s", what, e.Pos)
+	}
+	return x.do(d.Name, fileOf(e), what, func(b []byte) (displays.Change, error) {
+		return displays.FieldChange(b, d.Name, e.Index, key, value)
+	})
+}
+
+func (x *displayEdits) Add(d *displays.Display, text string) error {
+	return x.do(d.Name, d.Pos.File, "elements: + "+text, func(b []byte) (displays.Change, error) {
+		return displays.AddElement(b, d.Name, text)
+	})
+}
+
+func (x *displayEdits) Values(d *displays.Display, e *displays.Element) (map[string]string, error) {
+	data, err := os.ReadFile(fileOf(e))
+	if err != nil {
+		return nil, err
+	}
+	return displays.Values(data, d.Name, e.Index)
+}
+
+func (x *displayEdits) Tags() []*datasource.Tag { return x.s.deps.Tags }
+
+// do makes one edit of file, audits it and keeps it for undo.
+func (x *displayEdits) do(display, file, what string, edit func([]byte) (displays.Change, error)) error {
+	var c displays.Change
+	saved, err := x.write(display, file, what, func(b []byte) ([]byte, error) {
+		var err error
+		if c, err = edit(b); err != nil {
+			return nil, err
+		}
+		out, err := c.Apply(b)
+		if err != nil {
+			return nil, err
+		}
+		// Refused before writing: the compiler's file:line messages.
+		if err := x.s.host.Set().Check(file, out); err != nil {
+			return nil, fmt.Errorf("not saved, the displays would not load:\n%w", err)
+		}
+		return out, nil
+	})
+	if saved {
+		x.undo = append(x.undo, fileEdit{file: file, display: display, what: what, c: c})
+		if len(x.undo) > MaxUndo {
+			x.undo = x.undo[1:]
+		}
+		x.redo = x.redo[:0]
+	}
+	return err
+}
+
+// Undo undoes the last edit: its inverse change, which must find the file
+// as the edit left it.
+func (x *displayEdits) Undo() error { return x.step(&x.undo, &x.redo, "undo ", true) }
+
+// Redo makes the last undone edit again.
+func (x *displayEdits) Redo() error { return x.step(&x.redo, &x.undo, "redo ", false) }
+
+func (x *displayEdits) step(from, to *[]fileEdit, verb string, inverse bool) error {
+	if len(*from) == 0 {
+		return fmt.Errorf("nothing to %s", strings.TrimSpace(verb))
+	}
+	fe := (*from)[len(*from)-1]
+	c := fe.c
+	if inverse {
+		c = c.Inverse()
+	}
+	saved, err := x.write(fe.display, fe.file, verb+fe.what, c.Apply)
+	if saved {
+		*from = (*from)[:len(*from)-1]
+		*to = append(*to, fe)
+	}
+	return err
+}
+
+// write edits file with edit when the operator may, and audits the edit
+// (or its refusal). saved is true when the file was written, even if the
+// audit then failed: the edit is kept for undo all the same.
+func (x *displayEdits) write(display, file, what string, edit func([]byte) ([]byte, error)) (saved bool, err error) {
+	s := x.s
+	s.activity()
 	if !s.canEditDisplays() {
 		err = fmt.Errorf("%s may not edit displays", s.deps.User())
 	} else {
-		err = editFile(file, func(b []byte) ([]byte, error) { return displays.SetPair(b, d.Name, e.Index, "at", at.X, at.Y) })
+		err = editFile(file, edit)
 	}
+	saved = err == nil
 	if s.deps.OnDisplayEdit != nil {
-		if aerr := s.deps.OnDisplayEdit(s.deps.User(), d.Name, file, change, err); aerr != nil && err == nil {
-			err = fmt.Errorf("%s: saved, but the audit trail failed: %w", change, aerr)
+		if aerr := s.deps.OnDisplayEdit(s.deps.User(), display, file, what, err); aerr != nil && err == nil {
+			err = fmt.Errorf("%s: saved, but the audit trail failed: %w", what, aerr)
 		}
 	}
-	if err != nil {
-		s.host.SetProblems(err.Error())
-	}
+	return saved, err
 }
 
 // editFile applies edit to the file's text and replaces the file

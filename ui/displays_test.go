@@ -166,7 +166,7 @@ func TestASavedDisplayReplacesTheShownOneAndABrokenOneIsReported(t *testing.T) {
 	}
 }
 
-func TestMovingAnElementEditsOnlyItsLineAndIsAudited(t *testing.T) {
+func TestDisplayEditsAreMinimalUndoableCheckedAndAudited(t *testing.T) {
 	dir := t.TempDir()
 	text := "# tank area\n" + shellDisplays
 	file := filepath.Join(dir, "d.yaml")
@@ -196,7 +196,10 @@ func TestMovingAnElementEditsOnlyItsLineAndIsAudited(t *testing.T) {
 	t.Cleanup(s.Stop)
 	s.ShowScreen("tank")
 	d := s.Display().Display()
-	s.moveElement(d, d.Elements[0], displays.Point{X: 120, Y: 140})
+	ed := &displayEdits{s: s}
+	if err := ed.Move(d, d.Elements[0], displays.Point{X: 120, Y: 140}); err != nil {
+		t.Fatal(err)
+	}
 	got, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
@@ -208,13 +211,43 @@ func TestMovingAnElementEditsOnlyItsLineAndIsAudited(t *testing.T) {
 	if len(audited) != 1 || audited[0] != "erin tank d.yaml elements[0].at: [120, 140] <nil>" {
 		t.Errorf("audit trail %q", audited)
 	}
+	// Undo restores the file byte for byte; redo makes the edit again.
+	if err := ed.Undo(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(file); string(got) != text {
+		t.Fatalf("undo left\n%s", got)
+	}
+	if err := ed.Redo(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(file); string(got) != want {
+		t.Fatalf("redo left\n%s", got)
+	}
+	if len(audited) != 3 || audited[1] != "erin tank d.yaml undo elements[0].at: [120, 140] <nil>" || audited[2] != "erin tank d.yaml redo elements[0].at: [120, 140] <nil>" {
+		t.Errorf("audit trail of undo and redo %q", audited)
+	}
+	// A property the compiler refuses is not written.
+	err = ed.SetField(d, d.Elements[0], "level", "Tank9.Level")
+	if err == nil || !strings.Contains(err.Error(), "d.yaml:12: displays[tank].elements[0].level: ") {
+		t.Fatalf("an unknown tag: %v, want the compiler's file:line message", err)
+	}
+	if got, _ := os.ReadFile(file); string(got) != want {
+		t.Fatalf("a refused property changed the file:\n%s", got)
+	}
+	if err := ed.Undo(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(file); string(got) != text {
+		t.Fatal("undo after a refused edit did not restore the file")
+	}
 	allowed = false
 	s.UserChanged()
-	s.moveElement(d, d.Elements[0], displays.Point{X: 300, Y: 300})
-	if again, _ := os.ReadFile(file); string(again) != want {
+	err = ed.Move(d, d.Elements[0], displays.Point{X: 300, Y: 300})
+	if again, _ := os.ReadFile(file); string(again) != text {
 		t.Error("an operator who may not edit moved an element")
 	}
-	if len(audited) != 2 || !strings.Contains(audited[1], "may not edit displays") || !strings.Contains(s.host.Problems(), "may not edit") {
-		t.Errorf("a refused edit: audit %q, banner %q", audited, s.host.Problems())
+	if n := len(audited); !strings.Contains(audited[n-1], "may not edit displays") || err == nil || !strings.Contains(err.Error(), "may not edit") {
+		t.Errorf("a refused edit: audit %q, error %v", audited, err)
 	}
 }

@@ -35,6 +35,7 @@ type Host struct {
 	treeButtons     map[string]*widget.Button
 	problems        *widget.Label // a reload's errors; hidden when none
 	edit            *widget.Check // edit mode; shown only to who may edit
+	ed              *editUI
 	content         fyne.CanvasObject
 
 	// The last refresh's input, so a display shown between refreshes is
@@ -71,6 +72,8 @@ func NewHost(set *displays.Set, deps Deps) *Host {
 	h := &Host{set: set, views: map[string]*View{}, treeButtons: map[string]*widget.Button{}}
 	deps.Set = set
 	deps.OnGoto = func(name string) { h.Show(name) }
+	deps.onSelect = func(e *displays.Element) { h.selected(e) }
+	deps.onError = func(err error) { h.editDone(err) }
 	if deps.Theme == nil {
 		deps.Theme = theme.New(false)
 	}
@@ -83,11 +86,8 @@ func NewHost(set *displays.Set, deps Deps) *Host {
 	h.problems = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	h.problems.Wrapping = fyne.TextWrapWord
 	h.problems.Hide()
-	h.edit = widget.NewCheck("Edit", func(on bool) {
-		if h.cur != nil {
-			h.cur.SetEditing(on)
-		}
-	})
+	h.edit = widget.NewCheck("Edit", func(on bool) { h.setEditing(on) })
+	h.newEditUI()
 	h.edit.Hide()
 	whole := widget.NewButton("Whole", func() {
 		if h.cur != nil {
@@ -96,8 +96,8 @@ func NewHost(set *displays.Set, deps Deps) *Host {
 	})
 	whole.Importance = widget.LowImportance
 	h.content = container.NewBorder(container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(h.backB, h.forwardB, h.title),
-		container.NewHBox(whole, h.edit)), h.problems),
-		nil, nil, nil, h.stack)
+		container.NewHBox(whole, h.edit)), h.ed.bar, h.problems),
+		nil, nil, h.ed.panel, h.stack)
 	h.tree = container.NewVBox()
 	h.build("")
 	return h
@@ -148,13 +148,15 @@ func (h *Host) Reload(set *displays.Set) {
 	}
 	h.back, h.fwd = keep(h.back), keep(h.fwd)
 	h.SetProblems("")
+	i, in := h.ed.selIndex, h.ed.selIn
 	h.build(h.Current())
+	h.reselect(i, in)
 }
 
 // SetEditable shows the Edit switch to an operator who may edit displays
-// (and when Deps.OnMove is set); false also leaves edit mode.
+// (and when Deps.Edit is set); false also leaves edit mode.
 func (h *Host) SetEditable(on bool) {
-	on = on && h.deps.OnMove != nil
+	on = on && h.deps.Edit != nil
 	if !on {
 		h.edit.SetChecked(false)
 		h.edit.Hide()
@@ -222,6 +224,9 @@ func (h *Host) Current() string {
 	return h.cur.d.Name
 }
 
+// Set returns the displays shown (the last reload's).
+func (h *Host) Set() *displays.Set { return h.set }
+
 // View returns the view of the display shown, or nil.
 func (h *Host) View() *View { return h.cur }
 
@@ -259,8 +264,10 @@ func (h *Host) step(from, to *[]string) bool {
 	return true
 }
 
-// BindKeys adds Alt+Left and Alt+Right to the window's canvas.
+// BindKeys adds Alt+Left and Alt+Right to the window's canvas, and in
+// edit mode Ctrl+Z and Ctrl+Y.
 func (h *Host) BindKeys(c fyne.Canvas) {
+	h.bindEditKeys(c)
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyLeft, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { h.Back() })
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyRight, Modifier: fyne.KeyModifierAlt}, func(fyne.Shortcut) { h.Forward() })
 }
@@ -277,6 +284,9 @@ func (h *Host) show(name string) {
 	}
 	h.cur = v
 	v.SetEditing(h.edit.Checked)
+	if h.edit.Checked {
+		h.selected(v.Selected())
+	}
 	h.title.SetText(d.Title)
 	h.stack.Objects = []fyne.CanvasObject{v}
 	h.stack.Refresh()

@@ -117,9 +117,8 @@ func TestDraggingInEditModeMovesAnElementOnTheGrid(t *testing.T) {
 		at displays.Point
 	}
 	var moves []move
-	v, _, _ := newTestView(t, false, Deps{OnMove: func(_ *displays.Display, e *displays.Element, at displays.Point) {
-		moves = append(moves, move{e, at})
-	}})
+	ed := &fakeEditor{move: func(e *displays.Element, at displays.Point) { moves = append(moves, move{e, at}) }}
+	v, _, _ := newTestView(t, false, Deps{Edit: ed})
 	// As the window's driver sends it: the pointer where it is now, and how
 	// far it moved; from inside the pump at [220, 220] (in the group box).
 	drag := func() {
@@ -137,7 +136,7 @@ func TestDraggingInEditModeMovesAnElementOnTheGrid(t *testing.T) {
 		t.Fatalf("moves %v, want the pump to [250, 240] (220+33, 220+18 on the 10-unit grid)", moves)
 	}
 	if v.sel.Visible() {
-		t.Error("the selection box stays after the drop")
+		t.Error("the selection box stays after the drop of an element not selected")
 	}
 }
 

@@ -26,10 +26,13 @@ type Deps struct {
 	// Set is the project's displays, for alarm indicators that count
 	// another display's tags; nil: they count this display's.
 	Set *displays.Set
-	// OnMove is edit mode's drop: element e of display d dragged to at
-	// (snapped to the grid; an instance's at for its elements). nil: the
-	// displays cannot be edited.
-	OnMove func(d *displays.Display, e *displays.Element, at displays.Point)
+	// Edit edits the display files in edit mode; nil: the displays cannot
+	// be edited.
+	Edit Editor
+
+	// The host's: an element selected in edit mode, an edit refused.
+	onSelect func(*displays.Element)
+	onError  func(error)
 }
 
 // View draws one compiled display, scaled to its size.
@@ -46,9 +49,11 @@ type View struct {
 	ids   map[string]datasource.TagID // the display's tags by name, for alarms
 	st    state
 
-	editing bool
-	drag    *drag             // the element being dragged, nil when none
-	sel     *canvas.Rectangle // the dragged element's box
+	editing  bool
+	drag     *drag             // the element being dragged, nil when none
+	sel      *canvas.Rectangle // the selected or dragged element's box
+	handle   *canvas.Rectangle // the selected element's resize handle
+	selected *displays.Element // selected in edit mode, nil when none
 
 	size fyne.Size     // the widget's size at the last layout
 	fit  float32       // the scale that fits the whole display
@@ -75,7 +80,8 @@ func New(d *displays.Display, deps Deps) *View {
 		v.objs = append(v.objs, p.objects()...)
 	}
 	v.sel = newSelection(v.th.P.Focus)
-	v.objs = append(v.objs, v.sel)
+	v.handle = newHandle(v.th.P.Focus)
+	v.objs = append(v.objs, v.sel, v.handle)
 	v.ExtendBaseWidget(v)
 	return v
 }
@@ -119,13 +125,20 @@ func shown(a *alarms.Alarm) bool {
 }
 
 // Tapped opens the faceplate of the topmost element under the pointer
-// that shows a tag.
+// that shows a tag; in edit mode it selects the element instead.
 func (v *View) Tapped(ev *fyne.PointEvent) {
-	if v.deps.OnOpen == nil || v.m.scale == 0 {
+	if v.m.scale == 0 {
 		return
 	}
 	x := float64((ev.Position.X - v.m.origin.X) / v.m.scale)
 	y := float64((ev.Position.Y - v.m.origin.Y) / v.m.scale)
+	if v.editing {
+		v.editTap(x, y)
+		return
+	}
+	if v.deps.OnOpen == nil {
+		return
+	}
 	if e := v.ElementAt(x, y); e != nil {
 		v.deps.OnOpen(e.Tag)
 	}

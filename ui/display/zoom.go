@@ -83,6 +83,9 @@ func (v *View) layout() {
 	for _, p := range v.parts {
 		p.place(v.m)
 	}
+	if v.drag == nil {
+		v.placeSelection()
+	}
 }
 
 // relayout lays the view out again after a zoom or pan.

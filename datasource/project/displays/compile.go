@@ -123,7 +123,7 @@ func (c *compiler) compile() *Set {
 	for _, s := range c.sources {
 		c.readTemplatesOf(s)
 	}
-	set := &Set{byName: map[string]*Display{}, Files: c.files}
+	set := &Set{byName: map[string]*Display{}, Files: c.files, in: c.in}
 	srcs := map[*Display]*source{}
 	for _, s := range c.sources {
 		if d := c.display(s); d != nil {

@@ -49,6 +49,7 @@ type Set struct {
 	Files []string
 
 	byName map[string]*Display
+	in     Input // what it was compiled from, for Check
 }
 
 // Display returns the display named name.

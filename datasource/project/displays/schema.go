@@ -90,3 +90,49 @@ func kindNamed(name string) (Kind, bool) {
 
 // kindList is every kind a file may name, for messages.
 func kindList() []string { return append(kindNames[:len(kindNames):len(kindNames)], "instance") }
+
+// FieldInfo describes one field of an element kind, for the editor's
+// property panel and palette.
+type FieldInfo struct {
+	Key      string
+	Tag      bool // names one tag: the tag picker offers the project's tags
+	Required bool
+	List     bool // a list (trend pens, pipe points): not edited in the panel
+}
+
+// Fields returns the fields of the element kind named kind (not kind, at
+// and size), in the order docs/displays.md lists them; nil for an unknown
+// kind.
+func Fields(kind string) []FieldInfo {
+	k, ok := kindNamed(kind)
+	if !ok {
+		return nil
+	}
+	var out []FieldInfo
+	for _, f := range specs[k].fields {
+		out = append(out, FieldInfo{Key: f.key, Required: f.required,
+			Tag:  f.typ == fTag || f.typ == fNumTag || f.typ == fStateTag || f.typ == fWritableTag,
+			List: f.typ == fTagList || f.typ == fPoints})
+	}
+	return out
+}
+
+// PaletteKinds are the kinds the editor's palette adds: those with a box
+// (a pipe's points are written by hand) and without a list field.
+func PaletteKinds() []string {
+	var out []string
+	for k := Kind(0); k < numKinds; k++ {
+		if specs[k].size != (Size{}) && k != Trend {
+			out = append(out, k.String())
+		}
+	}
+	return out
+}
+
+// DefaultSizeOf returns the size a new element of the kind gets.
+func DefaultSizeOf(kind string) Size {
+	if k, ok := kindNamed(kind); ok {
+		return specs[k].size
+	}
+	return Size{}
+}
