@@ -52,6 +52,10 @@ type Pen struct {
 	// Limits are alarm limits, drawn as dashed lines when the pen is selected.
 	Limits   []float64
 	Decimals int // digits after the point in the cursor readout; -1: as needed
+	// Format prints a value in the cursor readout and the legend at the
+	// tag's own precision (datasource.FormatValue: a float32 tag as a
+	// float32); nil: Decimals, or the shortest float64.
+	Format func(float64) string
 	// Step draws the pen as steps: each value holds until the next one
 	// (setpoints, states, counts: datasource.Tag.Stepped). False joins
 	// values with straight lines. Either way the last value holds to now.

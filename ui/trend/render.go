@@ -334,6 +334,9 @@ func readout(p *pen, t time.Time) string {
 		return w
 	}
 	s := formatValue(pt.Value, p.Decimals)
+	if p.Format != nil {
+		s = p.Format(pt.Value)
+	}
 	if p.Units != "" {
 		s += " " + p.Units
 	}

@@ -3,13 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-hmi/vigil/datasource/opcua/opcuatest"
+	"github.com/vigil-hmi/vigil/datasource/poll"
 )
 
 // TestRunLogsWhyADeviceIsDownOncePerCause runs `vigil run` for a few
@@ -119,5 +122,46 @@ func TestSimKeepsLibraryLogLinesOutOfItsOutput(t *testing.T) {
 		if level == "debug" && !strings.Contains(errOut.String(), `level=DEBUG msg="New Node Set`) {
 			t.Errorf("the library's lines are not debug records:\n%s", errOut.String())
 		}
+	}
+}
+
+// TestTheGUILogsWhyADeviceIsDownAndQuietsLibraries: `vigil open` writes a
+// device's state change with its cause to stderr, as `vigil run` does,
+// and what a library prints with the standard logger stays out of it.
+func TestTheGUILogsWhyADeviceIsDownAndQuietsLibraries(t *testing.T) {
+	path := writeFile(t, "p.yaml", `project: Down
+devices:
+  - name: mb
+    driver: modbus
+    address: tcp://`+freeAddr(t)+`
+    timeout: 500ms
+    backoff: {min: 100ms, max: 200ms}
+tags:
+  - {name: M, device: mb, address: "40001", type: uint16}
+`)
+	env := Env{
+		HasDisplay: func() bool { return true },
+		OpenGUI: func(ctx context.Context, rt *Runtime, _ GUIOptions) error {
+			log.Printf("a library's own chatter")
+			deadline := time.Now().Add(10 * time.Second)
+			for time.Now().Before(deadline) {
+				if st, ok := rt.Engine.DeviceStatus("mb"); ok && st.State == poll.Backoff {
+					time.Sleep(100 * time.Millisecond) // the line is written as the state changes
+					return nil
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			return errors.New("the device never failed")
+		},
+	}
+	code, _, stderr := runCLI(t, context.Background(), env, "open", path, "--no-history")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "device failed to connect") || !strings.Contains(stderr, "connection refused") {
+		t.Errorf("stderr does not say why the device is down:\n%s", stderr)
+	}
+	if strings.Contains(stderr, "chatter") {
+		t.Errorf("a library's log line reached stderr at the default level:\n%s", stderr)
 	}
 }

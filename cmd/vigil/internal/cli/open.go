@@ -151,7 +151,11 @@ func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUI
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	rt, _, ok := startProject(ctx, env, path, hist, "vigil", nil)
+	// Device state changes go to stderr with their cause, as for vigil
+	// run; what libraries log goes there at debug level only.
+	log, restore := runLogger(&env, logFlag{})
+	defer restore()
+	rt, _, ok := startProject(ctx, env, path, hist, "vigil", log)
 	if !ok {
 		return ExitFailure
 	}
