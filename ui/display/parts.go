@@ -694,12 +694,7 @@ func (p *alarmCount) update(st *state) {
 	}
 	if l != p.marks.look {
 		p.marks.look = l
-		setShown(p.marks.shape, l.prio != 0 && l.visible)
-		setShown(p.marks.digit, l.prio != 0 && l.visible)
-		if l.prio != 0 {
-			setText(p.marks.digit, string(rune('0'+l.prio.Number())), p.th.P.Foreground)
-			p.marks.shape.Refresh()
-		}
+		p.marks.showAlarm()
 	}
 }
 
