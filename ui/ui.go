@@ -853,7 +853,11 @@ func (s *Shell) refresh() {
 	if s.deps.Notice != "" {
 		line = s.deps.Notice + "  |  " + line
 	}
-	s.status.SetText(line)
+	// Set only when it changed (its clock moves once a second, the refresh
+	// runs twice a second while alarms flash): SetText re-renders the label.
+	if s.status.Text != line {
+		s.status.SetText(line)
+	}
 }
 
 // countQualities counts the project's (non-system) tags per quality status.

@@ -21,14 +21,22 @@ type desk struct {
 }
 
 // newDesk builds the login and write path of win on rt; onChange runs on
-// the UI goroutine after every login, logout and idle logoff.
-func newDesk(rt *cli.Runtime, win fyne.Window, onChange func()) *desk {
+// the UI goroutine after every login, logout and idle logoff. The login is
+// the station's: first is the first window's, which the others join, so
+// one operator is logged in at every window of the station (nil for the
+// first window itself).
+func newDesk(rt *cli.Runtime, win fyne.Window, first *login.Manager, onChange func()) *desk {
 	d := &desk{}
-	ld := login.Deps{Directory: rt.Users, Window: win, Now: rt.Clock.Now, OnChange: func(*access.Session) { onChange() }}
-	if rt.Auditor != nil { // a nil *audit.Auditor must not become a non-nil Recorder
-		ld.Audit = rt.Auditor
+	changed := func(*access.Session) { onChange() }
+	if first != nil {
+		d.login = first.Join(win, changed)
+	} else {
+		ld := login.Deps{Directory: rt.Users, Window: win, Now: rt.Clock.Now, OnChange: changed}
+		if rt.Auditor != nil { // a nil *audit.Auditor must not become a non-nil Recorder
+			ld.Audit = rt.Auditor
+		}
+		d.login = login.New(ld)
 	}
-	d.login = login.New(ld)
 	d.writer = &guard.Writer{Tags: rt.Project.Tags, Session: d.login.Session, Path: rt.Writes, Reauth: d.sign}
 	return d
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/vigil-hmi/vigil/ui/alarmview"
 	"github.com/vigil-hmi/vigil/ui/guard"
 	"github.com/vigil-hmi/vigil/ui/horn"
+	"github.com/vigil-hmi/vigil/ui/login"
 	"github.com/vigil-hmi/vigil/ui/prefs"
 	"github.com/vigil-hmi/vigil/ui/theme"
 )
@@ -67,6 +68,7 @@ type station struct {
 type stationWindow struct {
 	win   fyne.Window
 	shell *ui.Shell
+	desk  *desk
 }
 
 // openGUI shows the operator windows on rt and blocks until the last one is
@@ -197,12 +199,17 @@ func openPrefs(rt *cli.Runtime) *prefs.Store {
 func (st *station) open(i int) *stationWindow {
 	w := st.app.NewWindow("Vigil")
 	sw := &stationWindow{win: w}
-	d := newDesk(st.rt, w, func() {
+	var first *login.Manager
+	if len(st.desks) > 0 {
+		first = st.desks[0].login
+	}
+	d := newDesk(st.rt, w, first, func() {
 		if sw.shell != nil {
 			sw.shell.UserChanged()
 		}
 	})
 	st.desks = append(st.desks, d)
+	sw.desk = d
 	deps := ui.Deps{
 		Project:    st.rt.Project.Name,
 		Tags:       st.rt.Project.Tags,
@@ -298,7 +305,8 @@ func (st *station) close(sw *stationWindow) {
 			}
 		}
 		st.save()
-		go sw.shell.Stop() // it waits for the refresh loop, which may wait for this goroutine
+		sw.desk.login.Leave() // the station's login no longer tells this window's shell
+		go sw.shell.Stop()    // it waits for the refresh loop, which may wait for this goroutine
 	}
 	sw.win.Close()
 }

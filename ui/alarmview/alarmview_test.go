@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"github.com/jonboulle/clockwork"
 	"go.uber.org/goleak"
@@ -106,6 +109,32 @@ func TestBannerShowsMostImportantFirstAndFlashes(t *testing.T) {
 	off := b.IndicatorsLit()
 	if !on[0] || off[0] {
 		t.Fatalf("unacked indicator did not flash: %v then %v", on, off)
+	}
+	// The flash recolours the shape's own lines and rectangles and shows
+	// or hides nothing: hiding changed the header's layout at every flash
+	// and Fyne painted the window twice (issue 16, idle CPU).
+	e := b.items[0]
+	lineColours := func() (lit, clear int) {
+		for _, o := range e.flashing().Objects[0].(*fyne.Container).Objects {
+			if l, ok := o.(*canvas.Line); ok {
+				if l.StrokeColor == color.Transparent {
+					clear++
+				} else {
+					lit++
+				}
+			}
+		}
+		return lit, clear
+	}
+	if !e.fill.Visible() || !e.outline.Visible() {
+		t.Error("the off phase hid the shape instead of clearing its colours")
+	}
+	if lit, clear := lineColours(); lit != 0 || clear == 0 {
+		t.Errorf("off phase: %d lines of the flashing shape coloured, %d transparent; want all transparent", lit, clear)
+	}
+	b.Update(t0.Add(time.Second))
+	if lit, clear := lineColours(); clear != 0 || lit == 0 {
+		t.Errorf("on phase: %d lines coloured, %d transparent; want all coloured", lit, clear)
 	}
 	if err := p.eng.Ack("op", p.id(t, "Tank1.Level", "HiHi"), ""); err != nil {
 		t.Fatal(err)

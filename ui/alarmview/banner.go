@@ -103,7 +103,7 @@ func (b *Banner) Counts() [4]string {
 func (b *Banner) IndicatorsLit() []bool {
 	out := make([]bool, len(b.shown))
 	for i := range b.shown {
-		out[i] = b.items[i].flashing().Visible()
+		out[i] = b.items[i].lit
 	}
 	return out
 }
@@ -202,10 +202,14 @@ type bannerEntry struct {
 	priority datasource.Priority
 	rtn      bool
 	content  fyne.CanvasObject
+	// lit is the flash phase shown: the flashing part in its colours
+	// (true) or drawn transparent. saved holds its colours while it is not.
+	lit   bool
+	saved []color.Color
 }
 
 func newBannerEntry(onTap func(alarms.Alarm)) *bannerEntry {
-	e := &bannerEntry{onTap: onTap} // priority 0 is none: the first set draws the shapes
+	e := &bannerEntry{onTap: onTap, lit: true} // priority 0 is none: the first set draws the shapes
 	e.band = canvas.NewRectangle(color.Transparent)
 	e.band.SetMinSize(fyne.NewSize(6, BannerShape))
 	e.fill, e.outline = container.NewWithoutLayout(), container.NewWithoutLayout()
@@ -225,7 +229,7 @@ func (e *bannerEntry) set(a alarms.Alarm) {
 	e.alarm = a
 	rtn := a.State == alarms.RTNUnack
 	if a.Priority != e.priority || rtn != e.rtn {
-		e.priority, e.rtn = a.Priority, rtn
+		e.priority, e.rtn, e.lit = a.Priority, rtn, true // new shapes are drawn lit
 		e.band.FillColor = theme.PriorityColor(a.Priority)
 		e.band.Refresh()
 		e.outline.Objects = []fyne.CanvasObject{shapeSized(a.Priority, true, BannerShape)}
@@ -253,15 +257,50 @@ func (e *bannerEntry) flashing() *fyne.Container {
 	return e.fill
 }
 
+// setFlash shows the flash phase on: the flashing part's lines and
+// rectangles lose their colour (off) or get it back (on). Only they are
+// refreshed. Hiding and showing the part instead changed the minimum size
+// of the containers around it, so at every flash Fyne laid out the header
+// again while painting, which marked the window dirty and painted it a
+// second time (issue 16: idle CPU with alarms flashing).
 func (e *bannerEntry) setFlash(on bool) {
-	o := e.flashing()
-	if on == o.Visible() {
+	if on == e.lit {
 		return
 	}
-	if on {
-		o.Show()
-	} else {
-		o.Hide()
+	e.lit = on
+	var objs []fyne.CanvasObject // the shape's lines and rectangles
+	for _, o := range e.flashing().Objects {
+		if c, ok := o.(*fyne.Container); ok {
+			objs = append(objs, c.Objects...)
+		} else {
+			objs = append(objs, o)
+		}
+	}
+	if !on {
+		e.saved = e.saved[:0]
+	}
+	for i, o := range objs {
+		var c *color.Color
+		switch x := o.(type) {
+		case *canvas.Line:
+			c = &x.StrokeColor
+		case *canvas.Rectangle:
+			c = &x.FillColor
+		default:
+			continue
+		}
+		if on {
+			if i < len(e.saved) {
+				*c = e.saved[i]
+			}
+		} else {
+			for len(e.saved) < i {
+				e.saved = append(e.saved, nil)
+			}
+			e.saved = append(e.saved, *c)
+			*c = color.Transparent
+		}
+		canvas.Refresh(o)
 	}
 }
 

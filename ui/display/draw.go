@@ -27,11 +27,24 @@ func (m mapper) size(w, h float64) fyne.Size {
 	return fyne.NewSize(float32(w)*m.scale, float32(h)*m.scale)
 }
 
-// place moves and resizes o onto the box r.
+// place moves and resizes o onto the box r, and leaves it alone when it is
+// there already. The view is laid out again whenever a value's text changes
+// width, at every refresh; a canvas.Circle keeps two corners, so the size
+// it reports back differs from the one it was given by a float rounding,
+// its Resize then always refreshes it, and every refresh of the window was
+// followed by a second full repaint for the pump's body (issue 16: idle CPU
+// with alarms flashing).
 func (m mapper) place(o fyne.CanvasObject, r displays.Rect) {
-	o.Move(m.pos(r.X, r.Y))
-	o.Resize(m.size(r.W, r.H))
+	if pos := m.pos(r.X, r.Y); o.Position() != pos {
+		o.Move(pos)
+	}
+	if size, was := m.size(r.W, r.H), o.Size(); !near(size.Width, was.Width) || !near(size.Height, was.Height) {
+		o.Resize(size)
+	}
 }
+
+// near reports whether two lengths in pixels differ by float rounding only.
+func near(a, b float32) bool { return a-b < 0.01 && b-a < 0.01 }
 
 // text places t with its top-left at (x, y) and its size in display units.
 func (m mapper) text(t *canvas.Text, x, y, size float64) {

@@ -150,7 +150,7 @@ func TestANewPaletteRebuildsTheDisplayInItsColours(t *testing.T) {
 	day := h.View()
 	th.P = theme.Dark
 	h.Update(snap, nil, epoch)
-	if h.View() == day || h.View().bg.FillColor != theme.Dark.Background {
+	if h.View() == day || h.View().parts[0].(*groupPart).edges[0].StrokeColor != theme.Dark.Line {
 		t.Fatal("the night palette did not rebuild the display in its colours")
 	}
 	if tank := h.View().parts[1].(*tank); tank.body.StrokeColor != theme.Dark.Line || tank.value.Text != "62.0 %" {

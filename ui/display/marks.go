@@ -49,7 +49,7 @@ func newMarks(th *theme.HMI, box displays.Rect, tags ...*datasource.Tag) *marks 
 		}
 	}
 	m.shape = canvas.NewRaster(func(w, h int) image.Image {
-		if m.look.prio == 0 {
+		if m.look.prio == 0 || !m.look.visible { // the off phase of the flash draws nothing
 			return image.NewNRGBA(image.Rect(0, 0, 1, 1))
 		}
 		return paintPolygon(w, h, polygon(m.look.prio), theme.PriorityColor(m.look.prio), !m.look.outline)
@@ -111,12 +111,7 @@ func (m *marks) update(snap []datasource.Sample, st *state) {
 		return
 	}
 	m.look = l
-	setShown(m.shape, l.prio != 0 && l.visible)
-	setShown(m.digit, l.prio != 0 && l.visible)
-	if l.prio != 0 {
-		setText(m.digit, string(rune('0'+l.prio.Number())), m.th.P.Foreground)
-		m.shape.Refresh()
-	}
+	m.showAlarm()
 	setShown(m.dash, l.quality == datasource.Bad)
 	switch l.quality {
 	case datasource.Bad:
@@ -128,3 +123,24 @@ func (m *marks) update(snap []datasource.Sample, st *state) {
 	setShown(m.oos, l.oos)
 	setShown(m.hatch, l.oos && m.body)
 }
+
+// showAlarm shows the alarm part of the look: the digit, steady in the text
+// colour, and the shape, whose raster draws nothing in the off phase of
+// the flash. The flash repaints the shape's raster only and shows or hides
+// nothing: a text or raster that appeared or vanished at every flash made
+// Fyne lay the view out again while painting, which marked the window
+// dirty and painted it a second time (issue 16: idle CPU with alarms
+// flashing).
+func (m *marks) showAlarm() {
+	l := m.look
+	setShown(m.shape, l.prio != 0)
+	setShown(m.digit, l.prio != 0)
+	if l.prio != 0 {
+		setText(m.digit, string(rune('0'+l.prio.Number())), m.th.P.Foreground)
+		m.shape.Refresh()
+	}
+}
+
+// alarmLit reports whether the alarm shape is drawn now (shown and in the
+// on phase of its flash).
+func (m *marks) alarmLit() bool { return m.shape.Visible() && m.look.visible }

@@ -694,31 +694,43 @@ func (p *alarmCount) update(st *state) {
 	}
 	if l != p.marks.look {
 		p.marks.look = l
-		setShown(p.marks.shape, l.prio != 0 && l.visible)
-		setShown(p.marks.digit, l.prio != 0 && l.visible)
-		if l.prio != 0 {
-			setText(p.marks.digit, string(rune('0'+l.prio.Number())), p.th.P.Foreground)
-			p.marks.shape.Refresh()
-		}
+		p.marks.showAlarm()
 	}
 }
 
-// groupPart is a titled box.
+// groupPart is a titled box. The box is four lines, not a stroked
+// rectangle: Fyne draws a rectangle's stroke with a shader run over its
+// whole area, and a group's box covers a quarter of a display, which made
+// every repaint of the overview cost twice as much under a software
+// renderer (issue 16: idle CPU with alarms flashing).
 type groupPart struct {
 	e     *displays.Element
-	box   *canvas.Rectangle
+	edges [4]*canvas.Line // top, right, bottom, left
 	title *canvas.Text
 }
 
 func newGroup(th *theme.HMI, e *displays.Element) *groupPart {
-	b := canvas.NewRectangle(color.Transparent)
-	b.StrokeColor, b.StrokeWidth = th.P.Line, 1
-	return &groupPart{e: e, box: b, title: newText(e.Label, th.P.Dim, false)}
+	p := &groupPart{e: e, title: newText(e.Label, th.P.Dim, false)}
+	for i := range p.edges {
+		p.edges[i] = canvas.NewLine(th.P.Line)
+		p.edges[i].StrokeWidth = 1
+	}
+	return p
 }
 
-func (p *groupPart) objects() []fyne.CanvasObject { return []fyne.CanvasObject{p.box, p.title} }
+func (p *groupPart) objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{p.edges[0], p.edges[1], p.edges[2], p.edges[3], p.title}
+}
 func (p *groupPart) place(m mapper) {
-	m.place(p.box, p.e.Box)
+	b := p.e.Box
+	tl, br := m.pos(b.X, b.Y), m.pos(b.X+b.W, b.Y+b.H)
+	tr, bl := fyne.NewPos(br.X, tl.Y), fyne.NewPos(tl.X, br.Y)
+	for i, c := range [4][2]fyne.Position{{tl, tr}, {tr, br}, {bl, br}, {tl, bl}} {
+		if l := p.edges[i]; l.Position1 != c[0] || l.Position2 != c[1] {
+			l.Position1, l.Position2 = c[0], c[1]
+			l.Refresh()
+		}
+	}
 	m.text(p.title, p.e.Box.X+8, p.e.Box.Y+4, labelSize)
 }
 func (p *groupPart) update(*state) {}

@@ -44,7 +44,6 @@ type View struct {
 	th    *theme.HMI
 	parts []part
 	objs  []fyne.CanvasObject
-	bg    *canvas.Rectangle
 	m     mapper
 	ids   map[string]datasource.TagID // the display's tags by name, for alarms
 	st    state
@@ -72,8 +71,10 @@ func New(d *displays.Display, deps Deps) *View {
 	}
 	v.st.alarm = map[datasource.TagID]*alarms.Alarm{}
 	v.st.oos = map[datasource.TagID]bool{}
-	v.bg = canvas.NewRectangle(v.th.P.Background)
-	v.objs = append(v.objs, v.bg)
+	// No background rectangle of its own: the window's background is the
+	// same grey, and a rectangle the size of the view cost the software
+	// renderer most of a repaint (with alarms flashing the overview took
+	// 8 % of a core, 4 % without it; issue 16).
 	for _, e := range d.Elements {
 		p := newPart(v, e)
 		v.parts = append(v.parts, p)
@@ -168,7 +169,6 @@ func (v *View) CreateRenderer() fyne.WidgetRenderer { return &renderer{v: v} }
 type renderer struct{ v *View }
 
 func (r *renderer) Layout(size fyne.Size) {
-	r.v.bg.Resize(size)
 	r.v.size = size
 	r.v.layout()
 }
@@ -178,10 +178,9 @@ func (r *renderer) MinSize() fyne.Size {
 	return fyne.NewSize(float32(r.v.d.Size.W)/4, float32(r.v.d.Size.H)/4)
 }
 
-func (r *renderer) Refresh() {
-	r.v.bg.FillColor = r.v.th.P.Background
-	r.v.bg.Refresh()
-}
+// Refresh has nothing to do: every part repaints what it changes itself,
+// and a new palette builds the view again.
+func (r *renderer) Refresh() {}
 
 func (r *renderer) Objects() []fyne.CanvasObject { return r.v.objs }
 func (r *renderer) Destroy()                     {}

@@ -225,15 +225,28 @@ func TestUnacknowledgedAlarmsFlash(t *testing.T) {
 	active := []alarms.Alarm{{Tag: "Pump1.Current", Priority: datasource.PriorityMedium, Active: true}}
 	value := v.parts[10].(*valuePart)
 	v.Update(snap, active, epoch)
-	on := value.marks.shape.Visible()
+	on := value.marks.alarmLit()
 	v.Update(snap, active, epoch.Add(500*time.Millisecond))
-	if value.marks.shape.Visible() == on {
+	if value.marks.alarmLit() == on {
 		t.Error("an unacknowledged alarm's indicator does not flash")
+	}
+	// The flash only repaints the shape: nothing appears or vanishes (that
+	// laid the view out again and painted the window twice, issue 16), and
+	// the digit is read steadily beside it.
+	for _, at := range []time.Duration{0, 500 * time.Millisecond} {
+		v.Update(snap, active, epoch.Add(at))
+		if !value.marks.shape.Visible() || !value.marks.digit.Visible() || value.marks.digit.Text != "3" {
+			t.Errorf("phase %v: shape shown %v, digit shown %v %q; want both, 3", at, value.marks.shape.Visible(), value.marks.digit.Visible(), value.marks.digit.Text)
+		}
+	}
+	v.Update(snap, active, epoch.Add(500*time.Millisecond))
+	if img := value.marks.shape.Generator(16, 16); img.At(8, 4).(color.NRGBA).A != 0 {
+		t.Error("the off phase still draws the shape")
 	}
 	active[0].Acked = true
 	for _, at := range []time.Duration{0, 500 * time.Millisecond} {
 		v.Update(snap, active, epoch.Add(at))
-		if !value.marks.shape.Visible() {
+		if !value.marks.alarmLit() {
 			t.Error("an acknowledged alarm's indicator is not steady")
 		}
 	}

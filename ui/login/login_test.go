@@ -552,3 +552,83 @@ func TestSpanReadsLikeAnOperatorSaysIt(t *testing.T) {
 		}
 	}
 }
+
+// TestOneLoginForEveryWindowOfTheStation is issue 16: a second window of
+// the station (Ctrl+N) shows the session of the first, a login made in it
+// is the station's, and a logout or idle logoff in one window reaches the
+// other windows, with one audit record each.
+func TestOneLoginForEveryWindowOfTheStation(t *testing.T) {
+	r := newRig(t, false)
+	win2 := test.NewTempWindow(t, nil)
+	win2.Resize(fyne.NewSize(1000, 600))
+	var changes2 []*access.Session
+	m2 := r.m.Join(win2, func(s *access.Session) { changes2 = append(changes2, s) })
+	t.Cleanup(m2.Close)
+	win2.SetContent(m2.Widget())
+	if got := texts(m2.Widget()); got != "not logged in\n" {
+		t.Errorf("second window's header before login = %q", got)
+	}
+
+	// Log in in the second window: its dialog opens there, not in the first.
+	r.tap(m2.Widget(), "Log in")
+	if r.dialog() != nil || win2.Canvas().Overlays().Top() == nil {
+		t.Fatal("the second window's Log in opened no dialog in the second window")
+	}
+	d := win2.Canvas().Overlays().Top()
+	test.Type(field(d, "user name"), "alice")
+	pw := field(d, "password")
+	test.Type(pw, password)
+	press(pw, fyne.KeyReturn)
+	r.settle()
+	for i, m := range []*Manager{r.m, m2} {
+		if got := texts(m.Widget()); got != "alice (operator)\n" {
+			t.Errorf("window %d header after login in window 2 = %q", i+1, got)
+		}
+		if m.User() != "alice" || button(m.Widget(), "Log out") == nil {
+			t.Errorf("window %d: user %q, Log out button %v", i+1, m.User(), button(m.Widget(), "Log out") != nil)
+		}
+	}
+	if len(r.changes) != 1 || len(changes2) != 1 || r.changes[0] != changes2[0] {
+		t.Errorf("OnChange: window 1 %v, window 2 %v; want the same session once in each", r.changes, changes2)
+	}
+
+	// Activity in one window keeps the station's session: idle logoff
+	// counts from the last input in any window.
+	r.clk.Advance(9 * time.Minute)
+	m2.Touch()
+	r.clk.Advance(9 * time.Minute)
+	r.m.Tick(r.clk.Now())
+	if r.m.Session() == nil {
+		t.Fatal("activity in window 2 did not keep the session open in window 1")
+	}
+
+	// Log out in the first: the second window is logged out too.
+	r.tap(r.m.Widget(), "Log out")
+	if got := texts(m2.Widget()); got != "not logged in\n" || m2.Session() != nil || button(m2.Widget(), "Log in") == nil {
+		t.Errorf("second window after logout in the first: header %q, session %v", got, m2.Session())
+	}
+	if len(changes2) != 2 || changes2[1] != nil {
+		t.Errorf("window 2 OnChange %v, want the session then nil", changes2)
+	}
+
+	// Idle logoff noticed by one window's tick is shown, with its reason,
+	// in every window, and recorded once.
+	r.login("alice", password)
+	r.clk.Advance(11 * time.Minute)
+	m2.Tick(r.clk.Now())
+	r.m.Tick(r.clk.Now())
+	want := "not logged in\nalice was logged off after 10 min without activity\n"
+	for i, m := range []*Manager{r.m, m2} {
+		if got := texts(m.Widget()); got != want {
+			t.Errorf("window %d after the idle logoff = %q, want %q", i+1, got, want)
+		}
+	}
+	r.wantJournal("login ok alice ", "logout ok alice logout", "login ok alice ", "logout ok alice idle")
+
+	// A closed window is told nothing more.
+	m2.Leave()
+	r.login("alice", password)
+	if len(changes2) != 4 {
+		t.Errorf("a window that left was told of a later login: %v", changes2)
+	}
+}

@@ -3,6 +3,7 @@ package login
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,14 +47,16 @@ var ErrNotLoggedIn = errors.New("nobody is logged in: log in to do this")
 // down, so that the operator can touch the screen in time.
 const idleWarning = time.Minute
 
-// Manager is the login state of one window. Session, User and Can are safe
-// for concurrent use; everything else must be called on the UI goroutine.
+// Manager is the login of one window: its header part and its dialogs. The
+// session is the station's, shared by every window's Manager (Join): one
+// operator is logged in at the station, whichever window they used, and
+// logging in or out in one window does it in all (issue 16). Session, User
+// and Can are safe for concurrent use; everything else must be called on
+// the UI goroutine.
 type Manager struct {
 	deps   Deps
 	single bool // single-operator mode: always logged in, no dialog
-
-	mu      sync.Mutex      // guards session
-	session *access.Session // nil when logged out
+	st     *shared
 
 	name   *widget.Label  // "alice (operator)" or "not logged in"
 	notice *widget.Label  // why the last session ended, or an audit failure
@@ -65,7 +68,15 @@ type Manager struct {
 	wg   sync.WaitGroup
 }
 
-// New returns the Manager of d.Directory. In single-operator mode it is
+// shared is the login state of a station: the session and every window's
+// Manager, which all show it.
+type shared struct {
+	mu      sync.Mutex      // guards session
+	session *access.Session // nil when logged out
+	views   []*Manager      // UI goroutine only
+}
+
+// New returns the Manager of d.Directory, for the station's first window. In single-operator mode it is
 // logged in from the start as access.SingleOperatorUser, without an audit
 // record (nobody logged in) and without calling OnChange: the owner reads
 // Session after New.
@@ -76,11 +87,7 @@ func New(d Deps) *Manager {
 	if d.Do == nil {
 		d.Do = fyne.Do
 	}
-	m := &Manager{deps: d, single: d.Directory.SingleOperator()}
-	m.name = widget.NewLabel("")
-	m.notice = widget.NewLabel("")
-	m.button = widget.NewButton("Log in", m.buttonTapped)
-	m.obj = container.NewHBox(widget.NewIcon(fynetheme.AccountIcon()), m.name, m.notice, m.button)
+	m := newView(d, &shared{})
 	if m.single {
 		m.startSingle()
 	}
@@ -88,12 +95,57 @@ func New(d Deps) *Manager {
 	return m
 }
 
+// newView makes the header part of a window on the station state st.
+func newView(d Deps, st *shared) *Manager {
+	m := &Manager{deps: d, single: d.Directory.SingleOperator(), st: st}
+	m.name = widget.NewLabel("")
+	m.notice = widget.NewLabel("")
+	m.button = widget.NewButton("Log in", m.buttonTapped)
+	m.obj = container.NewHBox(widget.NewIcon(fynetheme.AccountIcon()), m.name, m.notice, m.button)
+	st.views = append(st.views, m)
+	return m
+}
+
+// Join returns the Manager of another window of the same station: its own
+// header part, with its dialogs opening on win, showing the station's
+// session. onChange is that window's Deps.OnChange; every window's is
+// called after a login or logout made in any of them. UI goroutine only.
+func (m *Manager) Join(win fyne.Window, onChange func(*access.Session)) *Manager {
+	d := m.deps
+	d.Window, d.OnChange = win, onChange
+	v := newView(d, m.st)
+	v.notice.SetText(m.notice.Text)
+	v.show(d.Now())
+	return v
+}
+
+// Leave takes a closed window's Manager off the station: it is told of no
+// later change. The session stays. UI goroutine only.
+func (m *Manager) Leave() {
+	for i, v := range m.st.views {
+		if v == m {
+			m.st.views = append(m.st.views[:i], m.st.views[i+1:]...)
+			return
+		}
+	}
+}
+
+// setNotice shows text (why the last session ended, an audit failure) in
+// every window's header.
+func (m *Manager) setNotice(text string) {
+	for _, v := range m.st.views {
+		if v.notice.Text != text {
+			v.notice.SetText(text)
+		}
+	}
+}
+
 // startSingle opens the operator's session of single-operator mode, which
 // asks for no password.
 func (m *Manager) startSingle() {
 	s, err := m.deps.Directory.Authenticate(access.SingleOperatorUser, "")
 	if err != nil { // Authenticate promises none in this mode; say it if it changes
-		m.notice.SetText(err.Error())
+		m.setNotice(err.Error())
 		return
 	}
 	m.setSession(s)
@@ -107,15 +159,15 @@ func (m *Manager) Widget() fyne.CanvasObject { return m.obj }
 // can have ended since the last Tick; its methods then refuse with
 // access.ErrSessionEnded.
 func (m *Manager) Session() *access.Session {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.session
+	m.st.mu.Lock()
+	defer m.st.mu.Unlock()
+	return m.st.session
 }
 
 func (m *Manager) setSession(s *access.Session) {
-	m.mu.Lock()
-	m.session = s
-	m.mu.Unlock()
+	m.st.mu.Lock()
+	m.st.session = s
+	m.st.mu.Unlock()
 }
 
 // User returns the logged-in user's name, "" when nobody is. Its method
@@ -184,7 +236,7 @@ func (m *Manager) Logout(reason string) {
 // loggedOut records the end of s, clears the session and tells the owner.
 func (m *Manager) loggedOut(s *access.Session, reason, notice string) {
 	m.setSession(nil)
-	m.notice.SetText(notice)
+	m.setNotice(notice)
 	m.record(func(r Recorder) error { return r.Logout(s.User(), reason) })
 	m.changed()
 }
@@ -192,7 +244,7 @@ func (m *Manager) loggedOut(s *access.Session, reason, notice string) {
 // loggedIn makes s the session, ending and recording the one it replaces
 // (another user taking over the panel, or the same user logging in again).
 func (m *Manager) loggedIn(s *access.Session) {
-	m.notice.SetText("")
+	m.setNotice("")
 	if old := m.Session(); old != nil {
 		old.Logout() // already ended ("replaced") when it is the same user
 		_, why := old.Ended()
@@ -209,15 +261,18 @@ func (m *Manager) record(call func(Recorder) error) {
 		return
 	}
 	if err := call(m.deps.Audit); err != nil {
-		m.notice.SetText("not recorded in the audit trail: " + err.Error())
+		m.setNotice("not recorded in the audit trail: " + err.Error())
 	}
 }
 
-// changed repaints the header and tells the owner.
+// changed repaints every window's header and tells every window's owner.
 func (m *Manager) changed() {
-	m.show(m.deps.Now())
-	if m.deps.OnChange != nil {
-		m.deps.OnChange(m.Session())
+	s := m.Session()
+	for _, v := range slices.Clone(m.st.views) { // an OnChange may close a window
+		v.show(v.deps.Now())
+		if v.deps.OnChange != nil {
+			v.deps.OnChange(s)
+		}
 	}
 }
 

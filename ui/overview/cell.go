@@ -205,14 +205,16 @@ func (c *cell) show() {
 		qual = "? " + q.Reason.String()
 		qualColor = c.th.P.Uncertain
 	}
-	digit, digitColor := "", c.digit.Color
+	// The digit is text, so it is drawn in the text colour and stays put,
+	// as the banner draws it: the coloured shape beside it carries the
+	// colour and the flash. A yellow "3" on the grey could hardly be read
+	// (issue 16 item 3), and a digit blinking with the shape was half the
+	// time unreadable.
+	digit := ""
 	if a := c.alarm; a != nil {
 		digit = string(rune('0' + a.Priority.Number()))
-		digitColor = theme.PriorityColor(a.Priority)
-		if !a.Acked && !c.flashOn {
-			digitColor = c.th.P.Background
-		}
 	}
+	digitColor := c.th.P.Foreground
 	relayout := false
 	relayout = setText(c.value, c.text(), valueColor) || relayout
 	relayout = setText(c.qual, qual, qualColor) || relayout

@@ -134,6 +134,11 @@ func TestAlarmIndicatorFlashesUntilAcknowledged(t *testing.T) {
 		if cl.digit.Text != "3" || col != theme.Medium || !filled {
 			t.Fatalf("indicator digit %q colour %v filled %v, want 3 medium filled", cl.digit.Text, col, filled)
 		}
+		// The digit is read, not flashed: the text colour in both phases,
+		// beside the yellow shape (a yellow "3" on grey was unreadable).
+		if cl.digit.Color != o.deps.Theme.P.Foreground {
+			t.Fatalf("phase %d: digit drawn in %v, want the text colour %v", i, cl.digit.Color, o.deps.Theme.P.Foreground)
+		}
 		img := cl.drawShape(14, 14)
 		if got := img.At(7, 2); v && got == (image.NewNRGBA(image.Rect(0, 0, 1, 1)).At(0, 0)) {
 			t.Error("the inverted triangle is not drawn at its wide top")

@@ -59,7 +59,12 @@ var Light = Palette{
 	Panel:      color.NRGBA{0xE6, 0xE6, 0xE6, 0xFF},
 	Header:     color.NRGBA{0xC8, 0xC8, 0xC8, 0xFF},
 	Foreground: color.NRGBA{0x1A, 0x1A, 0x1A, 0xFF},
-	Dim:        color.NRGBA{0x5E, 0x5E, 0x5E, 0xFF},
+	// Dim (labels, units, disabled text) was #5E5E5E: 4.7:1 on the
+	// background by the formula, but under 4.5:1 on the header and
+	// button greys, and thin anti-aliased glyphs read lighter still
+	// (about 2.9:1 measured off a screenshot, issue 16). #464646 keeps
+	// 5:1 on the darkest grey it is drawn on and stays lighter than text.
+	Dim:        color.NRGBA{0x46, 0x46, 0x46, 0xFF},
 	Line:       color.NRGBA{0x9A, 0x9A, 0x9A, 0xFF},
 	Input:      color.NRGBA{0xF4, 0xF4, 0xF4, 0xFF},
 	Button:     color.NRGBA{0xC4, 0xC4, 0xC4, 0xFF},
@@ -75,7 +80,8 @@ var Dark = Palette{
 	Panel:      color.NRGBA{0x33, 0x33, 0x33, 0xFF},
 	Header:     color.NRGBA{0x40, 0x40, 0x40, 0xFF},
 	Foreground: color.NRGBA{0xE0, 0xE0, 0xE0, 0xFF},
-	Dim:        color.NRGBA{0x9E, 0x9E, 0x9E, 0xFF},
+	// Dim at night: #9E9E9E fell under 4.5:1 on the header (see Light).
+	Dim:        color.NRGBA{0xB4, 0xB4, 0xB4, 0xFF},
 	Line:       color.NRGBA{0x60, 0x60, 0x60, 0xFF},
 	Input:      color.NRGBA{0x22, 0x22, 0x22, 0xFF},
 	Button:     color.NRGBA{0x48, 0x48, 0x48, 0xFF},

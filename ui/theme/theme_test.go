@@ -64,6 +64,15 @@ func TestEveryTextColourReadsOnItsBackgroundInBothPalettes(t *testing.T) {
 			pair{"placeholder", "input background", c(fynetheme.ColorNamePlaceHolder), c(fynetheme.ColorNameInputBackground)},
 			pair{"hyperlink", "background", c(fynetheme.ColorNameHyperlink), c(fynetheme.ColorNameBackground)},
 		)
+		// Dim text as Fyne draws it (a low-importance label or button, a
+		// disabled control, a placeholder) on every surface it can sit on:
+		// the screen, the header strip, an entry and a disabled button.
+		for _, fg := range []fyne.ThemeColorName{fynetheme.ColorNameDisabled, fynetheme.ColorNamePlaceHolder} {
+			for _, bg := range []fyne.ThemeColorName{fynetheme.ColorNameBackground, fynetheme.ColorNameHeaderBackground,
+				fynetheme.ColorNameInputBackground, fynetheme.ColorNameDisabledButton, fynetheme.ColorNameOverlayBackground} {
+				pairs = append(pairs, pair{string(fg), string(bg), c(fg), c(bg)})
+			}
+		}
 		// Vigil's own canvas texts: labels and units (Dim), Bad and
 		// Uncertain readings, on the screen, panel and input backgrounds.
 		p := th.P
@@ -77,6 +86,8 @@ func TestEveryTextColourReadsOnItsBackgroundInBothPalettes(t *testing.T) {
 				pair{"uncertain", bg.name, p.Uncertain, bg.c},
 				pair{"foreground", bg.name, p.Foreground, bg.c})
 		}
+		// Labels and column titles also sit on the header strip.
+		pairs = append(pairs, pair{"dim", "header", p.Dim, p.Header}, pair{"foreground", "header", p.Foreground, p.Header})
 		for _, pr := range pairs {
 			if r := contrast(pr.fg, pr.bg); r < 4.5 {
 				t.Errorf("%s palette: %s %v on %s %v: contrast %.2f, want ≥ 4.5", name, pr.text, hex(pr.fg), pr.on, hex(pr.bg), r)
