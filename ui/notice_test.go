@@ -5,15 +5,17 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
 )
 
 // TestTheStatusLineShowsTheNoticeOfADamagedHistory: when the history file
-// was set aside (Deps.Notice), the operator reads it on the status line at
-// every refresh, before the device counts.
+// was set aside (Deps.Notice), a dialog says so when the window opens, and
+// the status line keeps a short mark of it before the device counts.
 func TestTheStatusLineShowsTheNoticeOfADamagedHistory(t *testing.T) {
 	tags := plantTags()
 	app := test.NewTempApp(t)
@@ -32,7 +34,17 @@ func TestTheStatusLineShowsTheNoticeOfADamagedHistory(t *testing.T) {
 	})
 	defer s.Stop()
 	s.refresh()
-	if got := s.status.Text; !strings.HasPrefix(got, notice) || !strings.Contains(got, "tags") {
-		t.Fatalf("status line %q, want the notice and then the tag counts", got)
+	if got := s.status.Text; !strings.HasPrefix(got, noticeMark) || !strings.Contains(got, "tags") {
+		t.Fatalf("status line %q, want the notice's mark and then the tag counts", got)
+	}
+	// The whole notice is in a dialog over the window.
+	found := false
+	walk(t, win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Text == notice {
+			found = true
+		}
+	})
+	if !found {
+		t.Error("no dialog shows the whole notice")
 	}
 }

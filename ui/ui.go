@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -81,7 +82,8 @@ type Deps struct {
 	// Raw is what the inspector reads through: the poll engine, which runs
 	// each read on the device's own session (the UI never talks to a driver).
 	Raw inspector.Reader
-	// Notice is shown at the start of the status line for the whole run:
+	// Notice is shown in a dialog when the window opens, and a short mark of
+	// it (noticeMark) at the start of the status line for the whole run:
 	// something the operator must know that no alarm says (the history
 	// file was damaged and set aside). "" shows nothing.
 	Notice string
@@ -228,6 +230,13 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 	// goroutine, could deadlock with a repaint queued for it.
 	win.SetOnClosed(s.signalStop)
 	s.refresh()
+	if deps.Notice != "" {
+		// Something no alarm says (the history file was damaged and set
+		// aside): the operator must acknowledge it once, and the status
+		// line keeps a short mark of it for the whole run.
+		d := dialog.NewInformation("History file replaced", deps.Notice, win)
+		d.Show()
+	}
 	go s.loop()
 	if deps.History != nil {
 		s.filling.Add(1)
@@ -235,6 +244,9 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 	}
 	return s
 }
+
+// noticeMark is the status line's short form of Deps.Notice.
+const noticeMark = "HISTORY: new file, the damaged one set aside (see the notice)"
 
 // backfill reads the last hour of every recorded tag from history into the
 // sparklines of the tag list and the overview, so they are full from the
@@ -851,7 +863,9 @@ func (s *Shell) refresh() {
 		line += " · horn: no sound"
 	}
 	if s.deps.Notice != "" {
-		line = s.deps.Notice + "  |  " + line
+		// Short, so the counts and the clock stay in view; the whole
+		// notice is in the dialog shown at start and on stderr.
+		line = noticeMark + " · " + line
 	}
 	// Set only when it changed (its clock moves once a second, the refresh
 	// runs twice a second while alarms flash): SetText re-renders the label.
