@@ -58,8 +58,7 @@ func (s *Store) Backfill(batch []Sample) (err error) {
 	}
 	for i := range batch {
 		b := &batch[i]
-		if b.Tag == "" || b.Time.Before(minTime) || b.Time.After(maxTime) {
-			s.stats.InvalidTime++
+		if s.invalid(b) {
 			continue
 		}
 		ser := s.series[b.Tag]

@@ -312,13 +312,22 @@ func (s *Store) writableLocked() error {
 	return nil
 }
 
+// invalid reports, and counts, a sample that cannot be stored: no tag, or a
+// time outside what a chunk can encode. The caller holds s.mu.
+func (s *Store) invalid(b *Sample) bool {
+	if b.Tag == "" || b.Time.Before(minTime) || b.Time.After(maxTime) {
+		s.stats.InvalidTime++
+		return true
+	}
+	return false
+}
+
 // appendLocked is Append for a caller that holds s.mu.
 func (s *Store) appendLocked(batch []Sample) {
 	span := int64(s.opts.ChunkSpan)
 	for i := range batch {
 		b := &batch[i]
-		if b.Tag == "" || b.Time.Before(minTime) || b.Time.After(maxTime) {
-			s.stats.InvalidTime++
+		if s.invalid(b) {
 			continue
 		}
 		ser := s.series[b.Tag]
