@@ -340,17 +340,20 @@ type AlarmDef struct {
 // simulated plant) and how to reach it.
 type Device struct {
 	Name        string
-	Driver      string // "sim", "modbus" or "opcua"
+	Driver      string // a name of the driver registry (datasource/drivers): "sim", "modbus", "opcua", "mqtt"
 	Address     string // driver-specific URL: tcp://host:502, rtu:///dev/ttyUSB0, rtuovertcp://host:4001, opc.tcp://host:4840
 	Timeout     time.Duration
 	ScanClasses []ScanClass
 	Backoff     Backoff
 	Disabled    bool     // configured but not polled; its tags are Bad/OutOfService
 	CommAlarm   Priority // priority of the device's communication alarm
-	Modbus      ModbusSettings
-	OPCUA       OPCUASettings
-	Sim         SimSettings
-	Pos         Pos
+	// Settings are the driver's own settings, the section of the device
+	// named after its driver, as the driver's schema decodes them
+	// (modbus.Settings, opcua.Settings, sim.Settings, sparkplug.Settings
+	// for mqtt); nil when the device has none. Each driver package reads
+	// its own with a SettingsOf function.
+	Settings any
+	Pos      Pos
 }
 
 // ScanClass is a named poll rate of a device; each tag belongs to one.
@@ -394,48 +397,4 @@ func (b Backoff) Delay(attempt int, rnd func(n int64) int64) time.Duration {
 		d = b.Min
 	}
 	return d
-}
-
-// ModbusSettings are the Modbus-specific settings of a device.
-type ModbusSettings struct {
-	Unit         uint8     // slave / unit ID
-	WordOrder    WordOrder // default for the device's tags
-	MaxRegisters int       // largest block in one FC3/FC4 read (<= 125)
-	MaxBits      int       // largest block in one FC1/FC2 read (<= 2000)
-	MaxGap       int       // registers (or bits) of unused space a read may span; -1 never spans
-	MaskWrite    bool      // the device supports FC22, so bits in registers are writable
-	Baud         int       // RTU serial
-	DataBits     int
-	Parity       string // "N", "E" or "O"
-	StopBits     int
-}
-
-// OPCUASettings are the OPC UA-specific settings of a device.
-type OPCUASettings struct {
-	SecurityPolicy  string // None, Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss
-	SecurityMode    string // None, Sign, SignAndEncrypt
-	Username        string
-	Password        string // resolved secret; never logged
-	CertFile        string // client certificate; generated on first use when empty
-	KeyFile         string
-	TrustDir        string // trusted server certificates
-	Poll            bool   // use registered reads instead of subscriptions
-	QueueSize       uint32
-	MaxNodesPerRead int // 0: ask the server
-}
-
-// SimSettings are the settings of the simulated plant.
-type SimSettings struct {
-	Seed   int64
-	Speed  float64 // simulated seconds per real second; 1 is real time
-	Faults []SimFault
-}
-
-// SimFault is a fault the simulated plant injects on schedule.
-type SimFault struct {
-	Kind string        // "drop" (connection), "freeze" (value), "bad" (quality)
-	Tag  string        // freeze and bad: the tag; empty for drop
-	At   time.Duration // after start
-	For  time.Duration // 0: until restart
-	Pos  Pos
 }

@@ -291,7 +291,7 @@ func TestTheBrowsersTrendButtonAddsAPenAndShowsTrends(t *testing.T) {
 func TestTheRegisterInspectorReadsOnlyWhileTheDevicesScreenShows(t *testing.T) {
 	srv := modbustest.New(t)
 	dev := &datasource.Device{Name: "plc1", Driver: "modbus", Address: srv.URL(), Timeout: 2 * time.Second,
-		Modbus: datasource.ModbusSettings{Unit: 1}}
+		Settings: modbus.Settings{Unit: 1}}
 	eng := polltest.Start(t, poll.Config{Devices: []*datasource.Device{dev},
 		Drivers: map[string]poll.Factory{"modbus": modbus.NewFactory()}, StaleCheck: -1})
 	tags := plantTags()

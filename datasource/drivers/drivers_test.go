@@ -1,10 +1,13 @@
 package drivers
 
 import (
-	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -60,28 +63,91 @@ func TestFactoriesMakeTheirDriver(t *testing.T) {
 }
 
 // Every registered driver runs the conformance check (docs/engine.md): its
-// package, named after it beside this one, has a test that calls
-// polltest.Run. A driver added to list without one fails here.
+// package, named after it beside this one, has a test function that calls
+// polltest.Run (found in the syntax tree, so a call in a comment or a
+// string does not count). A driver added to list without one fails here.
 func TestEveryDriverRunsPolltest(t *testing.T) {
 	for _, name := range Names() {
-		files, err := filepath.Glob(filepath.Join("..", name, "*_test.go"))
-		if err != nil || len(files) == 0 {
-			t.Errorf("driver %s: no tests in datasource/%s (%v)", name, name, err)
-			continue
+		if !runsPolltest(t, filepath.Join("..", name)) {
+			t.Errorf("driver %s: no Test function in datasource/%s calls polltest.Run", name, name)
 		}
-		found := false
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
+	}
+}
+
+// The check above finds a real call and only a real call.
+func TestRunsPolltestFindsOnlyACall(t *testing.T) {
+	for _, c := range []struct {
+		name, src string
+		want      bool
+	}{
+		{"a Test function that calls it", "func TestConformance(t *testing.T) { polltest.Run(t, polltest.Target{}) }", true},
+		{"a call nested in a subtest", "func TestX(t *testing.T) { t.Run(\"a\", func(t *testing.T) { polltest.Run(t, tg) }) }", true},
+		{"a call in a comment", "// polltest.Run(t, tg)\nfunc TestX(t *testing.T) {}", false},
+		{"a call in a helper that is not a Test function", "func helper(t *testing.T) { polltest.Run(t, tg) }", false},
+		{"a call of another package's Run", "func TestX(t *testing.T) { other.Run(t, tg) }", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src := "package x\n\nimport (\n\t\"testing\"\n\n\t\"github.com/vigil-hmi/vigil/datasource/poll/polltest\"\n)\n\n" + c.src + "\n"
+			if err := os.WriteFile(filepath.Join(dir, "x_test.go"), []byte(src), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if bytes.Contains(b, []byte("polltest.Run(")) {
-				found = true
-				break
+			if got := runsPolltest(t, dir); got != c.want {
+				t.Errorf("runsPolltest = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// runsPolltest reports whether a Test function of the _test.go files in dir
+// calls polltest.Run.
+func runsPolltest(t *testing.T, dir string) bool {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		file, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, decl := range file.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || !strings.HasPrefix(fn.Name.Name, "Test") || fn.Body == nil {
+				continue
+			}
+			found := false
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return !found
+				}
+				if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Run" {
+					if id, ok := sel.X.(*ast.Ident); ok && id.Name == "polltest" {
+						found = true
+					}
+				}
+				return !found
+			})
+			if found {
+				return true
 			}
 		}
-		if !found {
-			t.Errorf("driver %s: no test in datasource/%s calls polltest.Run", name, name)
+	}
+	return false
+}
+
+// Every registered driver has a schema, and an unknown name has none.
+func TestEveryDriverHasASchema(t *testing.T) {
+	for _, name := range Names() {
+		s, ok := SchemaOf(name)
+		if !ok || s.Address == nil || s.Settings == nil {
+			t.Errorf("driver %s: schema %+v, found %v", name, s, ok)
 		}
+	}
+	if _, ok := SchemaOf("profibus"); ok {
+		t.Error("SchemaOf found a driver that is not registered")
 	}
 }

@@ -50,7 +50,7 @@ const (
 type Driver struct {
 	dev         *datasource.Device
 	ep          endpoint
-	settings    datasource.ModbusSettings // with defaults applied
+	settings    Settings // with defaults applied
 	lim         Limits
 	timeout     time.Duration
 	clock       clockwork.Clock
@@ -109,7 +109,7 @@ func New(dev *datasource.Device, opts ...Option) (*Driver, error) {
 	if err != nil {
 		return nil, fail("address", "%v", err)
 	}
-	m := dev.Modbus
+	m := SettingsOf(dev)
 	if m.Unit > 247 {
 		return nil, fail("modbus.unit", "%d is not a unit ID (0..247)", m.Unit)
 	}

@@ -22,8 +22,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func device(url string) *datasource.Device {
 	return &datasource.Device{
 		Name: "plc", Driver: "modbus", Address: url, Timeout: time.Second,
-		Modbus: datasource.ModbusSettings{Unit: 1, MaxGap: 16},
-		Pos:    datasource.Pos{File: "plant.yaml", Line: 3},
+		Settings: Settings{Unit: 1, MaxGap: 16},
+		Pos:      datasource.Pos{File: "plant.yaml", Line: 3},
 	}
 }
 
@@ -276,7 +276,8 @@ func TestUnitsBehindOneGatewayShareOneConnection(t *testing.T) {
 	srv.SetHolding(1, 0, 11)
 	srv.SetHolding(2, 0, 22)
 	dev2 := device(srv.URL())
-	dev2.Name, dev2.Modbus.Unit = "plc2", 2
+	dev2.Name = "plc2"
+	modify(dev2, func(s *Settings) { s.Unit = 2 })
 	factory := NewFactory() // one engine's
 	d1 := connectFrom(t, factory, device(srv.URL()))
 	d2 := connectFrom(t, factory, dev2)
@@ -340,7 +341,7 @@ func TestUnitsBehindOneGatewayShareOneConnection(t *testing.T) {
 func TestAUnitTheGatewayCannotReachIsADeviceError(t *testing.T) {
 	srv := modbustest.New(t)
 	dev := device(srv.URL())
-	dev.Modbus.Unit = 9
+	modify(dev, func(s *Settings) { s.Unit = 9 })
 	d := connect(t, dev)
 	_, err := d.Read(context.Background(), prepare(t, d, tag(0, "A", "40001", datasource.TypeUint16)), nil)
 	var exc *ExceptionError
@@ -395,13 +396,19 @@ func TestNewRefusesBadDevices(t *testing.T) {
 	}{
 		{"an unknown scheme", `address: "udp://x:1": unknown scheme`, func(d *datasource.Device) { d.Address = "udp://x:1" }},
 		{"a gateway without port", `address: "rtuovertcp://gw": a serial gateway needs a port`, func(d *datasource.Device) { d.Address = "rtuovertcp://gw" }},
-		{"unit 248", "modbus.unit: 248", func(d *datasource.Device) { d.Modbus.Unit = 248 }},
-		{"126 registers per read", "modbus.max_registers: 126 not in 1..125", func(d *datasource.Device) { d.Modbus.MaxRegisters = 126 }},
-		{"2001 bits per read", "modbus.max_bits: 2001", func(d *datasource.Device) { d.Modbus.MaxBits = 2001 }},
-		{"a gap of -2", "modbus.max_gap: -2", func(d *datasource.Device) { d.Modbus.MaxGap = -2 }},
-		{"an unknown word order", "modbus.word_order", func(d *datasource.Device) { d.Modbus.WordOrder = 7 }},
-		{"parity X", `modbus.parity: "X"`, func(d *datasource.Device) { d.Address = "rtu:///dev/ttyUSB0"; d.Modbus.Parity = "X" }},
-		{"3 stop bits", "modbus.stop_bits: 3", func(d *datasource.Device) { d.Address = "rtu:///dev/ttyUSB0"; d.Modbus.StopBits = 3 }},
+		{"unit 248", "modbus.unit: 248", func(d *datasource.Device) { modify(d, func(s *Settings) { s.Unit = 248 }) }},
+		{"126 registers per read", "modbus.max_registers: 126 not in 1..125", func(d *datasource.Device) { modify(d, func(s *Settings) { s.MaxRegisters = 126 }) }},
+		{"2001 bits per read", "modbus.max_bits: 2001", func(d *datasource.Device) { modify(d, func(s *Settings) { s.MaxBits = 2001 }) }},
+		{"a gap of -2", "modbus.max_gap: -2", func(d *datasource.Device) { modify(d, func(s *Settings) { s.MaxGap = -2 }) }},
+		{"an unknown word order", "modbus.word_order", func(d *datasource.Device) { modify(d, func(s *Settings) { s.WordOrder = 7 }) }},
+		{"parity X", `modbus.parity: "X"`, func(d *datasource.Device) {
+			d.Address = "rtu:///dev/ttyUSB0"
+			modify(d, func(s *Settings) { s.Parity = "X" })
+		}},
+		{"3 stop bits", "modbus.stop_bits: 3", func(d *datasource.Device) {
+			d.Address = "rtu:///dev/ttyUSB0"
+			modify(d, func(s *Settings) { s.StopBits = 3 })
+		}},
 		{"another driver", `driver: "opcua" is not modbus`, func(d *datasource.Device) { d.Driver = "opcua" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -508,7 +515,7 @@ func TestRTUOverTCPWithMaskWrite(t *testing.T) {
 	srv := modbustest.New(t)
 	srv.SetHolding(1, 0, 0x00F0, 0x4049, 0x0FDB)
 	dev := device("rtuovertcp://" + srv.ListenRTUOverTCP(t))
-	dev.Modbus.MaskWrite = true
+	modify(dev, func(s *Settings) { s.MaskWrite = true })
 	d := connect(t, dev)
 	bit := tag(0, "Bit3", "40001.3", datasource.TypeBool)
 	if err := d.Write(context.Background(), bit, datasource.Bool(true)); err != nil {
@@ -541,7 +548,7 @@ func TestRTUOverASerialLine(t *testing.T) {
 	srv.SetHolding(1, 0, 0x1234)
 	srv.SetCoils(1, 0, false, true)
 	dev := device("rtu://" + client)
-	dev.Modbus = datasource.ModbusSettings{Unit: 1, Baud: 115200, Parity: "N"}
+	dev.Settings = Settings{Unit: 1, Baud: 115200, Parity: "N"}
 	d := connect(t, dev)
 	got := read(t, d, prepare(t, d, tag(0, "R", "40001", datasource.TypeUint16), tag(1, "C", "00002", datasource.TypeBool)))
 	if got[0].Value != datasource.Uint(0x1234) || got[1].Value != datasource.Bool(true) {
@@ -628,4 +635,11 @@ func TestReadRawTakesTheProjectFileAddressSyntax(t *testing.T) {
 			}
 		})
 	}
+}
+
+// modify changes the driver settings of dev with f.
+func modify(dev *datasource.Device, f func(*Settings)) {
+	s := SettingsOf(dev)
+	f(&s)
+	dev.Settings = s
 }

@@ -41,7 +41,7 @@ func ExamplePlanRequests() {
 // own.
 func ExampleDriver_PreparePlan() {
 	dev := &datasource.Device{Name: "plc1", Driver: "modbus", Address: "tcp://10.0.0.5:502",
-		Modbus: datasource.ModbusSettings{Unit: 1, MaxGap: 16}}
+		Settings: modbus.Settings{Unit: 1, MaxGap: 16}}
 	d, err := modbus.New(dev)
 	if err != nil {
 		fmt.Println(err)

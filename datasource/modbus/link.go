@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/goburrow/modbus"
-	"github.com/vigil-hmi/vigil/datasource"
 )
 
 // transport is one physical connection: goburrow's TCP or serial RTU
@@ -89,11 +88,11 @@ type linkPool struct {
 
 func newLinkPool() *linkPool { return &linkPool{links: map[string]*link{}} }
 
-func serialSettings(m datasource.ModbusSettings) string {
+func serialSettings(m Settings) string {
 	return fmt.Sprintf("%d %d%s%d", m.Baud, m.DataBits, m.Parity, m.StopBits)
 }
 
-func (p *linkPool) acquire(ep endpoint, m datasource.ModbusSettings) (*link, error) {
+func (p *linkPool) acquire(ep endpoint, m Settings) (*link, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	key := ep.key()

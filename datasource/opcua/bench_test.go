@@ -24,7 +24,7 @@ func BenchmarkSubscribe(b *testing.B) {
 	}
 	defer srv.Close()
 	dev := testDevice(srv)
-	dev.OPCUA.QueueSize = 1
+	modify(dev, func(s *Settings) { s.QueueSize = 1 })
 	d := newDriver(b, dev, Options{})
 	if err := d.Connect(context.Background()); err != nil {
 		b.Fatal(err)

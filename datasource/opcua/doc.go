@@ -4,7 +4,7 @@
 // engine calls Prepare, Connect, Read, Write and Close as for every driver,
 // and, because the driver implements poll.Subscriber, Subscribe once per scan
 // class so that the server pushes changes through monitored items. A device
-// with OPCUASettings.Poll uses registered reads at the scan rate instead.
+// with Settings.Poll uses registered reads at the scan rate instead.
 //
 // Connecting discovers the server's endpoints (GetEndpoints), picks the one
 // with the configured security policy and mode, checks the server certificate

@@ -46,6 +46,7 @@ type Options struct {
 // one Subscribe per scan class next to its Read and Write calls).
 type Driver struct {
 	dev    *datasource.Device
+	set    Settings // dev's opcua section
 	pki    string
 	log    *slog.Logger
 	clock  clockwork.Clock
@@ -81,11 +82,12 @@ func New(dev *datasource.Device, opts Options) (*Driver, error) {
 	if dev == nil {
 		return nil, errors.New("opcua: nil device")
 	}
-	policy, mode, err := parseSecurity(dev.OPCUA.SecurityPolicy, dev.OPCUA.SecurityMode)
+	set := SettingsOf(dev)
+	policy, mode, err := parseSecurity(set.SecurityPolicy, set.SecurityMode)
 	if err != nil {
 		return nil, fmt.Errorf("device %q: %w", dev.Name, err)
 	}
-	d := &Driver{dev: dev, pki: opts.PKIDir, log: opts.Logger, clock: opts.Clock, policy: policy, mode: mode}
+	d := &Driver{dev: dev, set: set, pki: opts.PKIDir, log: opts.Logger, clock: opts.Clock, policy: policy, mode: mode}
 	if d.pki == "" {
 		if d.pki, err = DefaultPKIDir(); err != nil {
 			return nil, fmt.Errorf("device %q: %w", dev.Name, err)
@@ -102,7 +104,7 @@ func New(dev *datasource.Device, opts Options) (*Driver, error) {
 }
 
 // Factory returns a poll.Factory making drivers with opts. For a device with
-// OPCUASettings.Poll the driver it returns hides Subscribe, so the engine
+// Settings.Poll the driver it returns hides Subscribe, so the engine
 // polls it with registered reads at the scan rate.
 func Factory(opts Options) poll.Factory {
 	return func(dev *datasource.Device) (poll.Driver, error) {
@@ -110,7 +112,7 @@ func Factory(opts Options) poll.Factory {
 		if err != nil {
 			return nil, err
 		}
-		if dev.OPCUA.Poll {
+		if d.set.Poll {
 			return pollOnly{d}, nil
 		}
 		return d, nil
@@ -165,7 +167,7 @@ func (d *Driver) connect(ctx context.Context) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := d.dev.OPCUA
+	s := d.set
 	opts := []opcua.Option{
 		opcua.AutoReconnect(false), // the engine reconnects; see the package doc
 		opcua.SecurityPolicy(d.policy),

@@ -49,13 +49,13 @@ func TestPrepareParsesNodeIDs(t *testing.T) {
 }
 
 func TestNewRefusesBadSecuritySettings(t *testing.T) {
-	for _, s := range []datasource.OPCUASettings{
+	for _, s := range []Settings{
 		{SecurityPolicy: "Basic128Rsa15", SecurityMode: "Sign"},
 		{SecurityPolicy: "Basic256Sha256", SecurityMode: "None"},
 		{SecurityPolicy: "None", SecurityMode: "Sign"},
 		{SecurityPolicy: "None", SecurityMode: "Encrypt"},
 	} {
-		if _, err := New(&datasource.Device{Name: "plc1", OPCUA: s}, Options{PKIDir: testPKI}); err == nil || !strings.Contains(err.Error(), `device "plc1"`) {
+		if _, err := New(&datasource.Device{Name: "plc1", Settings: s}, Options{PKIDir: testPKI}); err == nil || !strings.Contains(err.Error(), `device "plc1"`) {
 			t.Errorf("New with %s/%s = %v, want an error naming the device", s.SecurityPolicy, s.SecurityMode, err)
 		}
 	}
@@ -144,7 +144,7 @@ func TestReadIsChunkedByMaxNodesPerRead(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dev := testDevice(srv)
-			dev.OPCUA.MaxNodesPerRead = tt.setting
+			modify(dev, func(s *Settings) { s.MaxNodesPerRead = tt.setting })
 			d := newDriver(t, dev, Options{})
 			connect(t, d)
 			var tags []*datasource.Tag
@@ -303,7 +303,7 @@ func TestFactoryHidesSubscribeForPollingDevices(t *testing.T) {
 	if _, ok := sub.(poll.Subscriber); !ok {
 		t.Fatal("a subscribing device's driver is not a poll.Subscriber")
 	}
-	pd, err := f(&datasource.Device{Name: "b", OPCUA: datasource.OPCUASettings{Poll: true}})
+	pd, err := f(&datasource.Device{Name: "b", Settings: Settings{Poll: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +315,7 @@ func TestFactoryHidesSubscribeForPollingDevices(t *testing.T) {
 func TestPollingDeviceReadsRegisteredNodes(t *testing.T) {
 	srv := sharedServer(t)
 	dev := testDevice(srv)
-	dev.OPCUA.Poll = true
+	modify(dev, func(s *Settings) { s.Poll = true })
 	drv, err := Factory(Options{PKIDir: testPKI})(dev)
 	if err != nil {
 		t.Fatal(err)
@@ -334,4 +334,11 @@ func TestPollingDeviceReadsRegisteredNodes(t *testing.T) {
 	if p := pl.(*plan); p.regConn == nil || len(p.reg) != 1 {
 		t.Fatal("the plan's nodes were not registered")
 	}
+}
+
+// modify changes the driver settings of dev with f.
+func modify(dev *datasource.Device, f func(*Settings)) {
+	s := SettingsOf(dev)
+	f(&s)
+	dev.Settings = s
 }

@@ -56,7 +56,7 @@ var genMu sync.Mutex
 // cert_file/key_file when set, else the PKI directory's own pair, generated
 // on first use.
 func (d *Driver) clientCert() ([]byte, *rsa.PrivateKey, error) {
-	s := d.dev.OPCUA
+	s := d.set
 	if s.CertFile != "" || s.KeyFile != "" {
 		return loadPair(s.CertFile, s.KeyFile)
 	}
@@ -88,8 +88,8 @@ func (d *Driver) clientCert() ([]byte, *rsa.PrivateKey, error) {
 
 // clientCertPath is the file of the client certificate, for messages.
 func (d *Driver) clientCertPath() string {
-	if d.dev.OPCUA.CertFile != "" {
-		return d.dev.OPCUA.CertFile
+	if d.set.CertFile != "" {
+		return d.set.CertFile
 	}
 	return filepath.Join(d.pki, ownCertFile)
 }
@@ -116,8 +116,8 @@ func loadPair(certPath, keyPath string) ([]byte, *rsa.PrivateKey, error) {
 
 // trustDir returns the device's trust list directory.
 func (d *Driver) trustDir() string {
-	if d.dev.OPCUA.TrustDir != "" {
-		return d.dev.OPCUA.TrustDir
+	if d.set.TrustDir != "" {
+		return d.set.TrustDir
 	}
 	return filepath.Join(d.pki, trustedDir)
 }

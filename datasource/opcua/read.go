@@ -15,7 +15,7 @@ import (
 // Read reads every tag of the plan, in requests of at most the server's
 // MaxNodesPerRead nodes (gopcua does not split them). A node the server
 // refuses gets a Bad sample with the mapped reason; a failed request returns
-// an error and the engine reconnects. With OPCUASettings.Poll the nodes are
+// an error and the engine reconnects. With Settings.Poll the nodes are
 // registered once per session and read by their registered IDs.
 func (d *Driver) Read(ctx context.Context, pl poll.Plan, dst []datasource.Sample) ([]datasource.Sample, error) {
 	p, ok := pl.(*plan)
@@ -27,7 +27,7 @@ func (d *Driver) Read(ctx context.Context, pl poll.Plan, dst []datasource.Sample
 		return dst, err
 	}
 	ids := p.ids
-	if d.dev.OPCUA.Poll {
+	if d.set.Poll {
 		ids = d.registered(ctx, cn, p)
 	}
 	step := len(ids)

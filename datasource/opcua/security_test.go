@@ -55,7 +55,7 @@ func TestSecurePoliciesAndModesConnect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dev := testDevice(srv)
-			dev.OPCUA = datasource.OPCUASettings{SecurityPolicy: tt.policy, SecurityMode: tt.mode, TrustDir: trust, Username: tt.user, Password: "secret"}
+			dev.Settings = Settings{SecurityPolicy: tt.policy, SecurityMode: tt.mode, TrustDir: trust, Username: tt.user, Password: "secret"}
 			d := newDriver(t, dev, Options{})
 			connect(t, d)
 			readDouble(t, d)
@@ -79,7 +79,7 @@ func TestWrongPasswordIsReportedAsRefusedLogin(t *testing.T) {
 		}
 		for _, user := range []string{"operator", "nobody"} {
 			dev := testDevice(srv)
-			dev.OPCUA = datasource.OPCUASettings{SecurityPolicy: policy, SecurityMode: mode, TrustDir: trust, Username: user, Password: "wrong"}
+			dev.Settings = Settings{SecurityPolicy: policy, SecurityMode: mode, TrustDir: trust, Username: user, Password: "wrong"}
 			d := newDriver(t, dev, Options{})
 			err := d.Connect(context.Background())
 			if !errors.Is(err, ErrLoginRefused) || !strings.Contains(err.Error(), `login refused for user "`+user+`"`) {
@@ -104,7 +104,7 @@ func TestUntrustedServerCertificateNamesThumbprintAndWhereToPutIt(t *testing.T) 
 		os.WriteFile(filepath.Join(pki, f), b, 0o600)
 	}
 	dev := testDevice(srv)
-	dev.OPCUA = datasource.OPCUASettings{SecurityPolicy: "Basic256Sha256", SecurityMode: "SignAndEncrypt"}
+	dev.Settings = Settings{SecurityPolicy: "Basic256Sha256", SecurityMode: "SignAndEncrypt"}
 	d := newDriver(t, dev, Options{PKIDir: pki})
 	err := d.Connect(context.Background())
 	if !errors.Is(err, ErrUntrusted) {
@@ -140,7 +140,7 @@ func TestExpiredServerCertificateIsRefused(t *testing.T) {
 	srv := sharedServer(t)
 	sharedClientCert(t)
 	dev := testDevice(srv)
-	dev.OPCUA = datasource.OPCUASettings{SecurityPolicy: "Basic256Sha256", SecurityMode: "Sign", TrustDir: trustDir(t)}
+	dev.Settings = Settings{SecurityPolicy: "Basic256Sha256", SecurityMode: "Sign", TrustDir: trustDir(t)}
 	future := clockwork.NewFakeClockAt(time.Now().AddDate(50, 0, 0))
 	d := newDriver(t, dev, Options{Clock: future})
 	err := d.Connect(context.Background())
@@ -160,7 +160,7 @@ func TestServerWithoutThePolicyIsRefusedClearly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dev := testDevice(srv)
-			dev.OPCUA = datasource.OPCUASettings{SecurityPolicy: tt.policy, SecurityMode: tt.mode}
+			dev.Settings = Settings{SecurityPolicy: tt.policy, SecurityMode: tt.mode}
 			d := newDriver(t, dev, Options{})
 			err := d.Connect(context.Background())
 			if !errors.Is(err, ErrSecurityRefused) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "Basic256Sha256/Sign") {

@@ -44,13 +44,13 @@ type subChan struct {
 //
 // A node the server refuses to monitor (e.g. BadNodeIdUnknown) is published
 // Bad with the mapped reason once; the rest of the subscription goes on.
-// With OPCUASettings.Poll, Subscribe reads the plan every rate instead.
+// With Settings.Poll, Subscribe reads the plan every rate instead.
 func (d *Driver) Subscribe(ctx context.Context, pl poll.Plan, rate time.Duration, publish func([]datasource.Sample)) error {
 	p, ok := pl.(*plan)
 	if !ok {
 		return fmt.Errorf("device %q: subscribe: plan of type %T was not made by this driver", d.dev.Name, pl)
 	}
-	if d.dev.OPCUA.Poll {
+	if d.set.Poll {
 		return d.pollLoop(ctx, p, rate, publish)
 	}
 	if len(p.tags) == 0 {
@@ -194,7 +194,7 @@ func (d *Driver) createSubscription(ctx context.Context, cn *conn, rate time.Dur
 
 // monitor creates the monitored items, ClientHandle = index in the plan.
 func (d *Driver) monitor(ctx context.Context, cn *conn, p *plan, subID uint32, rate time.Duration, publish func([]datasource.Sample)) error {
-	queue := d.dev.OPCUA.QueueSize
+	queue := d.set.QueueSize
 	if queue == 0 {
 		queue = 10
 	}

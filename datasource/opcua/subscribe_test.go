@@ -290,7 +290,7 @@ func TestReadAfterServerStopFailsTheDevice(t *testing.T) {
 func TestPollingSubscribeReadsAtTheRate(t *testing.T) {
 	srv := sharedServer(t)
 	dev := testDevice(srv)
-	dev.OPCUA.Poll = true
+	modify(dev, func(s *Settings) { s.Poll = true })
 	d := newDriver(t, dev, Options{})
 	connect(t, d)
 	pl, _ := d.Prepare(subTags()[:1])

@@ -17,7 +17,7 @@ import (
 // tags, contiguous, so that a scan is n/62 requests of 124 registers.
 func modbusBench(srv *modbustest.Server, n int) (*datasource.Device, []*datasource.Tag) {
 	dev := &datasource.Device{Name: "plc", Driver: "modbus", Address: srv.URL(), Timeout: time.Second,
-		Modbus:      datasource.ModbusSettings{Unit: 1, MaxGap: 16},
+		Settings:    modbus.Settings{Unit: 1, MaxGap: 16},
 		ScanClasses: []datasource.ScanClass{{Name: "fast", Rate: time.Nanosecond}}, // always due: flat out
 		Backoff:     datasource.Backoff{Min: time.Millisecond, Max: time.Millisecond}}
 	tags := make([]*datasource.Tag, n)

@@ -41,7 +41,7 @@ func TestARawReadGoesThroughTheEngineAndADownDeviceGivesItsError(t *testing.T) {
 	srv := modbustest.New(t)
 	srv.SetHolding(1, 100, 0xBEEF, 0x0001)
 	dev := &datasource.Device{Name: "plc", Driver: "modbus", Address: srv.URL(), Timeout: time.Second,
-		Modbus:      datasource.ModbusSettings{Unit: 1},
+		Settings:    modbus.Settings{Unit: 1},
 		ScanClasses: []datasource.ScanClass{{Name: "slow", Rate: time.Hour}},
 		Backoff:     datasource.Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
 	eng := rawRig(t, dev)

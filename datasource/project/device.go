@@ -20,13 +20,6 @@ const (
 	DefaultCommAlarm  = datasource.PriorityHigh
 )
 
-// faultRef is a sim fault's tag reference, checked once all tags are known.
-type faultRef struct {
-	dev   *datasource.Device
-	node  *yaml.Node
-	field string
-}
-
 // devices reads the devices list.
 func (p *parser) devices(n *yaml.Node) []*datasource.Device {
 	var out []*datasource.Device
@@ -52,7 +45,8 @@ func (p *parser) devices(n *yaml.Node) []*datasource.Device {
 // device reads one device.
 func (p *parser) device(n *yaml.Node, path string) *datasource.Device {
 	// A device may have a section of settings for each driver, named after
-	// it (driverSections allows only its own driver's).
+	// it (driverSections allows only its own driver's, and the driver's
+	// schema in the registry reads it).
 	names := drivers.Names()
 	m := p.mapping(n, path, append([]string{"name", "driver", "address", "timeout", "backoff", "disabled",
 		"comm_alarm", "scan_classes"}, names...)...)
@@ -78,7 +72,10 @@ func (p *parser) device(n *yaml.Node, path string) *datasource.Device {
 	if v := m.get("address"); v != nil {
 		d.Address, _ = p.str(v, m.field("address"))
 	}
-	p.deviceAddress(m, d)
+	schema, known := drivers.SchemaOf(d.Driver)
+	if known {
+		schema.Address(p.reader(), m.Mapping, d)
+	}
 	if v := m.get("timeout"); v != nil {
 		if t, ok := p.duration(v, m.field("timeout"), true); ok {
 			d.Timeout = t
@@ -97,59 +94,10 @@ func (p *parser) device(n *yaml.Node, path string) *datasource.Device {
 	}
 	d.ScanClasses = p.scanClasses(m, d)
 	p.driverSections(m, d, names)
+	if known {
+		schema.Settings(p.reader(), m.Mapping, d)
+	}
 	return d
-}
-
-// deviceAddress checks the device address against its driver: the scheme
-// only, the driver checks the rest when it connects.
-func (p *parser) deviceAddress(m *mapping, d *datasource.Device) {
-	v, field := m.get("address"), m.field("address")
-	switch d.Driver {
-	case "sim":
-		if d.Address != "" {
-			p.errorf(v, field, "must be empty for driver sim, got %q", d.Address)
-		}
-	case "modbus":
-		switch {
-		case v == nil || d.Address == "":
-			p.errorf(orNode(v, m.node), field, "required for driver modbus: tcp://host:502, rtu:///dev/ttyUSB0 or rtuovertcp://host:4001")
-		case modbusTransport(d.Address) == "":
-			p.errorf(v, field, "%q must start with tcp://, rtu:// or rtuovertcp://", d.Address)
-		}
-	case "mqtt":
-		switch {
-		case v == nil || d.Address == "":
-			p.errorf(orNode(v, m.node), field, "required for driver mqtt: the broker, tcp://host:1883 or ssl://host:8883")
-		case !brokerURL(d.Address):
-			p.errorf(v, field, "%q must be a broker URL: tcp://host:1883 or ssl://host:8883 (also mqtt://, tls://, mqtts://)", d.Address)
-		}
-	case "opcua":
-		switch {
-		case v == nil || d.Address == "":
-			p.errorf(orNode(v, m.node), field, "required for driver opcua: opc.tcp://host:4840")
-		case !strings.HasPrefix(d.Address, "opc.tcp://") || len(d.Address) == len("opc.tcp://"):
-			p.errorf(v, field, "%q must be an opc.tcp://host:port URL", d.Address)
-		}
-	}
-}
-
-// modbusTransport returns "tcp", "rtu" or "rtuovertcp" from a Modbus
-// device address, or "" when the scheme is none of them.
-func modbusTransport(addr string) string {
-	for _, s := range []string{"rtuovertcp", "tcp", "rtu"} {
-		if strings.HasPrefix(addr, s+"://") && len(addr) > len(s)+3 {
-			return s
-		}
-	}
-	return ""
-}
-
-// orNode returns n, or def when n is nil (for the line of a missing field).
-func orNode(n, def *yaml.Node) *yaml.Node {
-	if n != nil {
-		return n
-	}
-	return def
 }
 
 // backoff reads {min, max}.
@@ -226,22 +174,13 @@ func (p *parser) scanClasses(m *mapping, d *datasource.Device) []datasource.Scan
 	return out
 }
 
-// driverSections reads the modbus, opcua, sim and mqtt sections: only the one of
-// the device's driver may be given, and its defaults apply when it is not.
+// driverSections checks the devices' driver sections: a device may have
+// only the one named after its driver, which the driver's schema reads
+// (datasource/drivers).
 func (p *parser) driverSections(m *mapping, d *datasource.Device, names []string) {
 	for _, s := range names {
 		if m.has(s) && d.Driver != "" && d.Driver != s {
 			p.errorf(m.key(s), m.field(s), "only with driver %s (this device's driver is %s)", s, d.Driver)
 		}
-	}
-	switch d.Driver {
-	case "modbus":
-		p.modbus(m.get("modbus"), m.field("modbus"), d)
-	case "opcua":
-		p.opcua(m.get("opcua"), m.field("opcua"), d)
-	case "sim":
-		p.sim(m.get("sim"), m.field("sim"), d)
-	case "mqtt":
-		p.mqttDevice(m.get("mqtt"), m.field("mqtt"), m, d)
 	}
 }

@@ -45,18 +45,12 @@ func (p *parser) link(proj *Project, srcs []*tagSrc) {
 	for _, ts := range srcs {
 		p.linkAlarms(ts, byName)
 	}
-	for _, f := range p.faults {
-		name := resolve(f.node).Value
+	// Checks a driver's schema deferred until the tags are known (a sim
+	// fault names a tag of its device).
+	p.reader().RunAfterTags(func(name string) (*datasource.Tag, bool) {
 		t, ok := byName[name]
-		switch {
-		case !ok:
-			p.errorf(f.node, f.field, "unknown tag %q", name)
-		case t.System:
-			p.errorf(f.node, f.field, "%q is a system tag; use kind drop to fail the connection", name)
-		case t.Device != f.dev.Name:
-			p.errorf(f.node, f.field, "tag %q is on device %q, not on %q", name, t.Device, f.dev.Name)
-		}
-	}
+		return t, ok
+	})
 	proj.tagByName = byName
 	proj.tagsOfDev = make(map[string][]*datasource.Tag, len(proj.Devices))
 	for i, t := range proj.Tags {

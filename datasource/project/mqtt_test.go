@@ -4,6 +4,9 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/vigil-hmi/vigil/datasource/mqtt"
+	"github.com/vigil-hmi/vigil/datasource/sparkplug"
 )
 
 func TestAControlRoomProjectCompilesItsPublishAndMQTTSections(t *testing.T) {
@@ -20,18 +23,20 @@ func TestAControlRoomProjectCompilesItsPublishAndMQTTSections(t *testing.T) {
 	if pub.Broker != "ssl://broker.plant.example:8883" || pub.Group != "plant" || pub.Node != "station1" ||
 		pub.Username != "station1" || pub.Password != "s3cret" || !pub.Writes || pub.Buffer != 50000 ||
 		pub.CAFile != filepath.Join(dir, "certs/ca.pem") || pub.KeyFile != filepath.Join(dir, "certs/station1.key") ||
-		pub.KeepAlive != DefaultMQTTKeepAlive {
+		pub.KeepAlive != sparkplug.DefaultKeepAlive {
 		t.Errorf("publish: %+v", pub)
 	}
-	s := proj.MQTT["station2"]
-	if s == nil || s.Group != "plant" || s.Node != "station2" || s.Password != "s3cret" || s.KeepAlive != 30*time.Second {
+	d, _ := proj.Device("station2")
+	s, ok := mqtt.SectionOf(d)
+	if !ok || s.Group != "plant" || s.Node != "station2" || s.Password != "s3cret" || s.KeepAlive != 30*time.Second {
 		t.Fatalf("mqtt settings of station2: %+v", s)
 	}
-	d, _ := proj.Device("station2")
-	if d.Timeout != DefaultMQTTTimeout || d.Address != "ssl://broker.plant.example:8883" {
+	if d.Timeout != mqtt.DefaultTimeout || d.Address != "ssl://broker.plant.example:8883" {
 		t.Errorf("station2: timeout %s address %s", d.Timeout, d.Address)
 	}
-	if _, ok := proj.MQTT["plant"]; ok {
+	if plant, _ := proj.Device("plant"); plant.Settings == nil {
+		t.Error("a sim device has no settings")
+	} else if _, ok := mqtt.SectionOf(plant); ok {
 		t.Error("a sim device has mqtt settings")
 	}
 }
@@ -41,8 +46,8 @@ func TestAProjectWithoutPublishHasNone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if proj.Publish != nil || proj.MQTT != nil {
-		t.Errorf("publish %+v, mqtt %+v", proj.Publish, proj.MQTT)
+	if proj.Publish != nil {
+		t.Errorf("publish %+v", proj.Publish)
 	}
 }
 
@@ -55,13 +60,13 @@ func TestMQTTTagsHaveNoStaleLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mqtt, polled int
+	var byException, polled int
 	for _, tag := range proj.Tags {
 		d, ok := proj.Device(tag.Device)
 		switch {
 		case tag.System || !ok:
 		case d.Driver == "mqtt":
-			mqtt++
+			byException++
 			if tag.StaleAfter != 0 {
 				t.Errorf("mqtt tag %s: stale after %s, want 0 (never)", tag.Name, tag.StaleAfter)
 			}
@@ -72,7 +77,7 @@ func TestMQTTTagsHaveNoStaleLimit(t *testing.T) {
 			}
 		}
 	}
-	if mqtt == 0 || polled == 0 {
-		t.Fatalf("%d mqtt tags, %d polled tags: the test project needs both", mqtt, polled)
+	if byException == 0 || polled == 0 {
+		t.Fatalf("%d mqtt tags, %d polled tags: the test project needs both", byException, polled)
 	}
 }

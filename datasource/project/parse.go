@@ -3,21 +3,18 @@ package project
 import (
 	"fmt"
 	"io/fs"
-	"math"
 	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/project/yamlfield"
 )
 
 // parser walks the YAML node tree of one file and collects every problem.
 type parser struct {
-	faults    []faultRef // sim fault tags, checked once all tags are known
-	mqtt      map[*datasource.Device]*MQTTSettings
+	rd        *yamlfield.Reader // made by reader
 	file      string
 	dir       string // directory of file, for relative paths in the project
 	errs      Errors
@@ -29,13 +26,20 @@ type parser struct {
 	fsys      fs.FS           // where display files are read; nil: the disk under dir
 }
 
+// reader returns the field reader of p's file, made on first use: it
+// reports through errorAt, so the problems it finds count against
+// maxErrors like every other. The helpers below forward to it; the driver
+// schemas (datasource/drivers) use it directly.
+func (p *parser) reader() *yamlfield.Reader {
+	if p.rd == nil {
+		p.rd = &yamlfield.Reader{File: p.file, Dir: p.dir, Report: p.errorAt, LookupEnv: p.lookupEnv, ReadFile: p.readFile}
+	}
+	return p.rd
+}
+
 // errorf records a problem at node n (its line; line 1 when n is nil).
 func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) {
-	line := 1
-	if n != nil && n.Line > 0 {
-		line = n.Line
-	}
-	p.errorAt(line, field, fmt.Sprintf(format, args...))
+	p.reader().Errorf(n, field, format, args...)
 }
 
 // errorAt records a problem at a line.
@@ -48,134 +52,58 @@ func (p *parser) errorAt(line int, field, msg string) {
 }
 
 // pos returns the file position of node n.
-func (p *parser) pos(n *yaml.Node) datasource.Pos {
-	return datasource.Pos{File: p.file, Line: n.Line}
-}
+func (p *parser) pos(n *yaml.Node) datasource.Pos { return p.reader().Pos(n) }
 
 // join appends a field name to a path: join("tags[A]", "units").
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
+func join(path, key string) string { return yamlfield.Join(path, key) }
 
 // index names the i-th item of a list: "scan_classes[0]".
-func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+func index(path string, i int) string { return yamlfield.Index(path, i) }
 
 // resolve follows aliases (*name) to the node they refer to.
-func resolve(n *yaml.Node) *yaml.Node {
-	// The YAML library refuses anchors that contain themselves; the bound
-	// only guards against a cycle it might let through.
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
+func resolve(n *yaml.Node) *yaml.Node { return yamlfield.Resolve(n) }
 
 // describe names the kind of a node for messages: "a list", "a mapping".
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.ShortTag() == "!!null" {
-			return "nothing"
-		}
-		return strconv.Quote(n.Value)
-	}
-	return "an unsupported YAML node"
-}
+func describe(n *yaml.Node) string { return yamlfield.Describe(n) }
 
-// mapping is one YAML mapping checked against the keys its section allows.
+// orNode returns n, or def when n is nil (for the line of a missing field).
+func orNode(n, def *yaml.Node) *yaml.Node { return yamlfield.OrNode(n, def) }
+
+// mapping is one YAML mapping checked against the keys its section allows
+// (yamlfield.Mapping, with the short names this package's code uses).
 type mapping struct {
+	*yamlfield.Mapping
 	node *yaml.Node
 	path string
-	vals map[string]*yaml.Node
-	keys map[string]*yaml.Node
 }
 
 // mapping checks that n is a mapping whose keys are all in allowed and
 // appear once, and returns it; it returns nil (after recording why) when n
 // is not a mapping. Unknown keys are recorded and then ignored.
 func (p *parser) mapping(n *yaml.Node, path string, allowed ...string) *mapping {
-	r := resolve(n)
-	if r == nil || r.Kind != yaml.MappingNode {
-		what := "nothing"
-		if r != nil {
-			what = describe(r)
-		}
-		p.errorf(n, path, "must be a mapping of fields, got %s", what)
+	m := p.reader().Mapping(n, path, allowed...)
+	if m == nil {
 		return nil
 	}
-	m := &mapping{node: r, path: path, vals: make(map[string]*yaml.Node, len(r.Content)/2), keys: make(map[string]*yaml.Node, len(r.Content)/2)}
-	seen := make(map[string]*yaml.Node, len(r.Content)/2)
-	for i := 0; i+1 < len(r.Content); i += 2 {
-		k, v := resolve(r.Content[i]), r.Content[i+1]
-		if k == nil || k.Kind != yaml.ScalarNode {
-			p.errorf(r.Content[i], path, "field names must be plain words")
-			continue
-		}
-		if k.ShortTag() == "!!merge" {
-			p.errorf(k, join(path, k.Value), "merge keys (<<) are not supported; write the fields out")
-			continue
-		}
-		if first, dup := seen[k.Value]; dup {
-			p.errorf(k, join(path, k.Value), "given twice (first at line %d)", first.Line)
-			continue
-		}
-		seen[k.Value] = k
-		if !contains(allowed, k.Value) {
-			p.errorf(k, join(path, k.Value), "unknown field; allowed here: %s", strings.Join(allowed, ", "))
-			continue
-		}
-		m.vals[k.Value] = v
-		m.keys[k.Value] = k
-	}
-	return m
+	return &mapping{Mapping: m, node: m.Node, path: m.Path}
 }
 
 // get returns the value node of key, or nil when the key is absent.
-func (m *mapping) get(key string) *yaml.Node { return m.vals[key] }
+func (m *mapping) get(key string) *yaml.Node { return m.Get(key) }
 
 // key returns the key node of key (for the line of a section), or nil.
-func (m *mapping) key(key string) *yaml.Node { return m.keys[key] }
+func (m *mapping) key(key string) *yaml.Node { return m.Key(key) }
 
 // has reports whether key was given.
-func (m *mapping) has(key string) bool { return m.vals[key] != nil }
+func (m *mapping) has(key string) bool { return m.Has(key) }
 
 // field returns the path of key.
-func (m *mapping) field(key string) string { return join(m.path, key) }
+func (m *mapping) field(key string) string { return m.Field(key) }
 
 // sequence checks that n is a list and returns its items; a null value (the
 // key given with nothing after it) is an empty list.
 func (p *parser) sequence(n *yaml.Node, field string) []*yaml.Node {
-	r := resolve(n)
-	if r == nil || (r.Kind == yaml.ScalarNode && r.ShortTag() == "!!null") {
-		return nil
-	}
-	if r.Kind != yaml.SequenceNode {
-		p.errorf(n, field, "must be a list, got %s", describe(r))
-		return nil
-	}
-	return r.Content
-}
-
-// scalar returns the scalar node of n, recording an error when n is a list
-// or mapping.
-func (p *parser) scalar(n *yaml.Node, field, want string) (*yaml.Node, bool) {
-	r := resolve(n)
-	if r == nil || r.Kind != yaml.ScalarNode {
-		what := "nothing"
-		if r != nil {
-			what = describe(r)
-		}
-		p.errorf(n, field, "must be %s, got %s", want, what)
-		return nil, false
-	}
-	return r, true
+	return p.reader().Sequence(n, field)
 }
 
 // isNull reports whether n is an explicit null (~, null or nothing).
@@ -184,64 +112,17 @@ func isNull(n *yaml.Node) bool {
 	return r != nil && r.Kind == yaml.ScalarNode && r.ShortTag() == "!!null"
 }
 
-// str reads a string. A null is the empty string; numbers and booleans are
-// taken as written (a description of 42 is "42").
-func (p *parser) str(n *yaml.Node, field string) (string, bool) {
-	r, ok := p.scalar(n, field, "a string")
-	if !ok {
-		return "", false
-	}
-	if r.ShortTag() == "!!null" {
-		return "", true
-	}
-	return r.Value, true
-}
+// str reads a string (yamlfield.Reader.Str).
+func (p *parser) str(n *yaml.Node, field string) (string, bool) { return p.reader().Str(n, field) }
 
 // integer reads an integer in [lo, hi].
 func (p *parser) integer(n *yaml.Node, field string, lo, hi int64) (int64, bool) {
-	r, ok := p.scalar(n, field, "an integer")
-	if !ok {
-		return 0, false
-	}
-	var v int64
-	if r.ShortTag() != "!!int" || r.Decode(&v) != nil {
-		p.errorf(n, field, "must be an integer, got %s", describe(r))
-		return 0, false
-	}
-	if v < lo || v > hi {
-		p.errorf(n, field, "must be %s, got %d", rangeText(lo, hi), v)
-		return 0, false
-	}
-	return v, true
-}
-
-// rangeText renders an integer range for messages.
-func rangeText(lo, hi int64) string {
-	switch {
-	case hi == math.MaxInt64 || hi == math.MaxInt32:
-		return fmt.Sprintf(">= %d", lo)
-	default:
-		return fmt.Sprintf("%d..%d", lo, hi)
-	}
+	return p.reader().Integer(n, field, lo, hi)
 }
 
 // number reads a finite number (integer or decimal).
 func (p *parser) number(n *yaml.Node, field string) (float64, bool) {
-	r, ok := p.scalar(n, field, "a number")
-	if !ok {
-		return 0, false
-	}
-	var v float64
-	tag := r.ShortTag()
-	if (tag != "!!int" && tag != "!!float") || r.Decode(&v) != nil {
-		p.errorf(n, field, "must be a number, got %s", describe(r))
-		return 0, false
-	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		p.errorf(n, field, "must be a finite number, got %s", r.Value)
-		return 0, false
-	}
-	return v, true
+	return p.reader().Number(n, field)
 }
 
 // nonNegative reads a number >= 0.
@@ -256,52 +137,17 @@ func (p *parser) nonNegative(n *yaml.Node, field string) (float64, bool) {
 
 // boolean reads true or false.
 func (p *parser) boolean(n *yaml.Node, field string) (bool, bool) {
-	r, ok := p.scalar(n, field, "true or false")
-	if !ok {
-		return false, false
-	}
-	var v bool
-	if r.ShortTag() != "!!bool" || r.Decode(&v) != nil {
-		p.errorf(n, field, "must be true or false, got %s", describe(r))
-		return false, false
-	}
-	return v, true
+	return p.reader().Boolean(n, field)
 }
 
-// duration reads a Go duration ("250ms", "5s", "1h30m"); a bare 0 is zero.
-// positive requires > 0, otherwise >= 0 is required.
+// duration reads a Go duration; positive requires > 0, otherwise >= 0.
 func (p *parser) duration(n *yaml.Node, field string, positive bool) (time.Duration, bool) {
-	r, ok := p.scalar(n, field, "a duration")
-	if !ok {
-		return 0, false
-	}
-	d, err := time.ParseDuration(r.Value)
-	if err != nil || r.ShortTag() == "!!null" {
-		p.errorf(n, field, "must be a duration such as 250ms, 5s or 10m, got %s", describe(r))
-		return 0, false
-	}
-	switch {
-	case positive && d <= 0:
-		p.errorf(n, field, "must be > 0, got %s", r.Value)
-		return 0, false
-	case d < 0:
-		p.errorf(n, field, "must be >= 0, got %s", r.Value)
-		return 0, false
-	}
-	return d, true
+	return p.reader().Duration(n, field, positive)
 }
 
 // enum reads one of the allowed words.
 func (p *parser) enum(n *yaml.Node, field string, allowed ...string) (string, bool) {
-	r, ok := p.scalar(n, field, "one of "+strings.Join(allowed, ", "))
-	if !ok {
-		return "", false
-	}
-	if !contains(allowed, r.Value) || r.ShortTag() == "!!null" {
-		p.errorf(n, field, "must be one of %s, got %s", strings.Join(allowed, ", "), describe(r))
-		return "", false
-	}
-	return r.Value, true
+	return p.reader().Enum(n, field, allowed...)
 }
 
 // pair reads a two-number list [lo, hi].
@@ -369,4 +215,10 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// scalar returns the scalar node of n, recording an error when n is a list
+// or mapping.
+func (p *parser) scalar(n *yaml.Node, field, want string) (*yaml.Node, bool) {
+	return p.reader().Scalar(n, field, want)
 }

@@ -44,9 +44,6 @@ type Project struct {
 	// Publish is the publish section: this station publishes its tags as a
 	// Sparkplug B edge node. nil when absent.
 	Publish *Publish
-	// MQTT holds the mqtt section of every device of driver mqtt, by
-	// device name.
-	MQTT map[string]*MQTTSettings
 	// Location is the project's time zone (time_zone; default the
 	// machine's), for calculated tags' resets and clock functions.
 	Location *time.Location
@@ -214,12 +211,6 @@ func (p *parser) compile(data []byte) *Project {
 	proj.Shifts = p.shiftTimes(m.get("shifts"))
 	p.shifts = proj.Shifts
 	proj.Devices = p.devices(m.get("devices"))
-	for d, s := range p.mqtt {
-		if proj.MQTT == nil {
-			proj.MQTT = make(map[string]*MQTTSettings)
-		}
-		proj.MQTT[d.Name] = s
-	}
 	proj.Publish = p.publish(m.get("publish"))
 	tags := p.tags(m.get("tags"))
 	compactTags(tags)

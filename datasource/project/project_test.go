@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/modbus"
+	"github.com/vigil-hmi/vigil/datasource/opcua"
+	"github.com/vigil-hmi/vigil/datasource/sim"
 )
 
 const validFull = "testdata/valid-full/project.yaml"
@@ -138,18 +141,18 @@ func TestValidProjectDevices(t *testing.T) {
 	if len(plant.ScanClasses) != 2 || plant.ScanClasses[1] != (datasource.ScanClass{Name: "slow", Rate: 5 * time.Second, Pos: datasource.Pos{File: validFull, Line: 10}}) {
 		t.Errorf("scan classes: %+v", plant.ScanClasses)
 	}
-	if plant.Sim.Seed != 42 || plant.Sim.Speed != 10 || len(plant.Sim.Faults) != 2 || plant.Sim.Faults[1].Tag != "Tank1.Level" || plant.Sim.Faults[0].At != time.Minute {
-		t.Errorf("sim settings: %+v", plant.Sim)
+	if sim.SettingsOf(plant).Seed != 42 || sim.SettingsOf(plant).Speed != 10 || len(sim.SettingsOf(plant).Faults) != 2 || sim.SettingsOf(plant).Faults[1].Tag != "Tank1.Level" || sim.SettingsOf(plant).Faults[0].At != time.Minute {
+		t.Errorf("sim settings: %+v", sim.SettingsOf(plant))
 	}
-	wantPLC := datasource.ModbusSettings{Unit: 3, WordOrder: datasource.CDAB, MaxRegisters: 125, MaxBits: 2000, MaxGap: 16, MaskWrite: true}
-	if plc.Modbus != wantPLC || plc.Timeout != 2*time.Second || plc.Backoff.Max != time.Minute || plc.CommAlarm != datasource.PriorityHigh {
+	wantPLC := modbus.Settings{Unit: 3, WordOrder: datasource.CDAB, MaxRegisters: 125, MaxBits: 2000, MaxGap: 16, MaskWrite: true}
+	if modbus.SettingsOf(plc) != wantPLC || plc.Timeout != 2*time.Second || plc.Backoff.Max != time.Minute || plc.CommAlarm != datasource.PriorityHigh {
 		t.Errorf("modbus tcp device: %+v", *plc)
 	}
-	wantMeter := datasource.ModbusSettings{Unit: 1, WordOrder: datasource.ABCD, MaxRegisters: 125, MaxBits: 2000, MaxGap: 0, Baud: 9600, DataBits: 8, Parity: "N", StopBits: 2}
-	if meter.Modbus != wantMeter || !meter.Disabled {
+	wantMeter := modbus.Settings{Unit: 1, WordOrder: datasource.ABCD, MaxRegisters: 125, MaxBits: 2000, MaxGap: 0, Baud: 9600, DataBits: 8, Parity: "N", StopBits: 2}
+	if modbus.SettingsOf(meter) != wantMeter || !meter.Disabled {
 		t.Errorf("modbus rtu device defaults: %+v", *meter)
 	}
-	o := opc.OPCUA
+	o := opcua.SettingsOf(opc)
 	if o.SecurityPolicy != "Basic256Sha256" || o.SecurityMode != "SignAndEncrypt" || o.Username != "operator" || o.QueueSize != 20 {
 		t.Errorf("opcua settings: %+v", o)
 	}
@@ -221,7 +224,7 @@ func TestDefaultsOfAMinimalProject(t *testing.T) {
 	if p.StaleFactor != 3 || len(d.ScanClasses) != 1 || d.ScanClasses[0].Name != "default" || d.ScanClasses[0].Rate != time.Second {
 		t.Errorf("defaults: stale factor %g, scan classes %+v", p.StaleFactor, d.ScanClasses)
 	}
-	if d.Sim.Seed != 1 || d.Sim.Speed != 1 || d.CommAlarm != datasource.PriorityHigh {
+	if sim.SettingsOf(d).Seed != 1 || sim.SettingsOf(d).Speed != 1 || d.CommAlarm != datasource.PriorityHigh {
 		t.Errorf("sim defaults: %+v", *d)
 	}
 	tag := p.Tags[0]
@@ -241,14 +244,14 @@ func TestModbusTCPAndRTUDefaults(t *testing.T) {
 	tests := []struct {
 		name string
 		addr string
-		want datasource.ModbusSettings
+		want modbus.Settings
 	}{
 		{"tcp spans gaps of 16 and has no serial settings", "tcp://h:502",
-			datasource.ModbusSettings{Unit: 1, WordOrder: datasource.ABCD, MaxRegisters: 125, MaxBits: 2000, MaxGap: 16}},
+			modbus.Settings{Unit: 1, WordOrder: datasource.ABCD, MaxRegisters: 125, MaxBits: 2000, MaxGap: 16}},
 		{"rtu over tcp spans gaps of 16 and has no serial settings", "rtuovertcp://h:4001",
-			datasource.ModbusSettings{Unit: 1, WordOrder: datasource.ABCD, MaxRegisters: 125, MaxBits: 2000, MaxGap: 16}},
+			modbus.Settings{Unit: 1, WordOrder: datasource.ABCD, MaxRegisters: 125, MaxBits: 2000, MaxGap: 16}},
 		{"rtu spans no gaps and is 19200 8E1", "rtu:///dev/ttyUSB0",
-			datasource.ModbusSettings{Unit: 1, WordOrder: datasource.ABCD, MaxRegisters: 125, MaxBits: 2000, MaxGap: 0, Baud: 19200, DataBits: 8, Parity: "E", StopBits: 1}},
+			modbus.Settings{Unit: 1, WordOrder: datasource.ABCD, MaxRegisters: 125, MaxBits: 2000, MaxGap: 0, Baud: 19200, DataBits: 8, Parity: "E", StopBits: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,7 +259,7 @@ func TestModbusTCPAndRTUDefaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := p.Devices[0].Modbus; got != tt.want {
+			if got := modbus.SettingsOf(p.Devices[0]); got != tt.want {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
@@ -307,7 +310,7 @@ func TestSecrets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.Devices[0].OPCUA.Password != tt.want {
+			if opcua.SettingsOf(p.Devices[0]).Password != tt.want {
 				t.Error("the password was not resolved to the expected value")
 			}
 		})

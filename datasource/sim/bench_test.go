@@ -15,7 +15,7 @@ import (
 func BenchmarkPlantRead(b *testing.B) {
 	const n = 10000
 	clk := clockwork.NewFakeClockAt(start)
-	d, err := New(&datasource.Device{Name: "plant", Driver: "sim", Sim: datasource.SimSettings{Seed: 1}}, clk)
+	d, err := New(&datasource.Device{Name: "plant", Driver: "sim", Settings: Settings{Seed: 1}}, clk)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func TestConformance(t *testing.T) {
 	sp.Writable = true
 	polltest.Run(t, polltest.Target{
 		New: func() poll.Driver {
-			d, err := New(device(datasource.SimSettings{Seed: 1}), clk)
+			d, err := New(device(Settings{Seed: 1}), clk)
 			if err != nil {
 				t.Fatal(err)
 			}

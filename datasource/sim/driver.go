@@ -15,7 +15,7 @@ import (
 )
 
 // Driver is the poll.Driver of one sim device: each device has its own
-// Plant, seeded by its SimSettings.Seed. Read returns samples with a zero
+// Plant, seeded by its Settings.Seed. Read returns samples with a zero
 // Time, so the engine stamps them with its poll time (the plant has no clock
 // of its own besides the injected one).
 type Driver struct {
@@ -24,7 +24,7 @@ type Driver struct {
 
 	mu        sync.Mutex // guards connected and pending
 	connected bool
-	pending   []datasource.SimFault // faults naming a tag Prepare has not seen yet
+	pending   []FaultSpec // faults naming a tag Prepare has not seen yet
 }
 
 // plan is the compiled plan of a set of tags: each tag's signal and type.
@@ -64,12 +64,13 @@ func New(dev *datasource.Device, clk clockwork.Clock) (*Driver, error) {
 	if clk == nil {
 		clk = clockwork.NewRealClock()
 	}
-	pl, err := NewPlant(clk, dev.Sim.Seed, dev.Sim.Speed)
+	set := SettingsOf(dev)
+	pl, err := NewPlant(clk, set.Seed, set.Speed)
 	if err != nil {
 		return nil, fail("sim.speed", err)
 	}
 	d := &Driver{dev: dev, plant: pl}
-	for i, f := range dev.Sim.Faults {
+	for i, f := range set.Faults {
 		if f.Tag != "" && f.Kind != string(FaultDrop) {
 			if _, ok := bySignalName[f.Tag]; !ok { // a tag name: resolved by Prepare
 				d.pending = append(d.pending, f)

@@ -22,12 +22,12 @@ func tag(id int, name, addr string, typ datasource.DataType) *datasource.Tag {
 }
 
 // device returns a sim device with the given settings.
-func device(s datasource.SimSettings) *datasource.Device {
-	return &datasource.Device{Name: "plant", Driver: "sim", Sim: s}
+func device(s Settings) *datasource.Device {
+	return &datasource.Device{Name: "plant", Driver: "sim", Settings: s}
 }
 
 // connected makes a driver on a fake clock, prepares tags and connects.
-func connected(t *testing.T, s datasource.SimSettings, tags ...*datasource.Tag) (*Driver, poll.Plan, *clockwork.FakeClock) {
+func connected(t *testing.T, s Settings, tags ...*datasource.Tag) (*Driver, poll.Plan, *clockwork.FakeClock) {
 	t.Helper()
 	clk := clockwork.NewFakeClockAt(start)
 	d, err := New(device(s), clk)
@@ -75,7 +75,7 @@ func TestPrepareRejectsTagsTheSimCannotServe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := New(device(datasource.SimSettings{Seed: 1}), clockwork.NewFakeClockAt(start))
+			d, err := New(device(Settings{Seed: 1}), clockwork.NewFakeClockAt(start))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func TestPrepareRejectsTagsTheSimCannotServe(t *testing.T) {
 }
 
 func TestPrepareReportsEveryBadTag(t *testing.T) {
-	d, _ := New(device(datasource.SimSettings{}), clockwork.NewFakeClockAt(start))
+	d, _ := New(device(Settings{}), clockwork.NewFakeClockAt(start))
 	_, err := d.Prepare([]*datasource.Tag{
 		tag(0, "A", "nope", datasource.TypeFloat32),
 		tag(1, "B", "tank1.auto", datasource.TypeInt16),
@@ -107,7 +107,7 @@ func TestPrepareReportsEveryBadTag(t *testing.T) {
 }
 
 func TestReadConvertsToEachTagsType(t *testing.T) {
-	d, pl, clk := connected(t, datasource.SimSettings{Seed: 1},
+	d, pl, clk := connected(t, Settings{Seed: 1},
 		tag(0, "Level32", "tank1.level", datasource.TypeFloat32),
 		tag(1, "Level64", "tank1.level", datasource.TypeFloat64),
 		tag(2, "Hours", "pump1.run_hours", datasource.TypeUint32),
@@ -142,7 +142,7 @@ func TestWriteSetsSetpointsAndCommandsAndRefusesReadOnlySignals(t *testing.T) {
 	sp := tag(0, "Tank1.LevelSP", "tank1.level_sp", datasource.TypeFloat32)
 	run := tag(1, "Pump1.Running", "pump1.running", datasource.TypeBool)
 	cur := tag(2, "Pump1.Current", "pump1.current", datasource.TypeFloat32)
-	d, pl, clk := connected(t, datasource.SimSettings{Seed: 1}, sp, run, cur)
+	d, pl, clk := connected(t, Settings{Seed: 1}, sp, run, cur)
 	ctx := context.Background()
 	if err := d.Write(ctx, sp, datasource.Float(65)); err != nil {
 		t.Fatal(err)
@@ -168,7 +168,7 @@ func TestWriteSetsSetpointsAndCommandsAndRefusesReadOnlySignals(t *testing.T) {
 }
 
 func TestReadAndWriteBeforeConnectAreNotConnected(t *testing.T) {
-	d, _ := New(device(datasource.SimSettings{}), clockwork.NewFakeClockAt(start))
+	d, _ := New(device(Settings{}), clockwork.NewFakeClockAt(start))
 	tg := tag(0, "L", "tank1.level_sp", datasource.TypeFloat32)
 	pl, err := d.Prepare([]*datasource.Tag{tg})
 	if err != nil {
@@ -194,11 +194,11 @@ func TestReadAndWriteBeforeConnectAreNotConnected(t *testing.T) {
 func TestEachDeviceHasItsOwnPlant(t *testing.T) {
 	clk := clockwork.NewFakeClockAt(start)
 	f := Factory(clk)
-	a, err := f(&datasource.Device{Name: "a", Driver: "sim", Sim: datasource.SimSettings{Seed: 1}})
+	a, err := f(&datasource.Device{Name: "a", Driver: "sim", Settings: Settings{Seed: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := f(&datasource.Device{Name: "b", Driver: "sim", Sim: datasource.SimSettings{Seed: 2}})
+	b, err := f(&datasource.Device{Name: "b", Driver: "sim", Settings: Settings{Seed: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,9 +224,9 @@ func TestNewRefusesDevicesItCannotRun(t *testing.T) {
 	}{
 		{"another driver", datasource.Device{Name: "x", Driver: "modbus"}, "not sim"},
 		{"an address", datasource.Device{Name: "x", Driver: "sim", Address: "tcp://h:502"}, "must be empty"},
-		{"a negative speed", datasource.Device{Name: "x", Driver: "sim", Sim: datasource.SimSettings{Speed: -2}}, "sim.speed"},
-		{"an unknown fault kind", datasource.Device{Name: "x", Driver: "sim", Sim: datasource.SimSettings{Faults: []datasource.SimFault{{Kind: "melt"}}}}, "sim.faults[0]"},
-		{"a drop fault with a signal", datasource.Device{Name: "x", Driver: "sim", Sim: datasource.SimSettings{Faults: []datasource.SimFault{{Kind: "drop", Tag: "tank1.level"}}}}, "whole connection"},
+		{"a negative speed", datasource.Device{Name: "x", Driver: "sim", Settings: Settings{Speed: -2}}, "sim.speed"},
+		{"an unknown fault kind", datasource.Device{Name: "x", Driver: "sim", Settings: Settings{Faults: []FaultSpec{{Kind: "melt"}}}}, "sim.faults[0]"},
+		{"a drop fault with a signal", datasource.Device{Name: "x", Driver: "sim", Settings: Settings{Faults: []FaultSpec{{Kind: "drop", Tag: "tank1.level"}}}}, "whole connection"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 )
 
 func TestScheduledDropFailsConnectAndReadDuringItsWindow(t *testing.T) {
-	d, pl, clk := connected(t, datasource.SimSettings{Seed: 1, Faults: []datasource.SimFault{{Kind: "drop", At: time.Minute, For: 10 * time.Second}}},
+	d, pl, clk := connected(t, Settings{Seed: 1, Faults: []FaultSpec{{Kind: "drop", At: time.Minute, For: 10 * time.Second}}},
 		tag(0, "L", "tank1.level", datasource.TypeFloat32))
 	ctx := context.Background()
 	clk.Advance(59 * time.Second)
@@ -43,7 +43,7 @@ func TestScheduledDropFailsConnectAndReadDuringItsWindow(t *testing.T) {
 func TestScheduledFreezeHoldsTheValueByTagNameOrSignal(t *testing.T) {
 	for _, name := range []string{"Tank1.Level", "tank1.level"} {
 		t.Run("fault tag "+name, func(t *testing.T) {
-			d, pl, clk := connected(t, datasource.SimSettings{Seed: 1, Faults: []datasource.SimFault{{Kind: "freeze", Tag: name, At: 30 * time.Second, For: 20 * time.Second}}},
+			d, pl, clk := connected(t, Settings{Seed: 1, Faults: []FaultSpec{{Kind: "freeze", Tag: name, At: 30 * time.Second, For: 20 * time.Second}}},
 				tag(0, "Tank1.Level", "tank1.level", datasource.TypeFloat64),
 				tag(1, "Tank1.Inflow", "tank1.inflow", datasource.TypeFloat64))
 			set(t, d.Plant(), "tank1.level_sp", datasource.Float(80)) // so the level moves
@@ -68,7 +68,7 @@ func TestScheduledFreezeHoldsTheValueByTagNameOrSignal(t *testing.T) {
 }
 
 func TestBadFaultGivesBadDeviceFailureSamples(t *testing.T) {
-	d, pl, clk := connected(t, datasource.SimSettings{Seed: 1},
+	d, pl, clk := connected(t, Settings{Seed: 1},
 		tag(0, "V", "pump1.vibration", datasource.TypeFloat32),
 		tag(1, "C", "pump1.current", datasource.TypeFloat32))
 	if err := d.Plant().Inject(FaultBad, "pump1.vibration", time.Minute); err != nil {
@@ -151,7 +151,7 @@ func TestScheduleRefusesMalformedFaults(t *testing.T) {
 }
 
 func TestPlantIsSafeForConcurrentUse(t *testing.T) {
-	d, pl, clk := connected(t, datasource.SimSettings{Seed: 1},
+	d, pl, clk := connected(t, Settings{Seed: 1},
 		tag(0, "L", "tank1.level", datasource.TypeFloat32),
 		tag(1, "SP", "tank1.level_sp", datasource.TypeFloat32))
 	p := d.Plant()
@@ -190,7 +190,7 @@ func TestPlantIsSafeForConcurrentUse(t *testing.T) {
 
 func TestAFaultOnATagIsScheduledWhenPrepareFirstSeesTheTag(t *testing.T) {
 	clk := clockwork.NewFakeClockAt(start)
-	d, err := New(device(datasource.SimSettings{Faults: []datasource.SimFault{{Kind: "bad", Tag: "Pump1.Vibration", At: time.Minute}}}), clk)
+	d, err := New(device(Settings{Faults: []FaultSpec{{Kind: "bad", Tag: "Pump1.Vibration", At: time.Minute}}}), clk)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,8 +50,8 @@ func newRig(t *testing.T, mod func(*datasource.Device)) *rig {
 	a.Settings().SetTheme(th)
 	r := &rig{t: t, srv: modbustest.New(t), clk: clockwork.NewFakeClock(), ui: uitest.NewQueue()}
 	r.dev = &datasource.Device{Name: "plc1", Driver: "modbus", Address: r.srv.URL(), Timeout: 2 * time.Second,
-		Modbus:  datasource.ModbusSettings{Unit: 1},
-		Backoff: datasource.Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
+		Settings: modbus.Settings{Unit: 1},
+		Backoff:  datasource.Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
 	if mod != nil {
 		mod(r.dev)
 	}
@@ -333,7 +333,7 @@ func TestRefusedInputIsExplainedAndSendsNothing(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := newRig(t, func(d *datasource.Device) { d.Modbus.MaxRegisters = c.maxRegisters })
+			r := newRig(t, func(d *datasource.Device) { s := modbus.SettingsOf(d); s.MaxRegisters = c.maxRegisters; d.Settings = s })
 			r.in.Start()
 			r.settleRead()
 			r.srv.ResetRequests()
@@ -398,7 +398,7 @@ func TestTheDevicePickerListsOnlyModbusDevicesAndSwitchesTheLink(t *testing.T) {
 	r := newRig(t, nil)
 	other := modbustest.New(t)
 	other.SetHolding(1, 0, 42)
-	dev2 := &datasource.Device{Name: "meter", Driver: "modbus", Address: other.URL(), Modbus: datasource.ModbusSettings{Unit: 1}}
+	dev2 := &datasource.Device{Name: "meter", Driver: "modbus", Address: other.URL(), Settings: modbus.Settings{Unit: 1}}
 	dev1 := *r.dev
 	eng := runEngine(t, &dev1, dev2)
 	in := New([]*datasource.Device{{Name: "plant", Driver: "sim"}, r.dev, dev2}, Deps{Reader: eng, Do: r.ui.Do, Clock: r.clk})
@@ -465,7 +465,7 @@ func TestItReadsOverTheConnectionThePollEngineAlreadyHas(t *testing.T) {
 	proxy := newCountingProxy(t, srv.Addr())
 	srv.SetHolding(1, 0, 7)
 	dev := &datasource.Device{Name: "plc1", Driver: "modbus", Address: "tcp://" + proxy.ln.Addr().String(),
-		Timeout: 2 * time.Second, Modbus: datasource.ModbusSettings{Unit: 1}}
+		Timeout: 2 * time.Second, Settings: modbus.Settings{Unit: 1}}
 	// The engine polls one tag of the device, so both read the link.
 	tags := []*datasource.Tag{{ID: 0, Name: "T", Device: "plc1", Address: "40001", Type: datasource.TypeUint16}}
 	dev.ScanClasses = []datasource.ScanClass{{Name: "fast", Rate: 10 * time.Millisecond}}

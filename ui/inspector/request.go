@@ -53,12 +53,12 @@ func parseRequest(dev *datasource.Device, address, count string) (modbus.Address
 func readLimit(dev *datasource.Device, t modbus.Table) (int, string) {
 	limit := t.MaxQuantity()
 	if t.IsBits() {
-		if m := dev.Modbus.MaxBits; m > 0 && m < limit {
+		if m := modbus.SettingsOf(dev).MaxBits; m > 0 && m < limit {
 			return m, "modbus.max_bits"
 		}
 		return limit, ""
 	}
-	if m := dev.Modbus.MaxRegisters; m > 0 && m < limit {
+	if m := modbus.SettingsOf(dev).MaxRegisters; m > 0 && m < limit {
 		return m, "modbus.max_registers"
 	}
 	return limit, ""

@@ -121,7 +121,7 @@ func (in *Inspector) relayout() {
 // deviceLabel names a device in the picker with where it is, so two
 // devices behind one gateway are told apart.
 func deviceLabel(d *datasource.Device) string {
-	s := fmt.Sprintf("%s — %s unit %d", d.Name, d.Address, d.Modbus.Unit)
+	s := fmt.Sprintf("%s — %s unit %d", d.Name, d.Address, modbus.SettingsOf(d).Unit)
 	if d.Disabled {
 		s += " (disabled: not polled)"
 	}

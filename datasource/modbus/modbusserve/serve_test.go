@@ -97,7 +97,7 @@ func serve(t *testing.T) (*Server, *plant) {
 
 func TestAVigilDriverReadsAndWritesTheServedTags(t *testing.T) {
 	s, src := serve(t)
-	dev := &datasource.Device{Name: "sim", Driver: "modbus", Address: "tcp://" + s.Addr(), Modbus: datasource.ModbusSettings{Unit: 1, MaxGap: 16}}
+	dev := &datasource.Device{Name: "sim", Driver: "modbus", Address: "tcp://" + s.Addr(), Settings: modbus.Settings{Unit: 1, MaxGap: 16}}
 	d, err := modbus.New(dev)
 	if err != nil {
 		t.Fatal(err)

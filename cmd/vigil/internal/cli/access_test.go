@@ -22,6 +22,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/cmd/vigil/internal/sockets"
 	"github.com/vigil-hmi/vigil/datasource/access"
+	"github.com/vigil-hmi/vigil/datasource/opcua"
 	"github.com/vigil-hmi/vigil/datasource/opcua/opcuatest"
 	"github.com/vigil-hmi/vigil/history"
 	"github.com/vigil-hmi/vigil/history/audit"
@@ -344,7 +345,7 @@ tags:
 		if err != nil {
 			t.Fatalf("%s: %v", ref, err)
 		}
-		if p.Devices[0].OPCUA.Password != secret {
+		if opcua.SettingsOf(p.Devices[0]).Password != secret {
 			t.Fatalf("%s: password not resolved", ref)
 		}
 		var logs logBuffer

@@ -57,7 +57,7 @@ func cmdProbe(ctx context.Context, env Env, args []string) int {
 		return ExitUsage
 	}
 	dev := &datasource.Device{Name: "probe", Driver: "modbus", Address: pos[1], Timeout: *timeout,
-		Modbus: datasource.ModbusSettings{Unit: uint8(*unit), Baud: *baud, Parity: *parity, DataBits: *dataBits, StopBits: *stopBits}}
+		Settings: modbus.Settings{Unit: uint8(*unit), Baud: *baud, Parity: *parity, DataBits: *dataBits, StopBits: *stopBits}}
 	d, err := modbus.New(dev)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil probe: %v\n", err)
@@ -154,7 +154,7 @@ func printPlan(w io.Writer, p *project.Project) error {
 		}
 		lim := d.Limits()
 		fmt.Fprintf(w, "device %s: %s unit %d, max %d registers / %d bits per read, max gap %d\n",
-			dev.Name, dev.Address, dev.Modbus.Unit, lim.MaxRegisters, lim.MaxBits, lim.MaxGap)
+			dev.Name, dev.Address, modbus.SettingsOf(dev).Unit, lim.MaxRegisters, lim.MaxBits, lim.MaxGap)
 		byClass := map[string][]*datasource.Tag{}
 		for _, t := range p.TagsOf(dev.Name) {
 			if !t.System {

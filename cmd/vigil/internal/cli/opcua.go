@@ -48,7 +48,7 @@ func cmdBrowse(ctx context.Context, env Env, args []string) int {
 	}
 	dev := &datasource.Device{
 		Name: *device, Driver: "opcua", Address: pos[0], Timeout: *timeout,
-		OPCUA: datasource.OPCUASettings{SecurityPolicy: *policy, SecurityMode: *mode, Username: *user, Password: pass, TrustDir: *trust},
+		Settings: opcua.Settings{SecurityPolicy: *policy, SecurityMode: *mode, Username: *user, Password: pass, TrustDir: *trust},
 	}
 	d, err := opcua.New(dev, opcua.Options{PKIDir: *pki})
 	if err != nil {

@@ -35,11 +35,11 @@ import (
 func projectDrivers(proj *project.Project, stations *mqtt.Stations, clk clockwork.Clock, log *slog.Logger) (map[string]poll.Factory, error) {
 	opts := mqtt.Options{Stations: stations, Devices: map[string]mqtt.Settings{}}
 	for _, d := range proj.Devices {
-		s := proj.MQTT[d.Name]
-		if d.Driver != "mqtt" || s == nil {
+		s, ok := mqtt.SectionOf(d)
+		if d.Driver != "mqtt" || !ok {
 			continue
 		}
-		b, err := brokerOf(d.Address, s)
+		b, err := brokerOf(d.Address, &s)
 		if err != nil {
 			return nil, fmt.Errorf("device %s: %w", d.Name, err)
 		}
