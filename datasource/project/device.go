@@ -74,7 +74,7 @@ func (p *parser) device(n *yaml.Node, path string) *datasource.Device {
 	}
 	schema, known := drivers.SchemaOf(d.Driver)
 	if known {
-		schema.Address(p.reader(), m.Mapping, d)
+		schema.Address(p.reader(), &m.Mapping, d)
 	}
 	if v := m.get("timeout"); v != nil {
 		if t, ok := p.duration(v, m.field("timeout"), true); ok {
@@ -95,7 +95,7 @@ func (p *parser) device(n *yaml.Node, path string) *datasource.Device {
 	d.ScanClasses = p.scanClasses(m, d)
 	p.driverSections(m, d, names)
 	if known {
-		schema.Settings(p.reader(), m.Mapping, d)
+		schema.Settings(p.reader(), &m.Mapping, d)
 	}
 	return d
 }

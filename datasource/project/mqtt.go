@@ -50,10 +50,10 @@ func (p *parser) publish(n *yaml.Node) *Publish {
 	} else {
 		p.errorf(m.node, m.field("broker"), "required: the broker URL, e.g. tcp://broker:1883")
 	}
-	pub.MQTTSettings = sparkplug.DecodeSettings(p.reader(), m.Mapping, pub.Broker)
+	pub.MQTTSettings = sparkplug.DecodeSettings(p.reader(), &m.Mapping, pub.Broker)
 	if v := m.get("writes"); v != nil {
 		pub.Writes, _ = p.boolean(v, m.field("writes"))
 	}
-	p.reader().Int(m.Mapping, "buffer", 0, math.MaxInt32, &pub.Buffer)
+	p.reader().Int(&m.Mapping, "buffer", 0, math.MaxInt32, &pub.Buffer)
 	return pub
 }

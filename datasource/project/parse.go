@@ -72,7 +72,7 @@ func orNode(n, def *yaml.Node) *yaml.Node { return yamlfield.OrNode(n, def) }
 // mapping is one YAML mapping checked against the keys its section allows
 // (yamlfield.Mapping, with the short names this package's code uses).
 type mapping struct {
-	*yamlfield.Mapping
+	yamlfield.Mapping
 	node *yaml.Node
 	path string
 }
@@ -81,11 +81,12 @@ type mapping struct {
 // appear once, and returns it; it returns nil (after recording why) when n
 // is not a mapping. Unknown keys are recorded and then ignored.
 func (p *parser) mapping(n *yaml.Node, path string, allowed ...string) *mapping {
-	m := p.reader().Mapping(n, path, allowed...)
-	if m == nil {
+	m := new(mapping)
+	if !p.reader().ReadMapping(&m.Mapping, n, path, allowed...) {
 		return nil
 	}
-	return &mapping{Mapping: m, node: m.Node, path: m.Path}
+	m.node, m.path = m.Node, m.Path
+	return m
 }
 
 // get returns the value node of key, or nil when the key is absent.

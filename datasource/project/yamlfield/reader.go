@@ -125,6 +125,17 @@ type Mapping struct {
 // appear once, and returns it; it returns nil (after recording why) when n
 // is not a mapping. Unknown keys are recorded and then ignored.
 func (r *Reader) Mapping(n *yaml.Node, path string, allowed ...string) *Mapping {
+	m := new(Mapping)
+	if !r.ReadMapping(m, n, path, allowed...) {
+		return nil
+	}
+	return m
+}
+
+// ReadMapping is Mapping into m, for a caller that keeps the Mapping
+// inside a type of its own (the project loader's, one per tag) without a
+// second allocation. It reports whether n is a mapping.
+func (r *Reader) ReadMapping(m *Mapping, n *yaml.Node, path string, allowed ...string) bool {
 	res := Resolve(n)
 	if res == nil || res.Kind != yaml.MappingNode {
 		what := "nothing"
@@ -132,9 +143,9 @@ func (r *Reader) Mapping(n *yaml.Node, path string, allowed ...string) *Mapping 
 			what = Describe(res)
 		}
 		r.Errorf(n, path, "must be a mapping of fields, got %s", what)
-		return nil
+		return false
 	}
-	m := &Mapping{Node: res, Path: path, vals: make(map[string]*yaml.Node, len(res.Content)/2), keys: make(map[string]*yaml.Node, len(res.Content)/2)}
+	*m = Mapping{Node: res, Path: path, vals: make(map[string]*yaml.Node, len(res.Content)/2), keys: make(map[string]*yaml.Node, len(res.Content)/2)}
 	seen := make(map[string]*yaml.Node, len(res.Content)/2)
 	for i := 0; i+1 < len(res.Content); i += 2 {
 		k, v := Resolve(res.Content[i]), res.Content[i+1]
@@ -158,7 +169,7 @@ func (r *Reader) Mapping(n *yaml.Node, path string, allowed ...string) *Mapping 
 		m.vals[k.Value] = v
 		m.keys[k.Value] = k
 	}
-	return m
+	return true
 }
 
 // Get returns the value node of key, or nil when the key is absent.
