@@ -8,8 +8,11 @@
 // alarms and the UI read the tag definitions. Nothing downstream re-checks
 // what this package has validated, so it checks every field: types, ranges,
 // enumerations, durations, names, duplicates and the references between
-// tags, devices, scan classes and alarms. Only driver-specific tag address
-// syntax is left to the driver's Prepare.
+// tags, devices, scan classes and alarms. A device's driver settings (its
+// address scheme and the section named after its driver) are read by the
+// driver's own schema, which the registry (datasource/drivers) hands over,
+// with the field readers of yamlfield; driver-specific tag address syntax is
+// left to the driver's Prepare.
 //
 // Problems are never reported one at a time: Parse walks the whole file and
 // returns an Errors listing all of them, each "file:line: field: message",
