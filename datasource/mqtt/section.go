@@ -44,7 +44,7 @@ func DecodeSettings(r *yamlfield.Reader, dev *yamlfield.Mapping, d *datasource.D
 		r.Errorf(dev.Node, path, "required for driver mqtt: at least group and node, the edge node to read")
 		return
 	}
-	m := r.Mapping(n, path, sparkplug.SettingsFields...)
+	m := r.Mapping(n, path, sparkplug.SettingsFields()...)
 	if m == nil {
 		return
 	}

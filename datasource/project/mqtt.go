@@ -34,7 +34,7 @@ func (p *parser) publish(n *yaml.Node) *Publish {
 	if n == nil {
 		return nil
 	}
-	m := p.mapping(n, "publish", append([]string{"broker", "writes", "buffer"}, sparkplug.SettingsFields...)...)
+	m := p.mapping(n, "publish", append([]string{"broker", "writes", "buffer"}, sparkplug.SettingsFields()...)...)
 	if m == nil {
 		return nil
 	}

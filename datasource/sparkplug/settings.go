@@ -27,9 +27,11 @@ type Settings struct {
 	KeepAlive time.Duration
 }
 
-// SettingsFields are the keys DecodeSettings reads; a section allows them
-// with its own.
-var SettingsFields = []string{"group", "node", "username", "password", "ca_file", "cert_file", "key_file", "client_id", "keepalive"}
+// SettingsFields returns the keys DecodeSettings reads, a new slice on each
+// call; a section allows them with its own.
+func SettingsFields() []string {
+	return []string{"group", "node", "username", "password", "ca_file", "cert_file", "key_file", "client_id", "keepalive"}
+}
 
 // brokerSchemes are the broker URL schemes: plain and TLS.
 var brokerSchemes = []string{"tcp", "mqtt", "ssl", "tls", "mqtts"}
