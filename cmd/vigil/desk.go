@@ -25,15 +25,15 @@ type desk struct {
 // the station's: first is the first window's, which the others join, so
 // one operator is logged in at every window of the station (nil for the
 // first window itself).
-func newDesk(rt *cli.Runtime, win fyne.Window, first *login.Manager, onChange func()) *desk {
+func newDesk(rt *cli.Runtime, trail *guard.Trail, win fyne.Window, first *login.Manager, onChange func()) *desk {
 	d := &desk{}
 	changed := func(*access.Session) { onChange() }
 	if first != nil {
 		d.login = first.Join(win, changed)
 	} else {
 		ld := login.Deps{Directory: rt.Users, Window: win, Now: rt.Clock.Now, OnChange: changed}
-		if rt.Auditor != nil { // a nil *audit.Auditor must not become a non-nil Recorder
-			ld.Audit = rt.Auditor
+		if trail != nil { // a nil *guard.Trail must not become a non-nil Recorder
+			ld.Audit = trail
 		}
 		d.login = login.New(ld)
 	}

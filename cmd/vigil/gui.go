@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/dialog"
 
 	"github.com/vigil-hmi/vigil/assets"
 	"github.com/vigil-hmi/vigil/cmd/vigil/internal/cli"
@@ -60,6 +62,8 @@ type station struct {
 	board   alarmview.Engine
 	horn    *horn.Horn
 	speaker *horn.Speaker
+	trail   *guard.Trail     // the windows' audit records, written off the UI goroutine; nil without an audit trail
+	running atomic.Bool      // the windows are up: a failed record may be shown in one
 	windows []*stationWindow // the open ones, in the order they opened
 	desks   []*desk          // every window's, closed when the station ends
 }
@@ -91,13 +95,17 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 	a := stationApp{App: app.NewWithID(""), prefs: prefs}
 	fyne.SetCurrentApp(a)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	st := &station{app: a, rt: rt, o: o, prefs: prefs, board: guard.Alarms{Engine: alarmBoard(rt), Auditor: rt.Auditor}}
+	st := &station{app: a, rt: rt, o: o, prefs: prefs}
+	board := guard.Alarms{Engine: alarmBoard(rt)}
+	hopts := horn.Options{Priorities: o.Horn}
+	if rt.Auditor != nil { // a nil *guard.Trail must not become a non-nil recorder
+		st.trail = guard.NewTrail(rt.Auditor, st.auditFailed)
+		defer st.trail.Close() // last: after every window has stopped, what is queued is written
+		board.Auditor, hopts.Audit = st.trail, st.trail
+	}
+	st.board = board
 	st.theme = theme.New(st.prefs.BoolWithFallback(prefDark, o.Dark))
 	st.speaker = horn.NewSpeaker()
-	hopts := horn.Options{Priorities: o.Horn}
-	if rt.Auditor != nil { // a nil *audit.Auditor must not become a non-nil Recorder
-		hopts.Audit = rt.Auditor
-	}
 	st.horn = horn.New(st.board, st.speaker, hopts)
 	defer st.speaker.Sound(0)
 	go reportSpeaker(ctx, st.speaker)
@@ -131,7 +139,9 @@ func openGUI(ctx context.Context, rt *cli.Runtime, o cli.GUIOptions) error {
 		case <-closed:
 		}
 	}()
+	st.running.Store(true)
 	a.Run()
+	st.running.Store(false)
 	close(closed)
 	for _, w := range st.windows {
 		w.shell.Stop()
@@ -150,6 +160,23 @@ func (a stationApp) Preferences() fyne.Preferences { return a.prefs }
 
 // UniqueID implements fyne.App.
 func (a stationApp) UniqueID() string { return appID }
+
+// auditFailed tells the operator that an action of theirs (a login, a
+// refused acknowledge, a display edit) is not in the audit trail: the
+// Trail calls it from its own goroutine, after the action has been shown
+// done. It is on stderr too, for the window may be gone.
+func (st *station) auditFailed(err error) {
+	err = fmt.Errorf("not recorded in the audit trail: %w", err)
+	fmt.Fprintf(os.Stderr, "vigil: %v\n", err)
+	if !st.running.Load() {
+		return
+	}
+	fyne.Do(func() {
+		if len(st.windows) > 0 {
+			dialog.ShowError(err, st.windows[0].win)
+		}
+	})
+}
 
 // reportSpeaker logs once why the horn cannot sound, when the audio device
 // could not be opened; the status line and the Silence button say "no
@@ -203,7 +230,7 @@ func (st *station) open(i int) *stationWindow {
 	if len(st.desks) > 0 {
 		first = st.desks[0].login
 	}
-	d := newDesk(st.rt, w, first, func() {
+	d := newDesk(st.rt, st.trail, w, first, func() {
 		if sw.shell != nil {
 			sw.shell.UserChanged()
 		}
@@ -237,7 +264,7 @@ func (st *station) open(i int) *stationWindow {
 	}
 	if st.o.Watch != "" && st.rt.Auditor != nil { // edits are saved to the watched files and audited
 		deps.CanEditDisplays = func() bool { return canEditDisplays(st.rt, d.login.Session()) }
-		deps.OnDisplayEdit = st.rt.Auditor.DisplayEdit
+		deps.OnDisplayEdit = st.trail.DisplayEdit
 	}
 	if st.rt.Calc != nil {
 		deps.Explain = st.rt.Calc.Explain

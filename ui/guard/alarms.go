@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/vigil-hmi/vigil/alarms"
-	"github.com/vigil-hmi/vigil/history/audit"
 	"github.com/vigil-hmi/vigil/ui/alarmview"
 )
 
@@ -15,8 +14,15 @@ import (
 // alarm's maximum, ...) recorded in the audit trail. Actions that succeed
 // are recorded by the engine itself, in the same journal.
 type Alarms struct {
-	alarmview.Engine                // an *alarms.Engine, or a viewing station's mqtt.Board
-	Auditor          *audit.Auditor // nil records nothing
+	alarmview.Engine               // an *alarms.Engine, or a viewing station's mqtt.Board
+	Auditor          AlarmRecorder // nil records nothing; the window passes its Trail
+}
+
+// AlarmRecorder records an alarm action in the audit trail. *audit.Auditor
+// writes at once; the window's *Trail queues the record, so that the
+// operator's click does not wait for the disk.
+type AlarmRecorder interface {
+	AlarmAction(user string, action alarms.Action, alarm, reason string, err error) error
 }
 
 // Ack acknowledges one alarm.
