@@ -197,3 +197,51 @@ func TestLargeBatchesAreReadThroughTheirLayout(t *testing.T) {
 		t.Fatalf("X = %v after the layout changed, want %d", got, 1011+1090)
 	}
 }
+
+// A calculated sample carries the time of the newest input sample that
+// changed: an input published again unchanged, later, neither evaluates
+// the tag nor moves the time of its next result.
+func TestTheResultCarriesTheTimeOfTheNewestChange(t *testing.T) {
+	r := newRig(t, Options{}, dev("A", datasource.TypeFloat32), dev("B", datasource.TypeFloat32), exprTag("X", "A + B"))
+	r.pub(t0, "A", 1.0, "B", 1.0)
+	r.pub(t0.Add(5*time.Second), "A", 1.0) // unchanged
+	r.pub(t0.Add(3*time.Second), "B", 2.0) // an older sample of another device, changed
+	r.pub(t0.Add(7*time.Second), "A", 5.0) // a change
+	r.pub(t0.Add(6*time.Second), "B", 2.0) // unchanged, older
+	h := r.history("X")
+	want := []time.Time{t0, t0.Add(3 * time.Second), t0.Add(7 * time.Second)}
+	if len(h) != len(want) {
+		t.Fatalf("X published %v, want at %v", h, want)
+	}
+	for i, s := range h {
+		if !s.Time.Equal(want[i]) {
+			t.Errorf("X's sample %d at %v, want %v", i, s.Time, want[i])
+		}
+	}
+	if h[2].Value != datasource.Float(7) {
+		t.Errorf("X = %v, want 7", h[2].Value)
+	}
+}
+
+// An input read by several tags, one of them a totalizer, tells every one
+// of a change, and the totalizer of every sample, changed or not.
+func TestAnInputOfSeveralTags(t *testing.T) {
+	r := newRig(t, Options{}, dev("Run", datasource.TypeBool),
+		exprTag("X", "Run ? 1 : 0"), exprTag("Y", "!Run"),
+		tagSpec{name: "Hours", calc: &datasource.CalcDef{Kind: datasource.CalcRunHours, Input: "Run"}})
+	r.pub(t0, "Run", true)
+	r.pub(t0.Add(time.Hour), "Run", true) // unchanged: X and Y stay, Hours counts
+	r.pub(t0.Add(2*time.Hour), "Run", false)
+	if got := r.get("X").Value; got != datasource.Float(0) {
+		t.Errorf("X = %v, want 0", got)
+	}
+	if got := r.get("Y").Value; got != datasource.Bool(true) {
+		t.Errorf("Y = %v, want true", got)
+	}
+	if n := len(r.history("X")); n != 2 {
+		t.Errorf("X published %d times, want 2", n)
+	}
+	if got := r.get("Hours").Value; got != datasource.Float(2) {
+		t.Errorf("Hours = %v, want 2", got)
+	}
+}
