@@ -351,15 +351,16 @@ func (e *Engine) scan(batch []datasource.Sample, now time.Time, pos []inputAt) [
 func (e *Engine) take(k int32, f *fanout, s *datasource.Sample, now time.Time) {
 	cur := &e.cur[k]
 	if cur.Value == s.Value && cur.Quality == s.Quality {
+		if !f.always {
+			return // nothing reads the time of an input only expressions read, but at a change
+		}
 		cur.Time = s.Time
 		if cur.Time.IsZero() {
 			cur.Time = now
 		}
-		if f.always {
-			for _, d := range e.deps[f.off : f.off+f.n] {
-				if e.hot[d.node].flags&fExpr == 0 {
-					e.mark(d.node)
-				}
+		for _, d := range e.deps[f.off : f.off+f.n] {
+			if e.hot[d.node].flags&fExpr == 0 {
+				e.mark(d.node)
 			}
 		}
 		return

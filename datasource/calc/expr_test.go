@@ -245,3 +245,46 @@ func TestAnInputOfSeveralTags(t *testing.T) {
 		t.Errorf("Hours = %v, want 2", got)
 	}
 }
+
+// The publish path of a table with calculated tags allocates nothing once
+// warm: not the engine (flat state, fast programs, a reused change list)
+// nor the table (the array the calculated samples are appended to is asked
+// of its pool at the size of the recent outputs).
+func TestPublishingAllocatesNothing(t *testing.T) {
+	const nIn, nCalc = 600, 200
+	specs := make([]tagSpec, 0, nIn+nCalc)
+	for i := range nIn {
+		specs = append(specs, dev(fmt.Sprintf("In%d", i), datasource.TypeFloat32))
+	}
+	for i := range nCalc {
+		src := fmt.Sprintf("(In%d + In%d) / max(In%d, 0.1)", 3*i, 3*i+1, 3*i+2)
+		specs = append(specs, exprTag(fmt.Sprintf("Calc%d", i), src))
+	}
+	tags := project(specs...)
+	set, errs := Compile(tags, Options{Location: time.UTC})
+	if len(errs) > 0 {
+		t.Fatal(errs[0])
+	}
+	eng, err := NewEngine(set, len(tags))
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := datasource.NewTable(tags)
+	table.SetDeriver(eng)
+	batch := make([]datasource.Sample, nIn)
+	k := 0
+	publish := func() {
+		k++
+		for i := range batch {
+			batch[i] = datasource.Sample{Tag: datasource.TagID(i), Value: datasource.Float(float64(k + i)), Time: t0.Add(time.Duration(k) * time.Second)}
+		}
+		table.Publish(batch)
+	}
+	publish()
+	if got := table.Get(tags[nIn].ID).Value; got != datasource.Float(float64(1+0+1+1)/float64(1+2)) {
+		t.Fatalf("Calc0 = %v", got)
+	}
+	if n := testing.AllocsPerRun(50, publish); n != 0 {
+		t.Errorf("%v allocations per publish of %d inputs and %d calculated tags, want 0", n, nIn, nCalc)
+	}
+}
