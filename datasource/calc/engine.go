@@ -52,7 +52,7 @@ type Engine struct {
 	volatile  []int32   // nodes that call a clock function
 	scheduled []int32   // totalizers with a reset schedule
 	pending   []int32   // totalizers reset on demand, not yet done
-	layouts   map[layoutKey][]inputAt
+	layouts   map[layoutKey]*layout
 	touched   uint32 // what takeAt read ahead adds up to: kept, so that the reads are made
 }
 
@@ -278,25 +278,62 @@ func (e *Engine) takeBatch(batch []datasource.Sample, now time.Time) {
 		return
 	}
 	key := layoutKey{n: len(batch), first: batch[0].Tag, last: batch[len(batch)-1].Tag}
-	if pos, ok := e.layouts[key]; ok && e.takeAt(batch, pos, now) {
+	if l, ok := e.layouts[key]; ok && e.takeAt(batch, l, now) {
 		return
 	}
 	if e.layouts == nil || len(e.layouts) >= maxLayouts {
-		e.layouts = map[layoutKey][]inputAt{}
+		e.layouts = map[layoutKey]*layout{}
 	}
-	e.layouts[key] = e.scan(batch, now, []inputAt{})
+	l := &layout{pos: e.scan(batch, now, []inputAt{})}
+	// In order when most inputs follow the one before in cur: a scan
+	// class's batch, whose inputs were numbered in the order of its tags.
+	var ahead int
+	for i := 1; i < len(l.pos); i++ {
+		if l.pos[i].in > l.pos[i-1].in {
+			ahead++
+		}
+	}
+	l.scattered = ahead < len(l.pos)*3/4
+	e.layouts[key] = l
+}
+
+// layout is where the inputs were in a batch of some layout.
+type layout struct {
+	pos []inputAt
+	// scattered says that the inputs are not in the order of cur (a batch
+	// of changes, in the order they came), so that takeAt touches their
+	// lines ahead; in order, the memory's own prefetching does it better.
+	scattered bool
 }
 
 // touchAhead is how many inputs takeAt touches before taking them.
 const touchAhead = 16
 
-// takeAt takes the inputs of batch at the positions pos, and reports
-// whether each position held its input. The inputs of a batch are
+// takeAt takes the inputs of batch at the positions of l, and reports
+// whether each position held its input. The inputs of a scattered batch are
 // scattered over cur, hot and frames: taken one by one, each waits for its
 // cache misses in turn. So the lines of a group of inputs are touched
 // first, with loads that do not depend on each other and so are in flight
 // together, and then taken from the cache.
-func (e *Engine) takeAt(batch []datasource.Sample, pos []inputAt, now time.Time) bool {
+func (e *Engine) takeAt(batch []datasource.Sample, l *layout, now time.Time) bool {
+	pos := l.pos
+	if !l.scattered {
+		cur := e.cur
+		for i := range pos {
+			p := &pos[i]
+			s := &batch[p.at]
+			if s.Tag != p.tag {
+				return false
+			}
+			// take's first test, here: most inputs of a scan did not
+			// change, and then the call is most of the cost.
+			if c := &cur[p.in]; c.Value == s.Value && c.Quality == s.Quality && !p.fan.always {
+				continue
+			}
+			e.take(p.in, &p.fan, s, now)
+		}
+		return true
+	}
 	var x uint32
 	for g := 0; g < len(pos); g += touchAhead {
 		grp := pos[g:min(g+touchAhead, len(pos))]

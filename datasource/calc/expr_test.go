@@ -260,15 +260,7 @@ func TestPublishingAllocatesNothing(t *testing.T) {
 		src := fmt.Sprintf("(In%d + In%d) / max(In%d, 0.1)", 3*i, 3*i+1, 3*i+2)
 		specs = append(specs, exprTag(fmt.Sprintf("Calc%d", i), src))
 	}
-	tags := project(specs...)
-	set, errs := Compile(tags, Options{Location: time.UTC})
-	if len(errs) > 0 {
-		t.Fatal(errs[0])
-	}
-	eng, err := NewEngine(set, len(tags))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tags, eng := engineOf(t, Options{Location: time.UTC}, specs...)
 	table := datasource.NewTable(tags)
 	table.SetDeriver(eng)
 	batch := make([]datasource.Sample, nIn)
