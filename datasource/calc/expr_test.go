@@ -161,15 +161,33 @@ func TestUnchangedInputsAreNotEvaluatedAgain(t *testing.T) {
 }
 
 func TestLargeBatchesAreReadThroughTheirLayout(t *testing.T) {
+	// In order, the layout's inputs are checked in a loop of their own; in
+	// reverse (scattered, as a batch of changes), their lines are read
+	// ahead in groups.
+	for _, reverse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reverse=%v", reverse), func(t *testing.T) { testLayout(t, reverse) })
+	}
+}
+
+func testLayout(t *testing.T, reverse bool) {
 	specs := []tagSpec{}
 	for i := range 100 {
 		specs = append(specs, dev(fmt.Sprintf("T%d", i), datasource.TypeFloat32))
+	}
+	// Every tag an input, numbered in the order of the tags, so that a
+	// reversed batch has them out of their order.
+	for i := range 50 {
+		specs = append(specs, exprTag(fmt.Sprintf("Y%d", i), fmt.Sprintf("T%d - T%d", 2*i, 2*i+1)))
 	}
 	specs = append(specs, exprTag("X", "T10 + T90"))
 	r := newRig(t, Options{}, specs...)
 	batch := func(v float64, swap bool) []any {
 		var kv []any
-		for i := range 100 {
+		for j := range 100 {
+			i := j
+			if reverse {
+				i = 99 - j
+			}
 			name := fmt.Sprintf("T%d", i)
 			switch {
 			case swap && i == 10:
@@ -188,6 +206,14 @@ func TestLargeBatchesAreReadThroughTheirLayout(t *testing.T) {
 	r.pub(t0.Add(time.Second), batch(1, false)...) // the same layout: read through it
 	if got := r.get("X").Value; got != datasource.Float(102) {
 		t.Fatalf("X = %v, want 11 + 91", got)
+	}
+	if got := r.get("Y7").Value; got != datasource.Float(-1) {
+		t.Fatalf("Y7 = %v, want 15 - 16", got)
+	}
+	for _, l := range r.eng.layouts {
+		if l.scattered != reverse {
+			t.Errorf("the layout is scattered: %v, want %v", l.scattered, reverse)
+		}
 	}
 	// T10 moved: the remembered position no longer holds it, the batch is
 	// scanned. (T10 now carries 1000 + 11.)
