@@ -56,6 +56,11 @@ type Table struct {
 	// derive computes the calculated tags from each publish (SetDeriver);
 	// nil without calculated tags.
 	derive Deriver
+	// deriveCap is the capacity deriveLocked asks of the pool: the largest
+	// output of the recent derives, so that a scan's calculated samples fit
+	// the array they are appended to, which is not grown (allocated) anew
+	// at every publish.
+	deriveCap int
 }
 
 // Deriver computes tags from other tags as they are published: the
@@ -94,8 +99,11 @@ func (t *Table) deriveLocked(batch []Sample, now time.Time) {
 	if t.derive == nil {
 		return
 	}
-	c := t.pool.get(0)
+	c := t.pool.get(t.deriveCap)
 	c.samples = t.derive.Derive(batch, now, c.samples)
+	// A decaying maximum: after a scan's hundreds of samples, the clock's
+	// ticks with a few do not keep asking for hundreds for long.
+	t.deriveCap = max(len(c.samples), t.deriveCap-t.deriveCap/8)
 	if len(c.samples) == 0 {
 		t.pool.put(c)
 		return

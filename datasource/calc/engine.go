@@ -16,107 +16,148 @@ import (
 // Engine evaluates a Set's calculated tags from the samples published into
 // a table: install it with Table.SetDeriver. Its methods may be called from
 // any goroutine.
+//
+// Its state is laid out for the publish path, where a plant of thousands
+// of calculated tags must cost a few cache lines per changed input and per
+// evaluation, not a dozen scattered objects: flat slices indexed by input
+// and by node rather than maps and pointers, the few fields an evaluation
+// reads (hot) apart from the rest (node), the fast programs' inputs and
+// constants in one array of frames, and each distinct fast program once.
 type Engine struct {
 	mu  sync.Mutex // guards everything below: Derive runs under the table's lock, then this one
 	set *Set
 	vm  vm.VM
 	st  [fastStack]float64 // the fast path's stack
 
-	slot []int32 // by TagID: 1 + the index into ins of a tag some calculated tag reads; 0 if none does
+	slot []int32 // by TagID: 1 + the index of a tag some calculated tag reads among the inputs; 0 if none does
+	// By input: cur is the latest sample (stamped), fan the nodes reading
+	// it, ins its name and type. cur and fan are apart so that the check
+	// "did it change?" reads one cache line, and a batch layout keeps a
+	// copy of fan next to each input's position.
+	cur  []datasource.Sample
+	fan  []fanout
 	ins  []input
-	// cur is the latest sample of each input (stamped), apart from ins so
-	// that the check "did it change?" of every sample published reads one
-	// cache line.
-	cur []datasource.Sample
-	// deps[depOf[k]:depOf[k+1]] are the nodes reading input k, all inputs'
-	// in one array.
-	deps  []dep
-	depOf []int32
-	nodes []node  // in the Set's order (dependencies first)
-	self  []int32 // by node: 1 + the index into ins of the node's own tag when another node reads it
+	deps []dep // fan[k].off: the readers of all inputs, in one array
+
+	// By node, in the Set's order (dependencies first).
+	hot    []hot
+	last   []datasource.Sample // the latest sample published for the tag
+	nodes  []node
+	self   []int32   // 1 + the index of the node's own tag among the inputs when another node reads it
+	frames []float64 // hot.frame: each fast program's inputs (bools 0 or 1), kept by take, then its constants
+	code   []op      // hot.code: the fast programs, each distinct one once
 
 	levels    [][]int32 // the marked nodes to evaluate, by level
 	marked    []bool    // by node
 	volatile  []int32   // nodes that call a clock function
 	scheduled []int32   // totalizers with a reset schedule
 	pending   []int32   // totalizers reset on demand, not yet done
-	layouts   map[layoutKey][]inputAt
+	layouts   map[layoutKey]*layout
+	touched   uint32 // what takeAt read ahead adds up to: kept, so that the reads are made
 }
 
-// input is the latest sample of a tag some calculated tag reads.
+// input is the name and type of a tag some calculated tag reads.
 type input struct {
 	name string
 	typ  datasource.DataType
-	deps []dep // the nodes reading it, while NewEngine builds Engine.deps
+	deps []dep // the nodes reading it, while NewEngine builds Engine.deps and fan
 }
 
-// dep is a node reading an input, and where in its inputs.
-type dep struct{ node, pos int32 }
+// dep is a node reading an input, and where the fast path keeps the
+// input's value: the slot of frames, -1 when the node has no fast program.
+type dep struct{ node, slot int32 }
 
-// node is the running state of one calculated tag.
-//
-// The fields the evaluation of an expression reads come first, and NewEngine
-// lays out all nodes, their inputs' values and their fast programs in three
-// contiguous arrays: with thousands of calculated tags, an evaluation then
-// touches a handful of cache lines rather than a dozen scattered objects.
+// fanout is the nodes reading an input: the one (most inputs feed one
+// calculated tag, which then costs no second lookup) or deps[off:off+n].
+type fanout struct {
+	one    dep
+	off, n int32
+	always bool // a totalizer or statistic reads it, which takes every sample, changed or not
+}
+
+// hot is what an evaluation of an expression and a change of one of its
+// inputs read and write.
+type hot struct {
+	newest  time.Time // the time of the newest input sample that changed, kept by take
+	notGood int32     // inputs not Good (or without a value), kept by take
+	level   int32     // of the def, for mark
+	code    int32     // the fast program is code[code:code+ncode]
+	ncode   int32     // 0: the expression needs the VM
+	frame   int32     // the fast program's frame starts at frames[frame]
+	id      datasource.TagID
+	flags   uint8
+}
+
+// The flags of hot.
+const (
+	fExpr     uint8 = 1 << iota // an expression (the others are totalizers and statistics)
+	fBool                       // its fast program gives a bool
+	fVolatile                   // calls a clock function
+	fMsg                        // node.msg is set
+)
+
+// node is the rest of the running state of one calculated tag.
 type node struct {
-	// Read by every evaluation of an expression, in two cache lines.
-	ops      []op      // the fast program; nil when the expression needs the VM
-	vals     []float64 // the inputs as the fast path reads them (bools 0 or 1), kept by take; nil without ops
-	newest   time.Time // the time of the newest input sample, kept by take
-	notGood  int32     // inputs not Good (or without a value), kept by take
-	id       datasource.TagID
-	level    int32 // of d, for mark
-	expr     bool  // an expression (the others are totalizers and statistics)
-	isBool   bool  // ops gives a bool
-	volatile bool  // calls a clock function
-
 	d   *def
+	id  datasource.TagID
 	ins []int32 // indices into Engine.ins, parallel to d.inputs
 	env map[string]any
 	msg string // why the last evaluation was Bad/CalcError
-	// last is the latest sample published for the tag.
-	last  datasource.Sample
+	// The state of a totalizer or a statistic.
 	total *totalizer
 	roll  *rolling
 }
 
 // NewEngine returns an engine for set over a table of ntags tags.
 func NewEngine(set *Set, ntags int) (*Engine, error) {
-	e := &Engine{set: set, slot: make([]int32, ntags)}
+	nn := len(set.defs)
+	e := &Engine{set: set, slot: make([]int32, ntags), hot: make([]hot, nn), last: make([]datasource.Sample, nn), nodes: make([]node, nn)}
+	// frames[0] is no node's: what the read-ahead of a node without a fast
+	// program (frame -1) touches.
+	e.frames = []float64{0}
+	progs := map[string]int32{} // a program's ops, as text: its place in code
 	maxLevel := 0
-	nodes := make([]node, len(set.defs))
-	var nvals, nops int
-	for _, d := range set.defs {
-		if d.prog != nil && d.prog.quick != nil {
-			nvals += len(d.inputs)
-			nops += len(d.prog.quick.ops)
-		}
-	}
-	vals, ops := make([]float64, 0, nvals), make([]op, 0, nops)
 	for i, d := range set.defs {
-		if int(d.tag.ID) >= ntags {
-			return nil, fmt.Errorf("calc: tag %s: ID %d is outside the table of %d tags", d.tag.Name, d.tag.ID, ntags)
+		for _, t := range append([]*datasource.Tag{d.tag}, d.inputs...) {
+			if int(t.ID) >= ntags {
+				return nil, fmt.Errorf("calc: tag %s: ID %d is outside the table of %d tags", t.Name, t.ID, ntags)
+			}
 		}
-		n := &nodes[i]
-		*n = node{d: d, id: d.tag.ID, level: int32(d.level), volatile: d.volatile, notGood: int32(len(d.inputs)),
-			last: datasource.Sample{Tag: d.tag.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}}
+		n, h := &e.nodes[i], &e.hot[i]
+		*n = node{d: d, id: d.tag.ID}
+		*h = hot{id: d.tag.ID, level: int32(d.level), notGood: int32(len(d.inputs)), frame: -1}
+		e.last[i] = datasource.Sample{Tag: d.tag.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}
 		if d.prog != nil {
-			n.expr, n.isBool = true, d.prog.out == datasource.TypeBool
+			h.flags |= fExpr
 			n.env = make(map[string]any, len(d.inputs))
 			if q := d.prog.quick; q != nil {
-				vals = append(vals, make([]float64, len(d.inputs))...)
-				n.vals = vals[len(vals)-len(d.inputs):]
-				ops = append(ops, q.ops...)
-				n.ops = ops[len(ops)-len(q.ops):]
+				if d.prog.out == datasource.TypeBool {
+					h.flags |= fBool
+				}
+				h.frame = int32(len(e.frames))
+				e.frames = append(e.frames, q.frame(make([]float64, len(d.inputs)))...)
+				key := fmt.Sprint(q.ops)
+				off, ok := progs[key]
+				if !ok {
+					off = int32(len(e.code))
+					e.code = append(e.code, q.ops...)
+					progs[key] = off
+				}
+				h.code, h.ncode = off, int32(len(q.ops))
 			}
 		}
 		for j, in := range d.inputs {
 			k := e.input(in)
 			n.ins = append(n.ins, k)
-			e.ins[k].deps = append(e.ins[k].deps, dep{node: int32(i), pos: int32(j)})
+			slot := int32(-1)
+			if h.frame >= 0 {
+				slot = h.frame + int32(j)
+			}
+			e.ins[k].deps = append(e.ins[k].deps, dep{node: int32(i), slot: slot})
 			if n.env != nil {
 				n.env[in.Name] = zeroOf(in.Type)
+			} else {
+				e.fan[k].always = true
 			}
 		}
 		switch c := d.calc; {
@@ -129,39 +170,44 @@ func NewEngine(set *Set, ntags int) (*Engine, error) {
 			n.roll = newRolling(c)
 		}
 		if d.volatile {
+			h.flags |= fVolatile
 			e.volatile = append(e.volatile, int32(i))
 		}
 		maxLevel = max(maxLevel, d.level)
 	}
-	e.nodes = nodes
-	// The dependents of all inputs in one array, in input order.
+	// The readers of all inputs in one array, in input order.
 	var ndeps int
 	for k := range e.ins {
 		ndeps += len(e.ins[k].deps)
 	}
 	e.deps = make([]dep, 0, ndeps)
-	e.depOf = make([]int32, len(e.ins)+1)
 	for k := range e.ins {
-		e.deps = append(e.deps, e.ins[k].deps...)
+		f := &e.fan[k]
+		ds := e.ins[k].deps
+		f.off, f.n = int32(len(e.deps)), int32(len(ds))
+		if len(ds) > 0 {
+			f.one = ds[0]
+		}
+		e.deps = append(e.deps, ds...)
 		e.ins[k].deps = nil
-		e.depOf[k+1] = int32(len(e.deps))
 	}
-	e.self = make([]int32, len(e.nodes))
+	e.self = make([]int32, nn)
 	for i := range e.nodes {
 		e.self[i] = e.slot[e.nodes[i].id]
 	}
 	e.levels = make([][]int32, maxLevel+1)
-	e.marked = make([]bool, len(e.nodes))
+	e.marked = make([]bool, nn)
 	return e, nil
 }
 
-// input returns the index into ins of tag t, adding it on first use.
+// input returns the index among the inputs of tag t, adding it on first use.
 func (e *Engine) input(t *datasource.Tag) int32 {
 	if k := e.slot[t.ID]; k > 0 {
 		return k - 1
 	}
 	e.ins = append(e.ins, input{name: t.Name, typ: t.Type})
 	e.cur = append(e.cur, datasource.Sample{Tag: t.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)})
+	e.fan = append(e.fan, fanout{})
 	e.slot[t.ID] = int32(len(e.ins))
 	return int32(len(e.ins) - 1)
 }
@@ -221,42 +267,100 @@ const minLayoutBatch = 64
 // its layout, checking that each still holds its tag, so that a scan of
 // thousands of tags of which a few are inputs costs a few reads, not a
 // pass over the batch. A position that no longer holds its tag means the
-// layout changed: the batch is scanned and its positions remembered anew.
-// (As with a Feed, a batch of the same length and ends that carries an
-// input at a new place while every remembered place still holds its input
-// would not be seen; scan classes never do that.)
+// layout changed: the batch is scanned and its positions remembered anew
+// (taking again an input taken already changes nothing). (As with a Feed,
+// a batch of the same length and ends that carries an input at a new place
+// while every remembered place still holds its input would not be seen;
+// scan classes never do that.)
 func (e *Engine) takeBatch(batch []datasource.Sample, now time.Time) {
 	if len(batch) < minLayoutBatch {
 		e.scan(batch, now, nil)
 		return
 	}
 	key := layoutKey{n: len(batch), first: batch[0].Tag, last: batch[len(batch)-1].Tag}
-	if pos, ok := e.layouts[key]; ok {
-		fits := true
-		for _, p := range pos {
-			if batch[p.at].Tag != p.tag {
-				fits = false
-				break
-			}
-		}
-		if fits {
-			for _, p := range pos {
-				e.take(p.in, &batch[p.at], now)
-			}
-			return
-		}
+	if l, ok := e.layouts[key]; ok && e.takeAt(batch, l, now) {
+		return
 	}
 	if e.layouts == nil || len(e.layouts) >= maxLayouts {
-		e.layouts = map[layoutKey][]inputAt{}
+		e.layouts = map[layoutKey]*layout{}
 	}
-	e.layouts[key] = e.scan(batch, now, []inputAt{})
+	l := &layout{pos: e.scan(batch, now, []inputAt{})}
+	// In order when most inputs follow the one before in cur: a scan
+	// class's batch, whose inputs were numbered in the order of its tags.
+	var ahead int
+	for i := 1; i < len(l.pos); i++ {
+		if l.pos[i].in > l.pos[i-1].in {
+			ahead++
+		}
+	}
+	l.scattered = ahead < len(l.pos)*3/4
+	e.layouts[key] = l
 }
 
-// inputAt is where in a batch of some layout an input was.
+// layout is where the inputs were in a batch of some layout.
+type layout struct {
+	pos []inputAt
+	// scattered says that the inputs are not in the order of cur (a batch
+	// of changes, in the order they came), so that takeAt touches their
+	// lines ahead; in order, the memory's own prefetching does it better.
+	scattered bool
+}
+
+// touchAhead is how many inputs takeAt touches before taking them.
+const touchAhead = 16
+
+// takeAt takes the inputs of batch at the positions of l, and reports
+// whether each position held its input. The inputs of a scattered batch are
+// scattered over cur, hot and frames: taken one by one, each waits for its
+// cache misses in turn. So the lines of a group of inputs are touched
+// first, with loads that do not depend on each other and so are in flight
+// together, and then taken from the cache.
+func (e *Engine) takeAt(batch []datasource.Sample, l *layout, now time.Time) bool {
+	pos := l.pos
+	if !l.scattered {
+		cur := e.cur
+		for i := range pos {
+			p := &pos[i]
+			s := &batch[p.at]
+			if s.Tag != p.tag {
+				return false
+			}
+			// take's first test, here: most inputs of a scan did not
+			// change, and then the call is most of the cost.
+			if c := &cur[p.in]; c.Value == s.Value && c.Quality == s.Quality && !p.fan.always {
+				continue
+			}
+			e.take(p.in, &p.fan, s, now)
+		}
+		return true
+	}
+	var x uint32
+	for g := 0; g < len(pos); g += touchAhead {
+		grp := pos[g:min(g+touchAhead, len(pos))]
+		for i := range grp {
+			one := &grp[i].fan.one
+			x += uint32(e.cur[grp[i].in].Tag) + uint32(e.hot[one.node].level) + uint32(e.frames[max(one.slot, 0)])
+		}
+		for i := range grp {
+			p := &grp[i]
+			s := &batch[p.at]
+			if s.Tag != p.tag {
+				return false
+			}
+			e.take(p.in, &p.fan, s, now)
+		}
+	}
+	e.touched += x
+	return true
+}
+
+// inputAt is where in a batch of some layout an input was, with a copy of
+// its fanout: read in batch order, it saves a lookup per input.
 type inputAt struct {
 	at  int32
 	in  int32
 	tag datasource.TagID
+	fan fanout
 }
 
 // scan takes the inputs of batch by looking at every sample, and appends
@@ -268,60 +372,75 @@ func (e *Engine) scan(batch []datasource.Sample, now time.Time, pos []inputAt) [
 		if int(id) >= len(slot) || slot[id] == 0 {
 			continue
 		}
-		e.take(slot[id]-1, &batch[i], now)
+		k := slot[id] - 1
+		e.take(k, &e.fan[k], &batch[i], now)
 		if pos != nil {
-			pos = append(pos, inputAt{at: int32(i), in: slot[id] - 1, tag: id})
+			pos = append(pos, inputAt{at: int32(i), in: k, tag: id, fan: e.fan[k]})
 		}
 	}
 	return pos
 }
 
-// take stores s as the latest sample of input k and marks the nodes that
-// must see it: totalizers and statistics every sample, expressions a change,
-// whose variables it updates.
-func (e *Engine) take(k int32, s *datasource.Sample, now time.Time) {
+// take stores s as the latest sample of input k, read by f, and marks the
+// nodes that must see it: totalizers and statistics every sample,
+// expressions a change of value or quality, whose frames it updates. An
+// unchanged sample of an input only expressions read costs the comparison.
+func (e *Engine) take(k int32, f *fanout, s *datasource.Sample, now time.Time) {
 	cur := &e.cur[k]
-	changed := cur.Value != s.Value || cur.Quality != s.Quality
+	if cur.Value == s.Value && cur.Quality == s.Quality {
+		if !f.always {
+			return // nothing reads the time of an input only expressions read, but at a change
+		}
+		cur.Time = s.Time
+		if cur.Time.IsZero() {
+			cur.Time = now
+		}
+		for _, d := range e.deps[f.off : f.off+f.n] {
+			if e.hot[d.node].flags&fExpr == 0 {
+				e.mark(d.node)
+			}
+		}
+		return
+	}
 	wasGood := usable(cur)
 	*cur = *s
 	if cur.Time.IsZero() {
 		cur.Time = now
 	}
-	deps := e.deps[e.depOf[k]:e.depOf[k+1]]
-	if !changed {
-		for _, d := range deps {
-			if n := &e.nodes[d.node]; !n.expr {
-				e.mark(d.node)
-			} else if cur.Time.After(n.newest) {
-				n.newest = cur.Time
-			}
-		}
-		return
-	}
-	f, ok := s.Value.AsFloat()
+	v, ok := s.Value.AsFloat()
 	if !ok {
-		f = math.NaN()
+		v = math.NaN()
 	}
-	flip := 0
+	var flip int32
 	if good := usable(cur); good != wasGood {
 		flip = 1
 		if good {
 			flip = -1
 		}
 	}
-	for _, d := range deps {
-		n := &e.nodes[d.node]
-		if n.expr {
-			if n.vals != nil {
-				n.vals[d.pos] = f
-			}
-			n.notGood += int32(flip)
-			if cur.Time.After(n.newest) {
-				n.newest = cur.Time
-			}
-		}
-		e.mark(d.node)
+	if f.n == 1 {
+		e.changed(f.one, v, flip, cur.Time)
+		return
 	}
+	for _, d := range e.deps[f.off : f.off+f.n] {
+		e.changed(d, v, flip, cur.Time)
+	}
+}
+
+// changed tells reader d of an input that its sample changed: to value v
+// in the fast path's terms, at time t, flip more inputs not Good.
+func (e *Engine) changed(d dep, v float64, flip int32, t time.Time) {
+	h := &e.hot[d.node]
+	if h.flags&fExpr != 0 {
+		if d.slot >= 0 {
+			e.frames[d.slot] = v
+		}
+		h.notGood += flip
+		if t.After(h.newest) {
+			h.newest = t
+		}
+	}
+	e.mark(d.node)
 }
 
 // usable reports whether an input sample is Good with a value.
@@ -344,61 +463,71 @@ func (e *Engine) mark(n int32) {
 		return
 	}
 	e.marked[n] = true
-	lv := e.nodes[n].level
+	lv := e.hot[n].level
 	e.levels[lv] = append(e.levels[lv], n)
 }
 
 // run evaluates the marked nodes, level by level so that a tag computed
 // from calculated tags sees their new values, and appends the samples.
 func (e *Engine) run(now time.Time, out []datasource.Sample) []datasource.Sample {
+	var x uint32
 	for lv := range e.levels {
 		// A node marks only higher levels, so this level's list is final.
-		for _, i := range e.levels[lv] {
+		for j, i := range e.levels[lv] {
+			if j%touchAhead == 0 {
+				// As takeAt: the lines of the next nodes are touched
+				// first, so that their cache misses overlap.
+				for _, k := range e.levels[lv][j:min(j+touchAhead, len(e.levels[lv]))] {
+					h := &e.hot[k]
+					x += uint32(e.frames[max(h.frame, 0)]) + uint32(e.last[k].Tag)
+				}
+			}
 			e.marked[i] = false
-			n := &e.nodes[i]
+			h := &e.hot[i]
 			start := len(out)
-			switch {
-			case n.expr:
-				s, changed := e.evalExpr(n, now)
+			if h.flags&fExpr != 0 {
+				s, changed := e.evalExpr(i, h, now)
 				if !changed {
 					continue
 				}
 				out = append(out, s)
-			case n.total != nil:
+			} else if n := &e.nodes[i]; n.total != nil {
 				out = e.stepTotal(n, i, now, out)
-			case n.roll != nil:
-				out = e.stepRolling(n, now, out)
+			} else if n.roll != nil {
+				out = e.stepRolling(n, i, now, out)
 			}
 			if len(out) > start {
-				n.last = out[len(out)-1]
+				e.last[i] = out[len(out)-1]
 				if k := e.self[i]; k > 0 {
 					for j := start; j < len(out); j++ {
-						e.take(k-1, &out[j], now)
+						e.take(k-1, &e.fan[k-1], &out[j], now)
 					}
 				}
 			}
 		}
 		e.levels[lv] = e.levels[lv][:0]
 	}
+	e.touched += x
 	return out
 }
 
-// evalExpr evaluates an expression node. changed is false when a volatile
+// evalExpr evaluates expression node i. changed is false when a volatile
 // node's result is what it last published.
-func (e *Engine) evalExpr(n *node, now time.Time) (s datasource.Sample, changed bool) {
-	s = datasource.Sample{Tag: n.id, Time: n.newest}
-	allGood := n.notGood == 0
-	if n.volatile || s.Time.IsZero() {
+func (e *Engine) evalExpr(i int32, h *hot, now time.Time) (s datasource.Sample, changed bool) {
+	s = datasource.Sample{Tag: h.id, Time: h.newest}
+	allGood := h.notGood == 0
+	volatile := h.flags&fVolatile != 0
+	if volatile || s.Time.IsZero() {
 		s.Time = now
 	}
 	var v datasource.Value
 	var verr error
-	if allGood && n.ops != nil {
-		f, err := runOps(n.ops, n.vals, &e.st)
+	if allGood && h.ncode > 0 {
+		f, err := runOps(e.code[h.code:h.code+h.ncode], e.frames[h.frame:], &e.st)
 		switch {
 		case err != nil:
 			verr = err
-		case n.isBool:
+		case h.flags&fBool != 0:
 			v = datasource.Bool(f != 0)
 		case math.IsNaN(f) || math.IsInf(f, 0):
 			v, verr = value(f, nil, datasource.TypeFloat64) // its message
@@ -406,6 +535,7 @@ func (e *Engine) evalExpr(n *node, now time.Time) (s datasource.Sample, changed 
 			v = datasource.Float(f)
 		}
 	} else {
+		n := &e.nodes[i]
 		p := n.d.prog
 		for j, k := range n.ins {
 			n.env[n.d.inputs[j].Name] = box(e.cur[k].Value, e.ins[k].typ)
@@ -429,20 +559,31 @@ func (e *Engine) evalExpr(n *node, now time.Time) (s datasource.Sample, changed 
 		// The cause is the input, not the arithmetic: keep the last value
 		// (as a failed device's tags do) when this one cannot be computed.
 		if verr != nil {
-			v = n.last.Value
+			v = e.last[i].Value
 		}
-		n.msg = ""
+		e.clearMsg(i, h)
 	case verr != nil:
 		s.Quality = datasource.BadQuality(datasource.CalcError)
+		n := &e.nodes[i]
 		n.msg = e.explain(n, verr)
+		h.flags |= fMsg
 	default:
-		n.msg = ""
+		e.clearMsg(i, h)
 	}
 	s.Value = v
-	if n.volatile && s.Value == n.last.Value && s.Quality == n.last.Quality {
+	if volatile && s.Value == e.last[i].Value && s.Quality == e.last[i].Quality {
 		return s, false
 	}
 	return s, true
+}
+
+// clearMsg forgets why node i was Bad/CalcError; it touches the node only
+// when there is something to forget.
+func (e *Engine) clearMsg(i int32, h *hot) {
+	if h.flags&fMsg != 0 {
+		e.nodes[i].msg = ""
+		h.flags &^= fMsg
+	}
 }
 
 // worst returns the worst quality of the inputs an evaluation read, with

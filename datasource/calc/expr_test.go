@@ -161,15 +161,33 @@ func TestUnchangedInputsAreNotEvaluatedAgain(t *testing.T) {
 }
 
 func TestLargeBatchesAreReadThroughTheirLayout(t *testing.T) {
+	// In order, the layout's inputs are checked in a loop of their own; in
+	// reverse (scattered, as a batch of changes), their lines are read
+	// ahead in groups.
+	for _, reverse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reverse=%v", reverse), func(t *testing.T) { testLayout(t, reverse) })
+	}
+}
+
+func testLayout(t *testing.T, reverse bool) {
 	specs := []tagSpec{}
 	for i := range 100 {
 		specs = append(specs, dev(fmt.Sprintf("T%d", i), datasource.TypeFloat32))
+	}
+	// Every tag an input, numbered in the order of the tags, so that a
+	// reversed batch has them out of their order.
+	for i := range 50 {
+		specs = append(specs, exprTag(fmt.Sprintf("Y%d", i), fmt.Sprintf("T%d - T%d", 2*i, 2*i+1)))
 	}
 	specs = append(specs, exprTag("X", "T10 + T90"))
 	r := newRig(t, Options{}, specs...)
 	batch := func(v float64, swap bool) []any {
 		var kv []any
-		for i := range 100 {
+		for j := range 100 {
+			i := j
+			if reverse {
+				i = 99 - j
+			}
 			name := fmt.Sprintf("T%d", i)
 			switch {
 			case swap && i == 10:
@@ -189,11 +207,102 @@ func TestLargeBatchesAreReadThroughTheirLayout(t *testing.T) {
 	if got := r.get("X").Value; got != datasource.Float(102) {
 		t.Fatalf("X = %v, want 11 + 91", got)
 	}
+	if got := r.get("Y7").Value; got != datasource.Float(-1) {
+		t.Fatalf("Y7 = %v, want 15 - 16", got)
+	}
+	for _, l := range r.eng.layouts {
+		if l.scattered != reverse {
+			t.Errorf("the layout is scattered: %v, want %v", l.scattered, reverse)
+		}
+	}
 	// T10 moved: the remembered position no longer holds it, the batch is
 	// scanned. (T10 now carries 1000 + 11.)
 	kv := batch(1000, true)
 	r.pub(t0.Add(2*time.Second), kv...)
 	if got := r.get("X").Value; got != datasource.Float(1011+1090) {
 		t.Fatalf("X = %v after the layout changed, want %d", got, 1011+1090)
+	}
+}
+
+// A calculated sample carries the time of the newest input sample that
+// changed: an input published again unchanged, later, neither evaluates
+// the tag nor moves the time of its next result.
+func TestTheResultCarriesTheTimeOfTheNewestChange(t *testing.T) {
+	r := newRig(t, Options{}, dev("A", datasource.TypeFloat32), dev("B", datasource.TypeFloat32), exprTag("X", "A + B"))
+	r.pub(t0, "A", 1.0, "B", 1.0)
+	r.pub(t0.Add(5*time.Second), "A", 1.0) // unchanged
+	r.pub(t0.Add(3*time.Second), "B", 2.0) // an older sample of another device, changed
+	r.pub(t0.Add(7*time.Second), "A", 5.0) // a change
+	r.pub(t0.Add(6*time.Second), "B", 2.0) // unchanged, older
+	h := r.history("X")
+	want := []time.Time{t0, t0.Add(3 * time.Second), t0.Add(7 * time.Second)}
+	if len(h) != len(want) {
+		t.Fatalf("X published %v, want at %v", h, want)
+	}
+	for i, s := range h {
+		if !s.Time.Equal(want[i]) {
+			t.Errorf("X's sample %d at %v, want %v", i, s.Time, want[i])
+		}
+	}
+	if h[2].Value != datasource.Float(7) {
+		t.Errorf("X = %v, want 7", h[2].Value)
+	}
+}
+
+// An input read by several tags, one of them a totalizer, tells every one
+// of a change, and the totalizer of every sample, changed or not.
+func TestAnInputOfSeveralTags(t *testing.T) {
+	r := newRig(t, Options{}, dev("Run", datasource.TypeBool),
+		exprTag("X", "Run ? 1 : 0"), exprTag("Y", "!Run"),
+		tagSpec{name: "Hours", calc: &datasource.CalcDef{Kind: datasource.CalcRunHours, Input: "Run"}})
+	r.pub(t0, "Run", true)
+	r.pub(t0.Add(time.Hour), "Run", true) // unchanged: X and Y stay, Hours counts
+	r.pub(t0.Add(2*time.Hour), "Run", false)
+	if got := r.get("X").Value; got != datasource.Float(0) {
+		t.Errorf("X = %v, want 0", got)
+	}
+	if got := r.get("Y").Value; got != datasource.Bool(true) {
+		t.Errorf("Y = %v, want true", got)
+	}
+	if n := len(r.history("X")); n != 2 {
+		t.Errorf("X published %d times, want 2", n)
+	}
+	if got := r.get("Hours").Value; got != datasource.Float(2) {
+		t.Errorf("Hours = %v, want 2", got)
+	}
+}
+
+// The publish path of a table with calculated tags allocates nothing once
+// warm: not the engine (flat state, fast programs, a reused change list)
+// nor the table (the array the calculated samples are appended to is asked
+// of its pool at the size of the recent outputs).
+func TestPublishingAllocatesNothing(t *testing.T) {
+	const nIn, nCalc = 600, 200
+	specs := make([]tagSpec, 0, nIn+nCalc)
+	for i := range nIn {
+		specs = append(specs, dev(fmt.Sprintf("In%d", i), datasource.TypeFloat32))
+	}
+	for i := range nCalc {
+		src := fmt.Sprintf("(In%d + In%d) / max(In%d, 0.1)", 3*i, 3*i+1, 3*i+2)
+		specs = append(specs, exprTag(fmt.Sprintf("Calc%d", i), src))
+	}
+	tags, eng := engineOf(t, Options{Location: time.UTC}, specs...)
+	table := datasource.NewTable(tags)
+	table.SetDeriver(eng)
+	batch := make([]datasource.Sample, nIn)
+	k := 0
+	publish := func() {
+		k++
+		for i := range batch {
+			batch[i] = datasource.Sample{Tag: datasource.TagID(i), Value: datasource.Float(float64(k + i)), Time: t0.Add(time.Duration(k) * time.Second)}
+		}
+		table.Publish(batch)
+	}
+	publish()
+	if got := table.Get(tags[nIn].ID).Value; got != datasource.Float(float64(1+0+1+1)/float64(1+2)) {
+		t.Fatalf("Calc0 = %v", got)
+	}
+	if n := testing.AllocsPerRun(50, publish); n != 0 {
+		t.Errorf("%v allocations per publish of %d inputs and %d calculated tags, want 0", n, nIn, nCalc)
 	}
 }

@@ -3,6 +3,7 @@ package calc
 import (
 	"math"
 	"reflect"
+	"slices"
 
 	"github.com/expr-lang/expr/ast"
 )
@@ -15,7 +16,11 @@ import (
 // patched and type-checked is turned into a short program of float64 ops
 // (bools as 0 and 1) over the inputs, which runs in a few ns per op without
 // allocating; it is one small array per tag, so a plant of thousands of
-// calculated tags touches few cache lines per evaluation. This is
+// calculated tags touches few cache lines per evaluation. Constants are
+// not in the program but in the tag's frame, after its inputs, so that tags
+// of the same formula over other tags and with other constants (the
+// efficiency of fifty pumps) share one program, which stays in the core's
+// L1 cache, and a tag's own data is its frame: one or two cache lines. This is
 // not a second parser or checker: it takes expr's checked tree and refuses
 // (leaving the expression to the VM) any node it does not know. The VM
 // still runs every expression whose inputs are not all Good, since only it
@@ -26,8 +31,7 @@ import (
 type opCode uint8
 
 const (
-	opConst opCode = iota // push c
-	opLoad                // push input a
+	opLoad  opCode = iota // push frame slot a: an input, or a constant after the inputs
 	opNeg                 // x -> -x
 	opNot                 // x -> !x
 	opAdd                 // x y -> x+y
@@ -57,32 +61,34 @@ const (
 	opJmpTrue  // pop x; if x != 0 { ip = a }
 )
 
-// op is one operation: a is an input's position or a jump target, c a
-// constant.
+// op is one operation: a is a frame slot or a jump target.
 type op struct {
 	code opCode
 	a    int32
-	c    float64
 }
 
 // fastStack bounds a fast program's stack; deeper expressions use the VM.
 const fastStack = 32
 
-// fastProg is an expression's fast program.
+// fastProg is an expression's fast program: ops over a frame of its
+// inputs (in def.inputs order) followed by consts.
 type fastProg struct {
-	ops []op
+	ops    []op
+	consts []float64
 }
 
-// runOps evaluates a fast program over the inputs v. err is errDivZero
-// after a division by zero.
+// frame returns the frame of the program with inputs vals.
+func (p *fastProg) frame(vals []float64) []float64 {
+	return append(append(make([]float64, 0, len(vals)+len(p.consts)), vals...), p.consts...)
+}
+
+// runOps evaluates a fast program over its frame v (the inputs, then the
+// constants). err is errDivZero after a division by zero.
 func runOps(ops []op, v []float64, st *[fastStack]float64) (res float64, err error) {
 	sp := 0
 	for ip := 0; ip < len(ops); ip++ {
 		o := &ops[ip]
 		switch o.code {
-		case opConst:
-			st[sp] = o.c
-			sp++
 		case opLoad:
 			st[sp] = v[o.a]
 			sp++
@@ -180,18 +186,30 @@ func b2f(b bool) float64 {
 
 // fastCompiler turns a checked tree into a fast program.
 type fastCompiler struct {
-	pos   map[string]int
-	kind  map[string]reflect.Kind
-	ops   []op
-	depth int // the stack depth after the ops so far
-	max   int
+	pos    map[string]int
+	kind   map[string]reflect.Kind
+	nIn    int // inputs: the constants' slots follow
+	ops    []op
+	consts []float64
+	depth  int // the stack depth after the ops so far
+	max    int
+}
+
+// constant pushes c from the frame slot of the program's constant c.
+func (c *fastCompiler) constant(v float64) {
+	i := slices.IndexFunc(c.consts, func(x float64) bool { return math.Float64bits(x) == math.Float64bits(v) })
+	if i < 0 {
+		i = len(c.consts)
+		c.consts = append(c.consts, v)
+	}
+	c.emit(op{code: opLoad, a: int32(c.nIn + i)}, 1)
 }
 
 // fastCompile returns the fast program of an expression with a numeric
 // or bool result, or nil when the tree has a node the fast path does not
 // know.
 func fastCompile(n ast.Node, names []string, kinds map[string]reflect.Kind, boolResult bool) *fastProg {
-	c := &fastCompiler{pos: map[string]int{}, kind: kinds}
+	c := &fastCompiler{pos: map[string]int{}, kind: kinds, nIn: len(names)}
 	for i, name := range names {
 		c.pos[name] = i
 	}
@@ -204,7 +222,7 @@ func fastCompile(n ast.Node, names []string, kinds map[string]reflect.Kind, bool
 	if !ok || c.max > fastStack || c.depth != 1 {
 		return nil
 	}
-	return &fastProg{ops: c.ops}
+	return &fastProg{ops: c.ops, consts: c.consts}
 }
 
 // emit appends an op that changes the stack depth by d.
@@ -218,18 +236,18 @@ func (c *fastCompiler) emit(o op, d int) int {
 func (c *fastCompiler) num(n ast.Node) bool {
 	switch n := n.(type) {
 	case *ast.FloatNode:
-		c.emit(op{code: opConst, c: n.Value}, 1)
+		c.constant(n.Value)
 		return true
 	case *ast.IntegerNode:
-		c.emit(op{code: opConst, c: float64(n.Value)}, 1)
+		c.constant(float64(n.Value))
 		return true
 	case *ast.ConstantNode:
 		switch v := n.Value.(type) {
 		case float64:
-			c.emit(op{code: opConst, c: v}, 1)
+			c.constant(v)
 			return true
 		case int:
-			c.emit(op{code: opConst, c: float64(v)}, 1)
+			c.constant(float64(v))
 			return true
 		}
 	case *ast.IdentifierNode:
@@ -355,11 +373,11 @@ func (c *fastCompiler) builtin(name string, args []ast.Node) bool {
 func (c *fastCompiler) boolean(n ast.Node) bool {
 	switch n := n.(type) {
 	case *ast.BoolNode:
-		c.emit(op{code: opConst, c: b2f(n.Value)}, 1)
+		c.constant(b2f(n.Value))
 		return true
 	case *ast.ConstantNode:
 		if v, ok := n.Value.(bool); ok {
-			c.emit(op{code: opConst, c: b2f(v)}, 1)
+			c.constant(b2f(v))
 			return true
 		}
 	case *ast.IdentifierNode:
@@ -399,7 +417,7 @@ func (c *fastCompiler) binaryBool(operator string, l, r ast.Node) bool {
 		end := c.emit(op{code: opJmp}, 0)
 		c.depth--
 		c.ops[short].a = int32(len(c.ops))
-		c.emit(op{code: opConst, c: b2f(!and)}, 1)
+		c.constant(b2f(!and))
 		c.ops[end].a = int32(len(c.ops))
 		return true
 	case "==", "!=":
@@ -410,7 +428,8 @@ func (c *fastCompiler) binaryBool(operator string, l, r ast.Node) bool {
 		// Both numbers or both bools; the checker refused other mixes, and
 		// a copy of the compiler state lets one attempt be undone.
 		save := *c
-		save.ops = append([]op(nil), c.ops...)
+		save.ops = slices.Clone(c.ops)
+		save.consts = slices.Clone(c.consts)
 		if c.num(l) && c.num(r) {
 			c.emit(op{code: code}, -1)
 			return true

@@ -26,7 +26,7 @@ func sameAsVM(t *testing.T, set *Set, vals []float64) (ok bool) {
 		return false
 	}
 	var st [fastStack]float64
-	f, ferr := runOps(d.prog.quick.ops, vals, &st)
+	f, ferr := runOps(d.prog.quick.ops, d.prog.quick.frame(vals), &st)
 	var fast any = f
 	if d.prog.out == datasource.TypeBool {
 		fast = f != 0
@@ -100,5 +100,30 @@ func TestTheVMRunsWhatTheFastPathDoesNotKnow(t *testing.T) {
 		if sameAsVM(t, set, []float64{1, 2}) {
 			t.Errorf("%s got a fast path", src)
 		}
+	}
+}
+
+// Tags of one formula over other tags and with other constants share one
+// fast program (their constants are in their frames), and each still
+// computes with its own inputs and constants.
+func TestOneFormulaSharesOneProgram(t *testing.T) {
+	r := newRig(t, Options{},
+		dev("P1.Flow", datasource.TypeFloat32), dev("P1.Power", datasource.TypeFloat32),
+		dev("P2.Flow", datasource.TypeFloat32), dev("P2.Power", datasource.TypeFloat32),
+		exprTag("P1.Eff", "P1.Flow / max(P1.Power, 0.1) * 2"),
+		exprTag("P2.Eff", "P2.Flow / max(P2.Power, 0.5) * 3"),
+		exprTag("Other", "P1.Flow - P2.Flow"))
+	if len(r.eng.code) != len(r.eng.set.defs[0].prog.quick.ops)+3 { // Eff's program once, Other's (3 ops) once
+		t.Errorf("%d ops in the engine, want Eff's program once and Other's", len(r.eng.code))
+	}
+	if r.eng.hot[0].code != r.eng.hot[1].code {
+		t.Errorf("P1.Eff and P2.Eff run programs at %d and %d, want one", r.eng.hot[0].code, r.eng.hot[1].code)
+	}
+	r.pub(t0, "P1.Flow", 10.0, "P1.Power", 0.0, "P2.Flow", 10.0, "P2.Power", 4.0)
+	if got := r.get("P1.Eff").Value; got != datasource.Float(10/0.1*2) {
+		t.Errorf("P1.Eff = %v, want %v", got, 10/0.1*2)
+	}
+	if got := r.get("P2.Eff").Value; got != datasource.Float(10.0/4*3) {
+		t.Errorf("P2.Eff = %v, want %v", got, 10.0/4*3)
 	}
 }

@@ -48,7 +48,9 @@ type rig struct {
 	sub    *datasource.Subscription
 }
 
-func newRig(t testing.TB, opts Options, specs ...tagSpec) *rig {
+// engineOf compiles the project of specs and returns its tags and an
+// engine for them.
+func engineOf(t testing.TB, opts Options, specs ...tagSpec) ([]*datasource.Tag, *Engine) {
 	t.Helper()
 	tags := project(specs...)
 	set, errs := Compile(tags, opts)
@@ -59,6 +61,12 @@ func newRig(t testing.TB, opts Options, specs ...tagSpec) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tags, eng
+}
+
+func newRig(t testing.TB, opts Options, specs ...tagSpec) *rig {
+	t.Helper()
+	tags, eng := engineOf(t, opts, specs...)
 	r := &rig{t: t, tags: tags, byName: map[string]*datasource.Tag{}, eng: eng, table: datasource.NewTable(tags)}
 	for _, tg := range tags {
 		r.byName[tg.Name] = tg

@@ -122,7 +122,7 @@ func (r *rolling) stat() (v, coverage float64, any bool) {
 // input is Good now; Uncertain otherwise (with the input's reason, or
 // SubNormal when the window is just not covered enough); Bad, keeping the
 // last value, when no Good sample is in the window.
-func (e *Engine) stepRolling(n *node, now time.Time, out []datasource.Sample) []datasource.Sample {
+func (e *Engine) stepRolling(n *node, i int32, now time.Time, out []datasource.Sample) []datasource.Sample {
 	r := n.roll
 	s := e.cur[n.ins[0]]
 	if s.Time.IsZero() || (s == r.prev) {
@@ -134,7 +134,7 @@ func (e *Engine) stepRolling(n *node, now time.Time, out []datasource.Sample) []
 	o := datasource.Sample{Tag: n.d.tag.ID, Time: s.Time}
 	switch {
 	case !any:
-		o.Value = n.last.Value
+		o.Value = e.last[i].Value
 		o.Quality = s.Quality
 		if !o.Quality.IsBad() {
 			o.Quality = datasource.BadQuality(s.Quality.Reason)

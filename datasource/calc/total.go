@@ -232,7 +232,7 @@ func (e *Engine) stepTotal(n *node, i int32, now time.Time, out []datasource.Sam
 		} else if z.from.Before(b) {
 			z.from = b
 		}
-		out = z.endPeriod(id, b, q, n.last.Time, out)
+		out = z.endPeriod(id, b, q, e.last[i].Time, out)
 		z.schedule(b)
 	}
 	if p := indexOf(e.pending, i); p >= 0 {
@@ -246,7 +246,7 @@ func (e *Engine) stepTotal(n *node, i int32, now time.Time, out []datasource.Sam
 		}
 		z.from = at
 		z.touched = true // a reset on demand always records what it cleared
-		out = z.endPeriod(id, at, q, n.last.Time, out)
+		out = z.endPeriod(id, at, q, e.last[i].Time, out)
 	}
 	if !fresh {
 		return out
