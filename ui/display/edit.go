@@ -180,6 +180,9 @@ func (v *View) Dragged(ev *fyne.DragEvent) {
 // DragEnd implements fyne.Draggable: the element's new at or size,
 // snapped to the grid, goes to Deps.Edit.
 func (v *View) DragEnd() {
+	if !v.editing {
+		v.remember() // where a pan left the display
+	}
 	d := v.drag
 	v.drag = nil
 	v.placeSelection()
