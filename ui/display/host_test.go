@@ -160,14 +160,16 @@ func TestANewPaletteRebuildsTheDisplayInItsColours(t *testing.T) {
 	}
 }
 
-func TestTheWheelZoomsAroundThePointerAndEachDisplayKeepsItsZoom(t *testing.T) {
-	test.NewTempApp(t)
-	tags := testTags()
-	set := compile(t, tree+`  - name: big
+// wideDisplay is a display wider than the tree's, for zoom and pan.
+const wideDisplay = `  - name: big
     size: [1000, 460]
     elements:
       - {kind: tank, at: [500, 100], level: Tank1.Level}
-`, tags)
+`
+
+func TestTheWheelZoomsAroundThePointerAndEachDisplayKeepsItsZoom(t *testing.T) {
+	test.NewTempApp(t)
+	set := compile(t, tree+wideDisplay, testTags())
 	h := NewHost(set, Deps{})
 	w := test.NewTempWindow(t, h.Content())
 	w.SetPadded(false)
@@ -230,12 +232,7 @@ func TestTheWheelZoomsAroundThePointerAndEachDisplayKeepsItsZoom(t *testing.T) {
 // remembered too, and a damaged entry is ignored.
 func TestZoomAndScrollAreKeptAcrossRestarts(t *testing.T) {
 	test.NewTempApp(t)
-	tags := testTags()
-	set := compile(t, tree+`  - name: big
-    size: [1000, 460]
-    elements:
-      - {kind: tank, at: [500, 100], level: Tank1.Level}
-`, tags)
+	set := compile(t, tree+wideDisplay, testTags())
 	file := filepath.Join(t.TempDir(), "prefs.json")
 	open := func(size fyne.Size) (*Host, *View) {
 		t.Helper()
