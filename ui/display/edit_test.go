@@ -209,3 +209,39 @@ func TestThePaletteAddsAnElementWithAPickedTag(t *testing.T) {
 		t.Errorf("after the reload the selection is %v, want element 18", e)
 	}
 }
+
+// The palette adds a trend with the pen picked, and a pipe as a straight
+// line through the middle of the display: a pipe needs no tag and no
+// text, so the picker and the text entry are hidden for it.
+func TestThePaletteAddsATrendAndAPipe(t *testing.T) {
+	ed := &fakeEditor{}
+	h, _ := editHost(t, ed)
+	h.ed.kind.SetSelected("trend")
+	if !h.ed.search.Visible() || h.ed.text.Visible() {
+		t.Fatal("a trend does not ask for its pen, or asks for a text")
+	}
+	test.Type(h.ed.search, "pump1.cur")
+	test.Tap(h.ed.picks.Objects[0].(*widget.Button))
+	if h.ed.tag.Text != "tags: Pump1.Current" {
+		t.Errorf("picked %q", h.ed.tag.Text)
+	}
+	test.Tap(h.ed.add)
+	h.ed.kind.SetSelected("pipe")
+	if h.ed.search.Visible() || h.ed.text.Visible() {
+		t.Error("a pipe asks for a tag or a text")
+	}
+	test.Tap(h.ed.add)
+	want := []string{
+		"add {kind: trend, at: [200, 80], size: [600, 300], tags: [Pump1.Current]}",
+		"add {kind: pipe, points: [[400, 230], [600, 230]]}",
+	}
+	if strings.Join(ed.calls, "\n") != strings.Join(want, "\n") || h.EditMessage() != "" {
+		t.Fatalf("calls\n%s\n(message %q), want\n%s", strings.Join(ed.calls, "\n"), h.EditMessage(), strings.Join(want, "\n"))
+	}
+	// Both compile where the palette put them, on the gallery's canvas.
+	text := gallery + "      - " + strings.TrimPrefix(want[0], "add ") + "\n      - " + strings.TrimPrefix(want[1], "add ") + "\n"
+	d, _ := compile(t, text, testTags()).Display(h.Current())
+	if n := len(d.Elements); d.Elements[n-1].Kind != displays.Pipe || d.Elements[n-2].Kind != displays.Trend {
+		t.Errorf("the added elements compile as %v and %v", d.Elements[n-2].Kind, d.Elements[n-1].Kind)
+	}
+}

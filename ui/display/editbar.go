@@ -229,9 +229,10 @@ func (h *Host) paletteKind() {
 func paletteFields(kind string) (tagKey, textKey string) {
 	for _, f := range displays.Fields(kind) {
 		switch {
-		case !f.Required || f.List:
-		case f.Tag && tagKey == "":
+		case !f.Required:
+		case f.Tag && tagKey == "": // a trend's tags too: its first pen
 			tagKey = f.Key
+		case f.List: // a pipe's points: a straight line, bent in the file
 		case !f.Tag && textKey == "":
 			textKey = f.Key
 		}
@@ -271,7 +272,8 @@ func (h *Host) Pick(tag string) {
 }
 
 // addElement adds an element of the palette's kind at the middle of the
-// display, on the grid; the reload selects it.
+// display, on the grid (a pipe or duct: a horizontal line through the
+// middle); the reload selects it.
 func (h *Host) addElement() {
 	u := h.ed
 	if h.cur == nil || u.kind.Selected == "" {
@@ -280,6 +282,7 @@ func (h *Host) addElement() {
 	d := h.cur.d
 	kind := u.kind.Selected
 	size := displays.DefaultSizeOf(kind)
+	size.W = min(size.W, d.Size.W) // a pipe's line, on a narrow display
 	at := displays.Point{X: max(snap((d.Size.W-size.W)/2, d.Grid), 0), Y: max(snap((d.Size.H-size.H)/2, d.Grid), 0)}
 	var fields []string
 	tagKey, textKey := paletteFields(kind)
