@@ -245,3 +245,72 @@ func TestThePaletteAddsATrendAndAPipe(t *testing.T) {
 		t.Errorf("the added elements compile as %v and %v", d.Elements[n-2].Kind, d.Elements[n-1].Kind)
 	}
 }
+
+// manyTags are the test tags and 10,000 more, as a large project has.
+func manyTags() []*datasource.Tag {
+	tags := testTags()
+	for i := range 10_000 {
+		tags = append(tags, &datasource.Tag{ID: datasource.TagID(len(tags)), Name: fmt.Sprintf("Dev%02d.Tag%04d", i/500, i),
+			Description: fmt.Sprintf("sensor %d of line %d", i, i/500), Type: datasource.TypeFloat32})
+	}
+	return tags
+}
+
+// A tag field of the property panel offers the project's tags as it is
+// typed (by name or description, every word), a tap writing the tag into
+// the field, which Save then writes to the file.
+func TestThePropertyPanelOffersTheProjectsTags(t *testing.T) {
+	ed := &fakeEditor{values: map[string]string{"kind": "pump", "running": "Pump1.Running", "fault": "Pump1.Fault", "label": "P-101"}}
+	h, _ := editHost(t, ed)
+	ed.tags = manyTags()
+	tapAt(h.View(), 240, 240) // the pump
+	if len(h.PropPicks()) != 0 {
+		t.Fatalf("the panel offers %q before anything is typed", h.PropPicks())
+	}
+	running := h.ed.propEntries["running"]
+	running.SetText("")
+	test.Type(running, "dev07 tag35")
+	picks := h.PropPicks()
+	if len(picks) != maxPicks || picks[0] != "Dev07.Tag3500" {
+		t.Fatalf("typing %q offers %q, want the first %d of Dev07.Tag35xx", running.Text, picks, maxPicks)
+	}
+	if more := h.ed.propPicks.Objects[maxPicks].(*widget.Label); !strings.Contains(more.Text, "more") {
+		t.Errorf("a long list ends with %q, want a line saying there are more", more.Text)
+	}
+	test.Tap(h.ed.propPicks.Objects[1].(*widget.Button))
+	if running.Text != "Dev07.Tag3501" || len(h.PropPicks()) != 0 {
+		t.Fatalf("after the tap the field holds %q and the panel offers %q", running.Text, h.PropPicks())
+	}
+	running.SetText("")
+	test.Type(running, "LINE 19 sensor 9999")
+	if picks := h.PropPicks(); len(picks) != 1 || picks[0] != "Dev19.Tag9999" {
+		t.Errorf("searching the description offers %q", picks)
+	}
+	test.Tap(h.ed.propPicks.Objects[0].(*widget.Button))
+	test.Tap(h.ed.apply)
+	if len(ed.calls) != 1 || ed.calls[0] != "set 3 running=Dev19.Tag9999" {
+		t.Errorf("saved %q", ed.calls)
+	}
+	// The label is not a tag: typing in it offers nothing.
+	test.Type(h.ed.propEntries["label"], " dev07")
+	if len(h.PropPicks()) != 0 {
+		t.Errorf("the label field offers tags %q", h.PropPicks())
+	}
+}
+
+// BenchmarkTagPicker10k is one search of the tag pickers over 10,000
+// tags that scans them all (the last tag matches): what each key typed in
+// a tag field costs.
+func BenchmarkTagPicker10k(b *testing.B) {
+	test.NewTempApp(b)
+	tags := manyTags()
+	h := NewHost(compile(b, gallery, testTags()), Deps{Edit: &fakeEditor{tags: tags}})
+	if got := h.matchTags("dev19 tag9999"); len(got) != 1 {
+		b.Fatalf("matched %q", got)
+	}
+	b.ResetTimer()
+	for range b.N {
+		h.matchTags("dev19 tag9999")
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/search")
+}
