@@ -663,11 +663,29 @@ func (p *alarmCount) objects() []fyne.CanvasObject {
 	return append([]fyne.CanvasObject{p.box, p.count}, p.marks.objects()...)
 }
 
+// place sizes the count and the priority's shape and digit to the box, not
+// to the display's value size: a box is meant to be read across the room,
+// and at the value size its count was a few pixels high on a display
+// scaled to a small window (the demo's overview at 1024×768).
 func (p *alarmCount) place(m mapper) {
 	b := p.e.Box
 	m.place(p.box, b)
-	m.text(p.count, b.X+b.W*0.55, b.Y+(b.H-valueSize)/2-2, valueSize)
-	p.marks.place(m)
+	cs := countSize(b)
+	m.text(p.count, b.X+b.W*0.45, b.Y+(b.H-cs*textHeight)/2, cs)
+	shape := b.H * 0.45
+	m.place(p.marks.shape, displays.Rect{Point: displays.Point{X: b.X + b.H*0.15, Y: b.Y + (b.H-shape)/2}, Size: displays.Size{W: shape, H: shape}})
+	ds := b.H * 0.5
+	m.text(p.marks.digit, b.X+b.H*0.15+shape+b.H*0.08, b.Y+(b.H-ds*textHeight)/2, ds)
+}
+
+// textHeight is a text's height as a multiple of its size (Fyne's line).
+const textHeight = 1.3
+
+// countSize is the text size of an alarm box's count: 60 % of the box's
+// height, no smaller than a value's and no wider than a third of the box
+// per digit.
+func countSize(b displays.Rect) float64 {
+	return max(min(b.H*0.6, b.W/3), valueSize)
 }
 
 func (p *alarmCount) update(st *state) {

@@ -334,3 +334,38 @@ func TestValueTextNeverShowsFloatNoise(t *testing.T) {
 		}
 	}
 }
+
+// An alarm box's count and priority are sized to the box, not to the
+// display's value size: on a 1600×900 display in a window of 900 px (the
+// demo's overview at 1024×768) a box of the default 120×40 shows its count
+// at least 12 px high, beside the priority's shape and digit, all inside
+// the box.
+func TestAlarmBoxIsLegibleOnASmallWindow(t *testing.T) {
+	test.NewTempApp(t)
+	tags := testTags()
+	set := compile(t, `displays:
+  - name: plant
+    size: [1600, 900]
+    elements:
+      - {kind: alarms, at: [1200, 100], group: Plant}
+`, tags)
+	d, _ := set.Display("plant")
+	v := New(d, Deps{})
+	w := test.NewTempWindow(t, v)
+	w.SetPadded(false)
+	w.Resize(fyne.NewSize(900, 506))
+	snap, active := snapshotOf(tags, conditions[2])
+	v.Update(snap, active, epoch)
+	p := v.parts[0].(*alarmCount)
+	if p.count.Text != "7" || p.count.TextSize < 12 || p.marks.digit.TextSize < 10 {
+		t.Errorf("count %q at %.1f px, priority digit at %.1f px; want 7 at 12 px or more and the digit at 10 or more",
+			p.count.Text, p.count.TextSize, p.marks.digit.TextSize)
+	}
+	box := fyne.NewPos(p.box.Position().X+p.box.Size().Width, p.box.Position().Y+p.box.Size().Height)
+	for _, o := range []fyne.CanvasObject{p.count, p.marks.shape, p.marks.digit} {
+		end := o.Position().Add(o.Size())
+		if o.Position().X < p.box.Position().X || o.Position().Y < p.box.Position().Y-2 || end.X > box.X || end.Y > box.Y+2 {
+			t.Errorf("%T at %v–%v is outside the box %v–%v", o, o.Position(), end, p.box.Position(), box)
+		}
+	}
+}
