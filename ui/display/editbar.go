@@ -344,6 +344,8 @@ func (h *Host) showPropPicks(key string, names []string) {
 	fillPicks(u.propPicks, names, func(name string) {
 		if en := u.propEntries[u.propPicking]; en != nil {
 			en.SetText(name) // its OnChanged hides the list: a whole name
+			en.CursorColumn = len([]rune(name))
+			en.Refresh()
 		}
 	})
 	if len(names) == 0 {
