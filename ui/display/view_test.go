@@ -269,6 +269,34 @@ func TestRefreshChangesOnlyWhatChanged(t *testing.T) {
 	}
 }
 
+// A valve's body is repainted only when what it shows changes (closed,
+// travelling, open), not at every tenth of a percent its position moves;
+// its position text follows every change.
+func TestValveRepaintsOnlyWhenItsFillChanges(t *testing.T) {
+	v, tags, _ := newTestView(t, false, Deps{})
+	snap, _ := snapshotOf(tags, conditions[0])
+	valve := v.parts[7].(*valve)
+	pos := 5 // Valve1.Position
+	for i, c := range []struct {
+		pct      float64
+		repaints int
+		text     string
+	}{
+		{40, 1, "40.0 %"}, {40.1, 1, "40.1 %"}, {60, 1, "60.0 %"}, {100, 2, "100.0 %"}, {99, 2, "99.0 %"}, {0, 3, "0.0 %"},
+	} {
+		snap[pos].Value = datasource.Float(c.pct)
+		v.Update(snap, nil, epoch.Add(time.Duration(i)*time.Second))
+		if valve.repaints != c.repaints || valve.pos.Text != c.text {
+			t.Errorf("at %v %%: %d repaints, text %q; want %d, %q", c.pct, valve.repaints, valve.pos.Text, c.repaints, c.text)
+		}
+	}
+	snap[pos].Quality = datasource.BadQuality(datasource.NotConnected)
+	v.Update(snap, nil, epoch.Add(time.Minute))
+	if valve.repaints != 4 || valveFill(valve.look) != -1 {
+		t.Errorf("a Bad position: %d repaints, fill %d; want the body repainted hollow", valve.repaints, valveFill(valve.look))
+	}
+}
+
 func TestCanvasScalesKeepingAspect(t *testing.T) {
 	v, _, w := newTestView(t, false, Deps{})
 	w.Resize(fyne.NewSize(500, 460)) // half as wide: scale 0.5, centred vertically
