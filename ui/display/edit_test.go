@@ -240,9 +240,19 @@ func TestThePaletteAddsATrendAndAPipe(t *testing.T) {
 	}
 	// Both compile where the palette put them, on the gallery's canvas.
 	text := gallery + "      - " + strings.TrimPrefix(want[0], "add ") + "\n      - " + strings.TrimPrefix(want[1], "add ") + "\n"
-	d, _ := compile(t, text, testTags()).Display(h.Current())
-	if n := len(d.Elements); d.Elements[n-1].Kind != displays.Pipe || d.Elements[n-2].Kind != displays.Trend {
-		t.Errorf("the added elements compile as %v and %v", d.Elements[n-2].Kind, d.Elements[n-1].Kind)
+	set := compile(t, text, testTags())
+	d, _ := set.Display(h.Current())
+	n := len(d.Elements)
+	if d.Elements[n-1].Kind != displays.Pipe || d.Elements[n-2].Kind != displays.Trend {
+		t.Fatalf("the added elements compile as %v and %v", d.Elements[n-2].Kind, d.Elements[n-1].Kind)
+	}
+	// Selected, the straight pipe is outlined with a margin: its box has
+	// no height, and an outline of none would hide under the line.
+	h.Reload(set)
+	v := h.View()
+	v.SelectIndex(n - 1)
+	if sz := v.sel.Size(); !v.sel.Visible() || sz.Height < float32(2*lineMargin)*v.m.scale-1 || sz.Width <= float32(200)*v.m.scale {
+		t.Errorf("the selected pipe's outline is %v (shown %v), want its line with a %d-unit margin", sz, v.sel.Visible(), lineMargin)
 	}
 }
 
