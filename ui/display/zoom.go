@@ -2,6 +2,7 @@ package display
 
 import (
 	"math"
+	"slices"
 
 	"fyne.io/fyne/v2"
 
@@ -81,7 +82,11 @@ func (v *View) remember() {
 		return
 	}
 	c := fyne.NewPos(v.size.Width/2, v.size.Height/2).Subtract(v.m.origin)
-	v.deps.Prefs.SetFloatList(v.prefKey(), []float64{float64(v.Zoom()), float64(c.X / v.m.scale), float64(c.Y / v.m.scale)})
+	now := []float64{float64(v.Zoom()), float64(c.X / v.m.scale), float64(c.Y / v.m.scale)}
+	if slices.Equal(v.deps.Prefs.FloatList(v.prefKey()), now) {
+		return // a drag on a display that cannot pan: no write of the file
+	}
+	v.deps.Prefs.SetFloatList(v.prefKey(), now)
 }
 
 // placeCentre sets the pan that shows the remembered display point at the
