@@ -26,7 +26,7 @@ func (s *Shell) overviewScreen(active func() []alarms.Alarm) *screen {
 		// The overview keeps sparklines, so it follows the values while hidden.
 		return &screen{name: "Overview", key: fyne.KeyF2, content: s.overview.Content(), update: s.overview.Update, follow: s.overview.Feed}
 	}
-	dd := display.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnWrite: s.writeFromDisplay}
+	dd := display.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnWrite: s.writeFromDisplay, Prefs: d.Prefs, PrefPrefix: d.PrefPrefix}
 	if d.CanEditDisplays != nil {
 		dd.Edit = &displayEdits{s: s}
 	}

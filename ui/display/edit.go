@@ -102,7 +102,7 @@ func (v *View) placeSelection() {
 		v.handle.Hide()
 		return
 	}
-	v.m.place(v.sel, e.Box)
+	v.m.place(v.sel, outline(e, e.Box))
 	v.sel.Show()
 	v.sel.Refresh()
 	if !resizable(e) {
@@ -172,7 +172,7 @@ func (v *View) Dragged(ev *fyne.DragEvent) {
 		b.X += v.drag.delta.X
 		b.Y += v.drag.delta.Y
 	}
-	v.m.place(v.sel, b)
+	v.m.place(v.sel, outline(v.drag.e, b))
 	v.sel.Show()
 	v.sel.Refresh()
 }
@@ -180,6 +180,9 @@ func (v *View) Dragged(ev *fyne.DragEvent) {
 // DragEnd implements fyne.Draggable: the element's new at or size,
 // snapped to the grid, goes to Deps.Edit.
 func (v *View) DragEnd() {
+	if !v.editing {
+		v.remember() // where a pan left the display
+	}
 	d := v.drag
 	v.drag = nil
 	v.placeSelection()
@@ -231,6 +234,20 @@ func newSelection(c color.Color) *canvas.Rectangle {
 	r.StrokeColor, r.StrokeWidth = c, 2
 	r.Hide()
 	return r
+}
+
+// lineMargin is how far the selection outline of a pipe or duct stands
+// off its line, in display units: a straight pipe's box has no height, and
+// its outline would hide under the line.
+const lineMargin = 6
+
+// outline is the box the selection outline of e draws when e's box is b.
+func outline(e *displays.Element, b displays.Rect) displays.Rect {
+	if e.Line == nil {
+		return b
+	}
+	return displays.Rect{Point: displays.Point{X: b.X - lineMargin, Y: b.Y - lineMargin},
+		Size: displays.Size{W: b.W + 2*lineMargin, H: b.H + 2*lineMargin}}
 }
 
 // newHandle is the resize handle at the selected element's corner.

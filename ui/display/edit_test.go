@@ -209,3 +209,118 @@ func TestThePaletteAddsAnElementWithAPickedTag(t *testing.T) {
 		t.Errorf("after the reload the selection is %v, want element 18", e)
 	}
 }
+
+// The palette adds a trend with the pen picked, and a pipe as a straight
+// line through the middle of the display: a pipe needs no tag and no
+// text, so the picker and the text entry are hidden for it.
+func TestThePaletteAddsATrendAndAPipe(t *testing.T) {
+	ed := &fakeEditor{}
+	h, _ := editHost(t, ed)
+	h.ed.kind.SetSelected("trend")
+	if !h.ed.search.Visible() || h.ed.text.Visible() {
+		t.Fatal("a trend does not ask for its pen, or asks for a text")
+	}
+	test.Type(h.ed.search, "pump1.cur")
+	test.Tap(h.ed.picks.Objects[0].(*widget.Button))
+	if h.ed.tag.Text != "tags: Pump1.Current" {
+		t.Errorf("picked %q", h.ed.tag.Text)
+	}
+	test.Tap(h.ed.add)
+	h.ed.kind.SetSelected("pipe")
+	if h.ed.search.Visible() || h.ed.text.Visible() {
+		t.Error("a pipe asks for a tag or a text")
+	}
+	test.Tap(h.ed.add)
+	want := []string{
+		"add {kind: trend, at: [200, 80], size: [600, 300], tags: [Pump1.Current]}",
+		"add {kind: pipe, points: [[400, 230], [600, 230]]}",
+	}
+	if strings.Join(ed.calls, "\n") != strings.Join(want, "\n") || h.EditMessage() != "" {
+		t.Fatalf("calls\n%s\n(message %q), want\n%s", strings.Join(ed.calls, "\n"), h.EditMessage(), strings.Join(want, "\n"))
+	}
+	// Both compile where the palette put them, on the gallery's canvas.
+	text := gallery + "      - " + strings.TrimPrefix(want[0], "add ") + "\n      - " + strings.TrimPrefix(want[1], "add ") + "\n"
+	set := compile(t, text, testTags())
+	d, _ := set.Display(h.Current())
+	n := len(d.Elements)
+	if d.Elements[n-1].Kind != displays.Pipe || d.Elements[n-2].Kind != displays.Trend {
+		t.Fatalf("the added elements compile as %v and %v", d.Elements[n-2].Kind, d.Elements[n-1].Kind)
+	}
+	// Selected, the straight pipe is outlined with a margin: its box has
+	// no height, and an outline of none would hide under the line.
+	h.Reload(set)
+	v := h.View()
+	v.SelectIndex(n - 1)
+	if sz := v.sel.Size(); !v.sel.Visible() || sz.Height < float32(2*lineMargin)*v.m.scale-1 || sz.Width <= float32(200)*v.m.scale {
+		t.Errorf("the selected pipe's outline is %v (shown %v), want its line with a %d-unit margin", sz, v.sel.Visible(), lineMargin)
+	}
+}
+
+// manyTags are the test tags and 10,000 more, as a large project has.
+func manyTags() []*datasource.Tag {
+	tags := testTags()
+	for i := range 10_000 {
+		tags = append(tags, &datasource.Tag{ID: datasource.TagID(len(tags)), Name: fmt.Sprintf("Dev%02d.Tag%04d", i/500, i),
+			Description: fmt.Sprintf("sensor %d of line %d", i, i/500), Type: datasource.TypeFloat32})
+	}
+	return tags
+}
+
+// A tag field of the property panel offers the project's tags as it is
+// typed (by name or description, every word), a tap writing the tag into
+// the field, which Save then writes to the file.
+func TestThePropertyPanelOffersTheProjectsTags(t *testing.T) {
+	ed := &fakeEditor{values: map[string]string{"kind": "pump", "running": "Pump1.Running", "fault": "Pump1.Fault", "label": "P-101"}}
+	h, _ := editHost(t, ed)
+	ed.tags = manyTags()
+	tapAt(h.View(), 240, 240) // the pump
+	if len(h.PropPicks()) != 0 {
+		t.Fatalf("the panel offers %q before anything is typed", h.PropPicks())
+	}
+	running := h.ed.propEntries["running"]
+	running.SetText("")
+	test.Type(running, "dev07 tag35")
+	picks := h.PropPicks()
+	if len(picks) != maxPicks || picks[0] != "Dev07.Tag3500" {
+		t.Fatalf("typing %q offers %q, want the first %d of Dev07.Tag35xx", running.Text, picks, maxPicks)
+	}
+	if more := h.ed.propPicks.Objects[maxPicks].(*widget.Label); !strings.Contains(more.Text, "more") {
+		t.Errorf("a long list ends with %q, want a line saying there are more", more.Text)
+	}
+	test.Tap(h.ed.propPicks.Objects[1].(*widget.Button))
+	if running.Text != "Dev07.Tag3501" || len(h.PropPicks()) != 0 {
+		t.Fatalf("after the tap the field holds %q and the panel offers %q", running.Text, h.PropPicks())
+	}
+	running.SetText("")
+	test.Type(running, "LINE 19 sensor 9999")
+	if picks := h.PropPicks(); len(picks) != 1 || picks[0] != "Dev19.Tag9999" {
+		t.Errorf("searching the description offers %q", picks)
+	}
+	test.Tap(h.ed.propPicks.Objects[0].(*widget.Button))
+	test.Tap(h.ed.apply)
+	if len(ed.calls) != 1 || ed.calls[0] != "set 3 running=Dev19.Tag9999" {
+		t.Errorf("saved %q", ed.calls)
+	}
+	// The label is not a tag: typing in it offers nothing.
+	test.Type(h.ed.propEntries["label"], " dev07")
+	if len(h.PropPicks()) != 0 {
+		t.Errorf("the label field offers tags %q", h.PropPicks())
+	}
+}
+
+// BenchmarkTagPicker10k is one search of the tag pickers over 10,000
+// tags that scans them all (the last tag matches): what each key typed in
+// a tag field costs.
+func BenchmarkTagPicker10k(b *testing.B) {
+	test.NewTempApp(b)
+	tags := manyTags()
+	h := NewHost(compile(b, gallery, testTags()), Deps{Edit: &fakeEditor{tags: tags}})
+	if got := h.matchTags("dev19 tag9999"); len(got) != 1 {
+		b.Fatalf("matched %q", got)
+	}
+	b.ResetTimer()
+	for range b.N {
+		h.matchTags("dev19 tag9999")
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/search")
+}

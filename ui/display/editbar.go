@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/project/displays"
 )
 
@@ -28,6 +29,10 @@ type editUI struct {
 	props       *widget.Form
 	propEntries map[string]*widget.Entry
 	propValues  map[string]string
+	// propPicks lists the project's tags matching the tag field being
+	// typed (propPicking), a tap writing one into it.
+	propPicks   *fyne.Container
+	propPicking string
 	apply       *widget.Button
 	message     *widget.Label // why an edit was refused
 
@@ -40,6 +45,12 @@ type editUI struct {
 	picked   string
 	selIndex int    // the selected element's index, for after a reload; -1 none
 	selIn    string // the display it is in
+
+	// hay is each tag's name and description in lower case, for the tag
+	// pickers; made once for the tags it was made from.
+	hay     []string
+	hayFrom []*datasource.Tag
+	names   map[string]bool // the tags' names
 }
 
 // newEditUI builds the edit bar and panel of h; both start hidden.
@@ -53,6 +64,7 @@ func (h *Host) newEditUI() {
 
 	u.propsTitle = widget.NewLabelWithStyle("Nothing selected", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	u.props = widget.NewForm()
+	u.propPicks = container.NewVBox()
 	u.apply = widget.NewButton("Save", func() { h.saveProps() })
 	u.apply.Disable()
 	u.message = widget.NewLabel("")
@@ -69,7 +81,7 @@ func (h *Host) newEditUI() {
 	u.add = widget.NewButton("Add", func() { h.addElement() })
 	u.kind.SetSelected("value")
 
-	col := container.NewVBox(u.propsTitle, u.props, u.apply, u.message, widget.NewSeparator(),
+	col := container.NewVBox(u.propsTitle, u.props, u.propPicks, u.apply, u.message, widget.NewSeparator(),
 		widget.NewLabelWithStyle("Add an element", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		u.kind, u.search, u.picks, u.tag, u.text, u.add)
 	scroll := container.NewVScroll(col)
@@ -139,6 +151,7 @@ func (h *Host) selected(e *displays.Element) {
 	u.props.Items = nil
 	clear(u.propEntries)
 	u.propValues = nil
+	h.showPropPicks("", nil)
 	u.apply.Disable()
 	u.selIndex = -1
 	if e == nil {
@@ -167,6 +180,11 @@ func (h *Host) selected(e *displays.Element) {
 		en := widget.NewEntry()
 		en.SetText(vals[f.Key])
 		en.OnSubmitted = func(string) { h.saveProps() }
+		if f.Tag {
+			key := f.Key
+			en.SetPlaceHolder("type to search tags")
+			en.OnChanged = func(text string) { h.propTagTyped(key, text) }
+		}
 		u.propEntries[f.Key] = en
 		u.props.Append(f.Key, en)
 	}
@@ -229,9 +247,10 @@ func (h *Host) paletteKind() {
 func paletteFields(kind string) (tagKey, textKey string) {
 	for _, f := range displays.Fields(kind) {
 		switch {
-		case !f.Required || f.List:
-		case f.Tag && tagKey == "":
+		case !f.Required:
+		case f.Tag && tagKey == "": // a trend's tags too: its first pen
 			tagKey = f.Key
+		case f.List: // a pipe's points: a straight line, bent in the file
 		case !f.Tag && textKey == "":
 			textKey = f.Key
 		}
@@ -243,25 +262,109 @@ func paletteFields(kind string) (tagKey, textKey string) {
 // search text, the first maxPicks of them; a tap picks one.
 func (h *Host) pickTags() {
 	u := h.ed
-	u.picks.Objects = nil
-	q := strings.ToLower(strings.TrimSpace(u.search.Text))
-	if q != "" && h.deps.Edit != nil {
-		for _, t := range h.deps.Edit.Tags() {
-			if !strings.Contains(strings.ToLower(t.Name), q) && !strings.Contains(strings.ToLower(t.Description), q) {
-				continue
+	fillPicks(u.picks, h.matchTags(u.search.Text), h.Pick)
+}
+
+// fillPicks makes picks list names as buttons calling pick, with a line
+// saying there are more when matchTags cut the list.
+func fillPicks(picks *fyne.Container, names []string, pick func(string)) {
+	picks.Objects = picks.Objects[:0]
+	for i, name := range names {
+		if i == maxPicks {
+			picks.Add(widget.NewLabel("… more: type more of the name"))
+			break
+		}
+		b := widget.NewButton(name, func() { pick(name) })
+		b.Alignment = widget.ButtonAlignLeading
+		b.Importance = widget.LowImportance
+		picks.Add(b)
+	}
+	picks.Refresh()
+}
+
+// matchTags returns the names of the project's tags whose name or
+// description holds every word of query (case ignored), in project order:
+// at most maxPicks+1, the last saying there are more. An empty query
+// matches nothing. At 10,000 tags it is a scan of strings made once
+// (BenchmarkTagPicker10k).
+func (h *Host) matchTags(query string) []string {
+	words := strings.Fields(strings.ToLower(query))
+	if len(words) == 0 || h.deps.Edit == nil {
+		return nil
+	}
+	tags := h.haystack()
+	u := h.ed
+	var out []string
+next:
+	for i, t := range tags {
+		for _, w := range words {
+			if !strings.Contains(u.hay[i], w) {
+				continue next
 			}
-			if len(u.picks.Objects) == maxPicks {
-				u.picks.Add(widget.NewLabel("… more: type more of the name"))
-				break
-			}
-			name := t.Name
-			b := widget.NewButton(name, func() { h.Pick(name) })
-			b.Alignment = widget.ButtonAlignLeading
-			b.Importance = widget.LowImportance
-			u.picks.Add(b)
+		}
+		out = append(out, t.Name)
+		if len(out) > maxPicks {
+			break
 		}
 	}
-	u.picks.Refresh()
+	return out
+}
+
+// haystack returns the project's tags, with u.hay and u.names made for
+// them once.
+func (h *Host) haystack() []*datasource.Tag {
+	tags := h.deps.Edit.Tags()
+	u := h.ed
+	if len(u.hayFrom) != len(tags) || len(tags) > 0 && &u.hayFrom[0] != &tags[0] {
+		u.hay, u.hayFrom, u.names = make([]string, len(tags)), tags, make(map[string]bool, len(tags))
+		for i, t := range tags {
+			u.hay[i] = strings.ToLower(t.Name + "\x00" + t.Description)
+			u.names[t.Name] = true
+		}
+	}
+	return tags
+}
+
+// propTagTyped offers the tags matching what is typed in the panel's tag
+// field key; nothing once the field holds a tag's whole name (picked, or
+// as loaded).
+func (h *Host) propTagTyped(key, text string) {
+	names := h.matchTags(text)
+	if h.ed.names[strings.TrimSpace(text)] {
+		names = nil
+	}
+	h.showPropPicks(key, names)
+}
+
+// showPropPicks lists names under the panel's fields for its tag field
+// key (none: hidden).
+func (h *Host) showPropPicks(key string, names []string) {
+	u := h.ed
+	u.propPicking = key
+	fillPicks(u.propPicks, names, func(name string) {
+		if en := u.propEntries[u.propPicking]; en != nil {
+			en.SetText(name) // its OnChanged hides the list: a whole name
+			en.CursorColumn = len([]rune(name))
+			en.Refresh()
+		}
+	})
+	if len(names) == 0 {
+		u.propPicks.Hide()
+	} else {
+		u.propPicks.Show()
+	}
+}
+
+// PropPicks returns the tags the property panel offers now for the tag
+// field being typed.
+func (h *Host) PropPicks() []string {
+	var out []string
+	for _, o := range h.ed.propPicks.Objects {
+		if b, ok := o.(*widget.Button); ok && h.ed.propPicks.Visible() {
+			out = append(out, b.Text)
+		}
+	}
+	return out
 }
 
 // Pick sets the tag of the element the palette adds.
@@ -271,7 +374,8 @@ func (h *Host) Pick(tag string) {
 }
 
 // addElement adds an element of the palette's kind at the middle of the
-// display, on the grid; the reload selects it.
+// display, on the grid (a pipe or duct: a horizontal line through the
+// middle); the reload selects it.
 func (h *Host) addElement() {
 	u := h.ed
 	if h.cur == nil || u.kind.Selected == "" {
@@ -280,6 +384,7 @@ func (h *Host) addElement() {
 	d := h.cur.d
 	kind := u.kind.Selected
 	size := displays.DefaultSizeOf(kind)
+	size.W = min(size.W, d.Size.W) // a pipe's line, on a narrow display
 	at := displays.Point{X: max(snap((d.Size.W-size.W)/2, d.Grid), 0), Y: max(snap((d.Size.H-size.H)/2, d.Grid), 0)}
 	var fields []string
 	tagKey, textKey := paletteFields(kind)

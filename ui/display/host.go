@@ -278,7 +278,7 @@ func (h *Host) show(name string) {
 	if v == nil {
 		v = New(d, h.deps)
 		if z, ok := h.kept[name]; ok {
-			v.zoom, v.pan = z.zoom, z.pan
+			v.zoom, v.pan, v.centre = z.zoom, z.pan, nil
 		}
 		h.views[name] = v
 	}

@@ -2,6 +2,7 @@ package display
 
 import (
 	"math"
+	"path/filepath"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/datasource/project/displays"
+	"github.com/vigil-hmi/vigil/ui/prefs"
 	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
@@ -158,14 +160,16 @@ func TestANewPaletteRebuildsTheDisplayInItsColours(t *testing.T) {
 	}
 }
 
-func TestTheWheelZoomsAroundThePointerAndEachDisplayKeepsItsZoom(t *testing.T) {
-	test.NewTempApp(t)
-	tags := testTags()
-	set := compile(t, tree+`  - name: big
+// wideDisplay is a display wider than the tree's, for zoom and pan.
+const wideDisplay = `  - name: big
     size: [1000, 460]
     elements:
       - {kind: tank, at: [500, 100], level: Tank1.Level}
-`, tags)
+`
+
+func TestTheWheelZoomsAroundThePointerAndEachDisplayKeepsItsZoom(t *testing.T) {
+	test.NewTempApp(t)
+	set := compile(t, tree+wideDisplay, testTags())
 	h := NewHost(set, Deps{})
 	w := test.NewTempWindow(t, h.Content())
 	w.SetPadded(false)
@@ -218,5 +222,62 @@ func TestTheWheelZoomsAroundThePointerAndEachDisplayKeepsItsZoom(t *testing.T) {
 	test.Tap(whole)
 	if h.View().Zoom() != 1 {
 		t.Error("Whole does not show the whole display again")
+	}
+}
+
+// A display's zoom and scroll outlive the window: the preferences keep the
+// zoom and the display point at the middle of the view, so a restart (a
+// new host on the store read again from its file) in a window of another
+// size shows the same part of the display at the same zoom. Fit is
+// remembered too, and a damaged entry is ignored.
+func TestZoomAndScrollAreKeptAcrossRestarts(t *testing.T) {
+	test.NewTempApp(t)
+	set := compile(t, tree+wideDisplay, testTags())
+	file := filepath.Join(t.TempDir(), "prefs.json")
+	open := func(size fyne.Size) (*Host, *View) {
+		t.Helper()
+		st, err := prefs.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := NewHost(set, Deps{Prefs: st, PrefPrefix: "window.0."})
+		w := test.NewTempWindow(t, h.Content())
+		w.SetPadded(false)
+		h.Show("big")
+		w.Resize(size)
+		return h, h.View()
+	}
+	middle := func(v *View) (float32, float32) {
+		return (v.size.Width/2 - v.m.origin.X) / v.m.scale, (v.size.Height/2 - v.m.origin.Y) / v.m.scale
+	}
+	_, v := open(fyne.NewSize(1000, 520))
+	v.Scrolled(&fyne.ScrollEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(700, 200)}, Scrolled: fyne.Delta{DY: 70}})
+	v.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(500, 200)}, Dragged: fyne.Delta{DX: -40, DY: 25}})
+	v.DragEnd()
+	z := v.Zoom()
+	x0, y0 := middle(v)
+	if z <= 1.5 {
+		t.Fatalf("zoom %v after seven notches in", z)
+	}
+
+	_, v2 := open(fyne.NewSize(800, 600))
+	if v2.Zoom() != z {
+		t.Errorf("after a restart the zoom is %v, want %v", v2.Zoom(), z)
+	}
+	if x1, y1 := middle(v2); math.Abs(float64(x1-x0)) > 1 || math.Abs(float64(y1-y0)) > 1 {
+		t.Errorf("after a restart the middle of the view shows (%.1f, %.1f), want (%.1f, %.1f)", x1, y1, x0, y0)
+	}
+	v2.Fit()
+	if _, v3 := open(fyne.NewSize(800, 600)); v3.Zoom() != 1 {
+		t.Errorf("Whole was not remembered: zoom %v after a restart", v3.Zoom())
+	}
+
+	st, err := prefs.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SetFloatList("window.0.display.big.view", []float64{1e9, 0, 0})
+	if _, v4 := open(fyne.NewSize(800, 600)); v4.Zoom() != 1 {
+		t.Errorf("a zoom of 1e9 in the preferences gave %v, want it ignored", v4.Zoom())
 	}
 }

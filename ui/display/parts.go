@@ -289,10 +289,29 @@ type valve struct {
 	pos, manual, label *canvas.Text
 	marks              *marks
 	look               float64 // opening 0..1; NaN unknown
+	drawn              int8    // valveFill of the look the body was last asked to paint
+	repaints           int     // body repaints asked (tests)
+}
+
+// valveFill is what a valve's body shows of its opening: -1 unknown
+// (hollow), 0 closed (hollow), 1 travelling (half filled), 2 open (filled).
+// The body is repainted only when it changes: a raster repaint rasterises
+// the bow tie again and uploads its texture, and a valve whose position
+// moved by a tenth of a percent looks the same.
+func valveFill(look float64) int8 {
+	switch {
+	case math.IsNaN(look) || look < 0:
+		return -1
+	case look >= 0.95:
+		return 2
+	case look > 0.05:
+		return 1
+	}
+	return 0
 }
 
 func newValve(th *theme.HMI, e *displays.Element) *valve {
-	p := &valve{e: e, th: th, look: -1}
+	p := &valve{e: e, th: th, look: math.NaN(), drawn: -2}
 	p.body = canvas.NewRaster(p.paint)
 	p.pos = newText("", th.P.Foreground, true)
 	p.manual = newText("M", th.P.Foreground, false)
@@ -316,7 +335,8 @@ func (p *valve) paint(w, h int) image.Image {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	fill := grey(p.th)
 	for i, tri := range [][][2]float64{tri1, tri2} {
-		filled := p.look >= 0.95 || (p.look > 0.05 && i == 0)
+		f := valveFill(p.look)
+		filled := f == 2 || (f == 1 && i == 0)
 		layer := paintPolygon(w, h, tri, fill, true)
 		if filled {
 			drawOver(img, layer)
@@ -369,8 +389,10 @@ func (p *valve) update(st *state) {
 			}
 		}
 	}
-	if look != p.look && !(math.IsNaN(look) && math.IsNaN(p.look)) {
-		p.look = look
+	p.look = look
+	if f := valveFill(look); f != p.drawn {
+		p.drawn = f
+		p.repaints++
 		p.body.Refresh()
 	}
 	setShown(p.manual, p.e.Manual != nil && on(st.sample(p.e.Manual)))
@@ -663,11 +685,29 @@ func (p *alarmCount) objects() []fyne.CanvasObject {
 	return append([]fyne.CanvasObject{p.box, p.count}, p.marks.objects()...)
 }
 
+// place sizes the count and the priority's shape and digit to the box, not
+// to the display's value size: a box is meant to be read across the room,
+// and at the value size its count was a few pixels high on a display
+// scaled to a small window (the demo's overview at 1024×768).
 func (p *alarmCount) place(m mapper) {
 	b := p.e.Box
 	m.place(p.box, b)
-	m.text(p.count, b.X+b.W*0.55, b.Y+(b.H-valueSize)/2-2, valueSize)
-	p.marks.place(m)
+	cs := countSize(b)
+	m.text(p.count, b.X+b.W*0.45, b.Y+(b.H-cs*textHeight)/2, cs)
+	shape := b.H * 0.45
+	m.place(p.marks.shape, displays.Rect{Point: displays.Point{X: b.X + b.H*0.15, Y: b.Y + (b.H-shape)/2}, Size: displays.Size{W: shape, H: shape}})
+	ds := b.H * 0.5
+	m.text(p.marks.digit, b.X+b.H*0.15+shape+b.H*0.08, b.Y+(b.H-ds*textHeight)/2, ds)
+}
+
+// textHeight is a text's height as a multiple of its size (Fyne's line).
+const textHeight = 1.3
+
+// countSize is the text size of an alarm box's count: 60 % of the box's
+// height, no smaller than a value's and no wider than a third of the box
+// per digit.
+func countSize(b displays.Rect) float64 {
+	return max(min(b.H*0.6, b.W/3), valueSize)
 }
 
 func (p *alarmCount) update(st *state) {

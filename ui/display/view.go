@@ -29,6 +29,11 @@ type Deps struct {
 	// Edit edits the display files in edit mode; nil: the displays cannot
 	// be edited.
 	Edit Editor
+	// Prefs keeps each display's zoom and scroll across restarts (the
+	// shell's store is one file per project), under PrefPrefix +
+	// "display.NAME.view"; nil: they last as long as the window.
+	Prefs      fyne.Preferences
+	PrefPrefix string
 
 	// The host's: an element selected in edit mode, an edit refused.
 	onSelect func(*displays.Element)
@@ -58,6 +63,9 @@ type View struct {
 	fit  float32       // the scale that fits the whole display
 	zoom float32       // 1 (or 0): the whole display; up to MaxZoom
 	pan  fyne.Position // offset from the centred origin, in pixels
+	// centre is the display point to show at the middle of the view at
+	// its first layout: the one remembered in Deps.Prefs. Nil once placed.
+	centre *displays.Point
 }
 
 // New builds the canvas objects of display d, once.
@@ -83,6 +91,7 @@ func New(d *displays.Display, deps Deps) *View {
 	v.sel = newSelection(v.th.P.Focus)
 	v.handle = newHandle(v.th.P.Focus)
 	v.objs = append(v.objs, v.sel, v.handle)
+	v.recall()
 	v.ExtendBaseWidget(v)
 	return v
 }

@@ -269,6 +269,34 @@ func TestRefreshChangesOnlyWhatChanged(t *testing.T) {
 	}
 }
 
+// A valve's body is repainted only when what it shows changes (closed,
+// travelling, open), not at every tenth of a percent its position moves;
+// its position text follows every change.
+func TestValveRepaintsOnlyWhenItsFillChanges(t *testing.T) {
+	v, tags, _ := newTestView(t, false, Deps{})
+	snap, _ := snapshotOf(tags, conditions[0])
+	valve := v.parts[7].(*valve)
+	pos := 5 // Valve1.Position
+	for i, c := range []struct {
+		pct      float64
+		repaints int
+		text     string
+	}{
+		{40, 1, "40.0 %"}, {40.1, 1, "40.1 %"}, {60, 1, "60.0 %"}, {100, 2, "100.0 %"}, {99, 2, "99.0 %"}, {0, 3, "0.0 %"},
+	} {
+		snap[pos].Value = datasource.Float(c.pct)
+		v.Update(snap, nil, epoch.Add(time.Duration(i)*time.Second))
+		if valve.repaints != c.repaints || valve.pos.Text != c.text {
+			t.Errorf("at %v %%: %d repaints, text %q; want %d, %q", c.pct, valve.repaints, valve.pos.Text, c.repaints, c.text)
+		}
+	}
+	snap[pos].Quality = datasource.BadQuality(datasource.NotConnected)
+	v.Update(snap, nil, epoch.Add(time.Minute))
+	if valve.repaints != 4 || valveFill(valve.look) != -1 {
+		t.Errorf("a Bad position: %d repaints, fill %d; want the body repainted hollow", valve.repaints, valveFill(valve.look))
+	}
+}
+
 func TestCanvasScalesKeepingAspect(t *testing.T) {
 	v, _, w := newTestView(t, false, Deps{})
 	w.Resize(fyne.NewSize(500, 460)) // half as wide: scale 0.5, centred vertically
@@ -331,6 +359,41 @@ func TestValueTextNeverShowsFloatNoise(t *testing.T) {
 	} {
 		if got := ValueText(c.tag, datasource.Float(c.v)); got != c.want {
 			t.Errorf("%v (%s, decimals %d) shows %q, want %q", c.v, c.tag.Type, c.tag.Decimals, got, c.want)
+		}
+	}
+}
+
+// An alarm box's count and priority are sized to the box, not to the
+// display's value size: on a 1600×900 display in a window of 900 px (the
+// demo's overview at 1024×768) a box of the default 120×40 shows its count
+// at least 12 px high, beside the priority's shape and digit, all inside
+// the box.
+func TestAlarmBoxIsLegibleOnASmallWindow(t *testing.T) {
+	test.NewTempApp(t)
+	tags := testTags()
+	set := compile(t, `displays:
+  - name: plant
+    size: [1600, 900]
+    elements:
+      - {kind: alarms, at: [1200, 100], group: Plant}
+`, tags)
+	d, _ := set.Display("plant")
+	v := New(d, Deps{})
+	w := test.NewTempWindow(t, v)
+	w.SetPadded(false)
+	w.Resize(fyne.NewSize(900, 506))
+	snap, active := snapshotOf(tags, conditions[2])
+	v.Update(snap, active, epoch)
+	p := v.parts[0].(*alarmCount)
+	if p.count.Text != "7" || p.count.TextSize < 12 || p.marks.digit.TextSize < 10 {
+		t.Errorf("count %q at %.1f px, priority digit at %.1f px; want 7 at 12 px or more and the digit at 10 or more",
+			p.count.Text, p.count.TextSize, p.marks.digit.TextSize)
+	}
+	box := fyne.NewPos(p.box.Position().X+p.box.Size().Width, p.box.Position().Y+p.box.Size().Height)
+	for _, o := range []fyne.CanvasObject{p.count, p.marks.shape, p.marks.digit} {
+		end := o.Position().Add(o.Size())
+		if o.Position().X < p.box.Position().X || o.Position().Y < p.box.Position().Y-2 || end.X > box.X || end.Y > box.Y+2 {
+			t.Errorf("%T at %v–%v is outside the box %v–%v", o, o.Position(), end, p.box.Position(), box)
 		}
 	}
 }

@@ -2,16 +2,21 @@ package display
 
 import (
 	"math"
+	"slices"
 
 	"fyne.io/fyne/v2"
+
+	"github.com/vigil-hmi/vigil/datasource/project/displays"
 )
 
 // Zoom and pan: the mouse wheel zooms around the pointer (from the whole
 // display fitted to the window, 1, up to MaxZoom), a drag pans a zoomed
 // display (outside edit mode) and Fit (the host's Whole button) goes back
 // to the whole display. Not a double tap: a view that took double taps
-// would make every single tap, the faceplate's, wait for a second one. A view keeps its zoom and pan for as long as the host keeps it,
-// so each display is where the operator left it.
+// would make every single tap, the faceplate's, wait for a second one.
+// A view keeps its zoom and pan for as long as the host keeps it, so each
+// display is where the operator left it; with Deps.Prefs it finds them
+// again after a restart.
 
 // MaxZoom is the largest zoom, relative to the whole display fitted.
 const MaxZoom = 8
@@ -29,6 +34,7 @@ func (v *View) Scrolled(ev *fyne.ScrollEvent) {
 	if v.m.scale == 0 || ev.Scrolled.DY == 0 {
 		return
 	}
+	v.centre = nil
 	z := v.Zoom() * float32(math.Pow(1.1, float64(ev.Scrolled.DY)/10))
 	z = min(max(z, 1), MaxZoom)
 	// Keep the display point under the pointer where it is.
@@ -39,12 +45,57 @@ func (v *View) Scrolled(ev *fyne.ScrollEvent) {
 	centre := v.centred(s)
 	v.pan = fyne.NewPos(ev.Position.X-px*s-centre.X, ev.Position.Y-py*s-centre.Y)
 	v.relayout()
+	v.remember()
 }
 
 // Fit shows the whole display again.
 func (v *View) Fit() {
-	v.zoom, v.pan = 1, fyne.Position{}
+	v.zoom, v.pan, v.centre = 1, fyne.Position{}, nil
 	v.relayout()
+	v.remember()
+}
+
+// prefKey is where Deps.Prefs keeps the view's zoom and scroll: the zoom
+// and the display point at the middle of the view, in display units, so a
+// window of another size shows the same part of the display.
+func (v *View) prefKey() string { return v.deps.PrefPrefix + "display." + v.d.Name + ".view" }
+
+// recall takes the zoom and scroll remembered in Deps.Prefs; the scroll is
+// placed at the first layout, when the view's size is known. A value that
+// is not three finite numbers, or a zoom out of range, is ignored.
+func (v *View) recall() {
+	if v.deps.Prefs == nil {
+		return
+	}
+	z := v.deps.Prefs.FloatList(v.prefKey())
+	if len(z) != 3 || !(z[0] >= 1 && z[0] <= MaxZoom) || math.IsNaN(z[1]) || math.IsNaN(z[2]) || math.IsInf(z[1], 0) || math.IsInf(z[2], 0) {
+		return
+	}
+	v.zoom = float32(z[0])
+	v.centre = &displays.Point{X: z[1], Y: z[2]}
+}
+
+// remember keeps the zoom and scroll in Deps.Prefs (a zoom, a pan ended,
+// Fit).
+func (v *View) remember() {
+	if v.deps.Prefs == nil || v.m.scale == 0 {
+		return
+	}
+	c := fyne.NewPos(v.size.Width/2, v.size.Height/2).Subtract(v.m.origin)
+	now := []float64{float64(v.Zoom()), float64(c.X / v.m.scale), float64(c.Y / v.m.scale)}
+	if slices.Equal(v.deps.Prefs.FloatList(v.prefKey()), now) {
+		return // a drag on a display that cannot pan: no write of the file
+	}
+	v.deps.Prefs.SetFloatList(v.prefKey(), now)
+}
+
+// placeCentre sets the pan that shows the remembered display point at the
+// middle of the view (layout clamps it). It does so at every layout until
+// the operator zooms or pans: the window's first sizes are not its last.
+func (v *View) placeCentre(s float32) {
+	c := v.centre
+	centred := v.centred(s)
+	v.pan = fyne.NewPos(v.size.Width/2-float32(c.X)*s-centred.X, v.size.Height/2-float32(c.Y)*s-centred.Y)
 }
 
 // panBy moves a zoomed display (a drag outside edit mode).
@@ -52,6 +103,7 @@ func (v *View) panBy(d fyne.Delta) {
 	if v.Zoom() == 1 {
 		return
 	}
+	v.centre = nil
 	v.pan = v.pan.Add(fyne.NewPos(d.DX, d.DY))
 	v.relayout()
 }
@@ -69,6 +121,9 @@ func (v *View) layout() {
 	dw, dh := float32(v.d.Size.W), float32(v.d.Size.H)
 	v.fit = min(v.size.Width/dw, v.size.Height/dh)
 	s := v.fit * v.Zoom()
+	if v.centre != nil && !v.size.IsZero() {
+		v.placeCentre(s)
+	}
 	c := v.centred(s)
 	clamp := func(pan, centre, extent, view float32) float32 {
 		if extent <= view {

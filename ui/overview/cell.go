@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/alarms"
@@ -34,11 +35,16 @@ type cell struct {
 
 	title                           *canvas.Text // a group row's title
 	name, value, units, qual, digit *canvas.Text
-	outline                         *canvas.Rectangle // holds the outline colour; dashes draws it
-	dashes                          *canvas.Raster
-	shape                           *canvas.Raster
-	spark                           *fyne.Container // holds the bound tag's sparkline
-	row                             *fyne.Container // re-laid out when the texts change width
+	outline                         *canvas.Rectangle // holds the outline colour; dashes draw it
+	// dashes are the four edges of a Bad row's dashed outline (top,
+	// bottom, left, right), hidden otherwise. Four thin rasters, not one
+	// over the whole row: every shown raster is a texture blended over its
+	// whole area at each repaint, and rows as wide as the window were most
+	// of the overview's repaint under a software renderer.
+	dashes [4]*canvas.Raster
+	shape  *canvas.Raster
+	spark  *fyne.Container // holds the bound tag's sparkline
+	row    *fyne.Container // re-laid out when the texts change width
 
 	drawn   drawn // what the rasters show
 	painted bool  // drawn is valid: the rasters were painted once
@@ -67,7 +73,11 @@ func newCell(th *theme.HMI, onOpen func(*datasource.Tag)) *cell {
 	c.digit.TextStyle = fyne.TextStyle{Bold: true}
 	c.outline = canvas.NewRectangle(color.Transparent)
 	c.outline.StrokeWidth = 1
-	c.dashes = canvas.NewRaster(c.drawDashes)
+	for i := range c.dashes {
+		horizontal := i < 2
+		c.dashes[i] = canvas.NewRaster(func(w, h int) image.Image { return c.drawDashes(w, h, horizontal) })
+		c.dashes[i].Hide()
+	}
 	c.shape = canvas.NewRaster(c.drawShape)
 	c.shape.SetMinSize(fyne.NewSize(14, 14))
 	c.spark = container.NewGridWrap(fyne.NewSize(sparkWidth, rowHeight-6))
@@ -102,10 +112,36 @@ func (c *cell) Tapped(*fyne.PointEvent) {
 
 // CreateRenderer implements fyne.Widget.
 func (c *cell) CreateRenderer() fyne.WidgetRenderer {
-	c.row = container.NewHBox(c.shape, c.digit, c.value, c.units, c.qual)
+	c.row = container.New(valueLayout{}, c.shape, c.digit, c.value, c.units, c.qual)
 	name := container.NewGridWrap(fyne.NewSize(nameWidth, rowHeight-6), c.name)
 	value := container.NewGridWrap(fyne.NewSize(valueWidth, rowHeight-6), c.row)
 	return &cellRenderer{c: c, tagRow: container.NewHBox(name, value, c.spark)}
+}
+
+// valueLayout lays out a row's value column as an HBox does (left to
+// right, a padding apart, each at its width) but asks for a fixed size.
+// An HBox's minimum size follows its texts, and Fyne answers a changed
+// minimum size while painting by laying the parent out again, which marks
+// the window dirty and paints it a second time: every value whose width
+// changed cost a second repaint of the window.
+type valueLayout struct{}
+
+func (valueLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	x := float32(0)
+	pad := fynetheme.Padding()
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		w := o.MinSize().Width
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+		x += w + pad
+	}
+}
+
+func (valueLayout) MinSize([]fyne.CanvasObject) fyne.Size {
+	return fyne.NewSize(valueWidth, rowHeight-6)
 }
 
 // cellRenderer shows the title or the tag row of a cell.
@@ -115,7 +151,15 @@ type cellRenderer struct {
 }
 
 func (r *cellRenderer) Layout(size fyne.Size) {
-	r.c.dashes.Resize(size)
+	d := r.c.dashes
+	d[0].Move(fyne.NewPos(0, 0))
+	d[0].Resize(fyne.NewSize(size.Width, 1))
+	d[1].Move(fyne.NewPos(0, size.Height-1))
+	d[1].Resize(fyne.NewSize(size.Width, 1))
+	d[2].Move(fyne.NewPos(0, 0))
+	d[2].Resize(fyne.NewSize(1, size.Height))
+	d[3].Move(fyne.NewPos(size.Width-1, 0))
+	d[3].Resize(fyne.NewSize(1, size.Height))
 	r.c.title.Move(fyne.NewPos(4, 4))
 	r.c.title.Resize(r.c.title.MinSize())
 	r.tagRow.Move(fyne.NewPos(4, 3))
@@ -130,13 +174,14 @@ func (r *cellRenderer) Refresh() {
 	isTag := r.c.tag != nil
 	setShown(r.c.title, !isTag)
 	setShown(r.tagRow, isTag)
-	setShown(r.c.dashes, isTag)
+	r.c.showDashes()
 	r.c.title.Refresh()
 	r.tagRow.Refresh()
 }
 
 func (r *cellRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.c.dashes, r.c.title, r.tagRow}
+	d := r.c.dashes
+	return []fyne.CanvasObject{d[0], d[1], d[2], d[3], r.c.title, r.tagRow}
 }
 
 func (r *cellRenderer) Destroy() {}
@@ -222,7 +267,9 @@ func (c *cell) show() {
 	setText(c.name, c.name.Text, c.th.P.Dim)
 	setText(c.units, c.units.Text, c.th.P.Dim)
 	if relayout && c.row != nil {
-		c.row.Refresh()
+		// Only the positions: Refresh would also repaint the shape and
+		// re-render every text of the row, changed or not.
+		c.row.Layout.Layout(c.row.Objects, c.row.Size())
 	}
 
 	now := drawn{outline: outline, palette: c.th.P}
@@ -231,7 +278,12 @@ func (c *cell) show() {
 	c.drawn = now
 	c.outline.StrokeColor = outline
 	if !c.painted || was.outline != now.outline || was.palette != now.palette {
-		c.dashes.Refresh()
+		c.showDashes()
+		for _, d := range c.dashes {
+			if d.Visible() {
+				d.Refresh()
+			}
+		}
 	}
 	if !c.painted || was.indicator != now.indicator || was.filled != now.filled || was.visible != now.visible {
 		c.shape.Refresh()
@@ -306,23 +358,32 @@ func (c *cell) drawShape(w, h int) image.Image {
 	return img
 }
 
-// drawDashes draws the dashed outline of a Bad reading (transparent otherwise).
-func (c *cell) drawDashes(w, h int) image.Image {
+// showDashes shows the dashed outline on a tag's row whose reading is Bad.
+func (c *cell) showDashes() {
+	col := c.outline.StrokeColor
+	shown := c.tag != nil && col != nil && toNRGBA(col).A != 0
+	for _, d := range c.dashes {
+		setShown(d, shown)
+	}
+}
+
+// drawDashes draws one edge of the dashed outline of a Bad reading: a
+// dashed line along the raster's length.
+func (c *cell) drawDashes(w, h int, horizontal bool) image.Image {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
 	col := toNRGBA(c.outline.StrokeColor)
 	if col.A == 0 {
 		return img
 	}
-	for x := 0; x < w; x++ {
-		if (x/4)%2 == 0 {
-			img.SetNRGBA(x, 0, col)
-			img.SetNRGBA(x, h-1, col)
-		}
-	}
 	for y := 0; y < h; y++ {
-		if (y/4)%2 == 0 {
-			img.SetNRGBA(0, y, col)
-			img.SetNRGBA(w-1, y, col)
+		for x := 0; x < w; x++ {
+			along := y
+			if horizontal {
+				along = x
+			}
+			if (along/4)%2 == 0 {
+				img.SetNRGBA(x, y, col)
+			}
 		}
 	}
 	return img

@@ -222,12 +222,25 @@ func AddElement(data []byte, name, text string) (Change, error) {
 }
 
 // NewElement is the text of a new element: a flow mapping of its kind, at,
-// size and fields in the order given (pairs of key and value).
+// size and fields in the order given (pairs of key and value). A kind
+// without a box (pipe, duct) gets points instead of at and size: a
+// straight line from at to at+size. A list of tags (a trend's tags) is
+// written as a flow list of the one tag given.
 func NewElement(kind string, at Point, size Size, fields ...string) string {
 	var b strings.Builder
-	b.WriteString("{kind: " + kind + ", at: [" + num(at.X) + ", " + num(at.Y) + "], size: [" + num(size.W) + ", " + num(size.H) + "]")
+	b.WriteString("{kind: " + kind)
+	k, known := kindNamed(kind)
+	if known && specs[k].size == (Size{}) {
+		b.WriteString(", points: [[" + num(at.X) + ", " + num(at.Y) + "], [" + num(at.X+size.W) + ", " + num(at.Y+size.H) + "]]")
+	} else {
+		b.WriteString(", at: [" + num(at.X) + ", " + num(at.Y) + "], size: [" + num(size.W) + ", " + num(size.H) + "]")
+	}
 	for i := 0; i+1 < len(fields); i += 2 {
-		b.WriteString(", " + fields[i] + ": " + scalarText(fields[i+1]))
+		v := scalarText(fields[i+1])
+		if known && specs[k].fieldType(fields[i]) == fTagList {
+			v = "[" + v + "]"
+		}
+		b.WriteString(", " + fields[i] + ": " + v)
 	}
 	b.WriteString("}")
 	return b.String()

@@ -157,3 +157,40 @@ func TestCheckRefusesAnEditTheCompilerRefuses(t *testing.T) {
 		t.Errorf("a good edit refused: %v", err)
 	}
 }
+
+// The palette's pipe is a straight two-point line from at to at+size, and
+// its trend has the one pen picked as a list: both compile as added.
+func TestAddingAPipeAndATrend(t *testing.T) {
+	pipe := NewElement("pipe", Point{400, 220}, DefaultSizeOf("pipe"))
+	if want := "{kind: pipe, points: [[400, 220], [600, 220]]}"; pipe != want {
+		t.Errorf("pipe %q, want %q", pipe, want)
+	}
+	trend := NewElement("trend", Point{200, 80}, DefaultSizeOf("trend"), "tags", "Tank1.Level")
+	if want := "{kind: trend, at: [200, 80], size: [600, 300], tags: [Tank1.Level]}"; trend != want {
+		t.Errorf("trend %q, want %q", trend, want)
+	}
+	out := editable
+	for _, text := range []string{pipe, trend} {
+		c, err := AddElement([]byte(out), "tanks", text)
+		out = apply(t, out, c, err)
+	}
+	set, errs := compileOne(t, out)
+	if errs != nil {
+		t.Fatal(errorLines(errs))
+	}
+	d, _ := set.Display("tanks")
+	n := len(d.Elements)
+	p, tr := d.Elements[n-2], d.Elements[n-1]
+	if p.Kind != Pipe || len(p.Line) != 2 || p.Line[0] != (Point{400, 220}) || p.Line[1] != (Point{600, 220}) {
+		t.Errorf("the pipe compiles as %v %v", p.Kind, p.Line)
+	}
+	if tr.Kind != Trend || len(tr.Tags) != 1 || tr.Tags[0].Name != "Tank1.Level" {
+		t.Errorf("the trend compiles as %v with pens %v", tr.Kind, tr.Tags)
+	}
+	kinds := strings.Join(PaletteKinds(), " ")
+	for _, k := range []string{"trend", "pipe", "duct", "tank", "value"} {
+		if !strings.Contains(" "+kinds+" ", " "+k+" ") {
+			t.Errorf("the palette %q has no %s", kinds, k)
+		}
+	}
+}

@@ -65,6 +65,16 @@ var specs = [numKinds]spec{
 	Image:      {size: Size{200, 200}, fields: []field{{"file", fFile, true}}},
 }
 
+// fieldType is the type of the kind's field key; fText when it has none.
+func (s *spec) fieldType(key string) ftype {
+	for _, f := range s.fields {
+		if f.key == key {
+			return f.typ
+		}
+	}
+	return fText
+}
+
 // keys returns the fields an element of the kind may have, kind first.
 func (s *spec) keys() []string {
 	out := []string{"kind"}
@@ -95,7 +105,7 @@ func kindList() []string { return append(kindNames[:len(kindNames):len(kindNames
 // property panel and palette.
 type FieldInfo struct {
 	Key      string
-	Tag      bool // names one tag: the tag picker offers the project's tags
+	Tag      bool // names tags (one, or a trend's list): the tag picker offers the project's tags
 	Required bool
 	List     bool // a list (trend pens, pipe points): not edited in the panel
 }
@@ -111,27 +121,34 @@ func Fields(kind string) []FieldInfo {
 	var out []FieldInfo
 	for _, f := range specs[k].fields {
 		out = append(out, FieldInfo{Key: f.key, Required: f.required,
-			Tag:  f.typ == fTag || f.typ == fNumTag || f.typ == fStateTag || f.typ == fWritableTag,
+			Tag:  f.typ == fTag || f.typ == fNumTag || f.typ == fStateTag || f.typ == fWritableTag || f.typ == fTagList,
 			List: f.typ == fTagList || f.typ == fPoints})
 	}
 	return out
 }
 
-// PaletteKinds are the kinds the editor's palette adds: those with a box
-// (a pipe's points are written by hand) and without a list field.
+// PaletteKinds are the kinds the editor's palette adds: every kind (a
+// trend with the one pen picked, a pipe or duct as a straight line that
+// its points field then bends).
 func PaletteKinds() []string {
-	var out []string
+	out := make([]string, 0, numKinds)
 	for k := Kind(0); k < numKinds; k++ {
-		if specs[k].size != (Size{}) && k != Trend {
-			out = append(out, k.String())
-		}
+		out = append(out, k.String())
 	}
 	return out
 }
 
-// DefaultSizeOf returns the size a new element of the kind gets.
+// defaultLine is the extent of a new pipe or duct: a horizontal line.
+var defaultLine = Size{W: 200}
+
+// DefaultSizeOf returns the size a new element of the kind gets; for a
+// pipe or duct (no box) the extent of its line, from its first point to
+// its last (NewElement).
 func DefaultSizeOf(kind string) Size {
 	if k, ok := kindNamed(kind); ok {
+		if specs[k].size == (Size{}) {
+			return defaultLine
+		}
 		return specs[k].size
 	}
 	return Size{}
