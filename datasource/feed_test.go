@@ -66,21 +66,21 @@ func checkHeld(t *testing.T, tb *Table, feeds []*Feed) {
 	}
 }
 
-// TestFeedMatchesPublishBuffer runs random sequences of operations against
+// TestFeedMatchesPublishAt runs random sequences of operations against
 // two tables: one publishing through feeds, the reference publishing the
-// same batches with PublishBuffer. Every reader must see the same samples in
+// same batches with PublishAt, which copies and stores them. Every reader must see the same samples in
 // both after every step: Get, Snapshot of some tags and of all, MarkStale's
 // count and its marks, and what every subscription receives (one of them
 // small, so that it drops part of batches). The sequences have feeds with
 // overlapping layouts that change length, duplicate and unknown tags,
 // samples with and without a time, zero and non-zero poll times, same-length
-// reordered batches (a broken contract a feed must still read right),
+// reordered batches (a broken contract a feed must notice at publish),
 // single-sample Publish and PublishAt, MarkStale, and feeds closed midway
 // (then published to again, and replaced).
 //
-// With readEvery > 1 the tables are read only every few steps, so that a
-// reordered batch is sometimes published over before any reader notices it.
-func TestFeedMatchesPublishBuffer(t *testing.T) {
+// With readEvery > 1 the tables are read only every few steps, so that
+// several publishes (and relayouts) pile up between two reads.
+func TestFeedMatchesPublishAt(t *testing.T) {
 	for _, readEvery := range []int{1, 5} {
 		for seed := range uint64(30) {
 			t.Run(fmt.Sprintf("read%d/seed%d", readEvery, seed), func(t *testing.T) {
@@ -128,7 +128,7 @@ func runFeedModel(t *testing.T, r *rand.Rand, readEvery int) {
 		return ids
 	}
 	for k := range feeds {
-		feeds[k] = got.NewFeed()
+		feeds[k] = got.Engine().NewFeed()
 		all = append(all, feeds[k])
 		layouts[k] = newLayout(nil)
 	}
@@ -152,9 +152,17 @@ func runFeedModel(t *testing.T, r *rand.Rand, readEvery int) {
 		return base.Add(time.Duration(step) * time.Second)
 	}
 
+	// A publish without a poll time stamps with the tables' clock: the
+	// same fake clock for both, a second a step.
+	clock := base
+	for _, tb := range []*Table{got, want} {
+		tb.Engine().SetClock(func() time.Time { return clock })
+	}
+
 	var log []string // the operations so far, to make a failure readable
 	var gotBuf, wantBuf []Sample
 	for step := range steps {
+		clock = base.Add(time.Duration(step) * time.Second)
 		switch op := r.IntN(100); {
 		case op < 55: // a feed's scan
 			k := r.IntN(nFeeds)
@@ -167,14 +175,14 @@ func runFeedModel(t *testing.T, r *rand.Rand, readEvery int) {
 				r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 			}
 			now := pollTime(step)
-			g, w := feeds[k].Buffer(len(ids)), want.Buffer(len(ids))
+			g, w := feeds[k].Buffer(len(ids)), make([]Sample, 0, len(ids))
 			for _, id := range ids {
 				s := sample(id, step)
 				g, w = append(g, s), append(w, s)
 			}
 			log = append(log, fmt.Sprintf("feed %d publishes %v at %v", k, ids, now.Unix()))
 			feeds[k].Publish(g, now)
-			want.PublishBuffer(w, now)
+			want.Engine().PublishAt(w, now)
 		case op < 65: // Publish of a single sample, unknown tags included
 			s := sample(TagID(r.IntN(nTags+1)), step)
 			log = append(log, fmt.Sprintf("Publish tag %d", s.Tag))
@@ -184,15 +192,15 @@ func runFeedModel(t *testing.T, r *rand.Rand, readEvery int) {
 			now := pollTime(step)
 			b := []Sample{sample(TagID(r.IntN(nTags)), step), sample(TagID(r.IntN(nTags)), step)}
 			log = append(log, fmt.Sprintf("PublishAt tags %d %d at %v", b[0].Tag, b[1].Tag, now.Unix()))
-			got.PublishAt(b, now)
-			want.PublishAt(b, now)
+			got.Engine().PublishAt(b, now)
+			want.Engine().PublishAt(b, now)
 		case op < 90:
 			now := base.Add(time.Duration(step+r.IntN(8)) * time.Second)
 			log = append(log, fmt.Sprintf("MarkStale at %v", now.Unix()))
-			if g, w := got.MarkStale(now), want.MarkStale(now); g != w {
+			if g, w := got.Engine().MarkStale(now), want.Engine().MarkStale(now); g != w {
 				t.Fatalf("step %d: MarkStale marked %d, reference %d\n%v", step, g, w, log)
 			}
-		case op < 95: // a feed closes; later it publishes as PublishBuffer
+		case op < 95: // a feed closes; later it publishes as PublishAt
 			k := r.IntN(nFeeds)
 			log = append(log, fmt.Sprintf("feed %d closes", k))
 			feeds[k].Close()
@@ -200,7 +208,7 @@ func runFeedModel(t *testing.T, r *rand.Rand, readEvery int) {
 				feeds[k].Close() // idempotent
 			}
 			if r.IntN(2) == 0 {
-				feeds[k] = got.NewFeed()
+				feeds[k] = got.Engine().NewFeed()
 				all = append(all, feeds[k])
 				layouts[k] = newLayout(nil)
 			}
@@ -208,7 +216,7 @@ func runFeedModel(t *testing.T, r *rand.Rand, readEvery int) {
 			k := r.IntN(nFeeds)
 			log = append(log, fmt.Sprintf("feed %d publishes nothing", k))
 			feeds[k].Publish(feeds[k].Buffer(4), pollTime(step))
-			want.PublishBuffer(want.Buffer(4), pollTime(step))
+			want.Engine().PublishAt(nil, pollTime(step))
 		}
 		if step == steps/2 {
 			subs = append(subs, subscribe("late", 1<<12))
@@ -264,14 +272,14 @@ func hasDuplicates(ids []TagID) bool {
 	return len(slices.Compact(s)) != len(ids)
 }
 
-// TestFeedReadsAReorderedBatchAndLaysOutAgain publishes a batch of the same
-// length, first and last tag as the layout but the middle reordered: the
-// fast path takes it, readers must still find every tag's own sample, and
-// the next publish must lay the feed out anew so that it reads without
-// searching.
-func TestFeedReadsAReorderedBatchAndLaysOutAgain(t *testing.T) {
+// TestFeedLaysOutAReorderedBatchAnew publishes a batch of the same length,
+// first and last tag as the layout but the middle reordered (a driver that
+// broke its contract): the publish must notice it, tag for tag, and lay the
+// feed out anew, so that every tag reads its own sample and no reader has
+// anything to repair.
+func TestFeedLaysOutAReorderedBatchAnew(t *testing.T) {
 	tb := NewTable(tagsN(4))
-	f := tb.NewFeed()
+	f := tb.Engine().NewFeed()
 	defer f.Close()
 	publish := func(ids []TagID, v int64) {
 		buf := f.Buffer(len(ids))
@@ -287,33 +295,30 @@ func TestFeedReadsAReorderedBatchAndLaysOutAgain(t *testing.T) {
 				t.Fatalf("Get(%d) = %+v, want value %d at %d", id, s, v*10+int64(id), v)
 			}
 		}
+		all := tb.Snapshot(nil, nil)
+		for id, s := range all {
+			if s.Tag != TagID(id) || s.Value != Int(v*10+int64(id)) {
+				t.Fatalf("Snapshot[%d] = %+v, want value %d", id, s, v*10+int64(id))
+			}
+		}
 	}
 	publish([]TagID{0, 1, 2, 3}, 1)
 	check(1)
-	publish([]TagID{0, 2, 1, 3}, 2) // same length, ends and tags: the fast path
-	if f.suspect.Load() {
-		t.Fatal("the layout is suspect before anything read the reordered batch")
+	publish([]TagID{0, 2, 1, 3}, 2) // same length, ends and tags
+	if !slices.Equal(f.ids, []TagID{0, 2, 1, 3}) {
+		t.Fatalf("layout %v after a reordered batch, want laid out anew as 0 2 1 3", f.ids)
 	}
 	check(2)
-	if !f.suspect.Load() {
-		t.Fatal("reading the reordered batch did not make the layout suspect")
-	}
-	publish([]TagID{0, 2, 1, 3}, 3)
-	if f.suspect.Load() || !slices.Equal(f.ids, []TagID{0, 2, 1, 3}) {
-		t.Fatalf("after the next publish: suspect %v, layout %v; want laid out anew as 0 2 1 3", f.suspect.Load(), f.ids)
-	}
+	publish([]TagID{0, 2, 1, 3}, 3) // the new layout, kept
 	check(3)
-	if f.suspect.Load() {
-		t.Fatal("the new layout is suspect: readers still search")
-	}
 }
 
-// TestFeedSearchesADuplicatedTagFromTheEnd publishes, in the fast path, a
-// reordered batch with a duplicated tag: as with PublishBuffer, the later
-// of the two samples must be the one read.
-func TestFeedSearchesADuplicatedTagFromTheEnd(t *testing.T) {
+// TestFeedTakesTheLaterOfADuplicatedTag publishes a same-length batch with
+// a duplicated tag: as with Publish, the later of the two samples must be
+// the one read.
+func TestFeedTakesTheLaterOfADuplicatedTag(t *testing.T) {
 	tb := NewTable(tagsN(4))
-	f := tb.NewFeed()
+	f := tb.Engine().NewFeed()
 	defer f.Close()
 	batch := func(ids ...TagID) []Sample {
 		buf := f.Buffer(len(ids))
@@ -338,7 +343,7 @@ func TestFeedSearchesADuplicatedTagFromTheEnd(t *testing.T) {
 // tag that came in is updated and the one that left keeps its last sample.
 func TestFeedLaysOutAgainWhenTheEndsChange(t *testing.T) {
 	tb := NewTable(tagsN(5))
-	f := tb.NewFeed()
+	f := tb.Engine().NewFeed()
 	defer f.Close()
 	now := time.Unix(10, 0)
 	f.Publish([]Sample{{Tag: 0, Value: Int(1)}, {Tag: 1, Value: Int(1)}, {Tag: 2, Value: Int(1)}}, now)
@@ -353,27 +358,25 @@ func TestFeedLaysOutAgainWhenTheEndsChange(t *testing.T) {
 	}
 }
 
-// TestFeedBatchLackingATagReadsItAsConfigError publishes, in the fast path,
-// a batch where a duplicate took the place of a tag of the layout: the lost
-// tag must read Bad/ConfigError (there is no sample of it to show), nothing
-// may crash, and the next publish in the right layout must read right.
-func TestFeedBatchLackingATagReadsItAsConfigError(t *testing.T) {
-	tb := NewTable(tagsN(3))
-	f := tb.NewFeed()
+// TestFeedBatchLackingATagKeepsItsLastSample publishes a same-length batch
+// where a duplicate took the place of a tag of the layout: the lost tag
+// keeps its last sample (as after Publish of the same batch), stale marking
+// still ages it, and the next publish in the right layout reads right.
+func TestFeedBatchLackingATagKeepsItsLastSample(t *testing.T) {
+	tb := NewTable(modelTags(3)) // tags 1 and 2 go stale, tag 0 never
+	f := tb.Engine().NewFeed()
 	defer f.Close()
 	now := time.Unix(100, 0)
 	f.Publish([]Sample{{Tag: 0, Value: Int(1)}, {Tag: 1, Value: Int(2)}, {Tag: 2, Value: Int(3)}}, now)
-	f.Publish([]Sample{{Tag: 0, Value: Int(4)}, {Tag: 0, Value: Int(5)}, {Tag: 2, Value: Int(6)}}, now)
-	if s := tb.Get(1); s != (Sample{Tag: 1, Quality: BadQuality(ConfigError)}) {
-		t.Fatalf("the lost tag reads %+v, want Bad/ConfigError", s)
+	f.Publish([]Sample{{Tag: 0, Value: Int(4)}, {Tag: 0, Value: Int(5)}, {Tag: 2, Value: Int(6)}}, now.Add(time.Second))
+	want := []Sample{{Tag: 0, Value: Int(5), Time: now.Add(time.Second)}, {Tag: 1, Value: Int(2), Time: now}, {Tag: 2, Value: Int(6), Time: now.Add(time.Second)}}
+	if all := tb.Snapshot(nil, nil); !sameSamples(all, want) {
+		t.Fatalf("Snapshot =\n%+v\nwant\n%+v", all, want)
 	}
-	if all := tb.Snapshot(nil, nil); len(all) != 3 || all[1].Quality != BadQuality(ConfigError) || all[2].Value != Int(6) {
-		t.Fatalf("Snapshot = %+v", all)
+	if n := tb.Engine().MarkStale(now.Add(2500 * time.Millisecond)); n != 1 { // tag 1, 2.5 s old; tag 2 is 1.5 s old
+		t.Fatalf("MarkStale marked %d, want 1", n)
 	}
-	if n := tb.MarkStale(now.Add(time.Hour)); n != 2 { // tags 0 and 2; tag 1 is Bad
-		t.Fatalf("MarkStale marked %d, want 2", n)
-	}
-	f.Publish([]Sample{{Tag: 0, Value: Int(7)}, {Tag: 1, Value: Int(8)}, {Tag: 2, Value: Int(9)}}, now)
+	f.Publish([]Sample{{Tag: 0, Value: Int(7)}, {Tag: 1, Value: Int(8)}, {Tag: 2, Value: Int(9)}}, now.Add(3*time.Second))
 	for id := range TagID(3) {
 		if s := tb.Get(id); s.Value != Int(int64(7+id)) || !s.Quality.IsGood() {
 			t.Fatalf("after a right batch, tag %d = %+v, want %d Good", id, s, 7+id)
@@ -391,7 +394,7 @@ func TestFeedDeliversStampedAndRecyclesItsBatches(t *testing.T) {
 	tb := NewTable(tagsN(4))
 	small := tb.Subscribe("small", 2)
 	defer small.Close()
-	f := tb.NewFeed()
+	f := tb.Engine().NewFeed()
 	src, now := time.Unix(50, 0), time.Unix(100, 0)
 
 	first := f.Buffer(4)
@@ -425,7 +428,7 @@ func TestFeedDeliversStampedAndRecyclesItsBatches(t *testing.T) {
 	if s := tb.Get(0); !s.Time.Equal(now.Add(time.Second)) {
 		t.Fatalf("after Close, Get(0) = %+v, want the stamped sample kept", s)
 	}
-	if again := tb.Buffer(4); &again[:1][0] != b && &again[:1][0] != a {
+	if again := f.Buffer(4); &again[:1][0] != b && &again[:1][0] != a {
 		t.Fatal("Close did not release the feed's latest batch")
 	}
 }
@@ -439,7 +442,7 @@ func TestFeedConcurrentReaders(t *testing.T) {
 	const per, batches = 64, 3000
 	tb := NewTable(tagsN(per))
 	sub := tb.Subscribe("history", 256)
-	f := tb.NewFeed()
+	f := tb.Engine().NewFeed()
 	poll := func(v int64) time.Time { return time.Unix(v+1, 0) }
 	check := func(s Sample, last []int64) error {
 		v, _ := s.Value.AsInt()
@@ -485,7 +488,7 @@ func TestFeedConcurrentReaders(t *testing.T) {
 		return buf, nil
 	})
 	reader(func(last []int64, buf []Sample) ([]Sample, error) {
-		tb.MarkStale(time.Unix(1<<40, 0))
+		tb.Engine().MarkStale(time.Unix(1<<40, 0))
 		return buf, nil
 	})
 	reader(func(last []int64, buf []Sample) ([]Sample, error) {
@@ -522,51 +525,42 @@ func TestFeedConcurrentReaders(t *testing.T) {
 }
 
 // BenchmarkFeedRecv measures what a subscriber pays to take a scan of
-// 10,000 samples: "stamped" is a batch stamped at publish (PublishBuffer),
-// "lazy" a feed's batch, which the subscriber stamps as it copies it out.
+// 10,000 samples published through a feed: one copy, the samples being
+// stamped at publish.
 func BenchmarkFeedRecv(b *testing.B) {
 	const n = 10000
-	for _, lazy := range []bool{false, true} {
-		b.Run(map[bool]string{false: "stamped", true: "lazy"}[lazy], func(b *testing.B) {
-			tb := NewTable(tagsN(n))
-			sub := tb.Subscribe("history", n)
-			defer sub.Close()
-			f := tb.NewFeed()
-			defer f.Close()
-			now := time.Now()
-			dst := make([]Sample, 0, n)
-			var recv time.Duration
-			for b.Loop() {
-				buf := f.Buffer(n)
-				for i := range n {
-					buf = append(buf, Sample{Tag: TagID(i), Value: Float(float64(i))})
-				}
-				if lazy {
-					f.Publish(buf, now)
-				} else {
-					tb.PublishBuffer(buf, now)
-				}
-				t0 := time.Now()
-				dst = sub.TryRecv(dst[:0])
-				recv += time.Since(t0)
-			}
-			b.ReportMetric(float64(recv.Nanoseconds())/float64(b.N*n), "recv-ns/sample")
-		})
+	tb := NewTable(tagsN(n))
+	sub := tb.Subscribe("history", n)
+	defer sub.Close()
+	f := tb.Engine().NewFeed()
+	defer f.Close()
+	now := time.Now()
+	dst := make([]Sample, 0, n)
+	var recv time.Duration
+	for b.Loop() {
+		buf := f.Buffer(n)
+		for i := range n {
+			buf = append(buf, Sample{Tag: TagID(i), Value: Float(float64(i))})
+		}
+		f.Publish(buf, now)
+		t0 := time.Now()
+		dst = sub.TryRecv(dst[:0])
+		recv += time.Since(t0)
 	}
+	b.ReportMetric(float64(recv.Nanoseconds())/float64(b.N*n), "recv-ns/sample")
 }
 
 // BenchmarkReadAll measures the readers that take every tag of 10,000: the
 // UI's Snapshot(nil), and MarkStale when nothing is stale (its usual pass),
 // when the table holds the tags ("table") and when a feed's latest batch
-// does ("feed": each tag read where it is held and stamped, the work the
-// feed saved its publisher).
+// does ("feed": each run of tags copied from where the feed holds it).
 func BenchmarkReadAll(b *testing.B) {
 	const n = 10000
 	for _, read := range []string{"snapshot", "markstale"} {
 		for _, feed := range []bool{false, true} {
 			b.Run(read+"/"+map[bool]string{false: "table", true: "feed"}[feed], func(b *testing.B) {
 				tb := NewTable(tagsN(n))
-				f := tb.NewFeed()
+				f := tb.Engine().NewFeed()
 				defer f.Close()
 				buf := f.Buffer(n)
 				for i := range n {
@@ -576,13 +570,13 @@ func BenchmarkReadAll(b *testing.B) {
 				if feed {
 					f.Publish(buf, now)
 				} else {
-					tb.PublishBuffer(buf, now)
+					tb.Engine().PublishAt(buf, now)
 				}
 				dst := make([]Sample, 0, n)
 				for b.Loop() {
 					if read == "snapshot" {
 						dst = tb.Snapshot(nil, dst[:0])
-					} else if tb.MarkStale(now.Add(time.Second)) != 0 {
+					} else if tb.Engine().MarkStale(now.Add(time.Second)) != 0 {
 						b.Fatal("marked fresh tags stale")
 					}
 				}

@@ -14,7 +14,7 @@ import (
 )
 
 // Engine evaluates a Set's calculated tags from the samples published into
-// a table: install it with Table.SetDeriver. Its methods may be called from
+// a table: install it with TableEngine.SetDeriver. Its methods may be called from
 // any goroutine.
 type Engine struct {
 	mu  sync.Mutex // guards everything below: Derive runs under the table's lock, then this one
