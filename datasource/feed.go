@@ -9,8 +9,8 @@ import "time"
 // and hands it over (Publish), and the table neither copies the batch for
 // its subscribers, which share it read-only, nor into its current values:
 // the latest batch itself is the current value of its tags. So a publish
-// through a feed costs one pass over the batch, the one that stamps it,
-// whether it has ten tags or ten thousand.
+// through a feed costs one pass over the batch, the one that stamps it, and
+// no copy.
 //
 // Everything a reader sees is exactly what Table.Publish of the same
 // batches would have shown: the latest publish of a tag wins, whether it
