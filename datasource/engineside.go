@@ -91,7 +91,7 @@ func (e TableEngine) MarkStale(now time.Time) int {
 		// table's own samples at recv, which Confirm moves on.
 		s, tm := &t.current[i], t.recv[i]
 		if h := t.held[i]; h.f != nil {
-			s = &h.f.cur.samples[h.pos]
+			s = h.f.sample(TagID(i), h.pos)
 			tm = received(h.f.now, s.Time)
 		}
 		if !s.Quality.IsGood() || tm == 0 || nowNano-tm <= int64(lim) {

@@ -9,21 +9,22 @@ import "time"
 // and hands it over (Publish), and the table neither copies the batch for
 // its subscribers, which share it read-only, nor into its current values:
 // the latest batch itself is the current value of its tags. So a publish
-// through a feed costs one pass over the batch, the one that stamps it, and
-// no copy.
+// through a feed does no work per sample at all: the batch's samples
+// without a time are stamped with the publish time by its first reader,
+// once, in place (see chunk.read).
 //
 // Everything a reader sees is exactly what Table.Publish of the same
 // batches would have shown: the latest publish of a tag wins, whether it
 // came through this feed, another feed, Publish or MarkStale, and every
-// sample is stamped.
+// sample is stamped, with the time of its publish.
 //
-// The same-layout contract is what makes the publish cheap; breaking it is
-// not fatal. Publish compares the batch's tags with the layout's, tag for
-// tag, in the pass that stamps it, and lays the feed out anew from a batch
-// that differs (another length, order or set of tags), so a reader never
-// finds a tag's sample where the layout does not put it. A driver whose
-// Read breaks the order fails polltest; the check here only keeps such a
-// driver from showing one tag's value as another's.
+// The same-layout contract is what makes the publish cheap. Publish checks
+// it in constant time, by the batch's length and its first and last tags,
+// and lays the feed out anew from a batch that differs there. Order is the
+// driver's job, and polltest fails a driver that breaks it; a driver that
+// reorders the middle of a batch anyway is not repaired: a reader of a
+// tag's current value checks that the sample at the tag's position has its
+// tag, and reads the tag Bad/DriverError when it does not.
 //
 // The batch is shared, not copied: a publisher that kept writing to it would
 // corrupt the current values and what the subscribers receive.
@@ -69,14 +70,16 @@ func (f *Feed) Buffer(n int) []Sample {
 // Publish takes buf over (the caller must not use buf, or any slice sharing
 // its array, afterwards), makes it the current value of its tags and shares
 // it read-only with every subscription. Samples whose Time is zero are
-// stamped with now (the table's clock when now is zero), in buf itself;
-// stale marking counts the batch as received at now. Samples of unknown tags
-// are not stored but are delivered.
+// stamped with now (the table's clock when now is zero), in buf itself, by
+// the first reader of the batch; stale marking counts the batch as received
+// at now. Samples of unknown tags are not stored but are delivered.
 //
-// When buf has the feed's layout, tag for tag, Publish does no work per
-// sample beyond the stamp, only per tag that someone else wrote since the
-// previous publish. Otherwise it lays the feed out anew from buf. After
-// Close, Publish stores a copy of the batch as Table.Publish does.
+// When buf has the feed's layout (the same length, first and last tag)
+// Publish does no work per sample, only per tag that someone else wrote
+// since the previous publish. Otherwise it lays the feed out anew from buf.
+// With calculated tags (a Deriver) the deriver reads the batch at once, so
+// the publish stamps it. After Close, Publish stores a copy of the batch as
+// Table.Publish does.
 func (f *Feed) Publish(buf []Sample, now time.Time) {
 	t := f.t
 	if len(buf) == 0 { // as Publish: nothing changes
@@ -85,7 +88,9 @@ func (f *Feed) Publish(buf []Sample, now time.Time) {
 		}
 		return
 	}
-	same := f.stamp(buf, now)
+	// The layout is the publisher's (written under t.mu by it alone), so it
+	// is compared before the lock is taken.
+	same := len(buf) == len(f.ids) && buf[0].Tag == f.ids[0] && buf[len(buf)-1].Tag == f.ids[len(buf)-1]
 	c := t.pool.header()
 	c.samples = buf
 	t.mu.Lock()
@@ -94,6 +99,11 @@ func (f *Feed) Publish(buf []Sample, now time.Time) {
 		t.mu.Unlock()
 		return
 	}
+	at := now
+	if at.IsZero() {
+		at = t.clock()
+	}
+	c.stampLater(at)
 	if same {
 		// Every position not detached is still held by this feed: the new
 		// batch takes its place by becoming cur.
@@ -107,47 +117,33 @@ func (f *Feed) Publish(buf []Sample, now time.Time) {
 	old := f.cur
 	f.cur, f.now = c, now
 	t.share(c) // the reference share leaves us is cur's
-	t.deriveLocked(buf, now)
+	if t.derive != nil {
+		t.deriveLocked(c.read(), now)
+	}
 	t.mu.Unlock()
 	if old != nil {
 		t.pool.release(old)
 	}
 }
 
-// stamp gives the samples of buf without a time the time now (the table's
-// clock when now is zero) and reports whether buf has the layout of the
-// feed's latest batch, tag for tag. One pass does both, while the driver's
-// writes are still in the cache. It runs before the lock is taken: buf is
-// still the publisher's, and so is ids.
-func (f *Feed) stamp(buf []Sample, now time.Time) (same bool) {
-	at := now
-	if at.IsZero() {
-		f.t.mu.RLock()
-		at = f.t.clock()
-		f.t.mu.RUnlock()
+// sample returns the current sample of tag id (known), which f holds at
+// position pos of its latest batch, to be read only. The position is id's
+// by the layout; a driver that broke its order since (with the same length
+// and ends, which Publish checks) put another tag's sample there, and then
+// id reads Bad/DriverError rather than another tag's value. The caller
+// holds t.mu, at least for reading.
+func (f *Feed) sample(id TagID, pos int32) *Sample {
+	s := &f.cur.read()[pos]
+	if s.Tag != id {
+		return outOfOrder(id, s)
 	}
-	ids := f.ids
-	if len(ids) != len(buf) {
-		for i := len(buf) - 1; i >= 0; i-- {
-			if buf[i].Time.IsZero() {
-				buf[i].Time = at
-			}
-		}
-		return false
-	}
-	ids = ids[:len(buf)]
-	var diff TagID // the bits in which some tag differs from its layout's
-	// Backwards: the driver wrote buf forwards, so its end is what the
-	// cache still holds; a forward pass over a batch larger than the cache
-	// would evict each line just before it is needed.
-	for i := len(buf) - 1; i >= 0; i-- {
-		s := &buf[i]
-		if s.Time.IsZero() {
-			s.Time = at
-		}
-		diff |= s.Tag ^ ids[i]
-	}
-	return diff == 0
+	return s
+}
+
+// outOfOrder is what tag id reads when its position in a feed's batch holds
+// the sample s of another tag: Bad/DriverError at s's time.
+func outOfOrder(id TagID, s *Sample) *Sample {
+	return &Sample{Tag: id, Quality: BadQuality(DriverError), Time: s.Time}
 }
 
 // layout gives the tags of the old layout that the feed still holds back to
@@ -184,7 +180,7 @@ func (f *Feed) drop() {
 	for pos, id := range f.ids {
 		// held names a position only with the tag the layout has there.
 		if id < n && t.held[id] == (hold{f: f, pos: int32(pos)}) {
-			t.current[id] = f.cur.samples[pos]
+			t.current[id] = *f.sample(id, int32(pos))
 			t.recv[id] = received(f.now, t.current[id].Time)
 			t.held[id] = hold{}
 		}

@@ -171,8 +171,12 @@ func runFeedModel(t *testing.T, r *rand.Rand, readEvery int) {
 			}
 			ids := slices.Clone(layouts[k])
 			if r.IntN(8) == 0 && len(ids) > 1 && !hasDuplicates(ids) {
-				// Broken contract: same tags, another order.
-				r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+				// Broken contract: same tags, another order, one the feed
+				// sees (its first tag changes), so that it lays out anew;
+				// TestFeedShowsABrokenOrderAsDriverError has one it does
+				// not see.
+				k := 1 + r.IntN(len(ids)-1)
+				ids = append(ids[k:], ids[:k]...)
 			}
 			now := pollTime(step)
 			g, w := feeds[k].Buffer(len(ids)), make([]Sample, 0, len(ids))
@@ -272,13 +276,18 @@ func hasDuplicates(ids []TagID) bool {
 	return len(slices.Compact(s)) != len(ids)
 }
 
-// TestFeedLaysOutAReorderedBatchAnew publishes a batch of the same length,
-// first and last tag as the layout but the middle reordered (a driver that
-// broke its contract): the publish must notice it, tag for tag, and lay the
-// feed out anew, so that every tag reads its own sample and no reader has
-// anything to repair.
-func TestFeedLaysOutAReorderedBatchAnew(t *testing.T) {
-	tb := NewTable(tagsN(4))
+// TestFeedShowsABrokenOrderAsDriverError publishes batches of the same
+// length, first and last tag as the layout but the middle reordered or a
+// tag replaced by a duplicate (a driver that broke its contract, which
+// polltest fails): the publish checks only the ends, so it does not notice,
+// and nothing repairs it; a reader of a tag whose position now holds
+// another tag must read it Bad/DriverError, never the other tag's value,
+// and stale marking must leave it so. Subscribers get the batch as it came,
+// each sample with its own tag. The next batch in order reads right again.
+func TestFeedShowsABrokenOrderAsDriverError(t *testing.T) {
+	tb := NewTable(tagsN(4)) // stale after 3 s
+	sub := tb.Subscribe("history", 100)
+	defer sub.Close()
 	f := tb.Engine().NewFeed()
 	defer f.Close()
 	publish := func(ids []TagID, v int64) {
@@ -288,52 +297,78 @@ func TestFeedLaysOutAReorderedBatchAnew(t *testing.T) {
 		}
 		f.Publish(buf, time.Unix(v, 0))
 	}
-	check := func(v int64) {
+	// check wants every tag at v's value, except those in broken, which
+	// must read Bad/DriverError at v's time, through Get, Snapshot and
+	// Snapshot of some.
+	check := func(v int64, broken ...TagID) {
 		t.Helper()
+		want := make([]Sample, 4)
 		for id := range TagID(4) {
-			if s := tb.Get(id); s.Tag != id || s.Value != Int(v*10+int64(id)) || !s.Time.Equal(time.Unix(v, 0)) {
-				t.Fatalf("Get(%d) = %+v, want value %d at %d", id, s, v*10+int64(id), v)
+			want[id] = Sample{Tag: id, Value: Int(v*10 + int64(id)), Time: time.Unix(v, 0)}
+			if slices.Contains(broken, id) {
+				want[id] = Sample{Tag: id, Quality: BadQuality(DriverError), Time: time.Unix(v, 0)}
+			}
+			if s := tb.Get(id); !sameSample(s, want[id]) {
+				t.Fatalf("Get(%d) = %+v, want %+v", id, s, want[id])
 			}
 		}
-		all := tb.Snapshot(nil, nil)
-		for id, s := range all {
-			if s.Tag != TagID(id) || s.Value != Int(v*10+int64(id)) {
-				t.Fatalf("Snapshot[%d] = %+v, want value %d", id, s, v*10+int64(id))
-			}
+		if all := tb.Snapshot(nil, nil); !sameSamples(all, want) {
+			t.Fatalf("Snapshot =\n%+v\nwant\n%+v", all, want)
+		}
+		if some := tb.Snapshot([]TagID{2, 1}, nil); !sameSamples(some, []Sample{want[2], want[1]}) {
+			t.Fatalf("Snapshot(2, 1) = %+v, want %+v", some, []Sample{want[2], want[1]})
 		}
 	}
 	publish([]TagID{0, 1, 2, 3}, 1)
 	check(1)
-	publish([]TagID{0, 2, 1, 3}, 2) // same length, ends and tags
-	if !slices.Equal(f.ids, []TagID{0, 2, 1, 3}) {
-		t.Fatalf("layout %v after a reordered batch, want laid out anew as 0 2 1 3", f.ids)
+	publish([]TagID{0, 2, 1, 3}, 2) // same length and ends, middle swapped
+	if !slices.Equal(f.ids, []TagID{0, 1, 2, 3}) {
+		t.Fatalf("layout %v, want 0 1 2 3 kept: the feed checks only the ends", f.ids)
 	}
-	check(2)
-	publish([]TagID{0, 2, 1, 3}, 3) // the new layout, kept
+	check(2, 1, 2)
+	if n := tb.Engine().MarkStale(time.Unix(10, 0)); n != 2 { // tags 0 and 3; 1 and 2 are Bad
+		t.Fatalf("MarkStale marked %d, want 2 (tags 0 and 3)", n)
+	}
+	got := sub.TryRecv(nil)
+	wantRecv := []Sample{{Tag: 0, Value: Int(10), Time: time.Unix(1, 0)}, {Tag: 1, Value: Int(11), Time: time.Unix(1, 0)},
+		{Tag: 2, Value: Int(12), Time: time.Unix(1, 0)}, {Tag: 3, Value: Int(13), Time: time.Unix(1, 0)},
+		{Tag: 0, Value: Int(20), Time: time.Unix(2, 0)}, {Tag: 2, Value: Int(22), Time: time.Unix(2, 0)},
+		{Tag: 1, Value: Int(21), Time: time.Unix(2, 0)}, {Tag: 3, Value: Int(23), Time: time.Unix(2, 0)},
+		{Tag: 0, Value: Int(20), Time: time.Unix(2, 0), Quality: UncertainQuality(Stale)},
+		{Tag: 3, Value: Int(23), Time: time.Unix(2, 0), Quality: UncertainQuality(Stale)}}
+	if !sameSamples(got, wantRecv) {
+		t.Fatalf("subscription got\n%+v\nwant\n%+v", got, wantRecv)
+	}
+	publish([]TagID{0, 1, 2, 3}, 3)
 	check(3)
+	publish([]TagID{0, 0, 2, 3}, 4) // tag 1's place taken by a duplicate of 0
+	check(4, 1)
+	publish([]TagID{0, 1, 2, 3}, 5)
+	check(5)
 }
 
-// TestFeedTakesTheLaterOfADuplicatedTag publishes a same-length batch with
+// TestFeedTakesTheLaterOfADuplicatedTag lays a feed out from a batch with
 // a duplicated tag: as with Publish, the later of the two samples must be
-// the one read.
+// the one read, in that batch and the next of the same layout.
 func TestFeedTakesTheLaterOfADuplicatedTag(t *testing.T) {
 	tb := NewTable(tagsN(4))
 	f := tb.Engine().NewFeed()
 	defer f.Close()
-	batch := func(ids ...TagID) []Sample {
+	batch := func(v int64, ids ...TagID) []Sample {
 		buf := f.Buffer(len(ids))
 		for i, id := range ids {
-			buf = append(buf, Sample{Tag: id, Value: Int(int64(i))})
+			buf = append(buf, Sample{Tag: id, Value: Int(v + int64(i))})
 		}
 		return buf
 	}
-	f.Publish(batch(0, 1, 2, 1, 3), time.Unix(1, 0)) // tag 1 at 3, the later
-	f.Publish(batch(0, 1, 1, 2, 3), time.Unix(2, 0)) // same length and ends
-	if s := tb.Get(1); s.Value != Int(2) {
-		t.Fatalf("Get(1) = %+v, want the later duplicate (value 2)", s)
-	}
-	if s := tb.Get(2); s.Value != Int(3) {
-		t.Fatalf("Get(2) = %+v, want value 3", s)
+	for _, v := range []int64{10, 20} {
+		f.Publish(batch(v, 0, 1, 2, 1, 3), time.Unix(v, 0)) // tag 1 at 3, the later
+		if s := tb.Get(1); s.Value != Int(v+3) {
+			t.Fatalf("Get(1) = %+v, want the later duplicate (value %d)", s, v+3)
+		}
+		if s := tb.Get(2); s.Value != Int(v+2) {
+			t.Fatalf("Get(2) = %+v, want value %d", s, v+2)
+		}
 	}
 }
 
@@ -355,32 +390,6 @@ func TestFeedLaysOutAgainWhenTheEndsChange(t *testing.T) {
 	}
 	if !slices.Equal(f.ids, []TagID{1, 2, 3}) {
 		t.Fatalf("layout %v, want 1 2 3", f.ids)
-	}
-}
-
-// TestFeedBatchLackingATagKeepsItsLastSample publishes a same-length batch
-// where a duplicate took the place of a tag of the layout: the lost tag
-// keeps its last sample (as after Publish of the same batch), stale marking
-// still ages it, and the next publish in the right layout reads right.
-func TestFeedBatchLackingATagKeepsItsLastSample(t *testing.T) {
-	tb := NewTable(modelTags(3)) // tags 1 and 2 go stale, tag 0 never
-	f := tb.Engine().NewFeed()
-	defer f.Close()
-	now := time.Unix(100, 0)
-	f.Publish([]Sample{{Tag: 0, Value: Int(1)}, {Tag: 1, Value: Int(2)}, {Tag: 2, Value: Int(3)}}, now)
-	f.Publish([]Sample{{Tag: 0, Value: Int(4)}, {Tag: 0, Value: Int(5)}, {Tag: 2, Value: Int(6)}}, now.Add(time.Second))
-	want := []Sample{{Tag: 0, Value: Int(5), Time: now.Add(time.Second)}, {Tag: 1, Value: Int(2), Time: now}, {Tag: 2, Value: Int(6), Time: now.Add(time.Second)}}
-	if all := tb.Snapshot(nil, nil); !sameSamples(all, want) {
-		t.Fatalf("Snapshot =\n%+v\nwant\n%+v", all, want)
-	}
-	if n := tb.Engine().MarkStale(now.Add(2500 * time.Millisecond)); n != 1 { // tag 1, 2.5 s old; tag 2 is 1.5 s old
-		t.Fatalf("MarkStale marked %d, want 1", n)
-	}
-	f.Publish([]Sample{{Tag: 0, Value: Int(7)}, {Tag: 1, Value: Int(8)}, {Tag: 2, Value: Int(9)}}, now.Add(3*time.Second))
-	for id := range TagID(3) {
-		if s := tb.Get(id); s.Value != Int(int64(7+id)) || !s.Quality.IsGood() {
-			t.Fatalf("after a right batch, tag %d = %+v, want %d Good", id, s, 7+id)
-		}
 	}
 }
 
@@ -584,4 +593,79 @@ func BenchmarkReadAll(b *testing.B) {
 			})
 		}
 	}
+}
+
+// TestAFeedStampsEachBatchOnceOnItsFirstRead publishes through a feed
+// samples without a time and checks where the stamp happens: not at
+// publish (the batch is left as the driver wrote it, which is what keeps
+// the engine's cost per tag at nothing), but on the first read, whichever
+// reader it is, once, with the publish time, so that every later reader
+// sees the same time; and at publish after all when a deriver (the
+// calculated tags) reads the batch there.
+func TestAFeedStampsEachBatchOnceOnItsFirstRead(t *testing.T) {
+	poll := time.Unix(200, 0)
+	publish := func(tb *Table, f *Feed) *chunk {
+		f.Publish(append(f.Buffer(2), Sample{Tag: 0, Value: Int(1)}, Sample{Tag: 1, Value: Int(2), Time: time.Unix(150, 0)}), poll)
+		return f.cur
+	}
+	unstamped := func(c *chunk) bool { return c.samples[0].Time.IsZero() && c.pending.Load() }
+	readers := map[string]func(tb *Table, sub *Subscription) Sample{
+		"Get":      func(tb *Table, _ *Subscription) Sample { return tb.Get(0) },
+		"Snapshot": func(tb *Table, _ *Subscription) Sample { return tb.Snapshot(nil, nil)[0] },
+		"TryRecv":  func(_ *Table, sub *Subscription) Sample { return sub.TryRecv(nil)[0] },
+		"MarkStale": func(tb *Table, _ *Subscription) Sample {
+			tb.Engine().MarkStale(time.Unix(1000, 0))
+			return tb.Get(0) // stale now, with the time it was stamped with
+		},
+	}
+	for name, read := range readers {
+		t.Run(name, func(t *testing.T) {
+			tb := NewTable(tagsN(2))
+			tb.Engine().SetClock(func() time.Time { return time.Unix(999, 0) }) // must not stamp a feed's batch with a poll time
+			sub := tb.Subscribe("history", 10)
+			defer sub.Close()
+			f := tb.Engine().NewFeed()
+			defer f.Close()
+			c := publish(tb, f)
+			if !unstamped(c) {
+				t.Fatalf("the publish stamped the batch: %+v", c.samples)
+			}
+			if s := read(tb, sub); !s.Time.Equal(poll) {
+				t.Fatalf("%s read %+v, want stamped with the poll time %v", name, s, poll)
+			}
+			if c.pending.Load() || !c.samples[0].Time.Equal(poll) || !c.samples[1].Time.Equal(time.Unix(150, 0)) {
+				t.Fatalf("after the first read the batch is %+v (pending %v), want stamped in place, source times kept", c.samples, c.pending.Load())
+			}
+			for _, s := range append(sub.TryRecv(nil), tb.Snapshot(nil, nil)...) {
+				if s.Time.IsZero() {
+					t.Fatalf("a later reader got %+v, unstamped", s)
+				}
+			}
+		})
+	}
+	t.Run("Deriver", func(t *testing.T) {
+		tb := NewTable(tagsN(2))
+		d := &timesDeriver{}
+		tb.Engine().SetDeriver(d)
+		f := tb.Engine().NewFeed()
+		defer f.Close()
+		c := publish(tb, f)
+		if len(d.times) != 2 || !d.times[0].Equal(poll) || !d.times[1].Equal(time.Unix(150, 0)) {
+			t.Fatalf("the deriver saw times %v, want the poll time and the source time", d.times)
+		}
+		if unstamped(c) {
+			t.Fatal("with a deriver the batch must be stamped at publish")
+		}
+	})
+}
+
+// timesDeriver records the times of the samples it is given, and derives
+// nothing.
+type timesDeriver struct{ times []time.Time }
+
+func (d *timesDeriver) Derive(batch []Sample, _ time.Time, out []Sample) []Sample {
+	for _, s := range batch {
+		d.times = append(d.times, s.Time)
+	}
+	return out
 }

@@ -4,14 +4,64 @@ import (
 	"math/bits"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // chunk is one published batch, shared read-only by the subscriptions it
 // was delivered to. refs counts the holders; the last one to let go
 // returns the array to the pool.
+//
+// A feed's batch is published as the driver wrote it: its samples without
+// a time are stamped with the publish time (at), in place, by the first
+// reader, whichever it is, exactly once (read). So the publish makes no
+// pass over the batch, and a batch nobody reads is never stamped. Every
+// other batch is stamped before it is published (Table.store).
 type chunk struct {
-	samples []Sample // stamped: every sample has its time
+	samples []Sample // read them with read: a feed's are stamped on first read
 	refs    atomic.Int32
+	// pending says the samples without a time are not yet stamped with at.
+	// It is set before the chunk is shared and cleared, under mu, after
+	// they are: a reader that sees it clear sees the stamps.
+	pending atomic.Bool
+	mu      sync.Mutex // held while stamping
+	at      time.Time  // the publish time, for the samples without one
+}
+
+// read returns the chunk's samples, every one with its time: the one
+// accessor of a shared chunk's samples, for every reader (current values,
+// subscriptions, the deriver, stale marking). The first call on a feed's
+// batch stamps it; the others only load a flag.
+func (c *chunk) read() []Sample {
+	if c.pending.Load() {
+		c.stamp()
+	}
+	return c.samples
+}
+
+// stamp gives the samples without a time the publish time, once, however
+// many readers ask at the same moment. The chunk is shared, but until
+// pending is cleared no reader looks at its samples' times: they all wait
+// here.
+func (c *chunk) stamp() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.pending.Load() {
+		return
+	}
+	at := c.at
+	for i := range c.samples {
+		if s := &c.samples[i]; s.Time.IsZero() {
+			s.Time = at
+		}
+	}
+	c.pending.Store(false)
+}
+
+// stampLater makes the first read of c stamp its samples without a time
+// with at. The caller has c to itself: it is not yet shared.
+func (c *chunk) stampLater(at time.Time) {
+	c.at = at
+	c.pending.Store(true)
 }
 
 // bufferPool recycles the sample arrays of chunks, so that publishing a scan
@@ -103,9 +153,11 @@ func (p *bufferPool) release(c *chunk) {
 	}
 }
 
-// put keeps c's array (and header) for reuse when there is room.
+// put keeps c's array (and header) for reuse when there is room. Nobody
+// holds c any more, so it starts afresh: nothing to stamp.
 func (p *bufferPool) put(c *chunk) {
 	c.samples = c.samples[:0]
+	c.pending.Store(false)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if k := capClass(cap(c.samples)); p.kept+cap(c.samples) <= p.limit && k < len(p.free) {

@@ -109,7 +109,7 @@ func (s *Subscription) TryRecv(dst []Sample) []Sample {
 	s.queue, s.spare, s.head, s.n = s.spare[:0], nil, 0, 0
 	s.mu.Unlock()
 	for _, sp := range waiting {
-		dst = append(dst, sp.c.samples[sp.off:]...)
+		dst = append(dst, sp.c.read()[sp.off:]...)
 		s.table.pool.release(sp.c)
 	}
 	clear(waiting)

@@ -265,12 +265,13 @@ func unixNano(t time.Time) int64 {
 // ref returns where the current sample of tag id (known) is, to be read
 // only. It copies nothing, so that readers of every tag (MarkStale) copy
 // only what they keep: a Sample copied for each of many tags costs more
-// than the rest of the read. A feed's batch is checked tag for tag when it
-// is published (Feed.Publish), so the position held is always id's. The
-// caller holds t.mu, at least for reading.
+// than the rest of the read. A tag held by a feed is read with Feed.sample,
+// which stamps the batch on its first read and reads id Bad/DriverError
+// when the driver put another tag at id's position. The caller holds t.mu,
+// at least for reading.
 func (t *Table) ref(id TagID) *Sample {
 	if h := t.held[id]; h.f != nil {
-		return &h.f.cur.samples[h.pos]
+		return h.f.sample(id, h.pos)
 	}
 	return &t.current[id]
 }
@@ -331,8 +332,9 @@ func (t *Table) Snapshot(ids []TagID, dst []Sample) []Sample {
 // appendAll appends the current sample of every tag to dst. It goes by
 // runs, as store does: tags held by the table are copied from current, and
 // tags a feed holds at consecutive positions (a scan class's tags come so)
-// from its batch, one copy per run. The caller holds t.mu, at least for
-// reading.
+// from its batch, one copy per block of a run, whose tags are then checked
+// while the block is still in the cache (see Feed.sample). The caller holds
+// t.mu, at least for reading.
 func (t *Table) appendAll(dst []Sample) []Sample {
 	if t.feeds == 0 {
 		return append(dst, t.current...)
@@ -350,10 +352,16 @@ func (t *Table) appendAll(dst []Sample) []Sample {
 			i = j
 			continue
 		}
-		for j < n && t.held[j] == (hold{f: h.f, pos: h.pos + int32(j-i)}) {
+		for j < n && j-i < storeBlock && t.held[j] == (hold{f: h.f, pos: h.pos + int32(j-i)}) {
 			j++
 		}
-		dst = append(dst, h.f.cur.samples[h.pos:int(h.pos)+j-i]...)
+		from := len(dst)
+		dst = append(dst, h.f.cur.read()[h.pos:int(h.pos)+j-i]...)
+		for k := range dst[from:] {
+			if s := &dst[from+k]; s.Tag != TagID(i+k) {
+				*s = *outOfOrder(TagID(i+k), s)
+			}
+		}
 		i = j
 	}
 	return dst
