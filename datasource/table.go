@@ -19,8 +19,10 @@ import (
 // tags, historical backfill) sit apart, behind Engine.
 //
 // Every sample a reader gets has its time: a sample published without one
-// (a device that gives no source time) is stamped once, at publish, with
-// the publish time.
+// (a device that gives no source time) is stamped once, with the publish
+// time, which the publish decides. A scan class's batch (Feed) is stamped
+// in place by its first reader, whichever it is; no reader stamps a copy
+// of its own, and every reader sees the same time.
 //
 // Publish never blocks on a consumer: a subscription that falls behind loses
 // its oldest samples and counts them (Subscription.Dropped), because stalling
