@@ -250,19 +250,29 @@ func received(now, tm time.Time) int64 {
 }
 
 // unixNano is t in Unix nanoseconds, 0 for the zero time. Times beyond
-// what int64 nanoseconds hold (a device's clock reading 1601 or 2500) are
-// clamped to its ends, so that they age as very old or very new.
+// what int64 nanoseconds hold (a device's clock reading 1601 or 2500: before
+// 1678 or after 2261, UTC) are clamped to its ends, so that they age as very
+// old or very new. It runs for every tag a stale check reads from a feed's
+// batch, so the range is checked in Unix seconds: Time.Year costs more than
+// the rest of that check.
 func unixNano(t time.Time) int64 {
-	switch {
-	case t.IsZero():
+	if t.IsZero() {
 		return 0
-	case t.Year() < 1678:
+	}
+	switch sec := t.Unix(); {
+	case sec < minUnixSec:
 		return 1
-	case t.Year() > 2261:
+	case sec >= maxUnixSec:
 		return math.MaxInt64 / 2
 	}
 	return t.UnixNano()
 }
+
+// The first second of 1678 and of 2262: unixNano's range.
+var (
+	minUnixSec = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	maxUnixSec = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+)
 
 // ref returns where the current sample of tag id (known) is, to be read
 // only. It copies nothing, so that readers of every tag (MarkStale) copy

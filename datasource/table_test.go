@@ -3,6 +3,7 @@ package datasource
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -484,5 +485,30 @@ func TestEveryReaderGetsStampedSamples(t *testing.T) {
 	check("subscription", got)
 	if hist := sub.TryRecvHistorical(nil); len(hist) != 1 || !hist[0].Time.Equal(time.Unix(300, 0)) {
 		t.Fatalf("historical samples %+v, want tag 4 stamped at 300", hist)
+	}
+}
+
+// TestUnixNanoClampsTimesBeyondInt64 checks the receipt times stale marking
+// counts from: the zero time is none, times int64 nanoseconds cannot hold
+// are clamped to very old and very new, and the years at both ends of the
+// range are kept exactly.
+func TestUnixNanoClampsTimesBeyondInt64(t *testing.T) {
+	date := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	for _, c := range []struct {
+		t    time.Time
+		want int64
+	}{
+		{time.Time{}, 0},
+		{date(1601, 1, 1), 1},
+		{date(1677, 12, 31), 1},
+		{date(1678, 1, 1), date(1678, 1, 1).UnixNano()},
+		{time.Unix(1_700_000_000, 5), 1_700_000_000_000_000_005},
+		{date(2261, 12, 31), date(2261, 12, 31).UnixNano()},
+		{date(2262, 1, 1), math.MaxInt64 / 2},
+		{date(2500, 1, 1), math.MaxInt64 / 2},
+	} {
+		if got := unixNano(c.t); got != c.want {
+			t.Errorf("unixNano(%v) = %d, want %d", c.t, got, c.want)
+		}
 	}
 }
