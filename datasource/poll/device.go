@@ -483,10 +483,10 @@ func (d *device) advance(c *scanClass, now time.Time) {
 // scan reads one scan class and publishes its samples in one batch.
 //
 // The driver reads into a buffer lent by the class's feed, and the feed
-// takes the buffer over: samples without a source time are stamped with the
-// poll time, in one pass, and the batch itself becomes the current value of
-// its tags and is shared with every subscriber, never copied
-// (datasource.Feed, docs/engine.md).
+// takes the buffer over with no pass over it: the batch itself becomes the
+// current value of its tags and is shared with every subscriber, never
+// copied, and its samples without a source time are stamped with the poll
+// time by its first reader (datasource.Feed, docs/engine.md).
 func (d *device) scan(ctx context.Context, c *scanClass) error {
 	start := d.e.clock.Now()
 	if c.buf == nil {
