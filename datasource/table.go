@@ -268,10 +268,11 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// The first second of 1678 and of 2262: unixNano's range.
-var (
-	minUnixSec = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
-	maxUnixSec = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+// The first second of 1678 and of 2262, UTC, in Unix seconds: unixNano's
+// range (TestUnixNanoClampsTimesBeyondInt64 checks them against time.Date).
+const (
+	minUnixSec = -9_214_560_000
+	maxUnixSec = 9_214_646_400
 )
 
 // ref returns where the current sample of tag id (known) is, to be read

@@ -511,4 +511,7 @@ func TestUnixNanoClampsTimesBeyondInt64(t *testing.T) {
 			t.Errorf("unixNano(%v) = %d, want %d", c.t, got, c.want)
 		}
 	}
+	if minUnixSec != date(1678, 1, 1).Unix() || maxUnixSec != date(2262, 1, 1).Unix() {
+		t.Errorf("unixNano's range %d..%d, want the first seconds of 1678 and 2262", minUnixSec, maxUnixSec)
+	}
 }
