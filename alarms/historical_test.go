@@ -28,7 +28,7 @@ func TestHistoricalSamplesRaiseNoAlarm(t *testing.T) {
 	go func() { done <- e.Run(ctx, sub) }()
 	now := clk.Now()
 	table.Publish([]datasource.Sample{{Tag: 0, Value: fl(50), Time: now}})
-	table.PublishHistorical([]datasource.Sample{{Tag: 0, Value: fl(90), Time: now.Add(-time.Second)}})
+	table.Engine().PublishHistorical([]datasource.Sample{{Tag: 0, Value: fl(90), Time: now.Add(-time.Second)}})
 	table.Publish([]datasource.Sample{{Tag: 0, Value: fl(60), Time: now.Add(time.Millisecond)}})
 	id, _ := e.Lookup("Tank1.Level", "Hi")
 	waitFor(t, "the last live reading", func() bool { a, _ := e.Get(id); return a.Value == fl(60) })

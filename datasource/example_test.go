@@ -8,9 +8,11 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 )
 
-// A driver publishes a batch of samples; the table keeps each tag's current
-// value for screens (Snapshot) and hands every batch to each subscription,
-// which a consumer such as history or the alarm engine reads with Recv.
+// The poll engine publishes a batch of samples; the table keeps each tag's
+// current value for screens (Snapshot) and hands every batch to each
+// subscription, which a consumer such as history or the alarm engine reads
+// with Recv. Every sample comes out with its time: the source time it was
+// published with, else the time of the publish.
 func ExampleTable() {
 	tags := []*datasource.Tag{
 		{ID: 0, Name: "Tank1.Level", Type: datasource.TypeFloat64},
@@ -20,11 +22,11 @@ func ExampleTable() {
 	sub := table.Subscribe("example", 16) // subscribe before publishing to see the first batch
 	defer sub.Close()
 
-	now := time.Date(2026, 1, 2, 8, 0, 0, 0, time.UTC)
-	table.PublishAt([]datasource.Sample{
-		{Tag: 0, Quality: datasource.QualityGood, Value: datasource.Float(42.5)},
-		{Tag: 1, Quality: datasource.QualityGood, Value: datasource.Bool(true)},
-	}, now) // samples without a source time are stamped with now, once
+	read := time.Date(2026, 1, 2, 8, 0, 0, 0, time.UTC) // the device's source time
+	table.Publish([]datasource.Sample{
+		{Tag: 0, Quality: datasource.QualityGood, Value: datasource.Float(42.5), Time: read},
+		{Tag: 1, Quality: datasource.QualityGood, Value: datasource.Bool(true), Time: read},
+	})
 
 	for _, s := range table.Snapshot(nil, nil) {
 		fmt.Printf("current %s = %v (%v)\n", tags[s.Tag].Name, s.Value, s.Quality)

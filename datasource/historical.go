@@ -5,17 +5,32 @@ import "slices"
 // Historical samples are stored values that arrive late: a Sparkplug node
 // forwards what it kept while the broker was away with is_historical set,
 // after its current values. They belong in history (a viewing station's
-// trend over the outage) but are not current values: PublishHistorical
-// hands them only to subscriptions that asked for them (history's Ingest,
-// through ReceiveHistorical), without storing them as current, running the
-// calculated tags or reaching alarms and the UI, which do not ask.
+// trend over the outage) but are not current values: the engine's
+// PublishHistorical hands them only to subscriptions that asked for them
+// (history's Ingest, through ReceiveHistorical), without storing them as
+// current, running the calculated tags or reaching alarms and the UI, which
+// do not ask.
 
 // PublishHistorical hands batch, samples older than the current values, to
 // every subscription that called ReceiveHistorical. The current values are
-// not changed. The table copies batch; the caller keeps it.
-func (t *Table) PublishHistorical(batch []Sample) {
+// not changed. A sample without a time is stamped with the table's clock,
+// as Table.Publish does, so that history never has to. The table copies
+// batch; the caller keeps it.
+func (e TableEngine) PublishHistorical(batch []Sample) {
 	if len(batch) == 0 {
 		return
+	}
+	t := e.t
+	if i := slices.IndexFunc(batch, func(s Sample) bool { return s.Time.IsZero() }); i >= 0 {
+		t.mu.RLock()
+		now := t.clock()
+		t.mu.RUnlock()
+		batch = slices.Clone(batch)
+		for j := i; j < len(batch); j++ {
+			if batch[j].Time.IsZero() {
+				batch[j].Time = now
+			}
+		}
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -25,9 +40,11 @@ func (t *Table) PublishHistorical(batch []Sample) {
 }
 
 // ReceiveHistorical makes the subscription also receive the historical
-// batches published from now on (PublishHistorical), kept apart from the
-// live samples and taken with TryRecvHistorical. Recv then also returns
-// when only historical samples wait.
+// batches published from now on (TableEngine.PublishHistorical), kept apart
+// from the live samples and taken with TryRecvHistorical. Recv then also
+// returns when only historical samples wait. History's Ingest is the one
+// consumer that asks: a late sample belongs in a trend, not in an alarm or
+// on a screen.
 func (s *Subscription) ReceiveHistorical() {
 	s.mu.Lock()
 	s.historical = true
@@ -56,7 +73,8 @@ func (s *Subscription) pushHistorical(batch []Sample) {
 }
 
 // TryRecvHistorical appends the waiting historical samples to dst, oldest
-// first, without blocking.
+// first, without blocking: history takes them after each Recv, which
+// returns when either queue has samples.
 func (s *Subscription) TryRecvHistorical(dst []Sample) []Sample {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -13,14 +13,14 @@ import (
 func TestHistoricalSamplesReachOnlyTheSubscriptionsThatAskForThem(t *testing.T) {
 	tab := NewTable(tagsN(2))
 	d := &countingDeriver{}
-	tab.SetDeriver(d)
+	tab.Engine().SetDeriver(d)
 	live := tab.Subscribe("alarms", 100)
 	hist := tab.Subscribe("history", 100)
 	hist.ReceiveHistorical()
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	tab.Publish([]Sample{{Tag: 0, Value: Float(9), Quality: QualityGood, Time: now}})
 	runs := d.runs
-	tab.PublishHistorical([]Sample{
+	tab.Engine().PublishHistorical([]Sample{
 		{Tag: 0, Value: Float(1), Quality: QualityGood, Time: now.Add(-2 * time.Second)},
 		{Tag: 1, Value: Float(2), Quality: QualityGood, Time: now.Add(-time.Second)},
 	})
@@ -50,7 +50,7 @@ func TestHistoricalSamplesReachOnlyTheSubscriptionsThatAskForThem(t *testing.T) 
 	}
 	// Only historical samples waiting: Recv returns (with none) instead of
 	// waiting for the next live batch.
-	tab.PublishHistorical([]Sample{{Tag: 1, Value: Float(3), Time: now.Add(-time.Second / 2)}})
+	tab.Engine().PublishHistorical([]Sample{{Tag: 1, Value: Float(3), Time: now.Add(-time.Second / 2)}})
 	if got, err := hist.Recv(ctx, nil); err != nil || len(got) != 0 {
 		t.Fatalf("Recv with only historical samples waiting: %v %v", got, err)
 	}

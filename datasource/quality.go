@@ -40,12 +40,13 @@ const (
 	SubNormal                       // the device reports reduced accuracy (Uncertain)
 	LocalOverride                   // the value is forced locally, e.g. simulated override (Good)
 	CalcError                       // a calculated tag's expression failed: division by zero, NaN (Bad)
+	DriverError                     // the driver broke its contract: a scan gave the tags out of its plan's order (Bad)
 )
 
 var reasonNames = [...]string{
 	"", "NotConnected", "CommFailure", "DeviceFailure", "ConfigError", "OutOfService",
 	"SensorFailure", "WaitingForInitialData", "Stale", "LastKnown", "EngineeringUnitsExceeded",
-	"SubNormal", "LocalOverride", "CalcError",
+	"SubNormal", "LocalOverride", "CalcError", "DriverError",
 }
 
 // String returns the reason's OPC UA-style name, "" for ReasonNone.

@@ -3,6 +3,7 @@ package datasource
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -113,7 +114,7 @@ func TestMarkStaleTurnsOldGoodTagsUncertain(t *testing.T) {
 		{Tag: 2, Value: Float(1), Time: t0, Quality: BadQuality(CommFailure)},
 	})
 	sub.TryRecv(nil)
-	if n := tb.MarkStale(t0.Add(4 * time.Second)); n != 1 {
+	if n := tb.Engine().MarkStale(t0.Add(4 * time.Second)); n != 1 {
 		t.Fatalf("marked %d tags stale, want 1", n)
 	}
 	if q := tb.Get(0).Quality; q != UncertainQuality(Stale) {
@@ -125,7 +126,7 @@ func TestMarkStaleTurnsOldGoodTagsUncertain(t *testing.T) {
 	if got := sub.TryRecv(nil); len(got) != 1 || got[0].Tag != 0 {
 		t.Fatalf("subscribers got %+v, want the one stale sample", got)
 	}
-	if n := tb.MarkStale(t0.Add(10 * time.Second)); n != 1 {
+	if n := tb.Engine().MarkStale(t0.Add(10 * time.Second)); n != 1 {
 		t.Fatalf("second pass marked %d, want only tag 1 (tag 0 already stale)", n)
 	}
 }
@@ -142,22 +143,22 @@ func TestStaleAgeIsCountedFromReceiptAndConfirmation(t *testing.T) {
 		now := time.Unix(1_000_000, 0)
 		old := Sample{Tag: 0, Value: Float(1), Time: now.AddDate(-1, 0, 0)}
 		if viaFeed {
-			f := tb.NewFeed()
+			f := tb.Engine().NewFeed()
 			f.Publish(append(f.Buffer(1), old), now)
 		} else {
-			tb.PublishAt([]Sample{old}, now)
+			tb.Engine().PublishAt([]Sample{old}, now)
 		}
 		for range 10 {
 			now = now.Add(time.Second)
-			tb.Confirm([]TagID{0, 7}, now) // 7 is unknown: ignored
-			if n := tb.MarkStale(now.Add(2 * time.Second)); n != 0 {
+			tb.Engine().Confirm([]TagID{0, 7}, now) // 7 is unknown: ignored
+			if n := tb.Engine().MarkStale(now.Add(2 * time.Second)); n != 0 {
 				t.Fatalf("feed %v: a confirmed tag turned stale at %v: %+v", viaFeed, now, tb.Get(0))
 			}
 		}
 		if got := tb.Get(0); got.Time != old.Time || got.Value != old.Value || !got.Quality.IsGood() {
 			t.Fatalf("feed %v: Confirm changed the sample: %+v", viaFeed, got)
 		}
-		if n := tb.MarkStale(now.Add(4 * time.Second)); n != 1 || tb.Get(0).Quality != UncertainQuality(Stale) {
+		if n := tb.Engine().MarkStale(now.Add(4 * time.Second)); n != 1 || tb.Get(0).Quality != UncertainQuality(Stale) {
 			t.Fatalf("feed %v: 4s after the last confirmation: marked %d, tag %+v; want Uncertain/Stale", viaFeed, n, tb.Get(0))
 		}
 	}
@@ -190,7 +191,7 @@ func TestPublishAtStampsSamplesWithoutTimeAndLeavesTheBatchAlone(t *testing.T) {
 	defer sub.Close()
 	src, poll := time.Unix(500, 0), time.Unix(1000, 0)
 	batch := []Sample{{Tag: 0, Value: Int(1)}, {Tag: 1, Value: Int(2), Time: src}}
-	tb.PublishAt(batch, poll)
+	tb.Engine().PublishAt(batch, poll)
 	if !batch[0].Time.IsZero() {
 		t.Fatalf("PublishAt changed the caller's batch: %v", batch[0].Time)
 	}
@@ -198,34 +199,6 @@ func TestPublishAtStampsSamplesWithoutTimeAndLeavesTheBatchAlone(t *testing.T) {
 		if !s[0].Time.Equal(poll) || !s[1].Time.Equal(src) {
 			t.Fatalf("times %v, %v; want the poll time for the sample without one and the source time kept", s[0].Time, s[1].Time)
 		}
-	}
-}
-
-func TestPublishBufferDeliversToEverySubscriberAndRecyclesAfterTheLast(t *testing.T) {
-	tb := NewTable(tagsN(3))
-	history, alarms := tb.Subscribe("history", 10), tb.Subscribe("alarms", 10)
-	defer history.Close()
-	defer alarms.Close()
-	now := time.Unix(1000, 0)
-	buf := tb.Buffer(3)
-	first := &buf[:1][0]
-	buf = append(buf, Sample{Tag: 0, Value: Int(7)}, Sample{Tag: 2, Value: Int(9)})
-	tb.PublishBuffer(buf, now)
-	if v, _ := tb.Get(2).Value.AsInt(); v != 9 || !tb.Get(2).Time.Equal(now) {
-		t.Fatalf("tag 2 = %+v, want 9 at the poll time", tb.Get(2))
-	}
-	got := history.TryRecv(nil)
-	if len(got) != 2 || got[1].Value != Int(9) || !got[1].Time.Equal(now) {
-		t.Fatalf("history got %+v, want both samples stamped", got)
-	}
-	if again := tb.Buffer(3); &again[:1][0] == first {
-		t.Fatal("the buffer was lent again while the alarms subscription still held it")
-	}
-	if got := alarms.TryRecv(nil); len(got) != 2 || got[0].Value != Int(7) {
-		t.Fatalf("alarms got %+v, want the same two samples", got)
-	}
-	if again := tb.Buffer(3); &again[:1][0] != first {
-		t.Fatal("the buffer was not recycled once every subscription had taken it")
 	}
 }
 
@@ -254,7 +227,7 @@ func TestSlowSubscriberLosesTheOldestPartOfABatch(t *testing.T) {
 	}
 }
 
-// TestConcurrentPublishAndReceiveNeverCorruptSamples publishes lent buffers
+// TestConcurrentPublishAndReceiveNeverCorruptSamples publishes a feed's lent buffers
 // while two consumers drain at their own pace: every sample a consumer gets
 // must be one that was published, in order, and received plus dropped must
 // be what was offered. A buffer recycled too early shows up here as values
@@ -293,12 +266,14 @@ func TestConcurrentPublishAndReceiveNeverCorruptSamples(t *testing.T) {
 			errs <- nil
 		}()
 	}
+	f := tb.Engine().NewFeed()
+	defer f.Close()
 	for b := range batches {
-		buf := tb.Buffer(per)
+		buf := f.Buffer(per)
 		for i := range per {
 			buf = append(buf, Sample{Tag: TagID(i), Value: Int(int64(b*per + i))})
 		}
-		tb.PublishBuffer(buf, time.Unix(int64(b), 0))
+		f.Publish(buf, time.Unix(int64(b), 0))
 	}
 	for range subs {
 		if err := <-errs; err != nil {
@@ -337,12 +312,11 @@ func BenchmarkTablePublish(b *testing.B) {
 
 // BenchmarkPublishFloor measures, for scans of 10,000 samples (640 KB,
 // more than a core's L2 cache), what storing a scan costs at the least and
-// what the table costs: "copy" is one copy of the scan (memmove, the floor
-// for keeping the current value of every tag), "stamp+store" is
-// PublishBuffer with no subscriber (poll-time stamping and storing the
-// current values), reported in ns per sample. A trivial driver fills the
-// buffer each time, as a scan does, and its time is measured apart and
-// left out.
+// what the table's copying path costs: "copy" is one copy of the scan
+// (memmove, the floor for keeping the current value of every tag),
+// "stamp+store" is PublishAt with no subscriber (copying the batch,
+// poll-time stamping and storing the current values), reported in ns per
+// sample.
 func BenchmarkPublishFloor(b *testing.B) {
 	const n = 10000
 	fill := func(buf []Sample) []Sample {
@@ -361,26 +335,21 @@ func BenchmarkPublishFloor(b *testing.B) {
 	b.Run("stamp+store", func(b *testing.B) {
 		tb := NewTable(tagsN(n))
 		now := time.Now()
-		var filling, total time.Duration
+		src := fill(nil)
 		for b.Loop() {
-			t0 := time.Now()
-			buf := fill(tb.Buffer(n))
-			t1 := time.Now()
-			tb.PublishBuffer(buf, now)
-			t2 := time.Now()
-			filling += t1.Sub(t0)
-			total += t2.Sub(t0)
+			tb.Engine().PublishAt(src, now)
 		}
-		b.ReportMetric(float64((total-filling).Nanoseconds())/float64(b.N*n), "ns/sample")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/sample")
 	})
 }
 
 // BenchmarkFeedPublish measures publishing scans of 10,000 samples through
 // a Feed, as the engine does, with no subscriber and with one draining in
 // its own goroutine. A trivial driver fills each buffer, timed apart:
-// "publish-ns/sample" is what Publish costs per sample of the scan (it does
-// no work per sample, so it shrinks as scans grow), "fill-ns/sample" the
-// driver, and "samples/s" the throughput of the two together.
+// "publish-ns/sample" is what Publish costs per sample of the scan (one
+// pass that stamps it and checks its layout, while the driver's writes are
+// still in the cache), "fill-ns/sample" the driver, and "samples/s" the
+// throughput of the two together.
 func BenchmarkFeedPublish(b *testing.B) {
 	const n = 10000
 	for _, nsubs := range []int{0, 1} {
@@ -398,7 +367,7 @@ func BenchmarkFeedPublish(b *testing.B) {
 					}
 				})
 			}
-			f := tb.NewFeed()
+			f := tb.Engine().NewFeed()
 			now := time.Now()
 			var filling, total time.Duration
 			for b.Loop() {
@@ -452,14 +421,97 @@ func TestMarkStaleWhileAConsumerDrainsCountsWhatItMarked(t *testing.T) {
 		}
 		tb.Publish(batch)
 		// Fresh for three seconds, stale after: every tag, once.
-		if got := tb.MarkStale(now.Add(2 * time.Second)); got != 0 {
+		if got := tb.Engine().MarkStale(now.Add(2 * time.Second)); got != 0 {
 			t.Fatalf("round %d: %d tags marked stale before their limit", r, got)
 		}
-		if got := tb.MarkStale(now.Add(4 * time.Second)); got != n {
+		if got := tb.Engine().MarkStale(now.Add(4 * time.Second)); got != n {
 			t.Fatalf("round %d: MarkStale says %d, want %d", r, got, n)
 		}
 	}
 	cancel()
 	<-done
 	sub.Close()
+}
+
+// TestEveryReaderGetsStampedSamples publishes samples without a time by
+// every path (Publish with the table's clock, a feed with a poll time and
+// without one, a historical batch): Get, Snapshot, a subscription and its
+// historical queue must all get them stamped, each with the time of its
+// publish, and MarkStale's own samples too.
+func TestEveryReaderGetsStampedSamples(t *testing.T) {
+	tb := NewTable(modelTags(6)) // tag 1 goes stale after 1 s
+	clock := time.Unix(100, 0)
+	tb.Engine().SetClock(func() time.Time { return clock })
+	sub := tb.Subscribe("history", 100)
+	defer sub.Close()
+	sub.ReceiveHistorical()
+	f := tb.Engine().NewFeed()
+	defer f.Close()
+
+	batch := []Sample{{Tag: 0, Value: Int(1)}}
+	tb.Publish(batch) // at 100, the table's clock
+	if !batch[0].Time.IsZero() {
+		t.Fatalf("Publish changed the caller's batch: %v", batch[0].Time)
+	}
+	poll := time.Unix(200, 0)
+	f.Publish(append(f.Buffer(2), Sample{Tag: 1, Value: Int(2)}, Sample{Tag: 2, Value: Int(3)}), poll)
+	clock = time.Unix(300, 0)
+	f2 := tb.Engine().NewFeed()
+	defer f2.Close()
+	f2.Publish(append(f2.Buffer(1), Sample{Tag: 3, Value: Int(4)}), time.Time{}) // at 300, the clock
+	tb.Engine().PublishHistorical([]Sample{{Tag: 4, Value: Int(5)}})             // at 300, the clock
+	if n := tb.Engine().MarkStale(time.Unix(202, 0)); n != 1 {                   // tag 1, published at 200
+		t.Fatalf("MarkStale marked %d, want 1", n)
+	}
+
+	want := map[TagID]time.Time{0: time.Unix(100, 0), 1: poll, 2: poll, 3: time.Unix(300, 0)}
+	check := func(what string, samples []Sample) {
+		t.Helper()
+		for _, s := range samples {
+			if w, ok := want[s.Tag]; ok && !s.Time.Equal(w) {
+				t.Errorf("%s: tag %d at %v, want %v", what, s.Tag, s.Time, w)
+			}
+		}
+	}
+	check("Snapshot", tb.Snapshot(nil, nil))
+	check("Snapshot of some", tb.Snapshot([]TagID{3, 1}, nil))
+	for id := range TagID(4) {
+		check("Get", []Sample{tb.Get(id)})
+	}
+	got := sub.TryRecv(nil)
+	if len(got) != 5 { // 0, 1, 2, 3 and the stale mark of 1
+		t.Fatalf("subscription got %+v, want 5 samples", got)
+	}
+	check("subscription", got)
+	if hist := sub.TryRecvHistorical(nil); len(hist) != 1 || !hist[0].Time.Equal(time.Unix(300, 0)) {
+		t.Fatalf("historical samples %+v, want tag 4 stamped at 300", hist)
+	}
+}
+
+// TestUnixNanoClampsTimesBeyondInt64 checks the receipt times stale marking
+// counts from: the zero time is none, times int64 nanoseconds cannot hold
+// are clamped to very old and very new, and the years at both ends of the
+// range are kept exactly.
+func TestUnixNanoClampsTimesBeyondInt64(t *testing.T) {
+	date := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	for _, c := range []struct {
+		t    time.Time
+		want int64
+	}{
+		{time.Time{}, 0},
+		{date(1601, 1, 1), 1},
+		{date(1677, 12, 31), 1},
+		{date(1678, 1, 1), date(1678, 1, 1).UnixNano()},
+		{time.Unix(1_700_000_000, 5), 1_700_000_000_000_000_005},
+		{date(2261, 12, 31), date(2261, 12, 31).UnixNano()},
+		{date(2262, 1, 1), math.MaxInt64 / 2},
+		{date(2500, 1, 1), math.MaxInt64 / 2},
+	} {
+		if got := unixNano(c.t); got != c.want {
+			t.Errorf("unixNano(%v) = %d, want %d", c.t, got, c.want)
+		}
+	}
+	if minUnixSec != date(1678, 1, 1).Unix() || maxUnixSec != date(2262, 1, 1).Unix() {
+		t.Errorf("unixNano's range %d..%d, want the first seconds of 1678 and 2262", minUnixSec, maxUnixSec)
+	}
 }

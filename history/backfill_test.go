@@ -267,7 +267,7 @@ func TestIngestBackfillsHistoricalSamplesApartFromTheLiveOnes(t *testing.T) {
 		return datasource.Sample{Tag: id, Value: datasource.Float(v), Quality: datasource.QualityGood, Time: t0.Add(time.Duration(sec) * time.Second)}
 	}
 	table.Publish([]datasource.Sample{smp(0, 10, 1), smp(0, 20, 2)})
-	table.PublishHistorical([]datasource.Sample{smp(0, 12, 5), smp(0, 16, 6)}) // forwarded after the live values
+	table.Engine().PublishHistorical([]datasource.Sample{smp(0, 12, 5), smp(0, 16, 6)}) // forwarded after the live values
 	// Unchanged from the last live value (2): not stored, although the
 	// last historical value (6) differs.
 	table.Publish([]datasource.Sample{smp(0, 30, 2)})

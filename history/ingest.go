@@ -62,8 +62,8 @@ func changed(v, last, deadband float64) bool {
 // tag's History settings (tags with History.Enabled false are skipped):
 // deadband, maximum interval and quality changes (always stored). Every
 // batch received from the subscription is one Append. Values are stored as
-// float64 (bools 0/1, no value NaN); string values are not stored. A sample
-// without a time gets the store clock's now. Ingest flushes before it
+// float64 (bools 0/1, no value NaN); string values are not stored. Samples
+// come stamped from the table (datasource.Table.Publish). Ingest flushes before it
 // returns nil on cancellation. It returns ErrClosed when the store is
 // closed under it; write failures (a full disk) are logged at most once a
 // minute and retried, and do not stop it.
@@ -101,10 +101,9 @@ func Ingest(ctx context.Context, sub *datasource.Subscription, tags []*datasourc
 			}
 			return nil
 		}
-		var now time.Time
-		out = filterBatch(states, in, out[:0], store, &now)
+		out = filterBatch(states, in, out[:0])
 		in = sub.TryRecvHistorical(in[:0])
-		late = filterBatch(past, in, late[:0], store, &now)
+		late = filterBatch(past, in, late[:0])
 		// Live samples first: a historical one stored first, newer than
 		// the tag's newest, would make the live ones of the batch look
 		// older and Append would drop them.
@@ -132,9 +131,8 @@ func Ingest(ctx context.Context, sub *datasource.Subscription, tags []*datasourc
 }
 
 // filterBatch converts the samples of in of historized tags (states, by
-// TagID) and appends those their tag's rules store to out. A sample
-// without a time gets the store clock's now, read once per batch into now.
-func filterBatch(states []*ingestState, in []datasource.Sample, out []Sample, store *Store, now *time.Time) []Sample {
+// TagID) and appends those their tag's rules store to out.
+func filterBatch(states []*ingestState, in []datasource.Sample, out []Sample) []Sample {
 	for i := range in {
 		x := &in[i]
 		if int(x.Tag) >= len(states) || states[x.Tag] == nil {
@@ -148,14 +146,7 @@ func filterBatch(states []*ingestState, in []datasource.Sample, out []Sample, st
 			}
 			v = math.NaN()
 		}
-		t := x.Time
-		if t.IsZero() {
-			if now.IsZero() {
-				*now = store.opts.Clock.Now()
-			}
-			t = *now
-		}
-		out = st.filter(Sample{Tag: st.tag.Name, Time: t, Value: v, Quality: x.Quality}, out)
+		out = st.filter(Sample{Tag: st.tag.Name, Time: x.Time, Value: v, Quality: x.Quality}, out)
 	}
 	return out
 }

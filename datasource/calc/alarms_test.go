@@ -27,7 +27,7 @@ func TestAnAlarmOnACalculatedTagFiresInTheSamePublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	table := datasource.NewTable(tags)
-	table.SetDeriver(eng)
+	table.Engine().SetDeriver(eng)
 	sub := table.Subscribe("alarms", 1024)
 	defer sub.Close()
 	clk := clockwork.NewFakeClockAt(t0)

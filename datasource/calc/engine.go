@@ -14,7 +14,7 @@ import (
 )
 
 // Engine evaluates a Set's calculated tags from the samples published into
-// a table: install it with Table.SetDeriver. Its methods may be called from
+// a table: install it with TableEngine.SetDeriver. Its methods may be called from
 // any goroutine.
 //
 // Its state is laid out for the publish path, where a plant of thousands

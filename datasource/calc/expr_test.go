@@ -288,7 +288,7 @@ func TestPublishingAllocatesNothing(t *testing.T) {
 	}
 	tags, eng := engineOf(t, Options{Location: time.UTC}, specs...)
 	table := datasource.NewTable(tags)
-	table.SetDeriver(eng)
+	table.Engine().SetDeriver(eng)
 	batch := make([]datasource.Sample, nIn)
 	k := 0
 	publish := func() {

@@ -71,7 +71,7 @@ func newRig(t testing.TB, opts Options, specs ...tagSpec) *rig {
 	for _, tg := range tags {
 		r.byName[tg.Name] = tg
 	}
-	r.table.SetDeriver(eng)
+	r.table.Engine().SetDeriver(eng)
 	r.sub = r.table.Subscribe("test", 1<<16)
 	t.Cleanup(r.sub.Close)
 	return r

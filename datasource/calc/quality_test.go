@@ -96,9 +96,9 @@ func TestStaleInputMakesTheResultUncertainAtTheStaleCheck(t *testing.T) {
 	}
 	eng, _ := NewEngine(set, len(tags))
 	table := datasource.NewTable(tags)
-	table.SetDeriver(eng)
+	table.Engine().SetDeriver(eng)
 	table.Publish([]datasource.Sample{{Tag: 0, Value: datasource.Float(2), Time: t0}})
-	table.MarkStale(t0.Add(5 * time.Second))
+	table.Engine().MarkStale(t0.Add(5 * time.Second))
 	if got := table.Get(1); got.Quality != datasource.UncertainQuality(datasource.Stale) || got.Value != datasource.Float(4) {
 		t.Fatalf("X = %v %v after A turned stale, want 4 Uncertain/Stale", got.Value, got.Quality)
 	}

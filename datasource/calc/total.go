@@ -274,7 +274,7 @@ var ErrNotTotalizer = errors.New("not a totalizer")
 
 // Reset asks for totalizer id to be reset to 0 at the next Derive; the
 // value it had is published just before the 0, so history keeps it. The
-// caller (the audited operator action) then calls Table.Derive.
+// caller (the audited operator action) then calls TableEngine.Derive.
 func (e *Engine) Reset(id datasource.TagID) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -195,7 +195,7 @@ func TestResetOnScheduleWithoutInput(t *testing.T) {
 	r.pub(time.Date(2026, 6, 3, 10, 0, 0, 0, time.UTC), "Run", true)
 	r.pub(time.Date(2026, 6, 3, 10, 30, 0, 0, time.UTC), "Run", true)
 	// No input for a while: the clock (the stale check's Derive) resets on time.
-	r.table.Derive(time.Date(2026, 6, 3, 11, 0, 0, 1, time.UTC))
+	r.table.Engine().Derive(time.Date(2026, 6, 3, 11, 0, 0, 1, time.UTC))
 	h := r.history("Hours")
 	if len(h) < 2 {
 		t.Fatalf("history %v", h)
@@ -225,7 +225,7 @@ func TestResetOnDemand(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := t0.Add(10 * time.Minute)
-	r.table.Derive(now)
+	r.table.Engine().Derive(now)
 	h := r.history("Starts")
 	end, zero := h[len(h)-2], h[len(h)-1]
 	if numOf(t, end) != 2 || !end.Time.Equal(now.Add(-time.Millisecond)) {

@@ -146,11 +146,11 @@ func BenchmarkControlRoom100kTags(b *testing.B) {
 	publish := func(v float64) {
 		now := time.Now()
 		for _, t := range acqs {
-			batch := t.Buffer(perStation)
+			batch := make([]datasource.Sample, 0, perStation)
 			for i := range perStation {
 				batch = append(batch, datasource.Sample{Tag: datasource.TagID(i), Value: datasource.Float(v), Time: now})
 			}
-			t.PublishBuffer(batch, time.Time{})
+			t.Publish(batch)
 		}
 	}
 	publish(-1)

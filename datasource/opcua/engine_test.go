@@ -163,7 +163,7 @@ func TestEngineKeepsUnchangedSubscribedValuesGood(t *testing.T) {
 	for i := range 10 {
 		n = nextMessage(n)
 		clk.Advance(rate)
-		if marked := table.MarkStale(clk.Now()); marked != 0 {
+		if marked := table.Engine().MarkStale(clk.Now()); marked != 0 {
 			t.Fatalf("scan interval %d of a constant value: the tag turned %v while keep-alives arrive", i+1, table.Get(0).Quality)
 		}
 	}
@@ -175,7 +175,7 @@ func TestEngineKeepsUnchangedSubscribedValuesGood(t *testing.T) {
 	for attempt := 0; ; attempt++ {
 		n = messages()
 		clk.Advance(3*rate + rate/2)
-		if table.MarkStale(clk.Now()) == 1 {
+		if table.Engine().MarkStale(clk.Now()) == 1 {
 			break
 		}
 		// Only a message that was already on its way may have

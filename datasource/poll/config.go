@@ -39,7 +39,7 @@ type Config struct {
 	// Rand draws the backoff jitter; nil means a randomly seeded source.
 	// Seed it in tests to get a reproducible backoff sequence.
 	Rand *rand.Rand
-	// StaleCheck is how often Table.MarkStale runs: 0 means
+	// StaleCheck is how often the table's MarkStale runs: 0 means
 	// DefaultStaleCheck, a negative value disables stale marking.
 	StaleCheck time.Duration
 }
@@ -65,6 +65,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.StaleCheck == 0 {
 		cfg.StaleCheck = DefaultStaleCheck
 	}
+	// The engine's clock also stamps what is published into the table
+	// without a time, so that a fake clock governs every time a test sees.
+	cfg.Table.Engine().SetClock(cfg.Clock.Now)
 	e := &Engine{
 		clock:      cfg.Clock,
 		log:        cfg.Logger,

@@ -97,7 +97,7 @@ func newDevice(e *Engine, def *datasource.Device, f Factory) *device {
 		d.classes = []*scanClass{{name: "default", rate: defaultScanRate}}
 	}
 	for _, c := range d.classes {
-		c.feed = e.table.NewFeed()
+		c.feed = e.table.Engine().NewFeed()
 	}
 	d.st = DeviceStatus{Name: def.Name, Driver: def.Driver, State: Connecting}
 	if def.Disabled {
@@ -483,10 +483,10 @@ func (d *device) advance(c *scanClass, now time.Time) {
 // scan reads one scan class and publishes its samples in one batch.
 //
 // The driver reads into a buffer lent by the class's feed, and the feed
-// takes the buffer over: the batch itself becomes the current value of its
-// tags and is shared with every subscriber, and samples without a source
-// time read as the poll time wherever they are read. So the engine does no
-// work per tag at all (datasource.Feed, docs/engine.md).
+// takes the buffer over with no pass over it: the batch itself becomes the
+// current value of its tags and is shared with every subscriber, never
+// copied, and its samples without a source time are stamped with the poll
+// time by its first reader (datasource.Feed, docs/engine.md).
 func (d *device) scan(ctx context.Context, c *scanClass) error {
 	start := d.e.clock.Now()
 	if c.buf == nil {

@@ -30,15 +30,13 @@ type Driver interface {
 	// Connect opens the connection. It may be called again after Close.
 	Connect(ctx context.Context) error
 	// Read reads every tag of plan and appends one sample per tag to dst,
-	// in the same order on every Read of the plan: the table keeps the
-	// batch itself as the tags' current values, by position.
+	// in the same order on every Read of the plan (polltest checks it).
 	// A tag the device refuses (e.g. a Modbus exception on its block) gets a
-	// Bad sample with the reason, and Read goes on. A zero Sample.Time means
-	// "no source time": the engine stamps the poll time. An error return means
-	// the device or link failed (ErrNotConnected, a net or timeout error): the
-	// engine closes the driver and reconnects with backoff. Read must not keep
-	// dst or the returned slice: the engine hands them to the table, which
-	// shares them with subscribers and reuses the array.
+	// Bad sample with the reason, and Read goes on. Sample.Time is the
+	// device's source time, or zero when it gives none. An error return
+	// means the device or link failed (ErrNotConnected, a net or timeout
+	// error): the engine closes the driver and reconnects with backoff. Read
+	// must not keep or touch dst, or the slice it returns, after it returns.
 	Read(ctx context.Context, plan Plan, dst []datasource.Sample) ([]datasource.Sample, error)
 	// Write writes one engineering value to a tag (the driver applies the
 	// tag's type, order and inverse scaling).
@@ -65,7 +63,7 @@ type Subscriber interface {
 // samples late: a Sparkplug node forwards what it kept while the broker was
 // away with is_historical set. The engine calls SetBackfill before
 // Subscribe with a function that hands such samples to history only
-// (datasource.Table.PublishHistorical): they never become current values,
+// (datasource.TableEngine.PublishHistorical): they never become current values,
 // run calculated tags or raise alarms. publish may be called from any
 // goroutine but never concurrently with itself.
 type Backfiller interface {

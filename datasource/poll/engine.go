@@ -81,14 +81,14 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
-// markStale runs Table.MarkStale on every tick until ctx is done.
+// markStale runs the table's MarkStale on every tick until ctx is done.
 func (e *Engine) markStale(ctx context.Context, tick <-chan time.Time) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick:
-			if n := e.table.MarkStale(e.clock.Now()); n > 0 {
+			if n := e.table.Engine().MarkStale(e.clock.Now()); n > 0 {
 				e.log.Debug("tags turned stale", "count", n)
 			}
 		}

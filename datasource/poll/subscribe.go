@@ -21,7 +21,7 @@ func (d *device) subscribe(ctx context.Context, sub Subscriber) (healthy bool, e
 	errc := make(chan error, len(d.classes)) // buffered: every goroutine sends at most once
 	defer d.endSubscriptions(d.h, cancel, &wg)
 	if b, ok := sub.(Backfiller); ok {
-		b.SetBackfill(d.e.table.PublishHistorical)
+		b.SetBackfill(d.e.table.Engine().PublishHistorical)
 	}
 	for _, c := range d.classes {
 		if len(c.good) == 0 {
@@ -106,8 +106,8 @@ func (d *device) endSubscriptions(h *host, cancel context.CancelFunc, wg *sync.W
 func (d *device) publisher(got *atomic.Bool, ids []datasource.TagID) func([]datasource.Sample) {
 	return func(batch []datasource.Sample) {
 		now := d.e.clock.Now()
-		d.e.table.PublishAt(batch, now)
-		d.e.table.Confirm(ids, now)
+		d.e.table.Engine().PublishAt(batch, now)
+		d.e.table.Engine().Confirm(ids, now)
 		got.Store(true)
 		d.count(nil, 0, false)
 	}

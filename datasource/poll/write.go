@@ -203,7 +203,7 @@ func (d *device) write(ctx context.Context, op *writeOp) error {
 		if i < 0 {
 			err = errors.New("the driver returned no sample for the tag")
 		} else {
-			d.e.table.PublishAt(out, start)
+			d.e.table.Engine().PublishAt(out, start)
 			res.ReadBack = out[i]
 			if res.ReadBack.Time.IsZero() {
 				res.ReadBack.Time = start // as the table stored it

@@ -140,7 +140,7 @@ func (e EngineBench) driverAlone(b *testing.B, tags []*datasource.Tag, reads int
 func (e EngineBench) throughEngine(b *testing.B, scans int) (spent, uint64) {
 	table := datasource.NewTable(e.Tags)
 	if e.Deriver != nil {
-		table.SetDeriver(e.Deriver())
+		table.Engine().SetDeriver(e.Deriver())
 	}
 	eng, err := poll.New(poll.Config{Devices: []*datasource.Device{e.Device}, Tags: e.Tags, Table: table,
 		Drivers: map[string]poll.Factory{e.Device.Driver: e.Factory}, Clock: clockwork.NewRealClock(), StaleCheck: -1})

@@ -20,7 +20,8 @@
 // Run checks what the poll engine relies on: Prepare does no I/O and refuses
 // bad addresses with a *datasource.TagError naming the tag; Read fails
 // before Connect and on a cancelled context instead of hanging; Read
-// returns exactly one Good sample per tag; a written value reads back
+// returns exactly one Good sample per tag, in the same order on every Read
+// of a plan; a written value reads back
 // (poll.ValuesMatch); Close is idempotent; a vanished peer makes Read and
 // Connect fail, and a returned one makes them work again; no goroutine
 // outlives Close. A driver fed by a broker (Target.Pushed) gets its values
@@ -135,9 +136,10 @@ func Run(t *testing.T, tg Target) {
 			t.Fatalf("Read: %v", err)
 		}
 		checkSamples(t, tg.Tags, samples)
-		// The table keeps a scan's batch as its tags' current values by
-		// position (datasource.Feed): every Read of a plan must give the
-		// tags in the same order.
+		// The Driver contract: every Read of a plan gives its tags in the
+		// same order. The table publishes a scan class's batches as one
+		// layout and lays it out anew, at a cost, whenever it changes; a
+		// driver that reorders fails here rather than in the field.
 		first := make([]datasource.TagID, len(samples))
 		for i, s := range samples {
 			first[i] = s.Tag

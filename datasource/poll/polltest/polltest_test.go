@@ -1,9 +1,13 @@
 package polltest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"slices"
 	"sync"
 	"testing"
 
@@ -108,4 +112,48 @@ func TestTheOptionalChecksAreSkippedWithoutTheirTargetFields(t *testing.T) {
 		New:  func() poll.Driver { return &memDriver{peer: peer} },
 		Tags: []*datasource.Tag{{ID: 0, Name: "A", Address: "a", Type: datasource.TypeFloat32}},
 	})
+}
+
+// reorderingDriver is memDriver with a broken Read: every other Read gives
+// the plan's tags in reverse order.
+type reorderingDriver struct {
+	memDriver
+	reads int
+}
+
+func (d *reorderingDriver) Read(ctx context.Context, plan poll.Plan, dst []datasource.Sample) ([]datasource.Sample, error) {
+	n := len(dst)
+	dst, err := d.memDriver.Read(ctx, plan, dst)
+	if d.reads++; err == nil && d.reads%2 == 0 {
+		slices.Reverse(dst[n:])
+	}
+	return dst, err
+}
+
+// TestADriverThatBreaksTheOrderFails runs polltest.Run on a driver whose
+// Reads of one plan give the tags in different orders, in a child process
+// (a failing Run fails its test): the child must fail, naming the order.
+// The table relies on polltest for this; no reader repairs it.
+func TestADriverThatBreaksTheOrderFails(t *testing.T) {
+	if os.Getenv("POLLTEST_REORDERING_CHILD") == "1" {
+		peer := &memPeer{up: true, regs: map[string]datasource.Value{"a": datasource.Float(1), "b": datasource.Float(2)}}
+		polltest.Run(t, polltest.Target{
+			New: func() poll.Driver { return &reorderingDriver{memDriver: memDriver{peer: peer}} },
+			Tags: []*datasource.Tag{
+				{ID: 0, Name: "A", Address: "a", Type: datasource.TypeFloat32},
+				{ID: 1, Name: "B", Address: "b", Type: datasource.TypeFloat32},
+			},
+		})
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestADriverThatBreaksTheOrderFails$", "-test.count", "1")
+	cmd.Env = append(os.Environ(), "POLLTEST_REORDERING_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("polltest.Run passed a driver that reorders its samples (err %v):\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("Read must keep the order of a plan")) {
+		t.Fatalf("polltest.Run failed the reordering driver, but not for its order:\n%s", out)
+	}
 }

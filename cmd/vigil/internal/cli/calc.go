@@ -42,7 +42,7 @@ func (rt *Runtime) ResetTotal(s *access.Session, tag *datasource.Tag, reason str
 	aerr := rt.Audit.AppendEvents([]history.Event{{Kind: audit.Kind, Source: tag.Name, Name: ActResetTotal,
 		State: state, User: s.User(), Message: msg, Data: data}})
 	if err == nil {
-		rt.Table.Derive(rt.Clock.Now()) // the reset is done now, not at the next input
+		rt.Table.Engine().Derive(rt.Clock.Now()) // the reset is done now, not at the next input
 	}
 	if aerr != nil {
 		return errors.Join(err, &audit.AuditError{Err: aerr})

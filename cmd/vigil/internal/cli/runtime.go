@@ -111,7 +111,7 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 		if rt.Calc, err = calc.NewEngine(proj.Calc, len(proj.Tags)); err != nil {
 			return nil, fmt.Errorf("calculated tags: %w", err)
 		}
-		rt.Table.SetDeriver(rt.Calc)
+		rt.Table.Engine().SetDeriver(rt.Calc)
 	}
 	drv, err := projectDrivers(proj, rt.Stations, opts.Clock, opts.Logger)
 	if err != nil {
