@@ -130,6 +130,7 @@ func startProject(ctx context.Context, env Env, path string, hist historyFlags, 
 		fmt.Fprintf(env.Stderr, "%s: %v\n", verb, err)
 		return nil, "", false
 	}
+	setMemoryLimit(len(p.Tags), os.Getenv("GOMEMLIMIT") != "")
 	// The loader's garbage (the YAML tree: hundreds of MB for 100,000
 	// tags) is dead now; give its pages back at once rather than over the
 	// scavenger's minutes, so the resident size is the runtime's own.

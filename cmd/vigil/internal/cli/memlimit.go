@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"math"
+	"runtime/debug"
+)
+
+// The soft memory limit of a running project (docs/architecture.md,
+// "Memory"): memoryBase plus memoryPerTag for each tag of the project.
+//
+// The Go collector lets the heap grow to twice what is live before it
+// collects (GOGC 100). For a small project that headroom is a few
+// megabytes; for 100,000 tags, whose live heap is about 150 MB, it is
+// another 150 MB resident for nothing. The limit makes the collector run
+// earlier when the process nears it, and only then: a project whose heap
+// stays under half the limit never notices it. It is soft: a heap that
+// needs more gets it, the collector then running often (the Go runtime
+// caps its share at about half of the CPU).
+const (
+	memoryBase   = 96 << 20
+	memoryPerTag = 1600
+)
+
+// setMemoryLimit sets the soft memory limit for a project of tags tags,
+// unless the GOMEMLIMIT environment variable (envSet) already set one: an
+// operator's own limit wins. It returns the limit set, or -1.
+func setMemoryLimit(tags int, envSet bool) int64 {
+	if envSet {
+		return -1
+	}
+	limit := memoryLimit(tags)
+	debug.SetMemoryLimit(limit)
+	return limit
+}
+
+// memoryLimit is the soft memory limit for a project of tags tags.
+func memoryLimit(tags int) int64 {
+	if tags < 0 {
+		tags = 0
+	}
+	if int64(tags) > (math.MaxInt64-memoryBase)/memoryPerTag {
+		return math.MaxInt64
+	}
+	return memoryBase + int64(tags)*memoryPerTag
+}
