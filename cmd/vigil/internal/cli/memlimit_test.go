@@ -4,6 +4,8 @@ import (
 	"math"
 	"runtime/debug"
 	"testing"
+
+	"github.com/vigil-hmi/vigil/datasource"
 )
 
 func TestMemoryLimitGrowsWithTheProjectAndGOMEMLIMITWins(t *testing.T) {
@@ -27,5 +29,33 @@ func TestMemoryLimitGrowsWithTheProjectAndGOMEMLIMITWins(t *testing.T) {
 	want := memoryLimit(100_000)
 	if got := setMemoryLimit(100_000, false); got != want || debug.SetMemoryLimit(-1) != want {
 		t.Errorf("setMemoryLimit(100000) = %d, runtime limit %d, want %d", got, debug.SetMemoryLimit(-1), want)
+	}
+}
+
+func TestOpenChunksOfALargeProjectSealSmaller(t *testing.T) {
+	project := func(historized, other int) []*datasource.Tag {
+		var tags []*datasource.Tag
+		for i := range historized + other {
+			tags = append(tags, &datasource.Tag{ID: datasource.TagID(i), History: datasource.HistorySettings{Enabled: i < historized}})
+		}
+		return tags
+	}
+	tests := []struct {
+		name              string
+		historized, other int
+		want              int
+	}{
+		{"no tags: history's default", 0, 0, 1024},
+		{"10,000 historized tags: history's default", 10_000, 0, 1024},
+		{"tags without history do not count", 10_000, 90_000, 1024},
+		{"50,000 historized tags: their share of the budget", 50_000, 0, openChunkBudget / 50_000},
+		{"100,000 historized tags: the floor", 100_000, 0, 512},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := openChunkBytes(project(tt.historized, tt.other)); got != tt.want {
+				t.Fatalf("openChunkBytes = %d, want %d", got, tt.want)
+			}
+		})
 	}
 }
