@@ -23,12 +23,15 @@ func TestMemoryLimitGrowsWithTheProjectAndGOMEMLIMITWins(t *testing.T) {
 	}
 
 	debug.SetMemoryLimit(math.MaxInt64)
-	if got := setMemoryLimit(100_000, true); got != -1 || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+	if got := setMemoryLimit(100_000, 0, true); got != -1 || debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		t.Errorf("with GOMEMLIMIT set, setMemoryLimit set %d: the operator's limit must stay", got)
 	}
 	want := memoryLimit(100_000)
-	if got := setMemoryLimit(100_000, false); got != want || debug.SetMemoryLimit(-1) != want {
+	if got := setMemoryLimit(100_000, 0, false); got != want || debug.SetMemoryLimit(-1) != want {
 		t.Errorf("setMemoryLimit(100000) = %d, runtime limit %d, want %d", got, debug.SetMemoryLimit(-1), want)
+	}
+	if got := setMemoryLimit(100_000, guiMemory, false); got != want+guiMemory || debug.SetMemoryLimit(-1) != want+guiMemory {
+		t.Errorf("setMemoryLimit(100000) for the window = %d, runtime limit %d, want %d", got, debug.SetMemoryLimit(-1), want+guiMemory)
 	}
 }
 
