@@ -593,11 +593,26 @@ func (s *Store) loop() {
 			if err := s.Flush(); err != nil && !errors.Is(err, ErrClosed) {
 				s.log.Error("history: flush failed", "file", s.path, "err", err)
 			}
+			s.dropMapped()
 		case <-prune.Chan():
 			if err := s.Prune(s.ctx); err != nil && !errors.Is(err, ErrClosed) && s.ctx.Err() == nil {
 				s.log.Error("history: retention failed", "file", s.path, "err", err)
 			}
 		}
+	}
+}
+
+// dropMapped takes the file's pages out of the process's resident set
+// after each flush (unmap_linux.go): they are the kernel's page cache, not
+// the process's memory, and counted in its RSS they grew with the file.
+func (s *Store) dropMapped() {
+	var err error
+	func() {
+		defer s.catch(&err, debug.SetPanicOnFault(true))
+		err = dropMapped(s.db)
+	}()
+	if err != nil {
+		s.log.Debug("history: cannot drop the file's mapped pages", "file", s.path, "err", err)
 	}
 }
 
