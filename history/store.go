@@ -116,7 +116,7 @@ type Store struct {
 	// late holds, by series id, the samples Backfill took that are older
 	// than their tag's last, until the next flush writes them as backfill
 	// chunks (backfill.go).
-	late map[uint32][]chunk.Sample
+	late    map[uint32][]chunk.Sample
 	scratch []chunk.Sample
 	// The tail log: walSeq is the newest record's sequence number,
 	// walOldest the oldest record still in the file (0: none).
@@ -181,7 +181,7 @@ func Open(path string, opts Options) (_ *Store, err error) {
 	s := &Store{
 		path: path, db: db, opts: opts, log: opts.Logger,
 		series: map[string]*series{},
-		done: make(chan struct{}),
+		done:   make(chan struct{}),
 	}
 	// Grow the file in small steps (growStep), not in bbolt's default
 	// doubling up to 16 MiB: history files are counted in bytes per sample.
