@@ -23,7 +23,7 @@ import (
 // covers (the OpenGL libraries, about 70 MB, and their buffers).
 const (
 	memoryBase   = 96 << 20
-	memoryPerTag = 1600
+	memoryPerTag = 1800
 	guiMemory    = 64 << 20
 )
 
