@@ -610,12 +610,13 @@ func (s *Store) loop() {
 			if err := s.Prune(s.ctx); err != nil && !errors.Is(err, ErrClosed) && s.ctx.Err() == nil {
 				s.log.Error("history: retention failed", "file", s.path, "err", err)
 			}
+			s.dropMapped() // retention reads every chunk's header
 		}
 	}
 }
 
 // dropMapped takes the file's pages out of the process's resident set
-// after each flush (unmap_linux.go): they are the kernel's page cache, not
+// after each flush and retention pass (unmap_linux.go): they are the kernel's page cache, not
 // the process's memory, and counted in its RSS they grew with the file.
 func (s *Store) dropMapped() {
 	var err error
