@@ -71,7 +71,10 @@ func (s *Store) Backfill(batch []Sample) (err error) {
 			s.appendLocked(batch[i : i+1])
 			continue
 		}
-		ser.late = append(ser.late, chunk.Sample{T: t, V: b.Value, Q: packQuality(b.Quality)})
+		if s.late == nil {
+			s.late = map[uint32][]chunk.Sample{}
+		}
+		s.late[ser.id] = append(s.late[ser.id], chunk.Sample{T: t, V: b.Value, Q: packQuality(b.Quality)})
 		s.stats.Backfilled++
 	}
 	return nil
@@ -94,25 +97,26 @@ func sortLate(late []chunk.Sample) []chunk.Sample {
 
 // backfillPuts encodes every tag's late samples into backfill chunks of at
 // most ChunkSamples samples. The caller holds s.mu.
-func (s *Store) backfillPuts() ([]put, []*series) {
+func (s *Store) backfillPuts() ([]put, []uint32) {
 	var puts []put
-	var from []*series
-	for _, ser := range s.series {
-		if len(ser.late) == 0 {
+	var from []uint32
+	for id, late := range s.late {
+		if len(late) == 0 {
 			continue
 		}
-		ser.late = sortLate(ser.late)
-		for rest := ser.late; len(rest) > 0; {
+		late = sortLate(late)
+		s.late[id] = late
+		for rest := late; len(rest) > 0; {
 			part := rest[:min(len(rest), max(s.opts.ChunkSamples, 1))]
 			rest = rest[len(part):]
 			b, err := chunk.Encode(nil, part)
 			if err != nil { // cannot happen: sorted, no repeated times
-				s.log.Error("history: cannot encode backfill chunk", "tag", ser.name, "err", err)
+				s.log.Error("history: cannot encode backfill chunk", "series", id, "err", err)
 				continue
 			}
-			puts = append(puts, put{chunkKey(ser.id, part[0].T), b})
+			puts = append(puts, put{chunkKey(id, part[0].T), b})
 		}
-		from = append(from, ser)
+		from = append(from, id)
 	}
 	return puts, from
 }

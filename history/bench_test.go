@@ -246,7 +246,8 @@ func BenchmarkStoreBytesPerSample(b *testing.B) {
 // simulator's (about 5 chunk bytes per sample). It reports the file's write
 // amplification (file bytes over chunk bytes, open chunks counted as
 // sealed), the tail log's share, and the heap per tag after 5 and after 10
-// minutes (flat when open chunks stay bounded).
+// minutes (flat when open chunks stay bounded). VIGIL_BENCH_SECONDS sets
+// the plant time, VIGIL_BENCH_CHUNK_BYTES Options.ChunkBytes.
 func BenchmarkManyTags(b *testing.B) {
 	for _, n := range []int{10000, 100000} {
 		b.Run(fmt.Sprintf("tags=%d", n), func(b *testing.B) { benchManyTags(b, n) })
@@ -258,6 +259,9 @@ func benchManyTags(b *testing.B, tags int) {
 	if v, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_SECONDS")); err == nil {
 		seconds = v
 	}
+	// VIGIL_BENCH_CHUNK_BYTES sets Options.ChunkBytes (vigil run uses 512
+	// for 100,000 tags: openChunkBytes in cmd/vigil/internal/cli).
+	chunkBytes, _ := strconv.Atoi(os.Getenv("VIGIL_BENCH_CHUNK_BYTES"))
 	names := make([]string, tags)
 	for i := range names {
 		names[i] = fmt.Sprintf("Plant.Unit%03d.Tag%03d", i/1000, i%1000)
@@ -269,7 +273,7 @@ func benchManyTags(b *testing.B, tags int) {
 		var m0 runtime.MemStats
 		runtime.ReadMemStats(&m0)
 		path := filepath.Join(b.TempDir(), "bench.db")
-		s, err := Open(path, Options{Logger: quiet, TimeResolution: time.Millisecond, FlushInterval: time.Hour, NoSync: true})
+		s, err := Open(path, Options{Logger: quiet, TimeResolution: time.Millisecond, FlushInterval: time.Hour, NoSync: true, ChunkBytes: chunkBytes})
 		if err != nil {
 			b.Fatal(err)
 		}

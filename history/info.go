@@ -96,9 +96,10 @@ func (s *Store) Info(ctx context.Context) (_ Info, err error) {
 		s.mu.Unlock()
 		return inf, ErrClosed
 	}
-	names := make(map[uint32]string, len(s.byID))
+	names := make(map[uint32]string, len(s.series))
 	byID := map[uint32]*TagInfo{}
-	for id, ser := range s.byID {
+	for _, ser := range s.series {
+		id := ser.id
 		names[id] = ser.name
 		if ser.open.Len() == 0 {
 			continue
@@ -202,9 +203,9 @@ func (s *Store) Check() (err error) {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	known := make(map[uint32]string, len(s.byID))
-	for id, ser := range s.byID {
-		known[id] = ser.name
+	known := make(map[uint32]string, len(s.series))
+	for _, ser := range s.series {
+		known[ser.id] = ser.name
 	}
 	s.mu.Unlock()
 	ce := &CheckError{Path: s.path}

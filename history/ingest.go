@@ -9,13 +9,29 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 )
 
-// ingestState is what Ingest remembers of one historized tag.
+// ingestState is what Ingest remembers of one historized tag. Ingest keeps
+// them in one slice indexed by TagID, not one allocation per tag, and the
+// samples as their parts (the tag's name and a time.Time would be 40 of
+// their bytes, for every tag of a large project).
 type ingestState struct {
 	tag    *datasource.Tag
-	has    bool   // a sample was stored
-	stored Sample // the last stored sample
-	seen   Sample // the last sample received, stored or not
-	unseen bool   // seen was not stored
+	stored point // the last stored sample
+	seen   point // the last sample received, stored or not
+	has    bool  // a sample was stored
+	unseen bool  // seen was not stored
+}
+
+// point is a sample of the tag an ingestState is for: Unix nanoseconds,
+// value and quality.
+type point struct {
+	t int64
+	v float64
+	q datasource.Quality
+}
+
+// sample is p as a Sample of the tag.
+func (st *ingestState) sample(p point) Sample {
+	return Sample{Tag: st.tag.Name, Time: time.Unix(0, p.t), Value: p.v, Quality: p.q}
 }
 
 // filter decides whether a received sample is stored: the first sample, a
@@ -23,26 +39,27 @@ type ingestState struct {
 // MaxInterval since the last stored sample. It returns the samples to store:
 // when a flat value steps, the last unstored flat sample is stored first so
 // the trend shows the step where it happened, not a ramp.
-func (st *ingestState) filter(x Sample, dst []Sample) []Sample {
+func (st *ingestState) filter(x point, dst []Sample) []Sample {
 	h := st.tag.History
 	defer func() { st.seen = x }()
 	if !st.has {
 		st.has, st.stored, st.unseen = true, x, false
-		return append(dst, x)
+		return append(dst, st.sample(x))
 	}
-	moved := changed(x.Value, st.stored.Value, h.Deadband)
-	qual := x.Quality != st.stored.Quality
-	due := h.MaxInterval > 0 && x.Time.Sub(st.stored.Time) >= h.MaxInterval
+	moved := changed(x.v, st.stored.v, h.Deadband)
+	qual := x.q != st.stored.q
+	// Unsigned: times span more than an int64 of nanoseconds apart.
+	due := h.MaxInterval > 0 && x.t >= st.stored.t && uint64(x.t)-uint64(st.stored.t) >= uint64(h.MaxInterval)
 	if !moved && !qual && !due {
 		st.unseen = true
 		return dst
 	}
-	if (moved || qual) && st.unseen && st.seen.Time.After(st.stored.Time) &&
-		st.seen.Quality == st.stored.Quality && math.Float64bits(st.seen.Value) == math.Float64bits(st.stored.Value) {
-		dst = append(dst, st.seen)
+	if (moved || qual) && st.unseen && st.seen.t > st.stored.t &&
+		st.seen.q == st.stored.q && math.Float64bits(st.seen.v) == math.Float64bits(st.stored.v) {
+		dst = append(dst, st.sample(st.seen))
 	}
 	st.stored, st.unseen = x, false
-	return append(dst, x)
+	return append(dst, st.sample(x))
 }
 
 // changed reports whether v moved from last by more than deadband (by any
@@ -60,85 +77,138 @@ func changed(v, last, deadband float64) bool {
 
 // Ingest stores the samples of sub into store until ctx ends, applying each
 // tag's History settings (tags with History.Enabled false are skipped):
-// deadband, maximum interval and quality changes (always stored). Every
-// batch received from the subscription is one Append. Values are stored as
+// deadband, maximum interval and quality changes (always stored). The
+// samples of a batch received from the subscription are appended in order,
+// ingestAppend at a time. Values are stored as
 // float64 (bools 0/1, no value NaN); string values are not stored. Samples
 // come stamped from the table (datasource.Table.Publish). Ingest flushes before it
 // returns nil on cancellation. It returns ErrClosed when the store is
 // closed under it; write failures (a full disk) are logged at most once a
 // minute and retried, and do not stop it.
 func Ingest(ctx context.Context, sub *datasource.Subscription, tags []*datasource.Tag, store *Store) error {
-	var states []*ingestState
+	in := ingester{store: store}
+	n := 0
 	for _, t := range tags {
-		if t == nil || !t.History.Enabled {
-			continue
+		if t != nil && t.History.Enabled {
+			n = max(n, int(t.ID)+1)
 		}
-		for int(t.ID) >= len(states) {
-			states = append(states, nil)
+	}
+	in.live = make([]ingestState, n)
+	for _, t := range tags {
+		if t != nil && t.History.Enabled {
+			in.live[t.ID].tag = t
 		}
-		states[t.ID] = &ingestState{tag: t}
 	}
 	// Historical samples (a viewing station's share of an acquiring
 	// station's store and forward) come apart from the live ones and are
 	// backfilled, through the same rules with a state of their own: they
 	// are the acquiring station's changes over the outage, in time order.
+	// That state is made when the first of them comes: most stations never
+	// receive any.
 	sub.ReceiveHistorical()
-	past := make([]*ingestState, len(states))
-	for i, st := range states {
-		if st != nil {
-			past[i] = &ingestState{tag: st.tag}
-		}
-	}
-	var in []datasource.Sample
-	var out, late []Sample
-	var lastLog time.Time
+	var buf []datasource.Sample
 	for {
 		var err error
-		in, err = sub.Recv(ctx, in[:0])
+		buf, err = sub.Recv(ctx, buf[:0])
 		if err != nil {
 			if ferr := store.Flush(); ferr != nil && !errors.Is(ferr, ErrClosed) {
 				return ferr
 			}
 			return nil
 		}
-		out = filterBatch(states, in, out[:0])
-		in = sub.TryRecvHistorical(in[:0])
-		late = filterBatch(past, in, late[:0])
 		// Live samples first: a historical one stored first, newer than
 		// the tag's newest, would make the live ones of the batch look
 		// older and Append would drop them.
-		for _, w := range [...]struct {
-			batch []Sample
-			store func([]Sample) error
-		}{{out, store.Append}, {late, store.Backfill}} {
-			if len(w.batch) == 0 {
-				continue
-			}
-			if err := w.store(w.batch); err != nil {
-				if errors.Is(err, ErrClosed) || errors.Is(err, ErrReadOnly) {
-					return err
-				}
-				// A write failure (disk full) keeps the chunks in memory
-				// and retries them with the next write; history must not
-				// stop for good because the disk was full for a while.
-				if now := store.opts.Clock.Now(); now.Sub(lastLog) >= time.Minute {
-					lastLog = now
-					store.log.Error("history: ingest cannot write; retrying with the next batch", "err", err)
-				}
+		if err := in.write(buf, false); err != nil {
+			return err
+		}
+		buf = sub.TryRecvHistorical(keepSmall(buf)[:0])
+		if len(buf) > 0 && in.past == nil {
+			in.past = make([]ingestState, len(in.live))
+			for i := range in.live {
+				in.past[i].tag = in.live[i].tag
 			}
 		}
+		if err := in.write(buf, true); err != nil {
+			return err
+		}
+		buf = keepSmall(buf)
 	}
 }
 
-// filterBatch converts the samples of in of historized tags (states, by
-// TagID) and appends those their tag's rules store to out.
-func filterBatch(states []*ingestState, in []datasource.Sample, out []Sample) []Sample {
-	for i := range in {
-		x := &in[i]
-		if int(x.Tag) >= len(states) || states[x.Tag] == nil {
+// ingestAppend is how many received samples Ingest filters into one Append
+// (or Backfill): the converted batch is then at most that long, however
+// many samples a subscription hands over at once (hundreds of thousands
+// after a stall of a large project).
+const ingestAppend = 4096
+
+// ingestKeep is the most received samples whose buffer Ingest keeps for
+// the next batch: a larger one, a burst after a long flush, is let go
+// rather than held for the rest of the run (19 MB at 100,000 tags). It is
+// above the steady batches of such a project (a second of every tag): a
+// buffer let go after each of them (at 2^16) was 16 MB a second of garbage.
+const ingestKeep = 1 << 17
+
+// keepSmall returns b, or nil when b's buffer is over ingestKeep samples.
+func keepSmall(b []datasource.Sample) []datasource.Sample {
+	if cap(b) > ingestKeep {
+		return nil
+	}
+	return b
+}
+
+// ingester is Ingest's state: the rules' state per TagID of the live and
+// the historical samples (past is nil until one comes), the converted
+// samples and when write failures were last logged.
+type ingester struct {
+	store      *Store
+	live, past []ingestState
+	out        []Sample
+	lastLog    time.Time
+}
+
+// write filters the samples of batch and stores those kept, with Append
+// (live) or Backfill (historical), ingestAppend received samples at a
+// time. It returns an error only when history cannot go on (ErrClosed,
+// ErrReadOnly); a write failure is logged and retried with the next write.
+func (in *ingester) write(batch []datasource.Sample, historical bool) error {
+	states, store := in.live, in.store.Append
+	if historical {
+		states, store = in.past, in.store.Backfill
+	}
+	for len(batch) > 0 {
+		n := min(len(batch), ingestAppend)
+		in.out = in.filterBatch(states, batch[:n], in.out[:0])
+		batch = batch[n:]
+		if len(in.out) == 0 {
 			continue
 		}
-		st := states[x.Tag]
+		if err := store(in.out); err != nil {
+			if errors.Is(err, ErrClosed) || errors.Is(err, ErrReadOnly) {
+				return err
+			}
+			// A write failure (disk full) keeps the chunks in memory
+			// and retries them with the next write; history must not
+			// stop for good because the disk was full for a while.
+			if now := in.store.opts.Clock.Now(); now.Sub(in.lastLog) >= time.Minute {
+				in.lastLog = now
+				in.store.log.Error("history: ingest cannot write; retrying with the next batch", "err", err)
+			}
+		}
+	}
+	return nil
+}
+
+// filterBatch converts the samples of in of historized tags (states, by
+// TagID) and appends those their tag's rules store to out. A time a chunk
+// cannot hold goes to the store as it is, which counts and drops it.
+func (in *ingester) filterBatch(states []ingestState, batch []datasource.Sample, out []Sample) []Sample {
+	for i := range batch {
+		x := &batch[i]
+		if int(x.Tag) >= len(states) || states[x.Tag].tag == nil {
+			continue
+		}
+		st := &states[x.Tag]
 		v, ok := x.Value.AsFloat()
 		if !ok {
 			if !x.Value.IsNone() {
@@ -146,7 +216,12 @@ func filterBatch(states []*ingestState, in []datasource.Sample, out []Sample) []
 			}
 			v = math.NaN()
 		}
-		out = st.filter(Sample{Tag: st.tag.Name, Time: x.Time, Value: v, Quality: x.Quality}, out)
+		t := x.Time
+		if t.Before(minTime) || t.After(maxTime) {
+			out = append(out, Sample{Tag: st.tag.Name, Time: t, Value: v, Quality: x.Quality})
+			continue
+		}
+		out = st.filter(point{t.UnixNano(), v, x.Quality}, out)
 	}
 	return out
 }

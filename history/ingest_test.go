@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -112,5 +113,56 @@ func TestChangedIsExactAboutNaN(t *testing.T) {
 				t.Fatalf("changed = %v", got)
 			}
 		})
+	}
+}
+
+// A subscription hands over everything that waits at once: after a stall
+// of a large project, more samples than Ingest filters into one Append.
+// Every one of them is stored, in order, and the historical ones after.
+func TestIngestStoresABatchLargerThanOneAppend(t *testing.T) {
+	const n = 3*ingestAppend + 17
+	tags := make([]*datasource.Tag, n)
+	for i := range tags {
+		tags[i] = &datasource.Tag{ID: datasource.TagID(i), Name: fmt.Sprintf("t%05d", i), History: datasource.HistorySettings{Enabled: true}}
+	}
+	table := datasource.NewTable(tags)
+	sub := table.Subscribe("history", 4*n)
+	defer sub.Close()
+	s, _ := openTest(t, Options{})
+	// Three seconds of every tag are waiting before Ingest takes any.
+	for sec := range 3 {
+		batch := make([]datasource.Sample, n)
+		for i := range batch {
+			batch[i] = datasource.Sample{Tag: datasource.TagID(i), Value: datasource.Float(float64(i + sec)), Time: t0.Add(time.Duration(sec) * time.Second)}
+		}
+		table.Publish(batch)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Ingest(ctx, sub, tags, s) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Stats().Appended < 3*n {
+		if time.Now().After(deadline) {
+			t.Fatalf("ingest stored %d samples of %d", s.Stats().Appended, 3*n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, ingestAppend - 1, ingestAppend, n - 1} {
+		got := stored(t, s, tags[i].Name)
+		if len(got) != 3 {
+			t.Fatalf("%s: stored %d samples, want 3", tags[i].Name, len(got))
+		}
+		for sec, x := range got {
+			if x.V != float64(i+sec) || x.T != t0.Add(time.Duration(sec)*time.Second).UnixNano() {
+				t.Fatalf("%s: sample %d is %v at %v", tags[i].Name, sec, x.V, x.T)
+			}
+		}
+	}
+	if st := s.Stats(); st.OutOfOrder != 0 || st.Appended != 3*n {
+		t.Fatalf("stats %+v: every sample once, none out of order", st)
 	}
 }

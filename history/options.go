@@ -79,6 +79,9 @@ func (o Options) withDefaults() Options {
 	if o.ChunkBytes <= 0 {
 		o.ChunkBytes = 1024
 	}
+	if o.ChunkBytes > 1<<24 { // a stream counts its bytes in an int32
+		o.ChunkBytes = 1 << 24
+	}
 	if o.ChunkSpan <= 0 {
 		o.ChunkSpan = 6 * time.Hour
 	}

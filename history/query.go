@@ -79,7 +79,7 @@ func (s *Store) view(tag string) (*view, error) {
 				}
 			}
 		}
-		v.late = append(v.late, ser.late...)
+		v.late = append(v.late, s.late[ser.id]...)
 		if ser.open.Len() > 0 {
 			var err error
 			if v.head, err = chunk.DecodeStream(v.head, ser.open.Bytes()); err != nil { // cannot happen: the store wrote it

@@ -167,7 +167,7 @@ func parseWAL(v []byte, fn func(walPiece)) error {
 // sealed after the record was written. The rebuilt streams are marked
 // unwritten, so the first flush writes each whole as a new start (the
 // re-encoded bytes may differ from the pieces).
-func (s *Store) replayWAL(tx *bbolt.Tx) error {
+func (s *Store) replayWAL(tx *bbolt.Tx, byID map[uint32]*series) error {
 	b := tx.Bucket(bucketTails)
 	if b == nil {
 		return nil
@@ -212,7 +212,7 @@ func (s *Store) replayWAL(tx *bbolt.Tx) error {
 	}
 	var buf []chunk.Sample
 	for id, data := range streams {
-		ser := s.byID[id]
+		ser := byID[id]
 		if ser == nil || len(data) == 0 {
 			continue
 		}

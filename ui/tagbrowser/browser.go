@@ -79,11 +79,10 @@ func New(tags []*datasource.Tag, deps Deps) *Browser {
 	groups := map[string]bool{}
 	for i, t := range b.tags {
 		b.hay[i] = strings.ToLower(t.Name + "\x00" + t.Description + "\x00" + t.Group + "\x00" + t.Units)
-		b.lines[i] = sparkline.New(SparkWindow, deps.Theme)
-		b.row[t.ID] = i
-		if t.Span.Max > t.Span.Min {
-			b.lines[i].SetRange(t.Span.Min, t.Span.Max)
+		if len(b.tags) <= EagerLines {
+			b.line(i)
 		}
+		b.row[t.ID] = i
 		if t.Group != "" {
 			groups[t.Group] = true
 		}
@@ -112,6 +111,32 @@ func New(tags []*datasource.Tag, deps Deps) *Browser {
 	b.filter()
 	b.ExtendBaseWidget(b)
 	return b
+}
+
+// EagerLines is the most tags for which the browser keeps every tag's
+// sparkline from the start, fed while the screen is hidden and filled
+// from history when the window opens. A line is 3.4 KB: 20,000 tags hold
+// 68 MB of them, 100,000 tags 340 MB, most never looked at. Above it a
+// tag's line is made when its row is first shown, and starts then, as the
+// overview's do (docs/tag-browser.md).
+const EagerLines = 20_000
+
+// line returns the sparkline of tag row i, made the first time it is
+// needed, with the tag's last value when it has one.
+func (b *Browser) line(i int) *sparkline.Line {
+	if l := b.lines[i]; l != nil {
+		return l
+	}
+	l := sparkline.New(SparkWindow, b.deps.Theme)
+	if t := b.tags[i]; t.Span.Max > t.Span.Min {
+		l.SetRange(t.Span.Min, t.Span.Max)
+	}
+	if s := b.samples[i]; !s.Time.IsZero() {
+		s.Time = b.deps.Now()
+		l.Add(s)
+	}
+	b.lines[i] = l
+	return l
 }
 
 // columnTitles are the header's titles, by column.
@@ -229,11 +254,12 @@ func boolInt(b bool) int {
 
 // Backfill draws recorded samples (from history, oldest first per tag)
 // into their tags' sparklines, so a line covers the last hour from the
-// start instead of filling up for an hour. Samples older than the
+// start instead of filling up for an hour. Tags whose line is not made yet
+// (over EagerLines tags) are skipped. Samples older than the
 // sparkline's window are ignored. Call it on the UI goroutine.
 func (b *Browser) Backfill(samples []datasource.Sample) {
 	for _, s := range samples {
-		if i, ok := b.row[s.Tag]; ok {
+		if i, ok := b.row[s.Tag]; ok && b.lines[i] != nil {
 			b.lines[i].Add(s)
 		}
 	}
@@ -270,8 +296,10 @@ func (b *Browser) Feed(snapshot []datasource.Sample) {
 		}
 		s := snapshot[t.ID]
 		b.samples[i] = s
-		s.Time = now // the sparkline plots what was known at each refresh
-		b.lines[i].Add(s)
+		if l := b.lines[i]; l != nil {
+			s.Time = now // the sparkline plots what was known at each refresh
+			l.Add(s)
+		}
 	}
 }
 

@@ -347,3 +347,38 @@ func TestBackfillDrawsTheLastHourFromHistoryAtOnce(t *testing.T) {
 		t.Errorf("the sparkline draws %d columns before the backfill and %d after, want one, then one per minute of the hour", before, after)
 	}
 }
+
+// Over EagerLines tags the browser makes a tag's sparkline when its row is
+// first shown, not one per tag (340 MB for 100,000 tags); the line starts
+// with the tag's value then and follows it.
+func TestALargeProjectsSparklinesAreMadeForTheRowsShown(t *testing.T) {
+	tags := make([]*datasource.Tag, EagerLines+1)
+	for i := range tags {
+		tags[i] = &datasource.Tag{ID: datasource.TagID(i), Name: fmt.Sprintf("T%06d", i), Units: "%"}
+	}
+	r := newRig(t, tags)
+	snap := make([]datasource.Sample, len(tags))
+	for i := range snap {
+		snap[i] = datasource.Sample{Tag: datasource.TagID(i), Value: datasource.Float(50), Quality: datasource.QualityGood, Time: now}
+	}
+	r.b.Update(snap)
+	made := 0
+	for _, l := range r.b.lines {
+		if l != nil {
+			made++
+		}
+	}
+	if made == 0 || made > 100 {
+		t.Fatalf("%d sparklines made for %d tags, want only the rows on screen", made, len(tags))
+	}
+	if r.b.lines[0] == nil || drawnColumns(t, r.b, 0) == 0 {
+		t.Error("the first row's sparkline is not made or does not draw its value")
+	}
+	if r.b.lines[len(tags)-1] != nil {
+		t.Error("the last row, never shown, has a sparkline")
+	}
+	r.b.Backfill([]datasource.Sample{{Tag: datasource.TagID(len(tags) - 1), Time: now, Value: datasource.Float(1)}})
+	if r.b.lines[len(tags)-1] != nil {
+		t.Error("a backfill made the sparkline of a row never shown")
+	}
+}

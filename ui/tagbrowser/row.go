@@ -118,8 +118,8 @@ func (b *Browser) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		txt.Refresh()
 	}
 	holder := objs[colSpark].(*fyne.Container)
-	if len(holder.Objects) != 1 || holder.Objects[0] != b.lines[i] {
-		holder.Objects = []fyne.CanvasObject{b.lines[i]}
+	if l := b.line(i); len(holder.Objects) != 1 || holder.Objects[0] != l {
+		holder.Objects = []fyne.CanvasObject{l}
 		holder.Refresh()
 	}
 	tag := b.tags[i]

@@ -130,6 +130,11 @@ func startProject(ctx context.Context, env Env, path string, hist historyFlags, 
 		fmt.Fprintf(env.Stderr, "%s: %v\n", verb, err)
 		return nil, "", false
 	}
+	var extra int64
+	if verb == guiVerb {
+		extra = guiMemory
+	}
+	setMemoryLimit(len(p.Tags), extra, os.Getenv("GOMEMLIMIT") != "")
 	// The loader's garbage (the YAML tree: hundreds of MB for 100,000
 	// tags) is dead now; give its pages back at once rather than over the
 	// scavenger's minutes, so the resident size is the runtime's own.
@@ -139,6 +144,10 @@ func startProject(ctx context.Context, env Env, path string, hist historyFlags, 
 	}
 	return rt, histPath, true
 }
+
+// guiVerb names the window in startProject's messages; it also tells
+// startProject that the window's memory comes on top (guiMemory).
+const guiVerb = "vigil"
 
 func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUIOptions) int {
 	if env.OpenGUI == nil {
@@ -155,7 +164,7 @@ func openGUI(ctx context.Context, env Env, path string, hist historyFlags, o GUI
 	// run; what libraries log goes there at debug level only.
 	log, restore := runLogger(&env, logFlag{})
 	defer restore()
-	rt, _, ok := startProject(ctx, env, path, hist, "vigil", log)
+	rt, _, ok := startProject(ctx, env, path, hist, guiVerb, log)
 	if !ok {
 		return ExitFailure
 	}

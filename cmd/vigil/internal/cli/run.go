@@ -94,41 +94,57 @@ type reporter struct {
 	w      io.Writer
 	tags   []*datasource.Tag
 	values bool
-	last   []datasource.Sample // what was printed, per TagID
+	last   []datasource.Sample // what was printed, per TagID (with values only)
+	ids    []datasource.TagID
 	buf    []datasource.Sample
 }
 
+// reportPiece is how many tags the reporter reads from the table at a
+// time: a snapshot of every tag at once was a buffer of 7 MB kept for the
+// run at 100,000 tags.
+const reportPiece = 4096
+
 func newReporter(w io.Writer, tags []*datasource.Tag, values bool) *reporter {
-	return &reporter{w: w, tags: tags, values: values, last: make([]datasource.Sample, len(tags))}
+	r := &reporter{w: w, tags: tags, values: values}
+	if values {
+		r.last = make([]datasource.Sample, len(tags))
+	}
+	return r
 }
 
 // report prints the summary line and, with values, the changed tags.
 func (r *reporter) report(now time.Time, rt *Runtime) {
-	r.buf = rt.Table.Snapshot(nil, r.buf[:0])
+	n := rt.Table.Len()
 	var good, uncertain, bad int
-	for _, s := range r.buf {
-		switch s.Quality.Status {
-		case datasource.Good:
-			good++
-		case datasource.Uncertain:
-			uncertain++
-		default:
-			bad++
+	stamp := now.UTC().Format(time.RFC3339)
+	var changed []datasource.TagID
+	for from := 0; from < n; from += reportPiece {
+		r.ids = r.ids[:0]
+		for id := from; id < min(from+reportPiece, n); id++ {
+			r.ids = append(r.ids, datasource.TagID(id))
+		}
+		r.buf = rt.Table.Snapshot(r.ids, r.buf[:0])
+		for i, s := range r.buf {
+			switch s.Quality.Status {
+			case datasource.Good:
+				good++
+			case datasource.Uncertain:
+				uncertain++
+			default:
+				bad++
+			}
+			id := from + i
+			if r.values && id < len(r.last) && (s.Value != r.last[id].Value || s.Quality != r.last[id].Quality) {
+				r.last[id] = s
+				changed = append(changed, datasource.TagID(id))
+			}
 		}
 	}
-	stamp := now.UTC().Format(time.RFC3339)
 	sum := rt.Alarms.Summary()
 	fmt.Fprintf(r.w, "%s tags %d: good %d, uncertain %d, bad %d; alarms %d active, %d unacknowledged\n",
-		stamp, len(r.buf), good, uncertain, bad, sum.Active, sum.Unacked)
-	if !r.values {
-		return
-	}
-	for i, s := range r.buf {
-		if s.Value == r.last[i].Value && s.Quality == r.last[i].Quality {
-			continue
-		}
-		r.last[i] = s
-		tag := r.tags[i]
+		stamp, n, good, uncertain, bad, sum.Active, sum.Unacked)
+	for _, id := range changed {
+		s, tag := r.last[id], r.tags[id]
 		why := ""
 		if s.Quality.Reason == datasource.CalcError && rt.Calc != nil {
 			why = " (" + rt.Calc.Explain(tag.ID) + ")"

@@ -139,6 +139,7 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 			// Poll jitter below a millisecond is noise, and keeping it would
 			// cost bytes per sample on disk.
 			TimeResolution: time.Millisecond,
+			ChunkBytes:     openChunkBytes(proj.Tags),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("history: %w", err)
@@ -191,6 +192,27 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 	}
 	rt.goRun(func() error { return rt.Engine.Run(ctx) })
 	return rt, nil
+}
+
+// openChunkBudget is what the open chunks of all historized tags may hold
+// together, about: each tag's open chunk seals at its share of it, between
+// 512 bytes and history's default 1,024 (docs/architecture.md, "Memory").
+// An open chunk is half full on average, so 100,000 noisy tags at 1,024
+// bytes held 30 MB more than at 512; smaller chunks cost the file a few
+// percent more bytes per sample (a chunk's header and index entry), and
+// no project under 40,000 historized tags changes.
+const openChunkBudget = 40 << 20
+
+// openChunkBytes is history's ChunkBytes for a project of tags: its share of
+// openChunkBudget per historized tag, between 512 and 1,024.
+func openChunkBytes(tags []*datasource.Tag) int {
+	n := 0
+	for _, t := range tags {
+		if t.History.Enabled {
+			n++
+		}
+	}
+	return min(max(openChunkBudget/max(n, 1), 512), 1024)
 }
 
 // restoreTotals continues each totalizer from its last value in history,

@@ -111,6 +111,9 @@ func runScale(b *testing.B, path string, hist bool, plant time.Duration) {
 	if !ok {
 		b.Fatal(stderr.String())
 	}
+	// As vigil run sets it; TestMain's GOMEMLIMIT=off kept startProject
+	// from it.
+	setMemoryLimit(rt.Table.Len(), 0, false)
 	defer func() {
 		if err := rt.Stop(); err != nil {
 			b.Error(err)
