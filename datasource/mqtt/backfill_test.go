@@ -53,11 +53,37 @@ func historian(t *testing.T, table *datasource.Table, tags []*datasource.Tag, na
 // as historical and the viewer backfills them. Meanwhile the viewer's live
 // value goes straight to the newest one: a plain subscription (what the
 // alarm engine and the UI consume) never sees a forwarded sample.
+//
+// Without a primary host the node forwards its backlog once, at QoS 0,
+// right after its births, so here it reaches the broker only once the
+// viewer is back.
 func TestTheViewersHistoryOverABrokerOutageEqualsTheAcquirers(t *testing.T) {
+	outageBackfill(t, false)
+}
+
+// TestAPrimaryHostBackLaterThanTheNodeStillGetsTheOutage is the same
+// outage with the viewer as the primary host the node names: the node is
+// back on the broker first, waits for the host's STATE, and forwards its
+// backlog once the viewer is back and has said so.
+func TestAPrimaryHostBackLaterThanTheNodeStillGetsTheOutage(t *testing.T) {
+	outageBackfill(t, true)
+}
+
+// outageBackfill runs the broker outage of the two tests above. A gate
+// holds back the station that must reach the broker last: the node, or,
+// with a primary host, the viewer.
+func outageBackfill(t *testing.T, primaryHost bool) {
 	b := sparkplugtest.Start(t)
 	g := startGate(t, b.Addr())
-	a := startAcquirerAt(t, g.url())
-	v := startViewer(t, b)
+	var a *acquirer
+	var v *viewer
+	if primaryHost {
+		a = startAcquirerFor(t, b.URL(), "scada")
+		v = startViewerAt(t, g.url(), "scada")
+	} else {
+		a = startAcquirerAt(t, g.url())
+		v = startViewer(t, b)
+	}
 	// Only the tables' own consumers read History; set before they start.
 	a.tags[0].History.Enabled = true
 	v.tags[0].History.Enabled = true
@@ -100,16 +126,17 @@ func TestTheViewersHistoryOverABrokerOutageEqualsTheAcquirers(t *testing.T) {
 	if err := b.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	// A node forwards its backlog once, at QoS 0, right after its birth: a
-	// host that comes back after it misses it (Sparkplug's answer, a
-	// primary host's STATE that nodes wait for, is not built). So the
-	// node reaches the broker only once the viewer is back.
+	// The station behind the gate gets back only once the other one is.
 	for end := time.Now().Add(deadline); ; time.Sleep(5 * time.Millisecond) {
-		if st, _ := v.engine.DeviceStatus("station1"); st.State == poll.Connected {
+		if primaryHost {
+			if s := a.node.Status(); s.Connected && s.WaitingForHost {
+				break
+			}
+		} else if st, _ := v.engine.DeviceStatus("station1"); st.State == poll.Connected {
 			break
 		}
 		if time.Now().After(end) {
-			t.Fatalf("the viewer not connected %s after the broker came back", deadline)
+			t.Fatalf("the station outside the gate not back %s after the broker came back (node %+v)", deadline, a.node.Status())
 		}
 	}
 	g.open.Store(true)

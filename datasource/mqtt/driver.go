@@ -25,6 +25,13 @@ type Settings struct {
 	Broker sparkplug.Broker
 	Group  string
 	Node   string
+	// PrimaryHost, when set, makes the device's connection a Sparkplug B
+	// primary host application with this host id: it publishes its STATE
+	// online (retained, QoS 1) once subscribed and leaves it offline as its
+	// will, so an edge node that names the host (publish: primary_host)
+	// publishes, and forwards its outage backlog, only while the host
+	// listens.
+	PrimaryHost string
 }
 
 // Options are shared by every mqtt device of a runtime.
@@ -62,6 +69,11 @@ func New(dev *datasource.Device, s Settings, opts Options) (*Driver, error) {
 	if err := sparkplug.CheckURL(s.Broker.URL); err != nil {
 		return nil, fmt.Errorf("device %q: %w", dev.Name, err)
 	}
+	if s.PrimaryHost != "" {
+		if err := sparkplug.ValidID(s.PrimaryHost); err != nil {
+			return nil, fmt.Errorf("device %q: primary_host: %w", dev.Name, err)
+		}
+	}
 	if s.Broker.ClientID == "" {
 		// Unique per connection of any station: a broker drops the older
 		// session of a client id used twice, and two viewers of the same
@@ -90,8 +102,11 @@ type Driver struct {
 	clock    clockwork.Clock
 	log      *slog.Logger
 
-	mu      sync.Mutex // guards everything below
-	conn    *sparkplug.Conn
+	mu   sync.Mutex // guards everything below
+	conn *sparkplug.Conn
+	// stateAt is the timestamp of the connection's STATE as primary host
+	// (zero without one); each connection takes a later one.
+	stateAt time.Time
 	online  bool  // the node's NBIRTH was seen and no NDEATH since
 	bdSeq   int64 // of the NBIRTH; -1 unknown
 	nextSeq int   // the seq the next message must carry; -1 unknown
@@ -175,14 +190,34 @@ func (d *Driver) Connect(ctx context.Context) error {
 	d.online, d.bdSeq, d.nextSeq, d.asked = false, -1, -1, false
 	d.devs = map[string]*remoteDevice{}
 	d.alarms = nil
+	var will *sparkplug.Will
+	var stateAt time.Time
+	if d.set.PrimaryHost != "" {
+		// Sparkplug orders a host's sessions by this timestamp: a later
+		// one for every connection, even within one millisecond.
+		stateAt = d.clock.Now().Truncate(time.Millisecond)
+		if !stateAt.After(d.stateAt) {
+			stateAt = d.stateAt.Add(time.Millisecond)
+		}
+		d.stateAt = stateAt
+		will = &sparkplug.Will{Topic: d.stateTopic(), Payload: sparkplug.EncodeState(false, stateAt), QoS: 1, Retain: true}
+	}
 	d.mu.Unlock()
-	conn, err := sparkplug.Dial(ctx, d.set.Broker, nil, d.onMessage)
+	conn, err := sparkplug.Dial(ctx, d.set.Broker, will, d.onMessage)
 	if err != nil {
 		return fmt.Errorf("device %q: %w", d.dev.Name, err)
 	}
 	if err := conn.Subscribe(ctx, 1, sparkplug.NodeFilter(d.set.Group, d.set.Node)); err != nil {
 		_ = conn.Close() // the subscribe error is the one to report
 		return fmt.Errorf("device %q: %w", d.dev.Name, err)
+	}
+	// Online only once subscribed: a node that names this host publishes
+	// its births and backlog on it, and they must not be missed.
+	if will != nil {
+		if err := conn.Publish(ctx, d.stateTopic(), sparkplug.EncodeState(true, stateAt), 1, true); err != nil {
+			_ = conn.Close() // the publish error is the one to report
+			return fmt.Errorf("device %q: STATE: %w", d.dev.Name, err)
+		}
 	}
 	d.mu.Lock()
 	d.conn = conn
@@ -207,10 +242,15 @@ func (d *Driver) requestRebirth(ctx context.Context, conn *sparkplug.Conn) error
 	return conn.Publish(ctx, sparkplug.NodeTopic(d.set.Group, sparkplug.NCMD, d.set.Node).String(), b, 0, false)
 }
 
-// Close disconnects from the broker. It is safe to call more than once.
+// stateTopic is the topic of the device's STATE as primary host.
+func (d *Driver) stateTopic() string { return sparkplug.StateTopic(d.set.PrimaryHost).String() }
+
+// Close disconnects from the broker; as primary host it first publishes
+// its STATE offline, since a clean disconnect drops the will. It is safe
+// to call more than once.
 func (d *Driver) Close() error {
 	d.mu.Lock()
-	conn := d.conn
+	conn, stateAt := d.conn, d.stateAt
 	d.conn = nil
 	d.mu.Unlock()
 	if conn == nil {
@@ -218,6 +258,17 @@ func (d *Driver) Close() error {
 	}
 	if d.stations != nil {
 		d.stations.detach(d.dev.Name, d)
+	}
+	if d.set.PrimaryHost != "" {
+		select {
+		case <-conn.Done(): // gone: the broker publishes the will
+		default:
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			if err := conn.Publish(ctx, d.stateTopic(), sparkplug.EncodeState(false, stateAt), 1, true); err != nil {
+				d.log.Warn("STATE offline not published; the broker sends the will when it notices", "err", err)
+			}
+			cancel()
+		}
 	}
 	// Outside the lock: Close waits for the connection's goroutine, which
 	// may be waiting for the lock in onMessage.

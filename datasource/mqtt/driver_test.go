@@ -35,6 +35,7 @@ type acquirer struct {
 	node  *sparkplug.Node
 	stop  func()
 	cmd   *recorder
+	host  string // the primary host the node waits for; empty: none
 }
 
 // recorder is the acquiring station's write path: it refuses values above
@@ -72,7 +73,14 @@ func startAcquirer(t *testing.T, b *sparkplugtest.Broker) *acquirer {
 // url (through a proxy).
 func startAcquirerAt(t *testing.T, url string) *acquirer {
 	t.Helper()
-	a := &acquirer{tags: []*datasource.Tag{
+	return startAcquirerFor(t, url, "")
+}
+
+// startAcquirerFor is startAcquirerAt with a node that waits for the
+// primary host host (none when empty).
+func startAcquirerFor(t *testing.T, url, host string) *acquirer {
+	t.Helper()
+	a := &acquirer{host: host, tags: []*datasource.Tag{
 		{ID: 0, Name: "Tank1.Level", Device: "PLC1", Type: datasource.TypeFloat32, Units: "%"},
 		{ID: 1, Name: "Tank1.LevelSP", Device: "PLC1", Type: datasource.TypeFloat32, Units: "%", Writable: true},
 		{ID: 2, Name: "Pump1.Running", Device: "PLC2", Type: datasource.TypeBool},
@@ -94,7 +102,7 @@ func (a *acquirer) run(t *testing.T, b *sparkplugtest.Broker) { a.runAt(t, b.URL
 func (a *acquirer) runAt(t *testing.T, url string) {
 	n, err := sparkplug.NewNode(sparkplug.NodeConfig{
 		Broker: sparkplug.Broker{URL: url}, Group: "plant", Node: "station1",
-		Tags: a.tags, Table: a.table, Commander: a.cmd, Logger: testLog,
+		Tags: a.tags, Table: a.table, Commander: a.cmd, Logger: testLog, PrimaryHost: a.host,
 		Backoff: datasource.Backoff{Min: 20 * time.Millisecond, Max: 50 * time.Millisecond},
 	})
 	if err != nil {
@@ -133,8 +141,15 @@ type viewer struct {
 
 func startViewer(t *testing.T, b *sparkplugtest.Broker, extra ...*datasource.Tag) *viewer {
 	t.Helper()
+	return startViewerAt(t, b.URL(), "", extra...)
+}
+
+// startViewerAt is startViewer reaching the broker at url (through a
+// proxy), as primary host host (none when empty).
+func startViewerAt(t *testing.T, url, host string, extra ...*datasource.Tag) *viewer {
+	t.Helper()
 	dev := &datasource.Device{
-		Name: "station1", Driver: "mqtt", Address: b.URL(), Timeout: 5 * time.Second,
+		Name: "station1", Driver: "mqtt", Address: url, Timeout: 5 * time.Second,
 		ScanClasses: []datasource.ScanClass{{Name: "default", Rate: time.Second}},
 		Backoff:     datasource.Backoff{Min: 20 * time.Millisecond, Max: 50 * time.Millisecond},
 	}
@@ -151,7 +166,7 @@ func startViewer(t *testing.T, b *sparkplugtest.Broker, extra ...*datasource.Tag
 	eng, err := poll.New(poll.Config{
 		Devices: []*datasource.Device{dev}, Tags: v.tags, Table: v.table,
 		Drivers: map[string]poll.Factory{"mqtt": Factory(Options{Devices: map[string]Settings{
-			"station1": {Broker: sparkplug.Broker{URL: b.URL()}, Group: "plant", Node: "station1"},
+			"station1": {Broker: sparkplug.Broker{URL: url}, Group: "plant", Node: "station1", PrimaryHost: host},
 		}, Logger: testLog})},
 		StaleCheck: -1,
 	})

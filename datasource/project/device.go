@@ -24,6 +24,7 @@ const (
 func (p *parser) devices(n *yaml.Node) []*datasource.Device {
 	var out []*datasource.Device
 	seen := make(map[string]int)
+	hosts := make(map[string]string)
 	for i, item := range p.sequence(n, "devices") {
 		path := itemPath("devices", i, item, deviceNameRE)
 		d := p.device(item, path)
@@ -37,9 +38,26 @@ func (p *parser) devices(n *yaml.Node) []*datasource.Device {
 			}
 			seen[d.Name] = d.Pos.Line
 		}
+		p.primaryHost(item, path, d, hosts)
 		out = append(out, d)
 	}
 	return out
+}
+
+// primaryHost checks that no two mqtt devices claim the same primary host
+// id (hosts: the device of each id so far). Each mqtt device is its own
+// broker connection, so its own host application: the will of one would
+// tell the nodes that the host is offline while the other still listens.
+func (p *parser) primaryHost(item *yaml.Node, path string, d *datasource.Device, hosts map[string]string) {
+	s, ok := d.Settings.(MQTTSettings)
+	if !ok || s.PrimaryHost == "" {
+		return
+	}
+	if other, dup := hosts[s.PrimaryHost]; dup {
+		p.errorf(item, join(join(path, "mqtt"), "primary_host"), "%q is already the primary host id of device %s: each mqtt device is its own host application and needs its own id", s.PrimaryHost, other)
+		return
+	}
+	hosts[s.PrimaryHost] = d.Name
 }
 
 // device reads one device.

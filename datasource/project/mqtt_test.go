@@ -23,12 +23,13 @@ func TestAControlRoomProjectCompilesItsPublishAndMQTTSections(t *testing.T) {
 	if pub.Broker != "ssl://broker.plant.example:8883" || pub.Group != "plant" || pub.Node != "station1" ||
 		pub.Username != "station1" || pub.Password != "s3cret" || !pub.Writes || pub.Buffer != 50000 ||
 		pub.CAFile != filepath.Join(dir, "certs/ca.pem") || pub.KeyFile != filepath.Join(dir, "certs/station1.key") ||
-		pub.KeepAlive != sparkplug.DefaultKeepAlive {
+		pub.KeepAlive != sparkplug.DefaultKeepAlive || pub.PrimaryHost != "control-room" {
 		t.Errorf("publish: %+v", pub)
 	}
 	d, _ := proj.Device("station2")
 	s, ok := mqtt.SectionOf(d)
-	if !ok || s.Group != "plant" || s.Node != "station2" || s.Password != "s3cret" || s.KeepAlive != 30*time.Second {
+	if !ok || s.Group != "plant" || s.Node != "station2" || s.Password != "s3cret" || s.KeepAlive != 30*time.Second ||
+		s.PrimaryHost != "station1-views-station2" {
 		t.Fatalf("mqtt settings of station2: %+v", s)
 	}
 	if d.Timeout != mqtt.DefaultTimeout || d.Address != "ssl://broker.plant.example:8883" {

@@ -113,23 +113,33 @@ type NodeConfig struct {
 	// overflow is lost.
 	History HistorySource
 	Queue   int // the table subscription's size; 0: DefaultQueue
-	Backoff datasource.Backoff
-	Clock   clockwork.Clock // nil: the real clock
-	Logger  *slog.Logger    // nil: discard
+	// PrimaryHost is the host id of the primary host application
+	// (Sparkplug B 3.0): the node publishes its births, forwards its
+	// backlog and publishes data only while that host's STATE says it is
+	// online, and buffers otherwise, so the host gets every sample of an
+	// outage whichever of the two reaches the broker first. Empty: the
+	// node publishes whenever it is connected.
+	PrimaryHost string
+	Backoff     datasource.Backoff
+	Clock       clockwork.Clock // nil: the real clock
+	Logger      *slog.Logger    // nil: discard
 }
 
 // NodeStatus is a snapshot of the edge node, for status displays and tests.
 type NodeStatus struct {
 	Connected bool
-	BdSeq     uint64 // of the current (or last) connection
-	Births    uint64 // NBIRTHs published
-	Messages  uint64 // messages published, births included
-	Backlog   int    // samples waiting for the broker
-	Forwarded uint64 // backlog samples sent as historical, from memory or history
-	Spilled   uint64 // backlog samples that left memory for history's copy
-	Dropped   uint64 // backlog samples lost to the Buffer bound (no History)
-	Commands  uint64 // DCMD writes run
-	LastError string
+	// WaitingForHost: connected, but the primary host is not online, so
+	// nothing is published and changes are buffered.
+	WaitingForHost bool
+	BdSeq          uint64 // of the current (or last) connection
+	Births         uint64 // NBIRTHs published
+	Messages       uint64 // messages published, births included
+	Backlog        int    // samples waiting for the broker
+	Forwarded      uint64 // backlog samples sent as historical, from memory or history
+	Spilled        uint64 // backlog samples that left memory for history's copy
+	Dropped        uint64 // backlog samples lost to the Buffer bound (no History)
+	Commands       uint64 // DCMD writes run
+	LastError      string
 }
 
 // Node is a Sparkplug B edge node that publishes a station's tags. Build it
@@ -190,6 +200,11 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	}
 	if err := CheckURL(cfg.Broker.URL); err != nil {
 		return nil, fmt.Errorf("sparkplug: %w", err)
+	}
+	if cfg.PrimaryHost != "" {
+		if err := ValidID(cfg.PrimaryHost); err != nil {
+			return nil, fmt.Errorf("sparkplug: primary host: %w", err)
+		}
 	}
 	if cfg.Table == nil {
 		return nil, errors.New("sparkplug: no table")
@@ -284,16 +299,20 @@ func (n *Node) Run(ctx context.Context) error {
 	var buf []datasource.Sample
 	attempt := 0
 	for {
-		conn, err := n.connect(ctx)
+		conn, host, err := n.connect(ctx)
 		if err == nil {
 			attempt = 0
-			err = n.serve(ctx, conn, sub, &buf)
+			err = n.serve(ctx, conn, host, sub, &buf)
 		}
 		if ctx.Err() != nil {
 			return nil
 		}
 		n.setError(err)
-		n.log.Warn("broker connection failed; buffering", "err", err)
+		if errors.Is(err, errHostOffline) {
+			n.log.Warn("the primary host went offline: NDEATH published, disconnected; buffering", "host", n.cfg.PrimaryHost)
+		} else {
+			n.log.Warn("broker connection failed; buffering", "err", err)
+		}
 		delay := n.cfg.Backoff.Delay(attempt, rand.Int64N)
 		attempt++
 		if err := n.wait(ctx, delay, sub, &buf); err != nil {
@@ -322,15 +341,22 @@ func (n *Node) wait(ctx context.Context, delay time.Duration, sub *datasource.Su
 func (n *Node) setError(err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.status.Connected = false
+	n.status.Connected, n.status.WaitingForHost = false, false
 	if err != nil {
 		n.status.LastError = err.Error()
 	}
 }
 
-// connect dials with NDEATH as will, subscribes to the node's commands,
-// publishes the births and forwards the backlog.
-func (n *Node) connect(ctx context.Context) (*Conn, error) {
+// errHostOffline ends a connection on which the primary host's STATE went
+// offline: the node published NDEATH and disconnected, as Sparkplug B 3.0
+// asks, and waits on its next connection for the host to be back.
+var errHostOffline = errors.New("the primary host application went offline")
+
+// connect dials with NDEATH as will and subscribes to the node's commands.
+// Without a primary host it publishes the births and forwards the backlog;
+// with one it subscribes to the host's STATE first and returns its watch:
+// serve publishes once the host is online.
+func (n *Node) connect(ctx context.Context) (*Conn, *hostWatch, error) {
 	// Every CONNECT takes the next bdSeq, so a host can tell the will of
 	// an old session from the death of the current one.
 	n.mu.Lock()
@@ -340,40 +366,77 @@ func (n *Node) connect(ctx context.Context) (*Conn, error) {
 	n.mu.Unlock()
 	death, err := n.death(bd)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	will := &Will{Topic: NodeTopic(n.cfg.Group, NDEATH, n.cfg.Node).String(), Payload: death, QoS: 1}
 	// A broker address that swallows packets must not hold the node for the
 	// operating system's TCP timeout while changes pile up unbuffered.
 	dctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
 	defer cancel()
-	conn, err := Dial(dctx, n.cfg.Broker, will, n.onMessage)
+	onMessage := n.onMessage
+	var host *hostWatch
+	if n.cfg.PrimaryHost != "" {
+		// A new watch per connection: the retained STATE the broker holds
+		// now is what counts, not what an earlier connection saw.
+		host = newHostWatch()
+		stateTopic := StateTopic(n.cfg.PrimaryHost).String()
+		onMessage = func(m Message) {
+			if m.Topic != stateTopic {
+				n.onMessage(m)
+				return
+			}
+			if err := host.observe(m.Payload); err != nil {
+				n.log.Warn("STATE of the primary host ignored", "topic", m.Topic, "err", err)
+			}
+		}
+	}
+	conn, err := Dial(dctx, n.cfg.Broker, will, onMessage)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	err = conn.Subscribe(ctx, 0,
-		NodeTopic(n.cfg.Group, NCMD, n.cfg.Node).String(),
-		DeviceTopic(n.cfg.Group, DCMD, n.cfg.Node, "+").String())
+	if host != nil {
+		err = conn.Subscribe(ctx, 1, StateTopic(n.cfg.PrimaryHost).String())
+	}
 	if err == nil {
-		n.sendMu.Lock()
-		n.conn = conn
-		n.sendMu.Unlock()
-		err = n.birth(ctx, bd)
+		err = conn.Subscribe(ctx, 0,
+			NodeTopic(n.cfg.Group, NCMD, n.cfg.Node).String(),
+			DeviceTopic(n.cfg.Group, DCMD, n.cfg.Node, "+").String())
 	}
+	if err == nil && host == nil {
+		err = n.goLive(ctx, conn, bd)
+	}
+	if err != nil {
+		_ = conn.Close() // the error that broke the connection is the one to report
+		return nil, nil, err
+	}
+	n.mu.Lock()
+	n.status.Connected = true
+	n.status.WaitingForHost = host != nil
+	n.status.LastError = ""
+	n.mu.Unlock()
+	if host != nil {
+		n.log.Info("connected to the broker; waiting for the primary host to be online", "broker", n.cfg.Broker.URL, "host", n.cfg.PrimaryHost, "bdSeq", bd)
+	} else {
+		n.log.Info("connected to the broker; births published", "broker", n.cfg.Broker.URL, "bdSeq", bd)
+	}
+	return conn, host, nil
+}
+
+// goLive makes conn the node's publishing connection, publishes the births
+// (bdSeq bd) and forwards the backlog. On an error conn is no longer the
+// node's; closing it is the caller's.
+func (n *Node) goLive(ctx context.Context, conn *Conn, bd uint64) error {
+	n.sendMu.Lock()
+	n.conn = conn
+	n.sendMu.Unlock()
+	err := n.birth(ctx, bd)
 	if err == nil {
 		err = n.forward(ctx)
 	}
 	if err != nil {
 		n.dropConn()
-		_ = conn.Close() // the error that broke the connection is the one to report
-		return nil, err
 	}
-	n.mu.Lock()
-	n.status.Connected = true
-	n.status.LastError = ""
-	n.mu.Unlock()
-	n.log.Info("connected to the broker; births published", "broker", n.cfg.Broker.URL, "bdSeq", bd)
-	return conn, nil
+	return err
 }
 
 // death is the NDEATH payload of the session with bdSeq bd: the will of
@@ -392,9 +455,17 @@ func (n *Node) dropConn() {
 }
 
 // serve publishes changes and answers rebirth requests until the connection
-// or ctx ends.
-func (n *Node) serve(ctx context.Context, conn *Conn, sub *datasource.Subscription, buf *[]datasource.Sample) error {
+// or ctx ends. With a primary host (host not nil) it publishes only while
+// the host is online: until then it buffers; when the host comes online it
+// publishes the births and forwards the backlog; when the host goes
+// offline it publishes NDEATH and disconnects (errHostOffline).
+func (n *Node) serve(ctx context.Context, conn *Conn, host *hostWatch, sub *datasource.Subscription, buf *[]datasource.Sample) error {
 	defer n.dropConn()
+	live := host == nil // births published on this connection
+	var hostChanged <-chan struct{}
+	if host != nil {
+		hostChanged = host.changed
+	}
 	var alarmTick <-chan time.Time
 	if n.cfg.Alarms != nil {
 		t := n.clock.NewTicker(AlarmPoll)
@@ -403,17 +474,49 @@ func (n *Node) serve(ctx context.Context, conn *Conn, sub *datasource.Subscripti
 	}
 	for {
 		select {
+		case <-hostChanged:
+			online, at := host.online()
+			switch {
+			case online && !live:
+				n.mu.Lock()
+				bd := n.status.BdSeq
+				n.mu.Unlock()
+				if err := n.goLive(ctx, conn, bd); err != nil {
+					_ = conn.Close() // reconnecting: the publish error is the one to report
+					return err
+				}
+				live = true
+				n.mu.Lock()
+				n.status.WaitingForHost = false
+				n.mu.Unlock()
+				n.log.Info("the primary host is online; births published, backlog forwarded", "host", n.cfg.PrimaryHost, "state_timestamp", at)
+			case !online && live:
+				n.dropConn() // no data may follow the NDEATH
+				n.goodbye(conn)
+				return errHostOffline
+			}
 		case <-alarmTick:
+			if !live {
+				continue
+			}
 			if err := n.publishAlarms(ctx); err != nil {
 				_ = conn.Close() // reconnecting: the publish error is the one to report
 				return err
 			}
 		case <-ctx.Done():
+			if !live {
+				_ = conn.Close() // nothing was born on it: the clean disconnect drops the will
+				return nil
+			}
+			n.dropConn()
 			n.goodbye(conn)
 			return nil
 		case <-conn.Done():
 			return conn.Err()
 		case <-n.rebirth:
+			if !live {
+				continue // the births come when the host is online
+			}
 			n.mu.Lock()
 			bd := n.status.BdSeq
 			n.mu.Unlock()
@@ -425,6 +528,10 @@ func (n *Node) serve(ctx context.Context, conn *Conn, sub *datasource.Subscripti
 		case <-sub.Ready():
 			*buf = sub.TryRecv((*buf)[:0])
 			changed := n.changed(*buf)
+			if !live {
+				n.buffer(changed)
+				continue
+			}
 			if err := n.publishData(ctx, changed, false); err != nil {
 				n.buffer(changed)
 				_ = conn.Close() // reconnecting: the publish error is the one to report

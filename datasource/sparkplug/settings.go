@@ -25,12 +25,17 @@ type Settings struct {
 	KeyFile   string
 	ClientID  string // empty: made from the group and node
 	KeepAlive time.Duration
+	// PrimaryHost is a Sparkplug primary host id (Sparkplug B 3.0 STATE):
+	// in a device's mqtt section the id this viewing station publishes its
+	// STATE under, in the publish section the host whose STATE the edge
+	// node waits for before it publishes. Empty: none.
+	PrimaryHost string
 }
 
 // SettingsFields returns the keys DecodeSettings reads, a new slice on each
 // call; a section allows them with its own.
 func SettingsFields() []string {
-	return []string{"group", "node", "username", "password", "ca_file", "cert_file", "key_file", "client_id", "keepalive"}
+	return []string{"group", "node", "username", "password", "ca_file", "cert_file", "key_file", "client_id", "keepalive", "primary_host"}
 }
 
 // brokerSchemes are the broker URL schemes: plain and TLS.
@@ -76,6 +81,9 @@ func DecodeSettings(r *yamlfield.Reader, m *yamlfield.Mapping, broker string) Se
 	if v := m.Get("client_id"); v != nil {
 		s.ClientID, _ = r.Str(v, m.Field("client_id"))
 	}
+	if v := m.Get("primary_host"); v != nil {
+		s.PrimaryHost, _ = decodeID(r, v, m.Field("primary_host"))
+	}
 	s.KeepAlive = DefaultKeepAlive
 	if v := m.Get("keepalive"); v != nil {
 		if d, ok := r.Duration(v, m.Field("keepalive"), true); ok {
@@ -97,7 +105,7 @@ func DecodeSettings(r *yamlfield.Reader, m *yamlfield.Mapping, broker string) Se
 	return s
 }
 
-// decodeID reads a Sparkplug group or node id.
+// decodeID reads a Sparkplug group, node or host id.
 func decodeID(r *yamlfield.Reader, n *yaml.Node, field string) (string, bool) {
 	s, ok := r.Str(n, field)
 	if !ok {

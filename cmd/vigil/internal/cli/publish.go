@@ -43,7 +43,7 @@ func projectDrivers(proj *project.Project, stations *mqtt.Stations, clk clockwor
 		if err != nil {
 			return nil, fmt.Errorf("device %s: %w", d.Name, err)
 		}
-		opts.Devices[d.Name] = mqtt.Settings{Broker: b, Group: s.Group, Node: s.Node}
+		opts.Devices[d.Name] = mqtt.Settings{Broker: b, Group: s.Group, Node: s.Node, PrimaryHost: s.PrimaryHost}
 	}
 	return drivers.Factories(drivers.Options{Clock: clk, Logger: log, MQTT: opts}), nil
 }
@@ -108,7 +108,7 @@ func newPublisher(rt *Runtime, clk clockwork.Clock, log *slog.Logger) (*sparkplu
 	cfg := sparkplug.NodeConfig{
 		Broker: b, Group: pub.Group, Node: pub.Node,
 		Tags: rt.Project.Tags, Table: rt.Table, Buffer: pub.Buffer,
-		Clock: clk, Logger: log,
+		PrimaryHost: pub.PrimaryHost, Clock: clk, Logger: log,
 	}
 	if pub.Writes {
 		cfg.Commander = stationWriter{rt: rt, node: pub.Node}
