@@ -9,7 +9,10 @@
 // a poll.Subscriber: values arrive as the node publishes them (DBIRTH, DDATA),
 // with the quality the node sends in the "Quality" property. NDEATH, DDEATH
 // and a lost broker turn the tags Bad/NotConnected; a gap in seq or data
-// before a birth asks the node for a rebirth.
+// before a birth asks the node for a rebirth. With Settings.PrimaryHost the
+// device's connection is a Sparkplug 3.0 primary host application: it
+// publishes its retained STATE, so a node that waits for it forwards its
+// outage backlog only once this station listens.
 //
 // A write becomes a DCMD to the node, carrying the viewer's user (poll.Operator: Engine.Write puts the request's user into the context)
 // and a request id; the acquiring station runs it through its own write path

@@ -13,7 +13,9 @@
 //     NBIRTH/DBIRTH/DDATA, leaves NDEATH as the MQTT will, answers rebirth
 //     requests, buffers while the broker is away and forwards the backlog
 //     with is_historical set, and runs DCMD writes through a Commander (the
-//     station's own write path) and publishes their results.
+//     station's own write path) and publishes their results; with a
+//     primary host (NodeConfig.PrimaryHost) it publishes only while that
+//     host's STATE (HostState, JSON) says online.
 //
 // The viewing end, the Sparkplug host application that turns metrics back
 // into tags, is the datasource/mqtt driver.
