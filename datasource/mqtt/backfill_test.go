@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
+	"github.com/vigil-hmi/vigil/datasource/sparkplug"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug/sparkplugtest"
 	"github.com/vigil-hmi/vigil/history"
 )
@@ -89,6 +90,9 @@ func outageBackfill(t *testing.T, primaryHost bool) {
 	v.tags[0].History.Enabled = true
 	acqHist := historian(t, a.table, a.tags, "acquirer")
 	viewHist := historian(t, v.table, v.tags, "viewer")
+	// The births first (with a primary host the node waits for the
+	// viewer's STATE): the live subscriber is to see only what follows.
+	v.await(t, 0, "the birth value", is(datasource.Float(12.5), datasource.QualityGood))
 	live := v.table.Subscribe("alarms", 10_000)
 	defer live.Close()
 
@@ -292,5 +296,85 @@ func TestHistoricalSamplesBeforeTheSubscriptionWaitForIt(t *testing.T) {
 	d.mu.Unlock()
 	if len(got) != 3 || got[2][0].Tag != 7 || got[2][0].Value != datasource.Float(2) {
 		t.Fatalf("backfilled %v, want tag 7's second sample third", got)
+	}
+}
+
+// TestAPrimaryHostSaysOnlineOnceSubscribedAndOfflineWhenItGoes: the
+// driver as primary host publishes its STATE online on connect, offline
+// on a clean close (which drops the will), online again with a later
+// timestamp on the next connect, and the broker publishes its will,
+// offline with that connect's timestamp, when the link dies.
+func TestAPrimaryHostSaysOnlineOnceSubscribedAndOfflineWhenItGoes(t *testing.T) {
+	b := sparkplugtest.Start(t)
+	g := startGate(t, b.Addr())
+	states := make(chan sparkplug.HostState, 16)
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	l, err := sparkplug.Dial(ctx, sparkplug.Broker{URL: b.URL(), ClientID: "state-listener"}, nil, func(m sparkplug.Message) {
+		s, err := sparkplug.DecodeState(m.Payload)
+		if err != nil {
+			t.Errorf("%s: %v", m.Topic, err)
+			return
+		}
+		states <- s
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Close() }()
+	if err := l.Subscribe(ctx, 1, sparkplug.StateTopic("scada").String()); err != nil {
+		t.Fatal(err)
+	}
+	// next returns the next STATE unlike the last one: a clean close may
+	// bring its offline twice, published and as the will (the DISCONNECT
+	// may be lost with the socket), to the same effect.
+	var last sparkplug.HostState
+	next := func(what string) sparkplug.HostState {
+		t.Helper()
+		for {
+			select {
+			case s := <-states:
+				if s == last {
+					continue
+				}
+				last = s
+				return s
+			case <-time.After(deadline):
+				t.Fatalf("no new STATE (%s) within %s", what, deadline)
+				return sparkplug.HostState{}
+			}
+		}
+	}
+	dev := &datasource.Device{Name: "station1", Driver: "mqtt", Address: g.url()}
+	d, err := New(dev, Settings{Broker: sparkplug.Broker{URL: g.url()}, Group: "plant", Node: "station1", PrimaryHost: "scada"}, Options{Logger: testLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := next("connect")
+	if !first.Online || first.Timestamp == 0 {
+		t.Fatalf("STATE on connect %+v, want online with a timestamp", first)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s := next("clean close"); s != (sparkplug.HostState{Online: false, Timestamp: first.Timestamp}) {
+		t.Fatalf("STATE on close %+v, want offline at %d", s, first.Timestamp)
+	}
+	if err := d.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second := next("reconnect")
+	if !second.Online || second.Timestamp <= first.Timestamp {
+		t.Fatalf("STATE on reconnect %+v, want online later than %d", second, first.Timestamp)
+	}
+	g.close() // the link dies without a DISCONNECT: the broker sends the will
+	if s := next("will"); s != (sparkplug.HostState{Online: false, Timestamp: second.Timestamp}) {
+		t.Fatalf("the will %+v, want offline at %d", s, second.Timestamp)
+	}
+	if err := d.Close(); err != nil {
+		t.Logf("close after the link died: %v", err)
 	}
 }

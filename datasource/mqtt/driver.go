@@ -211,14 +211,6 @@ func (d *Driver) Connect(ctx context.Context) error {
 		_ = conn.Close() // the subscribe error is the one to report
 		return fmt.Errorf("device %q: %w", d.dev.Name, err)
 	}
-	// Online only once subscribed: a node that names this host publishes
-	// its births and backlog on it, and they must not be missed.
-	if will != nil {
-		if err := conn.Publish(ctx, d.stateTopic(), sparkplug.EncodeState(true, stateAt), 1, true); err != nil {
-			_ = conn.Close() // the publish error is the one to report
-			return fmt.Errorf("device %q: STATE: %w", d.dev.Name, err)
-		}
-	}
 	d.mu.Lock()
 	d.conn = conn
 	d.mu.Unlock()
@@ -227,6 +219,15 @@ func (d *Driver) Connect(ctx context.Context) error {
 	}
 	if err := d.requestRebirth(ctx, conn); err != nil {
 		return fmt.Errorf("device %q: %w", d.dev.Name, err)
+	}
+	// Online only once subscribed: a node that names this host publishes
+	// its births and backlog on it, and they must not be missed. After the
+	// rebirth request, which such a node, not yet publishing, ignores: so
+	// it births once, on the STATE.
+	if will != nil {
+		if err := conn.Publish(ctx, d.stateTopic(), sparkplug.EncodeState(true, stateAt), 1, true); err != nil {
+			return fmt.Errorf("device %q: STATE: %w", d.dev.Name, err)
+		}
 	}
 	return nil
 }

@@ -486,6 +486,10 @@ func (n *Node) serve(ctx context.Context, conn *Conn, host *hostWatch, sub *data
 					return err
 				}
 				live = true
+				select {
+				case <-n.rebirth: // asked before the births just published: they answer it
+				default:
+				}
 				n.mu.Lock()
 				n.status.WaitingForHost = false
 				n.mu.Unlock()
