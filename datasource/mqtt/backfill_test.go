@@ -300,8 +300,9 @@ func TestHistoricalSamplesBeforeTheSubscriptionWaitForIt(t *testing.T) {
 }
 
 // TestAPrimaryHostSaysOnlineOnceSubscribedAndOfflineWhenItGoes: the
-// driver as primary host publishes its STATE online on connect, offline
-// on a clean close (which drops the will), online again with a later
+// driver as primary host publishes its STATE online on connect (and again
+// after an offline that is not its own), offline on a clean close (which
+// drops the will), online again with a later
 // timestamp on the next connect, and the broker publishes its will,
 // offline with that connect's timestamp, when the link dies.
 func TestAPrimaryHostSaysOnlineOnceSubscribedAndOfflineWhenItGoes(t *testing.T) {
@@ -356,6 +357,15 @@ func TestAPrimaryHostSaysOnlineOnceSubscribedAndOfflineWhenItGoes(t *testing.T) 
 	first := next("connect")
 	if !first.Online || first.Timestamp == 0 {
 		t.Fatalf("STATE on connect %+v, want online with a timestamp", first)
+	}
+	// An offline that is not true (a late will, another client's) is
+	// corrected: retained, it would hold back the nodes that connect next.
+	if err := l.Publish(ctx, sparkplug.StateTopic("scada").String(), sparkplug.EncodeState(false, time.UnixMilli(first.Timestamp)), 1, true); err != nil {
+		t.Fatal(err)
+	}
+	next("a false offline")
+	if s := next("the correction"); s != first {
+		t.Fatalf("STATE after a false offline %+v, want %+v again", s, first)
 	}
 	if err := d.Close(); err != nil {
 		t.Fatal(err)

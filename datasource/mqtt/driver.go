@@ -107,6 +107,9 @@ type Driver struct {
 	// stateAt is the timestamp of the connection's STATE as primary host
 	// (zero without one); each connection takes a later one.
 	stateAt time.Time
+	// restate asks the connection's restater to publish the STATE online
+	// again (cap 1); nil without a primary host.
+	restate chan struct{}
 	online  bool  // the node's NBIRTH was seen and no NDEATH since
 	bdSeq   int64 // of the NBIRTH; -1 unknown
 	nextSeq int   // the seq the next message must carry; -1 unknown
@@ -122,6 +125,8 @@ type Driver struct {
 
 	alarms        map[string]sparkplug.AlarmState // the node's alarms, by metric name
 	alarmsChanged bool                            // since the last notification
+
+	restaters sync.WaitGroup // the restater goroutine of each connection
 }
 
 // remoteDevice is what the driver knows of one Sparkplug device of the node
@@ -207,12 +212,25 @@ func (d *Driver) Connect(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("device %q: %w", d.dev.Name, err)
 	}
-	if err := conn.Subscribe(ctx, 1, sparkplug.NodeFilter(d.set.Group, d.set.Node)); err != nil {
+	filters := []string{sparkplug.NodeFilter(d.set.Group, d.set.Node)}
+	if will != nil {
+		filters = append(filters, d.stateTopic()) // its own, to correct an offline that is not true
+	}
+	if err := conn.Subscribe(ctx, 1, filters...); err != nil {
 		_ = conn.Close() // the subscribe error is the one to report
 		return fmt.Errorf("device %q: %w", d.dev.Name, err)
 	}
 	d.mu.Lock()
 	d.conn = conn
+	d.restate = nil
+	if will != nil {
+		d.restate = make(chan struct{}, 1)
+		d.restaters.Add(1)
+		go func(restate <-chan struct{}) {
+			defer d.restaters.Done()
+			d.restater(conn, restate, stateAt)
+		}(d.restate)
+	}
 	d.mu.Unlock()
 	if d.stations != nil {
 		d.stations.attach(d.dev.Name, d)
@@ -246,6 +264,54 @@ func (d *Driver) requestRebirth(ctx context.Context, conn *sparkplug.Conn) error
 // stateTopic is the topic of the device's STATE as primary host.
 func (d *Driver) stateTopic() string { return sparkplug.StateTopic(d.set.PrimaryHost).String() }
 
+// onState takes a STATE on the host's own topic. An offline one while the
+// host is connected is not true (a late will of an earlier session, or
+// another client's): retained, it would keep the nodes that connect next
+// waiting, so the restater publishes the STATE online again, as Sparkplug
+// 3.0 asks of a host.
+func (d *Driver) onState(payload []byte) {
+	s, err := sparkplug.DecodeState(payload)
+	if err != nil || s.Online {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.conn == nil || d.restate == nil {
+		return // closing: its own offline
+	}
+	select {
+	case d.restate <- struct{}{}:
+	default: // one is pending already
+	}
+}
+
+// restater publishes the STATE online of conn (timestamp at) again on
+// each request, until conn ends. It runs off the connection's goroutine,
+// since a QoS 1 publish waits for the broker.
+func (d *Driver) restater(conn *sparkplug.Conn, restate <-chan struct{}, at time.Time) {
+	for {
+		select {
+		case <-conn.Done():
+			return
+		case <-restate:
+		}
+		d.mu.Lock()
+		current := d.conn == conn
+		d.mu.Unlock()
+		if !current {
+			return // closing: offline is true now
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := conn.Publish(ctx, d.stateTopic(), sparkplug.EncodeState(true, at), 1, true)
+		cancel()
+		if err != nil {
+			d.log.Warn("STATE online not published again", "err", err)
+		} else {
+			d.log.Info("an offline STATE of this host while it is online was corrected")
+		}
+	}
+}
+
 // Close disconnects from the broker; as primary host it first publishes
 // its STATE offline, since a clean disconnect drops the will. It is safe
 // to call more than once.
@@ -273,7 +339,9 @@ func (d *Driver) Close() error {
 	}
 	// Outside the lock: Close waits for the connection's goroutine, which
 	// may be waiting for the lock in onMessage.
-	return conn.Close()
+	err := conn.Close()
+	d.restaters.Wait()
+	return err
 }
 
 // Subscribe delivers the samples of plan's tags as the node publishes them,

@@ -10,6 +10,10 @@ import (
 // onMessage applies one message of the node to the driver's state and
 // publishes the tags it changed. It runs on the connection's goroutine.
 func (d *Driver) onMessage(msg sparkplug.Message) {
+	if d.set.PrimaryHost != "" && msg.Topic == d.stateTopic() {
+		d.onState(msg.Payload)
+		return
+	}
 	t, err := sparkplug.ParseTopic(msg.Topic)
 	if err != nil || t.Group != d.set.Group || t.Node != d.set.Node {
 		return
