@@ -118,6 +118,10 @@ type Driver struct {
 	pending map[string]chan result
 	reqs    uint64
 	asked   bool // a rebirth was requested and no NBIRTH came since
+	// born is closed, and replaced, at every birth (NBIRTH or DBIRTH): a
+	// write waiting for its device's DBIRTH waits on it. Nil until the
+	// first wait asks for one.
+	born chan struct{}
 	// backfill publishes historical (store-and-forward) samples for
 	// history only (SetBackfill); nil: they are dropped.
 	backfill func([]datasource.Sample)
@@ -133,6 +137,7 @@ type Driver struct {
 // (the empty name holds the node's own metrics).
 type remoteDevice struct {
 	online  bool
+	dead    bool // its DDEATH came: offline until a DBIRTH, and no write waits for one
 	aliases map[uint64]string
 	metrics map[string]*metricState
 }

@@ -61,7 +61,7 @@ func (d *Driver) onMessage(msg sparkplug.Message) {
 		changed = d.dataLocked(rd, t.Device, p)
 	case sparkplug.DDEATH:
 		if rd := d.devs[t.Device]; rd != nil && rd.online {
-			rd.online = false
+			rd.online, rd.dead = false, true
 			changed = keysOf(t.Device, rd)
 		}
 	}
@@ -142,6 +142,10 @@ func (d *Driver) deathLocked(p *sparkplug.Payload) {
 // birthLocked replaces what is known of one device (or the node's own
 // metrics, device "") with a birth's metrics.
 func (d *Driver) birthLocked(device string, p *sparkplug.Payload) []key {
+	if d.born != nil {
+		close(d.born) // wake the writes waiting for a birth
+		d.born = nil
+	}
 	rd := &remoteDevice{online: true, aliases: map[uint64]string{}, metrics: map[string]*metricState{}}
 	old := d.devs[device]
 	d.devs[device] = rd

@@ -2,9 +2,12 @@ package mqtt
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug"
 	"github.com/vigil-hmi/vigil/datasource/sparkplug/sparkplugtest"
 )
@@ -120,4 +123,51 @@ func TestTheDriverFollowsBirthsDeathsAndSequenceGapsOfAnyEdgeNode(t *testing.T) 
 
 	node.send(sparkplug.DDATA, "PLC1", 5, level(15)) // data of a dead node: ask for a birth
 	node.rebirthRequested()
+}
+
+// A node's NBIRTH takes its devices offline until their DBIRTHs, which
+// follow at once; a write that lands between the two (another viewer asked
+// for the rebirth) waits for the DBIRTH and goes out, rather than being
+// refused with "no DBIRTH".
+func TestAWriteBetweenANodesBirthAndItsDevicesWaitsForTheDevice(t *testing.T) {
+	b := sparkplugtest.Start(t)
+	node := scriptNode(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	if err := node.conn.Subscribe(ctx, 1, sparkplug.DeviceTopic("plant", sparkplug.DCMD, "station1", "PLC1").String()); err != nil {
+		t.Fatal(err)
+	}
+	v := startViewer(t, b)
+	node.rebirthRequested()
+	sp := func(x float64) sparkplug.Metric {
+		return sparkplug.Metric{Name: "Tank1.LevelSP", Type: sparkplug.TypeFloat, Value: datasource.Float(x)}
+	}
+	node.send(sparkplug.NBIRTH, "", 0, bdSeq(3))
+	node.send(sparkplug.DBIRTH, "PLC1", 1, level(10), sp(50))
+	v.await(t, 1, "the birth value", is(datasource.Float(50), datasource.QualityGood))
+
+	node.send(sparkplug.NBIRTH, "", 0, bdSeq(3)) // a rebirth: PLC1 is offline until its DBIRTH
+	time.Sleep(200 * time.Millisecond) // the viewer takes it in (no quality shows it: the DBIRTH is due at once)
+	wctx, wcancel := context.WithTimeout(context.Background(), time.Second) // the script never answers the DCMD
+	defer wcancel()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := v.engine.Write(wctx, poll.WriteRequest{Tag: 1, Value: datasource.Float(60), User: "alice"})
+		errc <- err
+	}()
+	time.Sleep(200 * time.Millisecond) // let the write reach the driver (without the wait it is refused by now)
+	node.send(sparkplug.DBIRTH, "PLC1", 1, level(10), sp(50))
+	for {
+		select {
+		case m := <-node.cmds:
+			if strings.Contains(m.Topic, "/DCMD/") {
+				<-errc // the write ends at its deadline, unanswered
+				return
+			}
+		case err := <-errc:
+			t.Fatalf("the write ended before a DCMD went out: %v", err)
+		case <-ctxDone(t):
+			t.Fatal("no DCMD")
+		}
+	}
 }

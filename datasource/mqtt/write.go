@@ -3,6 +3,7 @@ package mqtt
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/poll"
@@ -19,6 +20,49 @@ type RemoteError struct {
 // Error returns the acquiring station's message.
 func (e *RemoteError) Error() string { return e.Message }
 
+// birthWait is how long a write waits for its device's DBIRTH while the
+// device's node is online: a node's NBIRTH (a rebirth another viewer asked
+// for) takes every device offline until its DBIRTH, which the node
+// publishes right after, and a write that lands between the two must not
+// be refused for it.
+const birthWait = 2 * time.Second
+
+// awaitBirthLocked returns what is known of device, waiting (within ctx,
+// at most birthWait) for its birth while its node is online and it is not
+// (after its node's NBIRTH, or before its first DBIRTH); a device whose
+// DDEATH came is not waited for.
+// The caller holds d.mu, which the wait releases.
+func (d *Driver) awaitBirthLocked(ctx context.Context, device string) *remoteDevice {
+	var timeout <-chan time.Time
+	for {
+		rd := d.devs[device]
+		if !d.online || (rd != nil && (rd.online || rd.dead)) {
+			return rd
+		}
+		if timeout == nil {
+			t := d.clock.NewTimer(birthWait)
+			defer t.Stop()
+			timeout = t.Chan()
+		}
+		if d.born == nil {
+			d.born = make(chan struct{})
+		}
+		born := d.born
+		d.mu.Unlock()
+		waited := true
+		select {
+		case <-born:
+			waited = false // a birth: look again
+		case <-ctx.Done():
+		case <-timeout:
+		}
+		d.mu.Lock()
+		if waited {
+			return d.devs[device]
+		}
+	}
+}
+
 // Write sends the value as a DCMD to the node and waits (within ctx) for the
 // node's answer. A refusal or failure there is a *RemoteError; a success
 // updates the tag with the read-back the node reports, which the engine's
@@ -31,7 +75,7 @@ func (d *Driver) Write(ctx context.Context, tag *datasource.Tag, v datasource.Va
 	user, reason := poll.Operator(ctx) // Engine.Write puts the request's user there
 	d.mu.Lock()
 	typ := sparkplug.TypeOf(tag)
-	rd := d.devs[k.device]
+	rd := d.awaitBirthLocked(ctx, k.device)
 	if rd != nil {
 		if ms := rd.metrics[k.metric]; ms != nil && ms.typ.Supported() {
 			typ = ms.typ

@@ -53,14 +53,31 @@ func buildVigil(t *testing.T, dir string) string {
 }
 
 // startXvfb starts a virtual X server on a free display and returns its name.
+// displayFree reports whether X display n can be used: no lock file, or a
+// stale one, whose server is gone (an Xvfb killed with SIGKILL leaves its
+// lock file and socket behind); the stale files are removed.
+func displayFree(n int) bool {
+	lock, sock := fmt.Sprintf("/tmp/.X%d-lock", n), fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+	data, err := os.ReadFile(lock)
+	if err == nil {
+		pid, perr := strconv.Atoi(strings.TrimSpace(string(data)))
+		if perr != nil || pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+			return false // a server runs there, or a lock we cannot read
+		}
+		if os.Remove(lock) != nil {
+			return false
+		}
+		_ = os.Remove(sock)
+	}
+	_, err = os.Stat(sock)
+	return os.IsNotExist(err)
+}
+
 func startXvfb(t *testing.T) string {
 	t.Helper()
 	xvfb := need(t, "Xvfb")
 	for n := 90; n < 140; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+		if !displayFree(n) {
 			continue
 		}
 		display := fmt.Sprintf(":%d", n)
@@ -69,8 +86,18 @@ func startXvfb(t *testing.T) string {
 			t.Fatalf("start Xvfb: %v", err)
 		}
 		t.Cleanup(func() {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
+			// SIGTERM, so that Xvfb removes its lock file and socket: a
+			// killed one leaves them, and a machine that runs the tests
+			// often ran out of display numbers.
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+			}
 		})
 		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
 		for i := 0; i < 100; i++ {
