@@ -146,8 +146,10 @@ func TestAWriteBetweenANodesBirthAndItsDevicesWaitsForTheDevice(t *testing.T) {
 	node.send(sparkplug.DBIRTH, "PLC1", 1, level(10), sp(50))
 	v.await(t, 1, "the birth value", is(datasource.Float(50), datasource.QualityGood))
 
-	node.send(sparkplug.NBIRTH, "", 0, bdSeq(3))                            // a rebirth: PLC1 is offline until its DBIRTH
-	time.Sleep(200 * time.Millisecond)                                      // the viewer takes it in (no quality shows it: the DBIRTH is due at once)
+	// A rebirth: PLC1 is offline until its DBIRTH. The viewer takes it in
+	// (no quality shows it: the DBIRTH is due at once).
+	node.send(sparkplug.NBIRTH, "", 0, bdSeq(3))
+	time.Sleep(200 * time.Millisecond)
 	wctx, wcancel := context.WithTimeout(context.Background(), time.Second) // the script never answers the DCMD
 	defer wcancel()
 	errc := make(chan error, 1)
