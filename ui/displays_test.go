@@ -90,6 +90,38 @@ func TestTheOverviewShowsTheProjectsDisplaysAndTheirTree(t *testing.T) {
 	}
 }
 
+// highlighted returns the texts of the navigation column's buttons drawn
+// as the current place (screen keys and display tree alike).
+func highlighted(s *Shell) []string {
+	var on []string
+	for _, b := range s.nav {
+		if b.Importance == widget.HighImportance {
+			on = append(on, b.Text)
+		}
+	}
+	for _, o := range s.host.Tree().(*fyne.Container).Objects {
+		if b, ok := o.(*widget.Button); ok && b.Importance == widget.HighImportance {
+			on = append(on, strings.TrimSpace(b.Text))
+		}
+	}
+	return on
+}
+
+func TestTheNavigationColumnHighlightsOnlyWhereTheOperatorIs(t *testing.T) {
+	s, _, _, _ := displayShell(t)
+	if on := highlighted(s); len(on) != 2 || !strings.HasPrefix(on[0], "Overview") || on[1] != "Plant" {
+		t.Fatalf("on the plant display, highlighted %q, want the Overview key and the Plant display", on)
+	}
+	s.ShowScreen("Tags")
+	if on := highlighted(s); len(on) != 1 || !strings.HasPrefix(on[0], "Tags") {
+		t.Fatalf("on the Tags screen, highlighted %q, want only the Tags key (no display)", on)
+	}
+	s.ShowScreen("tank")
+	if on := highlighted(s); len(on) != 2 || !strings.HasPrefix(on[0], "Overview") || on[1] != "Tank area" {
+		t.Fatalf("back on a display, highlighted %q, want the Overview key and the Tank area display", on)
+	}
+}
+
 func TestADisplaysWriteButtonWritesThroughTheFaceplatesConfirmation(t *testing.T) {
 	s, win, writes, queue := displayShell(t)
 	s.ShowScreen("tank")

@@ -507,6 +507,9 @@ func (s *Shell) show(i int) {
 		}
 		b.Refresh()
 	}
+	if s.host != nil {
+		s.host.SetShown(s.screens[i].name == "Overview")
+	}
 	s.body.Objects = []fyne.CanvasObject{s.screens[i].content}
 	s.body.Refresh()
 	if s.deps.Prefs != nil {

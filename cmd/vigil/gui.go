@@ -301,6 +301,7 @@ func (st *station) open(i int) *stationWindow {
 		if x >= 0 && y >= 0 {
 			setPosition(w, x, y) // back on the monitor it was on
 		}
+		fitWorkarea(w)
 	})
 	return sw
 }

@@ -117,3 +117,47 @@ func setPosition(win fyne.Window, x, y int) {
 		vp.SetPos(x, y)
 	}
 }
+
+// fitWorkarea shrinks win to the work area of the monitor it is on when it
+// is larger, and moves it inside: the default 1280×800 on a 1024×768 panel
+// PC, or a size kept from a larger monitor, would otherwise leave the
+// status line and the screen's lower part off the screen. Sizes are GLFW's
+// screen coordinates, frame included. Call it on the UI goroutine after win
+// was shown.
+func fitWorkarea(win fyne.Window) {
+	vp := viewport(win)
+	if vp == nil {
+		return
+	}
+	x, y := vp.GetPos()
+	w, h := vp.GetSize()
+	left, top, right, bottom := vp.GetFrameSize()
+	var area [4]int // x, y, width, height
+	found := false
+	for _, m := range glfw.GetMonitors() {
+		ax, ay, aw, ah := m.GetWorkarea()
+		// The monitor the window's top left corner is on; else the first.
+		if !found || (x >= ax && x < ax+aw && y >= ay && y < ay+ah) {
+			area, found = [4]int{ax, ay, aw, ah}, true
+		}
+	}
+	if !found || area[2] <= 0 || area[3] <= 0 {
+		return
+	}
+	fw, fh := min(w, area[2]-left-right), min(h, area[3]-top-bottom)
+	if fw != w || fh != h {
+		// Through Fyne, which keeps the canvas's size: a size set on the
+		// GLFW window alone is undone by Fyne's next layout. Fyne's units
+		// are screen coordinates over the canvas's scale.
+		scale := win.Canvas().Scale()
+		if scale <= 0 {
+			scale = 1
+		}
+		win.Resize(fyne.NewSize(float32(fw)/scale, float32(fh)/scale))
+	}
+	nx := min(max(x, area[0]+left), area[0]+area[2]-right-fw)
+	ny := min(max(y, area[1]+top), area[1]+area[3]-bottom-fh)
+	if nx != x || ny != y {
+		vp.SetPos(nx, ny)
+	}
+}

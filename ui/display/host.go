@@ -47,6 +47,10 @@ type Host struct {
 	// kept is the zoom and pan of views dropped by a reload or a new
 	// palette, by display name, for the views built again.
 	kept map[string]zoomState
+	// hidden: the shell shows another screen (Tags, Alarms…), so no
+	// display is highlighted in the tree: one highlighted entry in the
+	// navigation column is where the operator is.
+	hidden bool
 }
 
 // zoomState is where the operator left a display.
@@ -290,18 +294,35 @@ func (h *Host) show(name string) {
 	h.title.SetText(d.Title)
 	h.stack.Objects = []fyne.CanvasObject{v}
 	h.stack.Refresh()
+	h.highlight()
+	if h.snap != nil {
+		v.Update(h.snap, h.active, h.now)
+	}
+}
+
+// SetShown tells the host whether the shell shows it: while another
+// screen is shown, the tree highlights no display.
+func (h *Host) SetShown(shown bool) {
+	if h.hidden == !shown {
+		return
+	}
+	h.hidden = !shown
+	h.highlight()
+}
+
+// highlight marks the current display's tree button, and only it, unless
+// the host is hidden.
+func (h *Host) highlight() {
+	cur := h.Current()
 	for n, b := range h.treeButtons {
 		imp := widget.LowImportance
-		if n == name {
+		if n == cur && !h.hidden {
 			imp = widget.HighImportance
 		}
 		if b.Importance != imp {
 			b.Importance = imp
 			b.Refresh()
 		}
-	}
-	if h.snap != nil {
-		v.Update(h.snap, h.active, h.now)
 	}
 }
 

@@ -75,13 +75,20 @@ func displayFree(n int) bool {
 
 func startXvfb(t *testing.T) string {
 	t.Helper()
+	return startXvfbSized(t, "1280x800x24")
+}
+
+// startXvfbSized starts Xvfb with one screen of screen (WxHxDepth) on a
+// free display number and returns the display.
+func startXvfbSized(t *testing.T, screen string) string {
+	t.Helper()
 	xvfb := need(t, "Xvfb")
 	for n := 90; n < 140; n++ {
 		if !displayFree(n) {
 			continue
 		}
 		display := fmt.Sprintf(":%d", n)
-		cmd := exec.Command(xvfb, display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		cmd := exec.Command(xvfb, display, "-screen", "0", screen, "-nolisten", "tcp")
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start Xvfb: %v", err)
 		}

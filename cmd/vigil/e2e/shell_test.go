@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -217,3 +218,33 @@ func TestShellUnderXvfb(t *testing.T) {
 // single-operator mode: at the right of the status line, left of the login
 // part ("operator (operator) · single-operator mode").
 var nightX, nightY = 876, 780
+
+// TestTheWindowFitsASmallScreenUnderXvfb opens the demo, with no window
+// size kept, on a 1024×768 screen (a panel PC): the default 1280×800 must
+// shrink to the screen, so that the status line at the window's foot is
+// on the screen and not below it.
+func TestTheWindowFitsASmallScreenUnderXvfb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	display := startXvfbSized(t, "1024x768x24")
+	need(t, "import")
+	need(t, "xdotool")
+	bin := buildVigil(t, t.TempDir())
+	s := start(t, bin, display, t.TempDir(), "--screen", "Overview")
+	status := image.Rect(0, 728, 600, 768) // the status line: "devices 1/1 ok · tags …"
+	s.waitFor(func(img image.Image) string {
+		ws := s.windows()
+		if len(ws) != 1 {
+			return fmt.Sprintf("%d windows", len(ws))
+		}
+		if w, h := s.size(ws[0]); w > 1024 || h > 768 {
+			return fmt.Sprintf("the window is %d×%d on a 1024×768 screen", w, h)
+		}
+		if n := count(img, status, color.Black, 0x50); n < 300 {
+			return fmt.Sprintf("no status line at the screen's foot (%d dark pixels)", n)
+		}
+		return window(img)
+	})
+	s.interrupt()
+}
