@@ -7,12 +7,14 @@ package tagbrowser
 
 import (
 	"cmp"
+	"image/color"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
@@ -54,6 +56,7 @@ type Browser struct {
 	sortCol  int
 	sortDesc bool
 	heads    []*widget.Button // the column titles; a tap sorts by the column
+	headRow  *fyne.Container  // the titles' row, laid out as the rows are
 
 	search  *widget.Entry
 	group   *widget.Select
@@ -157,8 +160,14 @@ func (b *Browser) header() fyne.CanvasObject {
 	spark := widget.NewLabel(columnTitles[colSpark])
 	spark.TextStyle.Bold = true
 	cells = append(cells, spark)
+	// As wide as a row's Trend button, so the header's columns give way as
+	// the rows' do on a small window.
+	trend := canvas.NewRectangle(color.Transparent)
+	trend.SetMinSize(widget.NewButton("Trend", nil).MinSize())
+	cells = append(cells, trend)
 	b.titleHeads()
-	return container.New(rowLayout{}, cells...)
+	b.headRow = container.New(rowLayout{}, cells...)
+	return b.headRow
 }
 
 // titleHeads writes the column titles, the sorted one with its direction.

@@ -382,3 +382,48 @@ func TestALargeProjectsSparklinesAreMadeForTheRowsShown(t *testing.T) {
 		t.Error("a backfill made the sparkline of a row never shown")
 	}
 }
+
+// TestColumnsGiveWayOnASmallWindow: in a list 880 px wide (a 1024×768
+// window less the navigation column) every cell of a row, the Trend button
+// included, is inside the list, the description gave way first, and the
+// header's titles stand over their columns. On a wide window the columns
+// keep their full widths.
+func TestColumnsGiveWayOnASmallWindow(t *testing.T) {
+	r := newRig(t, testTags())
+	r.b.Update(testSnapshot())
+	r.win.Resize(fyne.NewSize(880, 400))
+	r.b.Update(testSnapshot())
+	header := r.b.headRow.Objects
+	var row []fyne.CanvasObject
+	for _, o := range test.LaidOutObjects(r.b.list) {
+		if c, ok := o.(*fyne.Container); ok && len(c.Objects) == colTrend+1 {
+			row = c.Objects
+			break
+		}
+	}
+	if row == nil {
+		t.Fatal("no row laid out")
+	}
+	listW := r.b.list.Size().Width
+	trend := row[colTrend]
+	if end := trend.Position().X + trend.Size().Width; end > listW {
+		t.Errorf("the Trend button ends at %.0f px in a list %.0f px wide", end, listW)
+	}
+	if d := row[colDescription].Size().Width; d >= colWidths[colDescription] {
+		t.Errorf("the description is %.0f px wide: it did not give way", d)
+	}
+	for col := colName; col <= colSpark; col++ {
+		if hx, rx := header[col].Position().X, row[col].Position().X; hx-rx > 2 || rx-hx > 2 {
+			t.Errorf("column %d: title at %.0f px, cells at %.0f px", col, hx, rx)
+		}
+	}
+	// A long description is cut to its narrower column.
+	if txt := row[colDescription].(*canvas.Text); fyne.MeasureText(txt.Text, txt.TextSize, txt.TextStyle).Width > row[colDescription].Size().Width {
+		t.Errorf("description %q overflows its %.0f px", txt.Text, row[colDescription].Size().Width)
+	}
+
+	r.win.Resize(fyne.NewSize(1400, 400))
+	if w := widthsFor(r.b.list.Size().Width, trailWidth(row), len(row)); w != colWidths {
+		t.Errorf("at %.0f px the columns are %v, want their full widths %v", r.b.list.Size().Width, w, colWidths)
+	}
+}

@@ -30,16 +30,58 @@ const (
 // never run into the quality beside them.
 const colGap = 12
 
-// rowLayout places a row's cells at fixed widths so columns line up, in
-// the rows and in the header above them.
+// giveWay is how the columns narrow on a small window (a 1024×768 panel
+// PC leaves the list about 890 px): the quality first (its width is for the
+// rare "Bad/WaitingForInitialData"), then the name, then the description,
+// each down to its least width; texts that no longer fit end in "…". So
+// the value, its time, the sparkline and the Trend button stay on the
+// screen.
+var giveWay = [...]struct {
+	col   int
+	least float32
+}{{colQuality, 150}, {colName, 160}, {colDescription, 90}}
+
+// widthsFor returns the column widths for a row of the given width whose
+// cells after the fixed columns (the Trend button) take trail.
+func widthsFor(width, trail float32, cells int) [len(colWidths)]float32 {
+	w := colWidths
+	over := trail + colGap*float32(cells)
+	for _, c := range w {
+		over += c
+	}
+	over -= width
+	for _, g := range giveWay {
+		if over <= 0 {
+			break
+		}
+		cut := min(over, w[g.col]-g.least)
+		w[g.col] -= cut
+		over -= cut
+	}
+	return w
+}
+
+// trailWidth is the width of the cells after the fixed columns.
+func trailWidth(objs []fyne.CanvasObject) float32 {
+	w := float32(0)
+	for _, o := range objs[min(len(objs), len(colWidths)):] {
+		w += o.MinSize().Width
+	}
+	return w
+}
+
+// rowLayout places a row's cells so columns line up, in the rows and in
+// the header above them (which ends in a spacer as wide as the Trend
+// button, so both give way alike).
 type rowLayout struct{}
 
 func (rowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	widths := widthsFor(size.Width, trailWidth(objs), len(objs))
 	x := float32(0)
 	for i, o := range objs {
 		w := o.MinSize().Width
-		if i < len(colWidths) {
-			w = colWidths[i]
+		if i < len(widths) {
+			w = widths[i]
 		}
 		o.Move(fyne.NewPos(x, 0))
 		o.Resize(fyne.NewSize(w, size.Height))
@@ -48,11 +90,12 @@ func (rowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (rowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	least := widthsFor(0, trailWidth(objs), len(objs))
 	w, h := float32(0), float32(0)
 	for i, o := range objs {
 		m := o.MinSize()
-		if i < len(colWidths) {
-			m.Width = colWidths[i]
+		if i < len(least) {
+			m.Width = least[i]
 		}
 		w += m.Width + colGap
 		h = max(h, m.Height)
@@ -107,10 +150,14 @@ func (b *Browser) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	i := b.shown[id]
 	objs := o.(*fyne.Container).Objects
+	widths := colWidths
+	if w := o.Size().Width; w > 0 { // laid out: its columns may have given way
+		widths = widthsFor(w, trailWidth(objs), len(objs))
+	}
 	for col := colName; col <= colTime; col++ {
 		txt := objs[col].(*canvas.Text)
 		text, c, style := b.cell(i, col)
-		text = fit(text, txt.TextSize, style, colWidths[col])
+		text = fit(text, txt.TextSize, style, widths[col])
 		if txt.Text == text && txt.Color == c && txt.TextStyle == style {
 			continue // unchanged: skip the repaint
 		}
