@@ -1,10 +1,7 @@
 package sim_test
 
 import (
-	"context"
 	"fmt"
-	"math/rand/v2"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,7 +9,6 @@ import (
 
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/calc"
-	"github.com/vigil-hmi/vigil/datasource/poll"
 	"github.com/vigil-hmi/vigil/datasource/poll/polltest"
 	"github.com/vigil-hmi/vigil/datasource/sim"
 )
@@ -32,13 +28,13 @@ import (
 // 10 % of the inputs must change per scan, as in the issue, but the plant
 // steps every 100 ms of its own time and the engine scans every ~0.15 ms:
 // the sim alone changes nothing in 699 scans out of 700. So the device is
-// the sim with a change made per read (changing): a fresh random 5 % of the
+// the sim with a change made per read (polltest.Changing): a fresh random 5 % of the
 // samples get a new value, and last read's 5 % return to the plant's, so
 // about 10 % of the read tags differ from the scan before, different ones
 // every scan, as BenchmarkCalc's random tenth of inputs. The driver alone
 // is measured with the same change (500 sample writes per read, in both
-// phases, a few % of a read). evals/scan, from a
-// deriver that counts what the engine returns, shows the work done.
+// phases, a few % of a read). evals/scan (polltest.EngineBench
+// counts what the deriver returns) shows the work done.
 func BenchmarkEngineSimCalc(b *testing.B) {
 	for _, mix := range []struct{ n, fan int }{{0, 0}, {100, 2}, {1000, 2}, {2000, 5}} {
 		// Compiled before the sub-benchmark: a thousand expressions take a
@@ -50,15 +46,13 @@ func BenchmarkEngineSimCalc(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			var deriver func() datasource.Deriver
-			var count counting
 			if mix.n > 0 {
 				deriver = func() datasource.Deriver {
 					eng, err := calc.NewEngine(set, len(tags))
 					if err != nil {
 						b.Fatal(err)
 					}
-					count.d = eng
-					return &count
+					return eng
 				}
 			}
 			const rate = time.Nanosecond
@@ -67,76 +61,11 @@ func BenchmarkEngineSimCalc(b *testing.B) {
 					ScanClasses: []datasource.ScanClass{{Name: "fast", Rate: rate}},
 					Backoff:     datasource.Backoff{Min: time.Millisecond, Max: time.Millisecond}},
 				Tags:    tags,
-				Factory: changingFactory(sim.Factory(clockwork.NewRealClock())),
+				Factory: polltest.Changing(sim.Factory(clockwork.NewRealClock())),
 				Deriver: deriver,
 			}.Run(b)
-			if scans := count.scans.Load(); scans > 0 {
-				b.ReportMetric(float64(count.evals.Load())/float64(scans), "evals/scan")
-			}
 		})
 	}
-}
-
-// counting is a deriver that counts the scans it sees and the samples the
-// calculated tags give.
-type counting struct {
-	d            datasource.Deriver
-	scans, evals atomic.Int64
-}
-
-// Derive implements datasource.Deriver.
-func (c *counting) Derive(batch []datasource.Sample, now time.Time, out []datasource.Sample) []datasource.Sample {
-	n := len(out)
-	out = c.d.Derive(batch, now, out)
-	if len(batch) > 0 {
-		c.scans.Add(1)
-		c.evals.Add(int64(len(out) - n))
-	}
-	return out
-}
-
-// changingFactory makes the drivers of f change about 10 % of the samples
-// of every read (changing).
-func changingFactory(f poll.Factory) poll.Factory {
-	return func(dev *datasource.Device) (poll.Driver, error) {
-		d, err := f(dev)
-		if err != nil {
-			return nil, err
-		}
-		return &changing{Driver: d, rnd: rand.New(rand.NewPCG(1, 2))}, nil
-	}
-}
-
-// changing is a driver whose reads give a new value to a random 5 % of the
-// samples (one in each run of 20); the 5 % of the read before get the
-// driver's own value back. So about 10 % of the samples differ from the
-// read before.
-type changing struct {
-	poll.Driver
-	rnd  *rand.Rand
-	read float64
-}
-
-// Read implements poll.Driver.
-func (c *changing) Read(ctx context.Context, plan poll.Plan, dst []datasource.Sample) ([]datasource.Sample, error) {
-	n0 := len(dst)
-	dst, err := c.Driver.Read(ctx, plan, dst)
-	if err != nil {
-		return dst, err
-	}
-	c.read++
-	got := dst[n0:]
-	// One sample in each run of 20, at random: random tags, spread evenly,
-	// written in order, so that the change costs the driver little.
-	for i := 0; i+20 <= len(got); i += 20 {
-		s := &got[i+int(c.rnd.Uint32()%20)]
-		if s.Value.Kind() == datasource.KindBool {
-			s.Value = datasource.Bool(!s.Value.AsBool())
-		} else if f, ok := s.Value.AsFloat(); ok {
-			s.Value = datasource.Float(f + c.read)
-		}
-	}
-	return dst, nil
 }
 
 // calcBenchTags is benchTags(10000) with n expression tags of fan inputs

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,6 +60,14 @@ func (e EngineBench) Run(b *testing.B) {
 	rounds := min(b.N, 10)
 	var driver, engine spent
 	var engineScans uint64
+	var count counting
+	if e.Deriver != nil {
+		newDeriver := e.Deriver
+		e.Deriver = func() datasource.Deriver {
+			count.d = newDeriver()
+			return &count
+		}
+	}
 	for r := range rounds {
 		n := b.N / rounds
 		if r < b.N%rounds {
@@ -81,6 +90,27 @@ func (e EngineBench) Run(b *testing.B) {
 		b.ReportMetric(100*(engineCPU/driverCPU-1), "cpu-overhead-%")
 		b.ReportMetric(engineCPU-driverCPU, "engine-cpu-ns/tag")
 	}
+	if scans := count.scans.Load(); scans > 0 {
+		b.ReportMetric(float64(count.evals.Load())/float64(scans), "evals/scan")
+	}
+}
+
+// counting is a deriver that counts the scans it sees and the samples the
+// calculated tags give: evals/scan shows the work a deriver did.
+type counting struct {
+	d            datasource.Deriver
+	scans, evals atomic.Int64
+}
+
+// Derive implements datasource.Deriver.
+func (c *counting) Derive(batch []datasource.Sample, now time.Time, out []datasource.Sample) []datasource.Sample {
+	n := len(out)
+	out = c.d.Derive(batch, now, out)
+	if len(batch) > 0 {
+		c.scans.Add(1)
+		c.evals.Add(int64(len(out) - n))
+	}
+	return out
 }
 
 // spent is the wall and process CPU time of a measured phase.
