@@ -306,6 +306,13 @@ func (e *Engine) Version() uint64 { return e.version.Load() }
 // alarms changed state.
 func (e *Engine) Changed() <-chan struct{} { return e.changed }
 
+// recvPiece is how many samples Run takes from its subscription at a time.
+// The buffer was as large as the largest backlog and stayed so: up to the
+// subscription's size (2^18 samples, 16.8 MB), 5-11 MB after 2 minutes of
+// 100,000 tags. A piece of 4,096 is 256 KB, and costs a wake-up per 4,096
+// samples.
+const recvPiece = 4096
+
 // Run evaluates the samples of sub until ctx ends, ticking delays and
 // shelving every TickInterval and writing the journal from a second
 // goroutine it owns, so a slow disk never delays evaluation. It flushes
@@ -328,14 +335,16 @@ func (e *Engine) Run(ctx context.Context, sub *datasource.Subscription) error {
 
 	ticker := e.clock.NewTicker(e.tick)
 	defer ticker.Stop()
-	buf := make([]datasource.Sample, 0, 1024)
+	buf := make([]datasource.Sample, 0, recvPiece)
 	var dropped uint64
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-sub.Ready():
-			buf = sub.TryRecv(buf[:0])
+			// One piece at a time; Ready comes again for the rest, so
+			// a long backlog does not hold up the ticks either.
+			buf = sub.TryRecvMax(buf[:0], recvPiece)
 			e.Process(buf)
 		case <-ticker.Chan():
 			e.Tick(e.clock.Now())
