@@ -21,26 +21,27 @@ const (
 )
 
 // def is one AlarmDef compiled for evaluation: defaults applied, tag
-// references resolved to TagIDs.
+// references resolved to TagIDs. Its bytes and 32-bit fields come first,
+// packed: 144 bytes, not 176 (TestStateAndDefSizes).
 type def struct {
+	kind      datasource.AlarmKind
+	priority  datasource.Priority
+	latching  bool
+	notEqual  bool  // discrete
+	upper     bool  // predictive: the limit is crossed rising (else falling)
+	setpoint  int32 // deviation: the setpoint TagID, else -1
+	suppress  int32 // the suppress_by TagID, else -1
 	tag       *datasource.Tag
 	name      string
-	kind      datasource.AlarmKind
 	limit     float64
 	deadband  float64
 	onDelay   time.Duration
 	offDelay  time.Duration
-	priority  datasource.Priority
 	message   string // template; "" means the default
-	latching  bool
 	shelveMax time.Duration
 	state     datasource.Value // discrete
-	notEqual  bool             // discrete
-	setpoint  int32            // deviation: the setpoint TagID, else -1
-	suppress  int32            // the suppress_by TagID, else -1
 	window    time.Duration    // rate of change, predictive
 	horizon   time.Duration    // predictive
-	upper     bool             // predictive: the limit is crossed rising (else falling)
 }
 
 // DefError is a problem with one alarm definition, found by New. Its message
@@ -100,7 +101,11 @@ func compile(tags []*datasource.Tag) ([]def, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	var defs []def
+	n := 0
+	for _, t := range tags {
+		n += len(t.Alarms)
+	}
+	defs := make([]def, 0, n) // held for the whole run: no room to spare
 	for _, t := range tags {
 		start := len(defs)
 		names := make(map[string]bool, len(t.Alarms))

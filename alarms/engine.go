@@ -1,11 +1,14 @@
 package alarms
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,10 +59,10 @@ type Engine struct {
 
 	tags  []*datasource.Tag
 	defs  []def
-	byKey map[string]ID // "tag/name" -> ID, for actions by name and restore
-	role  []uint8       // per TagID
-	off   []int32       // alarms of tag i are defs[off[i]:off[i+1]]
-	spOff []int32       // deviation alarms using tag i as setpoint: spIdx[spOff[i]:spOff[i+1]]
+	byKey []ID    // every ID, by tag name then alarm name: for actions by name and restore (lookup)
+	role  []uint8 // per TagID
+	off   []int32 // alarms of tag i are defs[off[i]:off[i+1]]
+	spOff []int32 // deviation alarms using tag i as setpoint: spIdx[spOff[i]:spOff[i+1]]
 	spIdx []int32
 	suOff []int32 // alarms suppressed by tag i: suIdx[suOff[i]:suOff[i+1]]
 	suIdx []int32
@@ -91,7 +94,7 @@ func New(tags []*datasource.Tag, opts Options) (*Engine, error) {
 	e := &Engine{
 		clock: opts.Clock, jrn: opts.Journal, auth: opts.Authorizer, log: opts.Logger,
 		tick: opts.TickInterval, maxPnd: opts.MaxPending,
-		tags: tags, defs: defs, byKey: make(map[string]ID, len(defs)),
+		tags: tags, defs: defs, byKey: make([]ID, len(defs)),
 		role: make([]uint8, len(tags)), st: make([]state, len(defs)),
 		spVal: make([]float64, len(tags)), spOK: make([]bool, len(tags)),
 		changed: make(chan struct{}, 1), flush: make(chan struct{}, 1),
@@ -112,9 +115,9 @@ func New(tags []*datasource.Tag, opts Options) (*Engine, error) {
 		e.maxPnd = 100000
 	}
 	e.index()
+	e.sortKeys()
 	for i := range e.defs {
 		d := &e.defs[i]
-		e.byKey[d.tag.Name+"/"+d.name] = ID(i)
 		e.st[i].ttl = math.NaN()
 		switch d.kind {
 		case datasource.AlarmRateOfChange:
@@ -180,8 +183,41 @@ func (e *Engine) Len() int { return len(e.defs) }
 
 // Lookup returns the ID of the alarm name of tag.
 func (e *Engine) Lookup(tag, name string) (ID, bool) {
-	id, ok := e.byKey[tag+"/"+name]
-	return id, ok
+	return e.lookup(tag, name)
+}
+
+// sortKeys fills byKey with every ID and orders it by tag name, alarm
+// name, then ID.
+func (e *Engine) sortKeys() {
+	for i := range e.byKey {
+		e.byKey[i] = ID(i)
+	}
+	slices.SortFunc(e.byKey, func(a, b ID) int {
+		da, db := &e.defs[a], &e.defs[b]
+		return cmp.Or(strings.Compare(da.tag.Name, db.tag.Name), strings.Compare(da.name, db.name), cmp.Compare(a, b))
+	})
+}
+
+// lookup finds the alarm name of tag by bisection of byKey: a lookup is an
+// operator's action or a journal entry restored, and a map of "tag/name"
+// keys was 1 MB at 20,000 alarms. Of two alarms of one key (never in a
+// project: compile refuses them) it finds the later, as that map did.
+func (e *Engine) lookup(tag, name string) (ID, bool) {
+	i, _ := slices.BinarySearchFunc(e.byKey, 0, func(id ID, _ int) int {
+		d := &e.defs[id]
+		if c := cmp.Or(strings.Compare(d.tag.Name, tag), strings.Compare(d.name, name)); c > 0 {
+			return 1
+		}
+		return -1
+	})
+	if i == 0 {
+		return 0, false
+	}
+	id := e.byKey[i-1]
+	if d := &e.defs[id]; d.tag.Name != tag || d.name != name {
+		return 0, false
+	}
+	return id, true
 }
 
 // Process evaluates a batch of samples from the tag table at the clock's
@@ -306,6 +342,13 @@ func (e *Engine) Version() uint64 { return e.version.Load() }
 // alarms changed state.
 func (e *Engine) Changed() <-chan struct{} { return e.changed }
 
+// recvPiece is how many samples Run takes from its subscription at a time.
+// The buffer was as large as the largest backlog and stayed so: up to the
+// subscription's size (2^18 samples, 16.8 MB), 5-11 MB after 2 minutes of
+// 100,000 tags. A piece of 4,096 is 256 KB, and costs a wake-up per 4,096
+// samples.
+const recvPiece = 4096
+
 // Run evaluates the samples of sub until ctx ends, ticking delays and
 // shelving every TickInterval and writing the journal from a second
 // goroutine it owns, so a slow disk never delays evaluation. It flushes
@@ -328,14 +371,16 @@ func (e *Engine) Run(ctx context.Context, sub *datasource.Subscription) error {
 
 	ticker := e.clock.NewTicker(e.tick)
 	defer ticker.Stop()
-	buf := make([]datasource.Sample, 0, 1024)
+	buf := make([]datasource.Sample, 0, recvPiece)
 	var dropped uint64
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-sub.Ready():
-			buf = sub.TryRecv(buf[:0])
+			// One piece at a time; Ready comes again for the rest, so
+			// a long backlog does not hold up the ticks either.
+			buf = sub.TryRecvMax(buf[:0], recvPiece)
 			e.Process(buf)
 		case <-ticker.Chan():
 			e.Tick(e.clock.Now())

@@ -26,21 +26,24 @@ type state struct {
 	quality  datasource.Quality
 	hasValue bool
 
-	cond        bool      // the condition, with deadband, before delays
+	// the flags, together after quality: 224 bytes, not 240
+	// (TestStateAndDefSizes)
+	cond       bool // the condition, with deadband, before delays
+	active     bool // the condition after on/off delays
+	unacked    bool
+	latched    bool
+	shelve     shelveMode
+	suppressed bool
+	oos        bool
+
 	condSince   time.Time // when cond last changed
-	active      bool      // the condition after on/off delays
-	unacked     bool
-	latched     bool
 	activeSince time.Time
 	lastChange  time.Time
 	ttl         float64 // predictive: last forecast in seconds; NaN when none
 
-	shelve       shelveMode
 	shelvedUntil time.Time
 	shelvedBy    string
 	shelveReason string
-	suppressed   bool
-	oos          bool
 	oosBy        string
 	oosReason    string
 

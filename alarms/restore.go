@@ -36,7 +36,7 @@ func (e *Engine) restore(ctx context.Context, window time.Duration) error {
 		if ev.Kind != EventKind {
 			continue
 		}
-		if id, ok := e.byKey[ev.Source+"/"+ev.Name]; ok {
+		if id, ok := e.lookup(ev.Source, ev.Name); ok {
 			last[id] = ev
 		}
 	}

@@ -84,3 +84,40 @@ func TestRunFlushesPendingEventsWhenItStops(t *testing.T) {
 		t.Fatalf("journal after stop %v, want the activation", got)
 	}
 }
+
+// A backlog larger than Run's piece (recvPiece) is evaluated to its last
+// sample, in order: the reading that raises the alarm comes after more than
+// two pieces of readings below the limit, and the one that clears it
+// (Normal again) last of all but one.
+func TestRunEvaluatesABacklogOfManyPieces(t *testing.T) {
+	tags := plantTags(hiAlarm)
+	clk := newClock()
+	e, err := New(tags, Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := datasource.NewTable(tags)
+	sub := table.Subscribe("alarms", 1<<16)
+	defer sub.Close()
+	n := 2*recvPiece + 100
+	batch := make([]datasource.Sample, n)
+	for i := range batch {
+		batch[i] = datasource.Sample{Tag: 0, Value: fl(50), Time: clk.Now()}
+	}
+	batch[n-3].Value = fl(90) // raises it
+	batch[n-2].Value = fl(10) // clears it: unacknowledged, no longer active
+	table.Publish(batch)
+	table.Publish([]datasource.Sample{{Tag: 0, Value: fl(11), Time: clk.Now()}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx, sub) }()
+	id, _ := e.Lookup("Tank1.Level", "Hi")
+	waitFor(t, "the last reading", func() bool { a, _ := e.Get(id); return a.Value == fl(11) })
+	if a, _ := e.Get(id); a.State != RTNUnack {
+		t.Fatalf("after the backlog: state %v, want RTNUnack (raised, then cleared)", a.State)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -53,7 +53,7 @@ func (e TableEngine) Derive(now time.Time) { e.t.deriveAt(now) }
 // ignored.
 func (e TableEngine) Confirm(ids []TagID, now time.Time) {
 	t := e.t
-	n := TagID(len(t.current))
+	n := TagID(t.n)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, id := range ids {
@@ -63,8 +63,9 @@ func (e TableEngine) Confirm(ids []TagID, now time.Time) {
 		if t.held[id].f != nil {
 			// A feed's batch says when it was received; a confirmed
 			// sample moves to current, as MarkStale's do.
-			t.current[id] = *t.ref(id)
+			s := *t.ref(id)
 			t.unhold(id)
+			t.set(id, s)
 		}
 		t.recv[id] = max(t.recv[id], unixNano(now))
 	}
@@ -89,10 +90,13 @@ func (e TableEngine) MarkStale(now time.Time) int {
 		}
 		// A feed's batch was received when it was published (f.now), the
 		// table's own samples at recv, which Confirm moves on.
-		s, tm := &t.current[i], t.recv[i]
+		var s *Sample
+		var tm int64
 		if h := t.held[i]; h.f != nil {
 			s = h.f.sample(TagID(i), h.pos)
 			tm = received(h.f.now, s.Time)
+		} else {
+			s, tm = t.ref(TagID(i)), t.recv[i]
 		}
 		if !s.Quality.IsGood() || tm == 0 || nowNano-tm <= int64(lim) {
 			continue
@@ -103,7 +107,7 @@ func (e TableEngine) MarkStale(now time.Time) int {
 		cur.Quality = UncertainQuality(Stale)
 		id := TagID(i)
 		t.unhold(id)
-		t.current[id] = cur
+		t.set(id, cur)
 		if c == nil {
 			c = t.pool.get(0)
 		}

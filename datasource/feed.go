@@ -157,7 +157,7 @@ func (f *Feed) layout(buf []Sample) {
 	} else {
 		f.drop()
 	}
-	n := TagID(len(t.current))
+	n := TagID(t.n)
 	if cap(f.ids) < len(buf) {
 		f.ids = make([]TagID, len(buf))
 	}
@@ -176,13 +176,14 @@ func (f *Feed) layout(buf []Sample) {
 // gives those tags back to current. The caller holds t.mu.
 func (f *Feed) drop() {
 	t := f.t
-	n := TagID(len(t.current))
+	n := TagID(t.n)
 	for pos, id := range f.ids {
 		// held names a position only with the tag the layout has there.
 		if id < n && t.held[id] == (hold{f: f, pos: int32(pos)}) {
-			t.current[id] = *f.sample(id, int32(pos))
-			t.recv[id] = received(f.now, t.current[id].Time)
-			t.held[id] = hold{}
+			s := *f.sample(id, int32(pos))
+			t.release(id)
+			t.set(id, s)
+			t.recv[id] = received(f.now, s.Time)
 		}
 	}
 }

@@ -64,6 +64,22 @@ func checkHeld(t *testing.T, tb *Table, feeds []*Feed) {
 	if live != tb.feeds {
 		t.Fatalf("table counts %d feeds with a layout, there are %d", tb.feeds, live)
 	}
+	// current's pages: a page is let go exactly when a feed holds every
+	// tag of it, and heldN counts them.
+	for p := range tb.current {
+		held := 0
+		for id := p << pageShift; id < min(tb.n, (p+1)<<pageShift); id++ {
+			if tb.held[id].f != nil {
+				held++
+			}
+		}
+		if int(tb.heldN[p]) != held {
+			t.Fatalf("page %d counts %d held tags, there are %d", p, tb.heldN[p], held)
+		}
+		if (tb.current[p] == nil) != (held == tb.pageLen(p)) {
+			t.Fatalf("page %d let go %v with %d of its %d tags held", p, tb.current[p] == nil, held, tb.pageLen(p))
+		}
+	}
 }
 
 // TestFeedMatchesPublishAt runs random sequences of operations against
@@ -668,4 +684,67 @@ func (d *timesDeriver) Derive(batch []Sample, _ time.Time, out []Sample) []Sampl
 		d.times = append(d.times, s.Time)
 	}
 	return out
+}
+
+// The pages of current whose tags a feed holds are let go, and made again
+// when a tag comes back: by a Publish of it, by MarkStale, by the feed's
+// Close. What every reader sees is as if they had never gone (the
+// reference table publishes the same batches by copy, and keeps its pages).
+func TestCurrentPagesOfHeldTagsAreLetGo(t *testing.T) {
+	n := 2*pageSize + 10 // two full pages and a partial one
+	tags := make([]*Tag, n)
+	for i := range tags {
+		tags[i] = &Tag{ID: TagID(i), StaleAfter: time.Second}
+	}
+	got, want := NewTable(tags), NewTable(tags)
+	at := time.Unix(1_700_000_000, 0)
+	f := got.Engine().NewFeed()
+	scan := func(v int64) {
+		buf := f.Buffer(n - 5) // the last 5 tags are not the feed's
+		ref := make([]Sample, 0, n-5)
+		for i := range n - 5 {
+			buf = append(buf, Sample{Tag: TagID(i), Value: Int(v + int64(i))})
+			ref = append(ref, Sample{Tag: TagID(i), Value: Int(v + int64(i))})
+		}
+		f.Publish(buf, at)
+		want.Engine().PublishAt(ref, at)
+	}
+	same := func(step string) {
+		t.Helper()
+		checkHeld(t, got, []*Feed{f})
+		if g, w := got.Snapshot(nil, nil), want.Snapshot(nil, nil); !sameSamples(g, w) {
+			t.Fatalf("%s: the snapshots differ", step)
+		}
+		for _, id := range []TagID{0, pageSize - 1, pageSize, TagID(n - 6), TagID(n - 1)} {
+			if g, w := got.Get(id), want.Get(id); !sameSample(g, w) {
+				t.Fatalf("%s: tag %d is %+v, want %+v", step, id, g, w)
+			}
+		}
+	}
+	scan(0)
+	same("first scan")
+	if got.current[0] != nil || got.current[1] != nil || got.current[2] == nil {
+		t.Fatalf("pages let go: %v %v %v; want the two full pages, not the last (5 of its tags are not held)",
+			got.current[0] == nil, got.current[1] == nil, got.current[2] == nil)
+	}
+	one := []Sample{{Tag: pageSize + 3, Value: Int(-1), Time: at}}
+	got.Publish(one)
+	want.Publish(one)
+	same("a publish of a held tag")
+	if got.current[1] == nil {
+		t.Fatal("page 1 not made again for the tag published")
+	}
+	scan(100)
+	same("the next scan")
+	if got.current[1] != nil {
+		t.Fatal("page 1 kept after the feed held all its tags again")
+	}
+	at = at.Add(time.Minute)
+	if g, w := got.Engine().MarkStale(at), want.Engine().MarkStale(at); g != w || g == 0 {
+		t.Fatalf("MarkStale marked %d, the reference %d", g, w)
+	}
+	same("stale marking")
+	scan(200)
+	f.Close()
+	same("the feed closed")
 }

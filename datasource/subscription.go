@@ -121,6 +121,46 @@ func (s *Subscription) TryRecv(dst []Sample) []Sample {
 	return dst
 }
 
+// TryRecvMax is TryRecv of at most limit (at least 1) samples, the oldest:
+// the receive of a consumer that works through a backlog piece by piece in
+// a buffer of bounded size, instead of one as large as the backlog. The
+// rest keep waiting, and Ready is signalled again for them. The samples
+// are copied under the subscription's lock, which is why limit bounds the
+// copy: a piece of a few thousand samples holds up a publisher about as
+// long as one of its own publishes.
+func (s *Subscription) TryRecvMax(dst []Sample, limit int) []Sample {
+	limit = max(limit, 1)
+	s.mu.Lock()
+	for limit > 0 && s.n > 0 {
+		sp := &s.queue[s.head]
+		samples := sp.c.read()[sp.off:]
+		if len(samples) > limit { // the front of the oldest chunk
+			dst = append(dst, samples[:limit]...)
+			sp.off += limit
+			s.n -= limit
+			break
+		}
+		dst = append(dst, samples...)
+		s.table.pool.release(sp.c)
+		*sp = span{}
+		s.head++
+		s.n -= len(samples)
+		limit -= len(samples)
+	}
+	if s.n == 0 {
+		s.queue, s.head = s.queue[:0], 0
+	}
+	more := s.n > 0
+	s.mu.Unlock()
+	if more {
+		select {
+		case s.ready <- struct{}{}:
+		default:
+		}
+	}
+	return dst
+}
+
 // Recv waits until samples are waiting or ctx is done, then appends them to
 // dst. With ReceiveHistorical it also returns, maybe with none, when
 // historical samples wait. It returns ctx's error when ctx ends first.

@@ -36,8 +36,17 @@ import (
 // latest batch itself is the current value of its tags. docs/engine.md has
 // the design and its figures.
 type Table struct {
-	mu      sync.RWMutex // guards current, held, feeds, the feeds' state, subs, derive and clock; held while delivering, so every subscriber sees the order of current
-	current []Sample     // the current sample of every tag not held by a feed
+	mu sync.RWMutex // guards current, held, feeds, the feeds' state, subs, derive and clock; held while delivering, so every subscriber sees the order of current
+	n  int          // tags
+	// current is the current sample of every tag not held by a feed, in
+	// pages of pageSize tags. A feed's latest batch is the current value
+	// of the tags it holds, so their slots here are never read: a page is
+	// let go (nil) while a feed holds every tag of it, and made again at
+	// the first write after one of them is given back (set). With every
+	// tag read by a scan class, that is all of them: 6.4 MB at 100,000
+	// tags. Read it with ref, write it with set and copyIn.
+	current [][]Sample
+	heldN   []int32 // per page of current, how many of its tags a feed holds
 	// held says, per tag, which feed's latest batch holds its current
 	// sample and where; the zero hold means current does. Read the current
 	// sample of a tag with ref, never current directly.
@@ -124,12 +133,20 @@ type hold struct {
 	pos int32
 }
 
+// pageShift sizes the pages of Table.current: 1,024 samples, 64 KiB.
+const (
+	pageShift = 10
+	pageSize  = 1 << pageShift
+)
+
 // NewTable returns a table for tags, indexed by TagID, every tag starting Bad
 // with WaitingForInitialData.
 func NewTable(tags []*Tag) *Table {
-	t := &Table{current: make([]Sample, len(tags)), held: make([]hold, len(tags)), stale: make([]time.Duration, len(tags)), recv: make([]int64, len(tags)), clock: time.Now}
+	n := len(tags)
+	pages := (n + pageSize - 1) >> pageShift
+	t := &Table{n: n, current: make([][]Sample, pages), heldN: make([]int32, pages), held: make([]hold, n), stale: make([]time.Duration, n), recv: make([]int64, n), clock: time.Now}
 	for i, tag := range tags {
-		t.current[i] = Sample{Tag: TagID(i), Quality: BadQuality(WaitingForInitialData)}
+		t.set(TagID(i), Sample{Tag: TagID(i), Quality: BadQuality(WaitingForInitialData)})
 		t.stale[i] = tag.StaleAfter
 	}
 	// Enough for a few full scans of every tag in flight (being read, queued
@@ -139,7 +156,47 @@ func NewTable(tags []*Tag) *Table {
 }
 
 // Len returns the number of tags.
-func (t *Table) Len() int { return len(t.current) }
+func (t *Table) Len() int { return t.n }
+
+// page returns page p of current, made if it was let go. The caller holds
+// t.mu.
+func (t *Table) page(p int) []Sample {
+	if t.current[p] == nil {
+		t.current[p] = make([]Sample, t.pageLen(p))
+	}
+	return t.current[p]
+}
+
+// pageLen is how many tags page p of current has: pageSize but for the
+// last.
+func (t *Table) pageLen(p int) int { return min(pageSize, t.n-p<<pageShift) }
+
+// set makes s the current sample of tag id (known), which no feed holds.
+// The caller holds t.mu.
+func (t *Table) set(id TagID, s Sample) {
+	t.page(int(id >> pageShift))[id&(pageSize-1)] = s
+}
+
+// copyIn copies run into current from tag id on; the tags (known) are not
+// held by a feed. The caller holds t.mu.
+func (t *Table) copyIn(id TagID, run []Sample) {
+	for len(run) > 0 {
+		k := copy(t.page(int(id >> pageShift))[id&(pageSize-1):], run)
+		run, id = run[k:], id+TagID(k)
+	}
+}
+
+// appendCurrent appends the current samples of tags [i, j) (known, held by
+// no feed) to dst. The caller holds t.mu, at least for reading.
+func (t *Table) appendCurrent(dst []Sample, i, j int) []Sample {
+	for i < j {
+		pg := t.current[i>>pageShift][i&(pageSize-1):]
+		pg = pg[:min(len(pg), j-i)]
+		dst = append(dst, pg...)
+		i += len(pg)
+	}
+	return dst
+}
 
 // Publish stores a batch of samples as the current values of their tags and
 // hands it to every subscription, in one step. A sample without a time
@@ -206,7 +263,7 @@ const storeBlock = 64
 // publish is now its latest. The caller holds t.mu.
 func (t *Table) store(batch []Sample, now time.Time) {
 	at := now // the stamp; read from the clock only if a sample needs it
-	n := TagID(len(t.current))
+	n := TagID(t.n)
 	for i := 0; i < len(batch); {
 		id := batch[i].Tag
 		j := i + 1
@@ -229,7 +286,7 @@ func (t *Table) store(batch []Sample, now time.Time) {
 			if t.feeds > 0 {
 				t.unhold(id)
 			}
-			t.current[id] = run[0]
+			t.set(id, run[0])
 			t.recv[id] = received(now, run[0].Time)
 		default:
 			// A run may go past the last tag; copy stops there, so must this.
@@ -239,7 +296,7 @@ func (t *Table) store(batch []Sample, now time.Time) {
 					t.unhold(id + k)
 				}
 			}
-			copy(t.current[id:], run)
+			t.copyIn(id, run[:m])
 			for k := range m {
 				t.recv[id+k] = received(now, run[k].Time)
 			}
@@ -294,7 +351,7 @@ func (t *Table) ref(id TagID) *Sample {
 	if h := t.held[id]; h.f != nil {
 		return h.f.sample(id, h.pos)
 	}
-	return &t.current[id]
+	return &t.current[id>>pageShift][id&(pageSize-1)] // not held: its page is there
 }
 
 // hold makes f.cur.samples[pos] the current sample of tag id (known). A
@@ -303,7 +360,14 @@ func (t *Table) ref(id TagID) *Sample {
 // is just overwritten: the later position wins, as in store. The caller
 // holds t.mu.
 func (t *Table) hold(id TagID, f *Feed, pos int32) {
-	if h := t.held[id]; h.f != nil && h.f != f {
+	switch h := t.held[id]; {
+	case h.f == nil:
+		p := int(id >> pageShift)
+		t.heldN[p]++
+		if int(t.heldN[p]) == t.pageLen(p) {
+			t.current[p] = nil // every tag of the page is held: none of its slots is read
+		}
+	case h.f != f:
 		h.f.detached = append(h.f.detached, h.pos)
 	}
 	t.held[id] = hold{f: f, pos: pos}
@@ -316,8 +380,16 @@ func (t *Table) hold(id TagID, f *Feed, pos int32) {
 func (t *Table) unhold(id TagID) {
 	if h := t.held[id]; h.f != nil {
 		h.f.detached = append(h.f.detached, h.pos)
-		t.held[id] = hold{}
+		t.release(id)
 	}
+}
+
+// release gives tag id, held by a feed, back to current without a word to
+// the feed; the caller writes its sample next (set), which makes its page
+// again if it was let go. The caller holds t.mu.
+func (t *Table) release(id TagID) {
+	t.held[id] = hold{}
+	t.heldN[id>>pageShift]--
 }
 
 // Get returns the current sample of one tag (the zero Sample for an unknown
@@ -325,7 +397,7 @@ func (t *Table) unhold(id TagID) {
 func (t *Table) Get(id TagID) Sample {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if int(id) >= len(t.current) {
+	if int(id) >= t.n {
 		return Sample{}
 	}
 	return *t.ref(id)
@@ -341,7 +413,7 @@ func (t *Table) Snapshot(ids []TagID, dst []Sample) []Sample {
 		return t.appendAll(dst)
 	}
 	for _, id := range ids {
-		if int(id) < len(t.current) {
+		if int(id) < t.n {
 			dst = append(dst, *t.ref(id))
 		} else {
 			dst = append(dst, Sample{Tag: id, Quality: BadQuality(ConfigError)})
@@ -357,10 +429,10 @@ func (t *Table) Snapshot(ids []TagID, dst []Sample) []Sample {
 // while the block is still in the cache (see Feed.sample). The caller holds
 // t.mu, at least for reading.
 func (t *Table) appendAll(dst []Sample) []Sample {
-	if t.feeds == 0 {
-		return append(dst, t.current...)
+	n := t.n
+	if t.feeds == 0 { // no tag is held
+		return t.appendCurrent(dst, 0, n)
 	}
-	n := len(t.current)
 	dst = slices.Grow(dst, n)
 	for i := 0; i < n; {
 		h := t.held[i]
@@ -369,7 +441,7 @@ func (t *Table) appendAll(dst []Sample) []Sample {
 			for j < n && t.held[j].f == nil {
 				j++
 			}
-			dst = append(dst, t.current[i:j]...)
+			dst = t.appendCurrent(dst, i, j)
 			i = j
 			continue
 		}

@@ -515,3 +515,62 @@ func TestUnixNanoClampsTimesBeyondInt64(t *testing.T) {
 		t.Errorf("unixNano's range %d..%d, want the first seconds of 1678 and 2262", minUnixSec, maxUnixSec)
 	}
 }
+
+// TryRecvMax takes the backlog in pieces, across the chunks' boundaries,
+// oldest first; the rest waits, Ready says so, and a drop by the publisher
+// meanwhile still drops the oldest of what waits.
+func TestTryRecvMaxTakesTheBacklogInPieces(t *testing.T) {
+	tb := NewTable(tagsN(1))
+	sub := tb.Subscribe("alarms", 10)
+	defer sub.Close()
+	next := int64(0)
+	publish := func(n int) {
+		batch := make([]Sample, n)
+		for i := range batch {
+			batch[i] = Sample{Value: Int(next)}
+			next++
+		}
+		tb.Publish(batch)
+	}
+	want := int64(0)
+	take := func(limit, n int) {
+		t.Helper()
+		<-sub.Ready()
+		got := sub.TryRecvMax(nil, limit)
+		if len(got) != n {
+			t.Fatalf("TryRecvMax(%d) took %d samples, want %d", limit, len(got), n)
+		}
+		for _, s := range got {
+			if v, _ := s.Value.AsInt(); v != want {
+				t.Fatalf("took %d, want %d (in order)", v, want)
+			}
+			want++
+		}
+	}
+	publish(5)
+	publish(3)
+	take(4, 4) // the front of the first chunk
+	take(2, 2) // its last and the front of the second
+	publish(6) // 2 + 6 = 8 wait: nothing dropped
+	take(7, 7)
+	take(7, 1)
+	select {
+	case <-sub.Ready():
+		if got := sub.TryRecvMax(nil, 7); len(got) != 0 {
+			t.Fatalf("took %d samples of an empty queue", len(got))
+		}
+	default:
+	}
+	publish(8)
+	take(3, 3)
+	publish(7) // 5 + 7 = 12 wait: the oldest 2 are dropped
+	want += 2
+	take(0, 1) // a limit below 1 takes 1
+	take(100, 9)
+	if d := sub.Dropped(); d != 2 {
+		t.Fatalf("dropped %d, want 2", d)
+	}
+	if tb.pool.kept == 0 {
+		t.Fatal("no chunk went back to the pool after its samples were taken")
+	}
+}

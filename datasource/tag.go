@@ -34,33 +34,52 @@ func ConnectedTagName(device string) string { return SystemTagPrefix + device + 
 // Tag is the compiled, validated definition of one tag. Tags are created by
 // the project package and never change while the engine runs; share them by
 // pointer.
+//
+// A project holds one Tag per tag for as long as it runs (100,000 of them in
+// a large plant), so the fields are laid out to leave no padding: the small
+// ones together first, then the words. TestTagSize pins the size, 304 bytes;
+// a new field goes where it adds no padding (bools and bytes beside the
+// others at the top).
 type Tag struct {
-	ID          TagID
-	Name        string // unique in the project, e.g. "Tank1.Level"
-	Description string
-	Group       string // area or tag group: permissions, overview grouping
-	Device      string // the Device.Name it is read from
-	Address     string // driver-specific, checked by the driver's Prepare
+	ID TagID
+	// AddressLine is the line of the tag's address in its project file
+	// (Pos.File), for driver errors: see AddressPos.
+	AddressLine int32
 	Type        DataType
 	WordOrder   WordOrder // WordOrderDefault: use the device's
-	Length      int       // TypeString: number of 16-bit registers (2 characters each) or maximum characters
-	Scaling     Scaling   // raw -> engineering units; the zero Scaling is identity
+	Writable    bool
+	Critical    bool // a write needs the operator's password again
+	System      bool // made by the engine, not read from a device address
+
+	Name        string // unique in the project, e.g. "Tank1.Level"
+	Description string
+	Group       string  // area or tag group: permissions, overview grouping
+	Device      string  // the Device.Name it is read from
+	Address     string  // driver-specific, checked by the driver's Prepare
+	Length      int     // TypeString: number of 16-bit registers (2 characters each) or maximum characters
+	Scaling     Scaling // raw -> engineering units; the zero Scaling is identity
 	Units       string
 	Decimals    int              // digits after the point for display; -1 means as many as needed
 	Span        Range            // display range (bars, trend axis); from scaling or limits when not given
 	States      map[int64]string // state texts for digital tags: 0 -> "STOPPED", 1 -> "RUNNING"
-	Writable    bool
-	WriteLimits *Range // nil: only the data type's range limits writes
-	Critical    bool   // a write needs the operator's password again
+	WriteLimits *Range           // nil: only the data type's range limits writes
 	ScanClass   string
 	ScanRate    time.Duration // of ScanClass, resolved
 	StaleAfter  time.Duration // not refreshed for this long -> Uncertain/Stale; 0 disables
 	History     HistorySettings
 	Alarms      []AlarmDef
-	System      bool     // made by the engine, not read from a device address
 	Calc        *CalcDef // a calculated tag (datasource/calc): no device, read-only; nil for device tags
 	Pos         Pos      // the tag's entry in the project file
-	AddressPos  Pos      // the line of its address, for driver errors
+}
+
+// AddressPos is the place of the tag's address in the project file, for
+// driver errors: the tag's file at AddressLine, or the zero Pos when the
+// address has no line (a tag made in code).
+func (t *Tag) AddressPos() Pos {
+	if t.AddressLine == 0 {
+		return Pos{}
+	}
+	return Pos{File: t.Pos.File, Line: int(t.AddressLine)}
 }
 
 // Range is a closed interval [Min, Max].
@@ -72,10 +91,12 @@ type Range struct {
 func (r Range) Contains(v float64) bool { return v >= r.Min && v <= r.Max }
 
 // HistorySettings says what of a tag is stored in history.
+//
+// The two words first, then the two bytes: 24 bytes, not 32 (see Tag).
 type HistorySettings struct {
-	Enabled     bool
 	Deadband    float64       // store a value only when it moved more than this (engineering units); 0 stores every change
 	MaxInterval time.Duration // store at least this often even when flat; 0 means only on change
+	Enabled     bool
 	// Interpolation says how a trend joins the stored values: a step
 	// (the value holds until the next change) or a straight line.
 	// InterpolationDefault resolves per tag, see Tag.Stepped.
@@ -315,20 +336,21 @@ func ParseAlarmKind(s string) (AlarmKind, bool) {
 }
 
 // AlarmDef is one alarm of a tag as the project file defines it: plain data
-// for the alarm engine, which owns the behaviour.
+// for the alarm engine, which owns the behaviour. Its bytes are together at
+// the top, as in Tag: 184 bytes (TestTagSize).
 type AlarmDef struct {
-	Name       string // unique per tag; defaults to the kind name ("HiHi")
 	Kind       AlarmKind
+	Priority   Priority
+	Latching   bool    // stays active until reset after it clears
+	NotEqual   bool    // discrete: alarm when value != State
+	Name       string  // unique per tag; defaults to the kind name ("HiHi")
 	Limit      float64 // limit kinds: the limit; deviation: allowed deviation; rate: units per second; predictive: the limit forecast
 	Deadband   float64 // a limit alarm clears only when back past Limit by this much
 	OnDelay    time.Duration
 	OffDelay   time.Duration
-	Priority   Priority
 	Message    string // operator text; may use {value} and {units}
-	Latching   bool   // stays active until reset after it clears
 	ShelveMax  time.Duration
 	State      Value         // discrete: the alarm state value
-	NotEqual   bool          // discrete: alarm when value != State
 	Setpoint   string        // deviation: the setpoint tag's name
 	Window     time.Duration // rate of change and predictive: the fit window
 	Horizon    time.Duration // predictive: alarm when the forecast crossing is nearer than this

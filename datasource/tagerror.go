@@ -11,7 +11,7 @@ type TagError struct {
 
 // Error implements error.
 func (e *TagError) Error() string {
-	pos := e.Tag.AddressPos
+	pos := e.Tag.AddressPos()
 	if e.Field != "address" || pos.Line == 0 {
 		pos = e.Tag.Pos
 	}

@@ -30,7 +30,7 @@ func device(url string) *datasource.Device {
 func tag(id int, name, addr string, typ datasource.DataType) *datasource.Tag {
 	return &datasource.Tag{
 		ID: datasource.TagID(id), Name: name, Device: "plc", Address: addr, Type: typ,
-		Pos: datasource.Pos{File: "plant.yaml", Line: 10 + 5*id}, AddressPos: datasource.Pos{File: "plant.yaml", Line: 12 + 5*id},
+		Pos: datasource.Pos{File: "plant.yaml", Line: 10 + 5*id}, AddressLine: int32(12 + 5*id),
 	}
 }
 

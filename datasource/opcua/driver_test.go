@@ -29,7 +29,7 @@ func TestPrepareParsesNodeIDs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tag := testTag(0, "T", tt.addr, datasource.TypeFloat64)
-			tag.AddressPos = datasource.Pos{File: "p.yaml", Line: 7}
+			tag.Pos, tag.AddressLine = datasource.Pos{File: "p.yaml", Line: 6}, 7
 			pl, err := d.Prepare([]*datasource.Tag{tag})
 			if tt.ok {
 				if err != nil || len(pl.(*plan).ids) != 1 {

@@ -321,8 +321,14 @@ func (d *device) newInstance(ctx context.Context) error {
 // a *datasource.TagError are published Bad/ConfigError, logged once and
 // left out; the rest are prepared again without them.
 func (d *device) prepare(ctx context.Context) error {
+	bad := func(t *datasource.Tag) bool { return d.badTags[t.ID] != nil }
 	for _, c := range d.classes {
-		tags := slices.DeleteFunc(slices.Clone(c.tags), func(t *datasource.Tag) bool { return d.badTags[t.ID] != nil })
+		// Without refused tags (the usual case) the class's own list is
+		// the good one: shared, not copied, since neither changes.
+		tags := c.tags
+		if slices.ContainsFunc(tags, bad) {
+			tags = slices.DeleteFunc(slices.Clone(tags), bad)
+		}
 		c.plan, c.good = nil, nil
 		for len(tags) > 0 {
 			var plan Plan
@@ -346,7 +352,8 @@ func (d *device) prepare(ctx context.Context) error {
 				}
 			}
 			d.refuse(refused)
-			tags = slices.DeleteFunc(tags, func(t *datasource.Tag) bool { return refused[t.ID] != nil })
+			// a copy: tags may still be the class's own list
+			tags = slices.DeleteFunc(slices.Clone(tags), func(t *datasource.Tag) bool { return refused[t.ID] != nil })
 		}
 	}
 	return nil

@@ -15,7 +15,8 @@ func TestProjectCompilesItsDisplays(t *testing.T) {
 		t.Fatalf("got %d displays, want plant inline and tanks from displays/tanks.yaml", p.Displays.Len())
 	}
 	tanks, ok := p.Displays.Display("tanks")
-	if !ok || tanks.Elements[0].Tag == nil || tanks.Elements[0].Tag != p.tagByName["Tank1.Level"] {
+	level, _ := p.Tag("Tank1.Level")
+	if !ok || tanks.Elements[0].Tag == nil || tanks.Elements[0].Tag != level {
 		t.Fatal("the tank's level is not the project's Tank1.Level tag")
 	}
 }

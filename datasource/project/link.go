@@ -51,7 +51,9 @@ func (p *parser) link(proj *Project, srcs []*tagSrc) {
 		t, ok := byName[name]
 		return t, ok
 	})
-	proj.tagByName = byName
+	// byName, a map for the many lookups of linking, is garbage after the
+	// load; the project keeps the smaller index for its few (Project.Tag).
+	proj.tagIndex = datasource.NewTagIndex(proj.Tags)
 	proj.tagsOfDev = make(map[string][]*datasource.Tag, len(proj.Devices))
 	for i, t := range proj.Tags {
 		t.ID = datasource.TagID(i)

@@ -59,7 +59,7 @@ func TestValidProjectCompilesEveryField(t *testing.T) {
 		{"StaleAfter is stale_factor times the scan rate", level.StaleAfter == 625*time.Millisecond},
 		{"the span defaults to [0, 100]", level.Span == datasource.Range{Min: 0, Max: 100}},
 		{"history settings are read", level.History == datasource.HistorySettings{Enabled: true, Deadband: 0.1, MaxInterval: time.Minute}},
-		{"Pos is the tag's line and AddressPos its address line", level.Pos.Line == 43 && level.AddressPos.Line == 47 && level.Pos.File == validFull},
+		{"Pos is the tag's line and AddressPos its address line", level.Pos.Line == 43 && level.AddressPos().Line == 47 && level.AddressPos().File == validFull && level.Pos.File == validFull},
 		{"all eight alarms are compiled", len(level.Alarms) == 8},
 	}
 	for _, c := range checks {

@@ -140,7 +140,7 @@ func (p *parser) tag(n *yaml.Node, path string) *tagSrc {
 	}
 	if v := m.get("address"); v != nil {
 		t.Address, _ = p.str(v, m.field("address"))
-		t.AddressPos = p.pos(v)
+		t.AddressLine = int32(min(v.Line, math.MaxInt32))
 	}
 	if t.Address == "" && t.Calc == nil {
 		p.errorf(orNode(m.get("address"), m.node), m.field("address"), "required: where the device holds the value")

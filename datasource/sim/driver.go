@@ -32,10 +32,12 @@ type plan struct {
 	items []item
 }
 
+// item is one tag of a plan; the ID and the type share a word (16 bytes,
+// not 24: a plan holds one per tag).
 type item struct {
 	id  datasource.TagID
-	sig sig
 	typ datasource.DataType
+	sig sig
 }
 
 // Factory returns the poll.Factory of sim devices on clk.

@@ -17,7 +17,7 @@ import (
 func tag(id int, name, addr string, typ datasource.DataType) *datasource.Tag {
 	return &datasource.Tag{
 		ID: datasource.TagID(id), Name: name, Device: "plant", Address: addr, Type: typ,
-		AddressPos: datasource.Pos{File: "p.yaml", Line: 10 + id}, Pos: datasource.Pos{File: "p.yaml", Line: 9 + id},
+		AddressLine: int32(10 + id), Pos: datasource.Pos{File: "p.yaml", Line: 9 + id},
 	}
 }
 

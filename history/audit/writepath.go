@@ -79,7 +79,7 @@ var ErrNotLoggedIn = errors.New("log in to write setpoints")
 //
 // A refusal at 1 or 2 reaches no device, and is recorded like a write.
 type WritePath struct {
-	byName  map[string]*datasource.Tag
+	byName  datasource.TagIndex // writes are rare: 0.4 MB at 100,000 tags, where a map took 3
 	table   Source
 	engine  Writer
 	auditor *Auditor
@@ -89,11 +89,7 @@ type WritePath struct {
 // TagID) through engine, reading old values from table and recording in
 // auditor; a nil auditor refuses every write (ErrNoAudit).
 func NewWritePath(tags []*datasource.Tag, table Source, engine Writer, auditor *Auditor) *WritePath {
-	p := &WritePath{byName: make(map[string]*datasource.Tag, len(tags)), table: table, engine: engine, auditor: auditor}
-	for _, t := range tags {
-		p.byName[t.Name] = t
-	}
-	return p
+	return &WritePath{byName: datasource.NewTagIndex(tags), table: table, engine: engine, auditor: auditor}
 }
 
 // Audited reports whether writes can be made: there is an audit trail.
@@ -164,7 +160,7 @@ func (p *WritePath) begin(who Who, req Request) (string, *datasource.Tag, poll.W
 		user = who.User()
 	}
 	res := poll.WriteResult{Requested: req.Value}
-	tag := p.byName[req.Tag]
+	tag, _ := p.byName.Lookup(req.Tag)
 	if tag != nil {
 		res.Tag, res.Old = tag.ID, p.table.Get(tag.ID)
 	}

@@ -160,8 +160,8 @@ func mergeByLine(errs ...error) error {
 func lineOf(err error) int {
 	var te *datasource.TagError
 	if errors.As(err, &te) && te.Tag != nil {
-		if te.Field == "address" && te.Tag.AddressPos.Line != 0 {
-			return te.Tag.AddressPos.Line
+		if te.Field == "address" && te.Tag.AddressLine != 0 {
+			return int(te.Tag.AddressLine)
 		}
 		return te.Tag.Pos.Line
 	}

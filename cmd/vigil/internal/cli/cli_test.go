@@ -18,6 +18,11 @@ import (
 	"github.com/vigil-hmi/vigil/datasource"
 )
 
+// operatorMemLimit says GOMEMLIMIT was set when the tests started: the
+// scale benchmarks then keep it, as vigil run would (GOMEMLIMIT=236MiB to
+// try a limit, GOMEMLIMIT=off to see the live heap in the RSS).
+var operatorMemLimit bool
+
 func TestMain(m *testing.M) {
 	// History files of the verbs under test go to a throw-away data
 	// directory, never the developer's own.
@@ -32,6 +37,8 @@ func TestMain(m *testing.M) {
 	// it as it is. The scale benchmarks set it as vigil run would.
 	if os.Getenv("GOMEMLIMIT") == "" {
 		os.Setenv("GOMEMLIMIT", "off")
+	} else {
+		operatorMemLimit = true
 	}
 	// gopcua's test server logs its node-set import to the standard logger.
 	log.SetOutput(io.Discard)

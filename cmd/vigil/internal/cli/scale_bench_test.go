@@ -32,7 +32,9 @@ import (
 // VIGIL_SCALE_HEAPPROFILE=PREFIX writes a heap profile at the end of each
 // run, to PREFIX-history.prof and PREFIX-nohistory.prof. The
 // sub-benchmark nohistory runs the same without history, so history's share
-// is the difference. Run one size at a time:
+// is the difference. The run sets the soft memory limit vigil run would
+// (setMemoryLimit), unless GOMEMLIMIT is set, which it keeps as vigil run
+// does. Run one size at a time:
 //
 //	VIGIL_SCALE_FOR=2m go test -run '^$' -bench 'Scale100k$' -benchtime 1x ./cmd/vigil/internal/cli/
 
@@ -112,8 +114,8 @@ func runScale(b *testing.B, path string, hist bool, plant time.Duration) {
 		b.Fatal(stderr.String())
 	}
 	// As vigil run sets it; TestMain's GOMEMLIMIT=off kept startProject
-	// from it.
-	setMemoryLimit(rt.Table.Len(), 0, false)
+	// from it. A GOMEMLIMIT given to the benchmark wins, as in vigil run.
+	setMemoryLimit(rt.Table.Len(), 0, operatorMemLimit)
 	defer func() {
 		if err := rt.Stop(); err != nil {
 			b.Error(err)
