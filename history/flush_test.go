@@ -151,7 +151,7 @@ func TestAppendAndQueriesGoOnWhileAFlushCommits(t *testing.T) {
 }
 
 // TestAFailedCommitLeavesEverythingForTheNextFlush: a commit that fails
-// (here: the transaction returns an error) writes nothing, and the
+// (the transaction returns an error, or panics) writes nothing, and the
 // samples, chunks, series and late samples it held are written by the
 // next flush, once, with those appended meanwhile.
 func TestAFailedCommitLeavesEverythingForTheNextFlush(t *testing.T) {
@@ -173,18 +173,26 @@ func TestAFailedCommitLeavesEverythingForTheNextFlush(t *testing.T) {
 	if err := s.Backfill([]Sample{{Tag: "a", Time: t0.Add(-time.Second), Value: 2}}); err != nil {
 		t.Fatal(err)
 	}
-	failing := true
+	// The first commit fails with an error, the second panics (what a
+	// damaged page does inside bbolt), the third goes through.
+	commits := 0
 	s.testInCommit = func() error {
-		if !failing {
-			return nil
+		switch commits++; commits {
+		case 1:
+			appendAt("a", 5) // during the commit that fails
+			return errTestCommit
+		case 2:
+			appendAt("a", 6)
+			panic("test: a damaged page")
 		}
-		appendAt("a", 5, 6) // during the commit that fails
-		return errTestCommit
+		return nil
 	}
 	if err := s.Flush(); !errorsIs(err, errTestCommit) {
 		t.Fatalf("Flush = %v, want the commit's error", err)
 	}
-	failing = false
+	if err := s.Flush(); !errorsIs(err, ErrDamaged) {
+		t.Fatalf("Flush = %v, want ErrDamaged from the commit's panic", err)
+	}
 	want := map[string][]int{"a": {-1, 0, 1, 2, 3, 4, 5, 6}, "b": {0, 1, 7200, 7201}}
 	for tag, w := range want {
 		if got := stored(t, s, tag); !slices.Equal(times(got), w) {

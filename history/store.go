@@ -557,18 +557,26 @@ func (s *Store) flush(closing bool) error {
 	if f == nil {
 		return nil
 	}
+	// A panic in the commit (a damaged page: Flush's catch reports it)
+	// counts as a failed commit: what f holds goes back for the next.
+	err := errInterrupted
+	defer func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.applyLocked(f, err)
+	}()
 	if s.testBeforeCommit != nil {
 		s.testBeforeCommit()
 	}
-	err := s.commit(f)
+	err = s.commit(f)
 	if s.testAfterCommit != nil {
 		s.testAfterCommit()
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.applyLocked(f, err)
 	return err
 }
+
+// errInterrupted is a commit's outcome until it returns.
+var errInterrupted = errors.New("commit interrupted")
 
 // prepareLocked gathers what the next flush writes, copying every byte it
 // writes, and fixes each open stream's bytes at the point written (Mark:
