@@ -5,7 +5,6 @@ import (
 	"os"
 	"testing"
 	"time"
-	"unsafe"
 
 	"go.etcd.io/bbolt"
 )
@@ -86,14 +85,5 @@ func TestCloseCutsTheFileToItsPages(t *testing.T) {
 	}
 	if got := stored(t, s, "t7"); len(got) != 1800 {
 		t.Fatalf("%d samples of t7 after two reopens, want 1800", len(got))
-	}
-}
-
-// TestASeriesIsOneSmallSizeClass: a store holds one series per tag, and
-// the allocator rounds it up to its size class (112 bytes; 128 when it was
-// 120).
-func TestASeriesIsOneSmallSizeClass(t *testing.T) {
-	if n := unsafe.Sizeof(series{}); n > 112 {
-		t.Fatalf("a series is %d bytes, want at most 112", n)
 	}
 }

@@ -78,7 +78,7 @@ func (s *Store) view(tag string) (*view, error) {
 			if id, _, ok := parseChunkKey(p.key); ok && id == ser.id && tx.Bucket(bucketChunks).Get(p.key) == nil {
 				var err error
 				if v.head, err = chunk.Decode(v.head, p.val); err != nil { // cannot happen: the store encoded it
-					s.reportCorrupt(tag, ser.open.First(), err)
+					s.reportCorrupt(tag, ser.first, err)
 				}
 			}
 		}
@@ -86,7 +86,7 @@ func (s *Store) view(tag string) (*view, error) {
 			if id, _, ok := parseChunkKey(p.key); ok && id == ser.id {
 				var err error
 				if v.head, err = chunk.Decode(v.head, p.val); err != nil { // cannot happen: the store encoded it
-					s.reportCorrupt(tag, ser.open.First(), err)
+					s.reportCorrupt(tag, ser.first, err)
 				}
 			}
 		}
@@ -94,7 +94,7 @@ func (s *Store) view(tag string) (*view, error) {
 		if ser.open.Len() > 0 {
 			var err error
 			if v.head, err = chunk.DecodeStream(v.head, ser.open.Bytes()); err != nil { // cannot happen: the store wrote it
-				s.reportCorrupt(tag, ser.open.First(), err)
+				s.reportCorrupt(tag, ser.first, err)
 			}
 		}
 	}

@@ -58,9 +58,7 @@ type Stats struct {
 
 // series is one tag's history: its id in the file and the open chunk. A
 // store holds one per tag (100,000 in a large plant), so its fields are
-// ordered to pack: 112 bytes, a size class of its own (it was 152, then
-// 120, allocated as 128; the open chunk's first time is read from the
-// stream, chunk.Stream.First). (The samples Backfill holds for a tag are in
+// ordered to pack: 120 bytes, 152 before. (The samples Backfill holds for a tag are in
 // Store.late: nearly every tag has none.)
 type series struct {
 	id    uint32
@@ -71,6 +69,7 @@ type series struct {
 	sealedHere bool
 	name       string
 	open       chunk.Stream // the open chunk, encoded as it grows; its bytes up to Marked are in the tail log
+	first      int64        // time of the open chunk's first sample
 	// walFrom is the tail record holding the start of the open stream's
 	// written bytes (0: none written); records before the smallest walFrom
 	// are not needed.
@@ -370,8 +369,11 @@ func (s *Store) appendLocked(batch []Sample) {
 			s.stats.OutOfOrder++
 			continue
 		}
-		if n := ser.open.Len(); n > 0 && s.full(ser, n, t-ser.open.First() >= span) {
+		if n := ser.open.Len(); n > 0 && s.full(ser, n, t-ser.first >= span) {
 			s.seal(ser)
+		}
+		if ser.open.Len() == 0 {
+			ser.first = t
 		}
 		ser.open.Append(chunk.Sample{T: t, V: b.Value, Q: packQuality(b.Quality)})
 		ser.last, ser.has = t, true
@@ -403,7 +405,7 @@ func (s *Store) seal(ser *series) {
 	if err != nil { // cannot happen: Append keeps streams non-empty and ordered
 		s.log.Error("history: cannot encode chunk", "tag", ser.name, "err", err)
 	} else {
-		s.pending = append(s.pending, put{chunkKey(ser.id, ser.open.First()), b})
+		s.pending = append(s.pending, put{chunkKey(ser.id, ser.first), b})
 		s.stats.Sealed++
 	}
 	ser.open.Reset()
@@ -604,7 +606,7 @@ func (s *Store) prepareLocked() *flushing {
 		if ser.open.Len() == 0 {
 			continue
 		}
-		w := wrote{ser: ser, first: ser.open.First(), from: ser.open.Marked(), start: true}
+		w := wrote{ser: ser, first: ser.first, from: ser.open.Marked(), start: true}
 		switch {
 		case ser.walFrom == 0 || ser.open.Marked() == 0:
 			wb.add(ser.id, 0, ser.open.Bytes()[:ser.open.Mark()])
@@ -643,7 +645,7 @@ func (s *Store) prepareLocked() *flushing {
 // mark goes back to where it was. The caller holds s.mu and s.flushMu.
 func (s *Store) applyLocked(f *flushing, err error) {
 	s.writing = nil
-	same := func(w wrote) bool { return w.ser.open.Len() > 0 && w.ser.open.First() == w.first }
+	same := func(w wrote) bool { return w.ser.open.Len() > 0 && w.ser.first == w.first }
 	if err != nil {
 		s.pending = append(f.chunks, s.pending...)
 		for _, w := range f.streams {

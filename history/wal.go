@@ -225,6 +225,9 @@ func (s *Store) replayWAL(tx *bbolt.Tx, byID map[uint32]*series) error {
 			if ser.has && x.T <= ser.last {
 				continue
 			}
+			if ser.open.Len() == 0 {
+				ser.first = x.T
+			}
 			ser.open.Append(x)
 			ser.last, ser.has = x.T, true
 		}

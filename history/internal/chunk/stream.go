@@ -54,39 +54,6 @@ type Stream struct {
 // Len returns the number of samples.
 func (s *Stream) Len() int { return int(s.n) }
 
-// First returns the time of the first sample (0 when empty), read from
-// the first sample's bytes: a store holding one stream per tag need not
-// keep it beside.
-func (s *Stream) First() int64 {
-	if s.n == 0 || len(s.buf) == 0 {
-		return 0
-	}
-	// The first sample is never a run or a small step (both need a
-	// previous one): its time is the change of step from 0, in its unit.
-	tk := s.buf[0] & 3
-	if tk == 0 {
-		return 0
-	}
-	x, n := binary.Uvarint(s.buf[1:])
-	if n <= 0 {
-		return 0 // cannot happen: Append wrote it
-	}
-	return stepChange(tk, x)
-}
-
-// stepChange decodes a sample's change of time step: x, the zigzag
-// uvarint, in the unit of its header's time bits tk (1 ms, 2 ns, 3 s).
-func stepChange(tk byte, x uint64) int64 {
-	dod := unzigzag(x)
-	switch tk {
-	case 1:
-		dod *= 1e6
-	case 3:
-		dod *= 1e9
-	}
-	return dod
-}
-
 // Size returns the encoded bytes.
 func (s *Stream) Size() int { return len(s.buf) }
 
@@ -283,7 +250,14 @@ func DecodeStream(dst []Sample, b []byte) ([]Sample, error) {
 			if !ok {
 				return dst, corrupt("stream cut in a time at byte %d", p)
 			}
-			d += stepChange(tk, x)
+			dod := unzigzag(x)
+			switch tk {
+			case 1:
+				dod *= 1e6
+			case 3:
+				dod *= 1e9
+			}
+			d += dod
 		}
 		t += d
 		if h&4 != 0 {

@@ -108,9 +108,6 @@ func TestStreamRoundTripsEveryValueBitForBitAcrossMarks(t *testing.T) {
 			}
 		}
 		sameWritten(t, pieces, &s, want)
-		if s.First() != want[0].T {
-			t.Fatalf("First %d, want %d", s.First(), want[0].T)
-		}
 		if s.Len() != len(want) || s.Last() != want[len(want)-1].T {
 			t.Fatalf("Len %d Last %d", s.Len(), s.Last())
 		}
@@ -168,25 +165,4 @@ func FuzzDecodeStream(f *testing.F) {
 		}
 		sameSamples(t, again, got)
 	})
-}
-
-// TestStreamFirstIsTheFirstSamplesTime in every unit a first time takes
-// (whole seconds, milliseconds, nanoseconds, 0, before 1970).
-func TestStreamFirstIsTheFirstSamplesTime(t *testing.T) {
-	for _, first := range []int64{0, 1_764_000_000_000_000_000, 1_764_000_000_123_000_000, 1_764_000_000_123_456_789, -86_400_000_000_123, -1} {
-		var s Stream
-		if s.First() != 0 {
-			t.Fatal("an empty stream has a first time")
-		}
-		s.Append(Sample{T: first, V: 3.25})
-		s.Append(Sample{T: first + 1e9, V: 3.5})
-		if s.First() != first {
-			t.Fatalf("First %d, want %d", s.First(), first)
-		}
-		s.Reset()
-		s.Append(Sample{T: first + 7, V: 1})
-		if s.First() != first+7 {
-			t.Fatalf("after Reset: First %d, want %d", s.First(), first+7)
-		}
-	}
 }
