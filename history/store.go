@@ -437,10 +437,12 @@ type flushing struct {
 }
 
 // wrote is an open stream written by a flush.
+// A flush holds one per tag with new samples (100,000 in a large
+// plant), hence 24 bytes: a stream's bytes are counted in an int32.
 type wrote struct {
 	ser   *series
 	first int64 // the stream's first sample: tells it from the next stream once it is sealed
-	from  int   // its mark before the flush, given back if the commit fails
+	from  int32 // its mark before the flush, given back if the commit fails
 	start bool  // the piece starts the stream: walFrom moves to the record
 }
 
@@ -606,7 +608,7 @@ func (s *Store) prepareLocked() *flushing {
 		if ser.open.Len() == 0 {
 			continue
 		}
-		w := wrote{ser: ser, first: ser.first, from: ser.open.Marked(), start: true}
+		w := wrote{ser: ser, first: ser.first, from: int32(ser.open.Marked()), start: true}
 		switch {
 		case ser.walFrom == 0 || ser.open.Marked() == 0:
 			wb.add(ser.id, 0, ser.open.Bytes()[:ser.open.Mark()])
@@ -619,7 +621,7 @@ func (s *Store) prepareLocked() *flushing {
 			if len(ser.open.Tail()) == 0 {
 				continue
 			}
-			wb.add(ser.id, w.from, ser.open.Bytes()[w.from:ser.open.Mark()])
+			wb.add(ser.id, int(w.from), ser.open.Bytes()[w.from:ser.open.Mark()])
 		}
 		f.streams = append(f.streams, w)
 	}
@@ -650,7 +652,7 @@ func (s *Store) applyLocked(f *flushing, err error) {
 		s.pending = append(f.chunks, s.pending...)
 		for _, w := range f.streams {
 			if same(w) {
-				w.ser.open.Unmark(w.from)
+				w.ser.open.Unmark(int(w.from))
 			}
 		}
 		return
