@@ -96,10 +96,12 @@ func sortLate(late []chunk.Sample) []chunk.Sample {
 }
 
 // backfillPuts encodes every tag's late samples into backfill chunks of at
-// most ChunkSamples samples. The caller holds s.mu.
-func (s *Store) backfillPuts() ([]put, []uint32) {
+// most ChunkSamples samples, and says how many of each tag's late samples
+// they hold (Backfill may add more before the commit ends). The caller
+// holds s.mu.
+func (s *Store) backfillPuts() ([]put, []lateCut) {
 	var puts []put
-	var from []uint32
+	var cuts []lateCut
 	for id, late := range s.late {
 		if len(late) == 0 {
 			continue
@@ -116,9 +118,9 @@ func (s *Store) backfillPuts() ([]put, []uint32) {
 			}
 			puts = append(puts, put{chunkKey(id, part[0].T), b})
 		}
-		from = append(from, id)
+		cuts = append(cuts, lateCut{id, len(late)})
 	}
-	return puts, from
+	return puts, cuts
 }
 
 // putBackfill writes the backfill chunks in tx.

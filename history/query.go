@@ -71,6 +71,17 @@ func (s *Store) view(tag string) (*view, error) {
 		// What is not in the file yet: chunks sealed since the last flush
 		// (in key order, so oldest first), then the open chunk, decoded
 		// under mu: a few hundred samples each.
+		for _, p := range s.writing {
+			// A chunk a flush is committing is in this transaction
+			// once the commit is done, before the flush drops it from
+			// memory: read once, not twice.
+			if id, _, ok := parseChunkKey(p.key); ok && id == ser.id && tx.Bucket(bucketChunks).Get(p.key) == nil {
+				var err error
+				if v.head, err = chunk.Decode(v.head, p.val); err != nil { // cannot happen: the store encoded it
+					s.reportCorrupt(tag, ser.first, err)
+				}
+			}
+		}
 		for _, p := range s.pending {
 			if id, _, ok := parseChunkKey(p.key); ok && id == ser.id {
 				var err error

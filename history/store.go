@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -107,12 +108,20 @@ type Store struct {
 	opts Options
 	log  *slog.Logger
 
-	mu      sync.Mutex // guards everything below; held across commits so readers see each chunk in the file or in memory
+	// flushMu runs flushes one at a time (Close's last one too). It is
+	// taken before mu, and held across the commit, which mu is not.
+	flushMu sync.Mutex
+
+	mu      sync.Mutex // guards everything below
 	series  map[string]*series
 	nextID  uint32
 	closed  bool
 	stats   Stats
-	pending []put // sealed chunks not yet committed (a failed commit keeps them for the next)
+	pending []put // sealed chunks not yet committed (a failed commit gives them back)
+	// writing are the sealed chunks a flush is committing: still shown
+	// by queries from memory until the commit's outcome is applied, unless
+	// the query's read transaction holds them already (view).
+	writing []put
 	// late holds, by series id, the samples Backfill took that are older
 	// than their tag's last, until the next flush writes them as backfill
 	// chunks (backfill.go).
@@ -131,6 +140,12 @@ type Store struct {
 	// inside a read transaction, where taking mu could deadlock with a
 	// writer waiting (under mu) for that transaction to end.
 	corrupt atomic.Uint64
+
+	// Test hooks around a flush's commit (nil outside tests): before
+	// the transaction, inside it before its writes (an error fails the
+	// commit), after it.
+	testBeforeCommit, testAfterCommit func()
+	testInCommit                      func() error
 
 	ctx    context.Context // canceled by Close: stops background work
 	cancel context.CancelFunc
@@ -408,19 +423,52 @@ func (s *Store) growStep(tx *bbolt.Tx) {
 	s.db.AllocSize = int(min(max(tx.Size()/64, minAllocSize), maxAllocSize))
 }
 
-// commitWith writes new series records, the pending sealed chunks and the
-// parts of a tail record (when there are any, as record s.walSeq+1) and
-// deletes the tail records before trimTo, in one transaction. The caller
-// holds s.mu.
-func (s *Store) commitWith(parts [][]byte, trimTo uint64, late []put) error {
+// flushing is what one flush writes, prepared under s.mu and committed
+// without it (Store.flush).
+type flushing struct {
+	seq     uint64 // the tail record's sequence number (s.walSeq+1)
+	parts   [][]byte
+	trimTo  uint64
+	chunks  []put     // the sealed chunks written (they are s.writing meanwhile)
+	late    []put     // backfill chunks
+	lateN   []lateCut // how many of each tag's late samples they hold
+	created []*series // series whose name -> id record is written
+	streams []wrote   // open streams whose bytes up to their mark are written
+}
+
+// wrote is an open stream written by a flush.
+// A flush holds one per tag with new samples (100,000 in a large
+// plant), hence 24 bytes: a stream's bytes are counted in an int32.
+type wrote struct {
+	ser   *series
+	first int64 // the stream's first sample: tells it from the next stream once it is sealed
+	from  int32 // its mark before the flush, given back if the commit fails
+	start bool  // the piece starts the stream: walFrom moves to the record
+}
+
+// lateCut: the first n of series id's late samples are written.
+type lateCut struct {
+	id uint32
+	n  int
+}
+
+// commit writes what f holds in one transaction: new series records, the
+// sealed chunks, backfill chunks and the parts of tail record f.seq, and
+// deletes the tail records before f.trimTo. The caller holds s.flushMu
+// but not s.mu: f is its own (bytes copied under s.mu), and what it reads
+// of a series (name, id) never changes.
+func (s *Store) commit(f *flushing) error {
 	err := s.db.Update(func(tx *bbolt.Tx) error {
+		if s.testInCommit != nil {
+			if err := s.testInCommit(); err != nil {
+				return err
+			}
+		}
 		sb := tx.Bucket(bucketSeries)
-		for _, ser := range s.series {
-			if !ser.saved {
-				id := []byte{byte(ser.id >> 24), byte(ser.id >> 16), byte(ser.id >> 8), byte(ser.id)}
-				if err := sb.Put([]byte(ser.name), id); err != nil {
-					return fmt.Errorf("tag %s: %w", ser.name, err)
-				}
+		for _, ser := range f.created {
+			id := []byte{byte(ser.id >> 24), byte(ser.id >> 16), byte(ser.id >> 8), byte(ser.id)}
+			if err := sb.Put([]byte(ser.name), id); err != nil {
+				return fmt.Errorf("tag %s: %w", ser.name, err)
 			}
 		}
 		s.growStep(tx)
@@ -431,7 +479,7 @@ func (s *Store) commitWith(parts [][]byte, trimTo uint64, late []put) error {
 		// tags, and random inserts fill B+tree pages to about two thirds.
 		cb, db := tx.Bucket(bucketChunks), tx.Bucket(bucketData)
 		db.FillPercent = 1 // appended (with end fences); the chunks bucket gets inserts at every tag: bbolt's default half
-		for _, p := range s.pending {
+		for _, p := range f.chunks {
 			if len(p.val) < inlineChunkBytes {
 				if err := cb.Put(p.key, p.val); err != nil {
 					return err
@@ -454,16 +502,16 @@ func (s *Store) commitWith(parts [][]byte, trimTo uint64, late []put) error {
 				return err
 			}
 		}
-		if err := putBackfill(tx, late); err != nil {
+		if err := putBackfill(tx, f.late); err != nil {
 			return err
 		}
-		if len(parts) == 0 {
+		if len(f.parts) == 0 {
 			return nil
 		}
 		tb := tx.Bucket(bucketTails)
 		tb.FillPercent = 1 // keys only ever grow: pages are never split twice
-		for i, p := range parts {
-			if err := tb.Put(walKey(s.walSeq+1, uint32(i)), p); err != nil {
+		for i, p := range f.parts {
+			if err := tb.Put(walKey(f.seq, uint32(i)), p); err != nil {
 				return err
 			}
 		}
@@ -471,7 +519,7 @@ func (s *Store) commitWith(parts [][]byte, trimTo uint64, late []put) error {
 			return err
 		}
 		c := tb.Cursor()
-		for k, _ := c.First(); len(k) == 12 && binary.BigEndian.Uint64(k) < trimTo; k, _ = c.First() {
+		for k, _ := c.First(); len(k) == 12 && binary.BigEndian.Uint64(k) < f.trimTo; k, _ = c.First() {
 			if err := c.Delete(); err != nil {
 				return err
 			}
@@ -479,105 +527,165 @@ func (s *Store) commitWith(parts [][]byte, trimTo uint64, late []put) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("history %s: write %d chunks: %w", s.path, len(s.pending), err)
+		return fmt.Errorf("history %s: write %d chunks: %w", s.path, len(f.chunks), err)
 	}
-	for _, ser := range s.series {
-		ser.saved = true
-	}
-	s.pending = s.pending[:0]
 	return nil
 }
 
 // Flush writes every open chunk that has new samples, in one transaction.
-// After it returns nil, everything appended before is in the file.
+// After it returns nil, everything appended before it was called is in the
+// file. Append and queries go on while the transaction commits (the fsync):
+// what they add meanwhile is the next flush's.
 func (s *Store) Flush() (err error) {
 	defer s.catch(&err, debug.SetPanicOnFault(true))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	return s.flushLocked()
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	return s.flush(false)
 }
 
-func (s *Store) flushLocked() error {
+// flush prepares a flush under s.mu, commits it without s.mu and applies
+// the outcome under s.mu again. Appends waited for the whole commit
+// before: their samples piled up behind it in the tag table's pool and
+// the subscription's buffer, a swinging part of a large plant's heap
+// (docs/architecture.md, "Memory with history"). The caller holds
+// s.flushMu, so flushes (Close's too) run one at a time; closing: Close
+// has set s.closed and flushes what is left.
+func (s *Store) flush(closing bool) error {
+	s.mu.Lock()
+	if s.closed && !closing {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	f := s.prepareLocked()
+	s.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	// A panic in the commit (a damaged page: Flush's catch reports it)
+	// counts as a failed commit: what f holds goes back for the next.
+	err := errInterrupted
+	defer func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.applyLocked(f, err)
+	}()
+	if s.testBeforeCommit != nil {
+		s.testBeforeCommit()
+	}
+	err = s.commit(f)
+	if s.testAfterCommit != nil {
+		s.testAfterCommit()
+	}
+	return err
+}
+
+// errInterrupted is a commit's outcome until it returns.
+var errInterrupted = errors.New("commit interrupted")
+
+// prepareLocked gathers what the next flush writes, copying every byte it
+// writes, and fixes each open stream's bytes at the point written (Mark:
+// the stream's last run byte is not counted on past it). It returns nil
+// when there is nothing to write. The caller holds s.mu and s.flushMu.
+func (s *Store) prepareLocked() *flushing {
 	if s.opts.ReadOnly {
 		return nil
 	}
-	next := s.walSeq + 1
+	f := &flushing{seq: s.walSeq + 1}
 	var wb walBuilder
-	type wrote struct {
-		ser   *series
-		start bool // the piece starts the stream: walFrom moves to next
-	}
-	var written []wrote
 	// Streams that start further back than walKeepRecords are carried
 	// forward whole, oldest budget first, so old records can go.
 	carryBefore := uint64(0)
-	if next > walKeepRecords {
-		carryBefore = next - walKeepRecords
+	if f.seq > walKeepRecords {
+		carryBefore = f.seq - walKeepRecords
 	}
 	carried := 0
 	// Records before the oldest start an open stream still needs go.
-	trimTo := next
+	trimTo := f.seq
 	for _, ser := range s.series {
+		if !ser.saved {
+			f.created = append(f.created, ser)
+		}
 		if ser.open.Len() == 0 {
 			continue
 		}
-		start := true
+		w := wrote{ser: ser, first: ser.first, from: int32(ser.open.Marked()), start: true}
 		switch {
 		case ser.walFrom == 0 || ser.open.Marked() == 0:
-			wb.add(ser.id, 0, ser.open.Bytes())
+			wb.add(ser.id, 0, ser.open.Bytes()[:ser.open.Mark()])
 		case ser.walFrom < carryBefore && carried < walCarryBudget:
 			carried += ser.open.Size()
-			wb.add(ser.id, 0, ser.open.Bytes())
+			wb.add(ser.id, 0, ser.open.Bytes()[:ser.open.Mark()])
 		default:
-			start = false
+			w.start = false
 			trimTo = min(trimTo, ser.walFrom)
 			if len(ser.open.Tail()) == 0 {
 				continue
 			}
-			wb.add(ser.id, ser.open.Marked(), ser.open.Tail())
+			wb.add(ser.id, int(w.from), ser.open.Bytes()[w.from:ser.open.Mark()])
 		}
-		written = append(written, wrote{ser, start})
+		f.streams = append(f.streams, w)
 	}
-	unsaved := false
-	for _, ser := range s.series {
-		unsaved = unsaved || !ser.saved
-	}
-	late, lateFrom := s.backfillPuts()
-	if len(written) == 0 && len(s.pending) == 0 && !unsaved && len(late) == 0 {
+	f.late, f.lateN = s.backfillPuts()
+	if len(f.streams) == 0 && len(s.pending) == 0 && len(f.created) == 0 && len(f.late) == 0 {
 		return nil
 	}
 	wb.close()
-	trimTo = s.trimPoint(trimTo)
-	if err := s.commitWith(wb.parts, trimTo, late); err != nil {
-		return err
+	f.parts = wb.parts
+	f.trimTo = s.trimPoint(trimTo)
+	// The sealed chunks being written stay visible to queries as
+	// s.writing until the commit's outcome is applied; a query that
+	// finds one in the file already skips it (view).
+	f.chunks, s.writing, s.pending = s.pending, s.pending, nil
+	return f
+}
+
+// applyLocked takes in the outcome of f's commit. Written: the chunks and
+// late samples f held are dropped from memory (those added meanwhile
+// stay), the new series are saved, and each stream still open since it
+// was written keeps its mark (a stream sealed meanwhile is in a pending
+// chunk). Failed: everything stays for the next flush, and each stream's
+// mark goes back to where it was. The caller holds s.mu and s.flushMu.
+func (s *Store) applyLocked(f *flushing, err error) {
+	s.writing = nil
+	same := func(w wrote) bool { return w.ser.open.Len() > 0 && w.ser.first == w.first }
+	if err != nil {
+		s.pending = append(f.chunks, s.pending...)
+		for _, w := range f.streams {
+			if same(w) {
+				w.ser.open.Unmark(int(w.from))
+			}
+		}
+		return
 	}
-	for _, id := range lateFrom {
-		delete(s.late, id)
+	for _, c := range f.lateN {
+		if rest := s.late[c.id][c.n:]; len(rest) > 0 {
+			s.late[c.id] = slices.Clone(rest)
+		} else {
+			delete(s.late, c.id)
+		}
 	}
-	if len(wb.parts) > 0 {
-		s.walSeq = next
+	for _, ser := range f.created {
+		ser.saved = true
+	}
+	if len(f.parts) > 0 {
+		s.walSeq = f.seq
 		n := 0
-		for _, p := range wb.parts {
+		for _, p := range f.parts {
 			n += len(p)
 		}
 		s.stats.WALBytes += uint64(n)
-		s.walSizes = append(s.walSizes, walSize{next, n})
+		s.walSizes = append(s.walSizes, walSize{f.seq, n})
 	}
-	s.trimmed(trimTo)
-	if s.walOldest < trimTo {
-		s.walOldest = trimTo
+	s.trimmed(f.trimTo)
+	if s.walOldest < f.trimTo {
+		s.walOldest = f.trimTo
 	}
-	for _, w := range written {
-		w.ser.open.Mark()
-		if w.start {
-			w.ser.walFrom = next
+	for _, w := range f.streams {
+		if w.start && same(w) {
+			w.ser.walFrom = f.seq
 		}
 	}
 	s.stats.Flushes++
-	return nil
 }
 
 // Stats returns the counters since Open.
@@ -635,13 +743,16 @@ func (s *Store) Close() (err error) {
 	defer s.catch(&err, debug.SetPanicOnFault(true))
 	s.cancel()
 	<-s.done
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
-	s.closed = true
-	ferr := s.flushLocked()
+	s.closed = true // Append and queries stop here; the flush below writes all they left
+	s.mu.Unlock()
+	ferr := s.flush(true)
 	if ferr == nil && !s.opts.ReadOnly {
 		s.trimGrowth()
 	}

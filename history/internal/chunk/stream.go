@@ -185,6 +185,14 @@ func (s *Stream) Mark() int {
 	return int(s.marked)
 }
 
+// Unmark moves the mark back to n (at most Marked): the bytes from n on
+// were not written out after all (a failed commit), so the next Tail
+// starts at n again. The bytes before the mark given up stay as they are:
+// no rewrite reached back past it while it stood.
+func (s *Stream) Unmark(n int) {
+	s.marked = int32(min(max(n, 0), int(s.marked)))
+}
+
 // Marked returns the bytes fixed by the last Mark.
 func (s *Stream) Marked() int { return int(s.marked) }
 
