@@ -7,26 +7,36 @@ import (
 
 // The soft memory limit of a running project (docs/architecture.md,
 // "Memory with history"): memoryBase plus memoryPerTag for each tag of the
-// project, 276 MB at 100,000 tags.
+// project, 204 MB (194 MiB) at 100,000 tags.
 //
 // The Go collector lets the heap grow to twice what is live before it
 // collects (GOGC 100). For a small project that headroom is a few
-// megabytes; for 100,000 tags, whose live heap is 170-200 MB, it is
-// another 170 MB resident for nothing. At 1,600 bytes per tag the
-// collector ran twice a second there (44 % of a core); at 1,800 every
-// 1.5-2 s (17.7 % of a core in all, against 8-10 % without a limit). The limit makes the collector run
+// megabytes; for 100,000 tags, whose live heap is 130-165 MiB, it is
+// another 150 MB resident for nothing. The limit makes the collector run
 // earlier when the process nears it, and only then: a project whose heap
 // stays under half the limit never notices it. It is soft: a heap that
 // needs more gets it, the collector then running often (the Go runtime
 // caps its share at about half of the CPU).
+//
+// The slope is what sets the headroom of a large project: its live heap
+// grows by about 1,500 bytes per tag (1,470 from 10,000 to 100,000 tags
+// after 10 minutes), so 1,700 leaves it 35-50 MiB at 100,000 tags and
+// more above, and keeps a large plant's resident memory under 2 KB a tag
+// (issue 20). Measured with the real binary at 100,000 tags
+// (GOMEMLIMIT set to each): 196 MiB, RSS 215-221 MiB, the collector every
+// 1.7 s, 15-16 % of a core over 6 minutes; 202 MiB, RSS 223-231 MiB, every
+// 1.4 s, 17.9 % over 11 minutes; 220 MiB, RSS 239-246 MiB, every 2.4 s,
+// 13.8 %; before the heap was trimmed, 1,800 bytes over a base of 96 MB
+// (268 MiB) held RSS at 280 MiB for 16 % of a core. The price of a lower
+// limit is the collector's CPU; GOMEMLIMIT (e.g. 300MiB) buys it back.
 //
 // The window (vigil open) adds guiMemory: its screens' snapshots, the tag
 // browser's rows and Fyne's own objects, about 35 MB live at 100,000
 // tags. Its resident size has more outside the Go heap that no limit
 // covers (the OpenGL libraries, about 70 MB, and their buffers).
 const (
-	memoryBase   = 96 << 20
-	memoryPerTag = 1800
+	memoryBase   = 32 << 20
+	memoryPerTag = 1700
 	guiMemory    = 64 << 20
 )
 
