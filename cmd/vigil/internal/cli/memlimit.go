@@ -24,13 +24,13 @@ import (
 // flat tags filling towards their 2,048 samples). The collector's goal
 // sits 35-45 MiB under the limit (the runtime's own memory), so 2,100
 // bytes leaves a goal near 190 MiB there. Measured with the real binary at
-// 100,000 tags: at 194 MiB (1,700 bytes) RSS was 215-221 MiB for 15
-// minutes, but after 18 the live heap reached the goal and the collector
-// ran back to back (22 % of a core and rising); at 202 MiB, RSS 223-231
-// MiB, 17.9 % over 11 minutes; at 220 MiB, RSS 239-246 MiB, 13.8 %;
-// before the heap was trimmed, 1,800 bytes over a base of 96 MB (268 MiB)
-// held RSS at 280 MiB for 16 % of a core. GOMEMLIMIT trades one for the
-// other: higher costs less CPU.
+// 100,000 tags (VmRSS in MiB): at 194 MiB (1,700 bytes) RSS was 209-221
+// MiB for 15 minutes, but after 18 the live heap reached the goal and the
+// collector ran back to back (22 % of a core and rising); at 202 MiB, RSS
+// 217-226 MiB, 17.9 % over 11 minutes; at 220 MiB, RSS 234-240 MiB,
+// 13.8 %; before the heap was trimmed, 1,800 bytes over a base of 96 MB
+// (268 MiB) held RSS at 271-287 MiB for 18 % of a core over 2 hours.
+// GOMEMLIMIT trades one for the other: higher costs less CPU.
 //
 // The window (vigil open) adds guiMemory: its screens' snapshots, the tag
 // browser's rows and Fyne's own objects, about 35 MB live at 100,000
