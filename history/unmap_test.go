@@ -52,3 +52,26 @@ func TestDroppingTheMappedPagesLosesNothing(t *testing.T) {
 	defer s2.Close()
 	sameStored(t, stored(t, s2, "a"), want)
 }
+
+// The drops the flush loop runs beside a commit (dropDuring) end with it,
+// and what the flushes wrote reads back whole (goleak, in TestMain, fails a
+// drop goroutine left running).
+func TestDropsBesideAFlushEndWithIt(t *testing.T) {
+	s, _ := openTest(t, Options{ChunkSamples: 64})
+	want := samplesOf("a", 500, time.Second, func(i int) float64 { return float64(i%31) * 0.25 })
+	for i := 0; i < len(want); i += 50 {
+		stop := s.dropDuring()
+		if err := s.Append(want[i : i+50]); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * dropEvery) // at least one drop while the samples wait
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		stop()
+		sameStored(t, stored(t, s, "a"), want[:i+50])
+	}
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
