@@ -2,7 +2,6 @@ package project
 
 import (
 	"math"
-	"regexp"
 	"strings"
 	"time"
 
@@ -47,8 +46,6 @@ var alarmFields = map[string][]datasource.AlarmKind{
 	"window":    {datasource.AlarmRateOfChange, datasource.AlarmPredictive},
 	"horizon":   {datasource.AlarmPredictive},
 }
-
-var alarmNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+( [A-Za-z0-9_.-]+)*$`)
 
 // alarmSrc is an alarm being compiled with the nodes its cross-checks need.
 type alarmSrc struct {

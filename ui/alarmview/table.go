@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/vigil-hmi/vigil/alarms"
@@ -89,15 +90,86 @@ func newTable(cols []column, emptyMsg func() string) *table {
 			}
 		}
 	}
-	tb.t.SetColumnWidth(colSelect, 36)
-	tb.t.SetColumnWidth(colPriority, 48)
+	tb.t.SetColumnWidth(colSelect, selectWidth)
+	tb.t.SetColumnWidth(colPriority, priorityWidth)
 	for i, c := range cols {
 		tb.t.SetColumnWidth(fixedCols+i, c.width)
 	}
 	tb.empty = widget.NewLabel("")
 	tb.empty.Alignment = fyne.TextAlignCenter
-	tb.obj = container.NewStack(tb.t, container.NewVBox(layout.NewSpacer(), tb.empty, layout.NewSpacer()))
+	tb.obj = container.New(fitColumns{tb}, tb.t, container.NewVBox(layout.NewSpacer(), tb.empty, layout.NewSpacer()))
 	return tb
+}
+
+// The fixed columns' widths.
+const (
+	selectWidth   = 36
+	priorityWidth = 48
+)
+
+// The least widths columns give way to on a narrow window: the last
+// column (the message or reason, the longest text, cut with "…") first,
+// then a tag column.
+const (
+	leastLastWidth = 200
+	leastTagWidth  = 130
+)
+
+// widths returns the widths of the columns given (after the fixed ones)
+// for a table avail wide whose columns are sep apart: the last column
+// takes what the others leave, down to leastLastWidth; below that the Tag
+// column narrows to leastTagWidth, and only then does the table scroll.
+// A 1024×768 screen leaves the table about 890 px, less than the active
+// table's 1,100: its Message column ran off the right edge, and the
+// operator scrolled sideways to read an alarm.
+func (tb *table) widths(avail, sep float32) []float32 {
+	w := make([]float32, len(tb.cols))
+	used := selectWidth + priorityWidth + sep*float32(fixedCols+len(tb.cols))
+	for i, c := range tb.cols {
+		w[i] = c.width
+		used += c.width
+	}
+	last := len(w) - 1
+	if last < 0 {
+		return w
+	}
+	over := used - avail
+	w[last] -= over // grows when over < 0
+	if w[last] >= leastLastWidth {
+		return w
+	}
+	over = leastLastWidth - w[last]
+	w[last] = leastLastWidth
+	for i, c := range tb.cols {
+		if c.title == "Tag" && i != last {
+			cut := min(over, max(0, w[i]-leastTagWidth))
+			w[i] -= cut
+		}
+	}
+	return w
+}
+
+// fitColumns lays a table's widget and empty text over each other, as a
+// Stack, after fitting the columns to the width (table.widths).
+type fitColumns struct{ tb *table }
+
+func (f fitColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	sep := f.tb.t.Theme().Size(theme.SizeNamePadding)
+	for i, w := range f.tb.widths(size.Width, sep) {
+		f.tb.t.SetColumnWidth(fixedCols+i, w) // a no-op when unchanged
+	}
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (fitColumns) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m
 }
 
 // header is a column's title with the sort mark.

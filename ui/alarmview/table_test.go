@@ -279,3 +279,31 @@ func TestTheShelveDialogChecksAsYouTypeAndKeepsTheReason(t *testing.T) {
 		t.Errorf("status %q, dialog %v", s.Status.Text, s.shelveDlg)
 	}
 }
+
+// TestTheMessageColumnFitsTheWindow: on a 1024×768 screen the table gets
+// about 890 px; the message must end inside it, not off to the right, and
+// a wide window gives the message the room.
+func TestTheMessageColumnFitsTheWindow(t *testing.T) {
+	test.NewTempApp(t)
+	p := newPlant(t)
+	_, w := summaryIn(t, p.eng, p.clk.Now)
+	const msg = "level very high 95"
+	// 840: the message at its least, the tag column narrowed.
+	for _, width := range []float32{890, 840, 1600} {
+		w.Resize(fyne.NewSize(width, 500))
+		got := drawn(w)
+		head, cell := got["Message"], got[msg]
+		if head.o == nil || cell.o == nil {
+			t.Fatalf("at %v px the table does not show the Message header or %q: %v", width, msg, shown(w))
+		}
+		if right := head.x + cell.o.Size().Width; right > width+1 {
+			t.Errorf("at %v px the message cell ends at x=%v, off the window", width, right)
+		}
+		if width == 1600 && cell.o.Size().Width < 600 {
+			t.Errorf("at %v px the message cell is %v wide; it should take the room left", width, cell.o.Size().Width)
+		}
+		if tag := got["Tank1.Level"]; tag.o == nil || tag.x < 0 || tag.x > width {
+			t.Errorf("at %v px the tag is not on the screen: %+v", width, tag)
+		}
+	}
+}
