@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -469,6 +470,11 @@ func (s *Store) commit(f *flushing) error {
 			}
 		}
 		sb := tx.Bucket(bucketSeries)
+		// The new names come sorted (prepareLocked): the first flush of a
+		// large plant writes them all, and in random order bbolt's
+		// half-full splits left the bucket 49 % full (6.1 MB at 100,000
+		// tags); appended in order, pages are filled to FillPercent.
+		sb.FillPercent = 0.9
 		for _, ser := range f.created {
 			id := []byte{byte(ser.id >> 24), byte(ser.id >> 16), byte(ser.id >> 8), byte(ser.id)}
 			if err := sb.Put([]byte(ser.name), id); err != nil {
@@ -629,6 +635,7 @@ func (s *Store) prepareLocked() *flushing {
 		}
 		f.streams = append(f.streams, w)
 	}
+	slices.SortFunc(f.created, func(a, b *series) int { return strings.Compare(a.name, b.name) })
 	f.late, f.lateN = s.backfillPuts()
 	if len(f.streams) == 0 && len(s.pending) == 0 && len(f.created) == 0 && len(f.late) == 0 {
 		return nil

@@ -29,6 +29,9 @@ import (
 //	rss-MB       the process's resident memory after the plant time
 //	heap-MB      the Go heap in use after a GC at that moment
 //	cpu-%/s      CPU time per second of plant time, in % of one core
+//	history-wa   history's write amplification at the end (vigil history
+//	             info: file bytes over chunk bytes, after a flush)
+//	history-MB   the history file's size then
 //
 // Plant time is VIGIL_SCALE_FOR (default 30s; the figure is 2m).
 // VIGIL_SCALE_HEAPPROFILE=PREFIX writes a heap profile at the end of each
@@ -142,6 +145,17 @@ func runScale(b *testing.B, path string, hist bool, plant time.Duration) {
 	time.Sleep(plant)
 	cpu := cpuTime(b) - cpu0
 	rss := rssBytes(b)
+	var wa, fileBytes float64
+	if rt.History != nil {
+		if err := rt.History.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		inf, err := rt.History.Info(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wa, fileBytes = inf.WriteAmplification(), float64(inf.FileBytes)
+	}
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -156,6 +170,10 @@ func runScale(b *testing.B, path string, hist bool, plant time.Duration) {
 	b.ReportMetric(float64(ms.HeapInuse)/1e6, "heap-MB")
 	b.ReportMetric(100*cpu.Seconds()/plant.Seconds(), "cpu-%/s")
 	b.ReportMetric(float64(rss)/float64(rt.Table.Len()), "rss-B/tag")
+	if rt.History != nil {
+		b.ReportMetric(wa, "history-wa")
+		b.ReportMetric(fileBytes/1e6, "history-MB")
+	}
 }
 
 // cpuTime is the user and system time of this process so far.
