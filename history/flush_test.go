@@ -327,3 +327,78 @@ func TestConcurrentAppendsAndFlushesLoseNothing(t *testing.T) {
 	}
 	t.Logf("%d images checked; %d flushes", len(images), s.Stats().Flushes)
 }
+
+// TestAFlushOfManySealedChunksCommitsThemInBatches: a flush with more than
+// commitBatch sealed chunks writes them in several transactions, the new
+// series with the first. When a later one fails, a copy of the file (a
+// crash between them) holds what the flush before held and the batches
+// written, each sample once, and passes Check; the next flush writes the
+// rest, and nothing is lost or doubled, in the store or in a copy.
+func TestAFlushOfManySealedChunksCommitsThemInBatches(t *testing.T) {
+	s, _ := openTest(t, Options{ChunkSamples: 4, Clock: clockwork.NewFakeClockAt(t0)})
+	tags := 3*commitBatch + 7
+	name := func(k int) string { return fmt.Sprintf("t%04d", k) }
+	appendSeconds := func(from, to int) {
+		t.Helper()
+		batch := make([]Sample, 0, tags)
+		for i := from; i < to; i++ {
+			batch = batch[:0]
+			for k := range tags {
+				batch = append(batch, Sample{Tag: name(k), Time: t0.Add(time.Duration(i) * time.Second), Value: float64(i*1000 + k)})
+			}
+			if err := s.Append(batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var txs int
+	s.testInCommit = func() error {
+		if txs++; txs == 3 {
+			return errTestCommit
+		}
+		return nil
+	}
+	appendSeconds(0, 12) // every tag seals two chunks or more (ChunkSamples 4, the first staggered)
+	sealed := s.Stats().Sealed
+	if sealed < 2*uint64(tags) {
+		t.Fatalf("%d chunks sealed, want at least %d", sealed, 2*tags)
+	}
+	if err := s.Flush(); !errorsIs(err, errTestCommit) {
+		t.Fatalf("Flush = %v, want the third transaction's error", err)
+	}
+	if txs != 3 {
+		t.Fatalf("the flush of %d sealed chunks ran %d transactions before the failure, want 3 (batches of %d)", sealed, txs, commitBatch)
+	}
+	all := make([]int, 12)
+	for i := range all {
+		all[i] = i
+	}
+	c := crashCopy(t, s)
+	inCopy := 0
+	for k := range tags {
+		got := times(stored(t, c, name(k)))
+		if len(got) > 0 && !slices.Equal(got, all[:len(got)]) {
+			t.Fatalf("a copy after the failed flush: %s holds %v s, want a start of 0..11, each once", name(k), got)
+		}
+		inCopy += len(got)
+	}
+	if inCopy < 2*commitBatch {
+		t.Errorf("a copy after the failed flush holds %d samples; the two batches of %d chunks written hold more", inCopy, commitBatch)
+	}
+	for k := range tags {
+		if got := times(stored(t, s, name(k))); !slices.Equal(got, all) {
+			t.Fatalf("after the failed flush the store gives %s at %v s, want 0..11", name(k), got)
+		}
+	}
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	c = crashCopy(t, s)
+	for k := range tags {
+		for _, st := range []*Store{s, c} {
+			if got := times(stored(t, st, name(k))); !slices.Equal(got, all) {
+				t.Fatalf("after the next flush %s holds %v s, want 0..11", name(k), got)
+			}
+		}
+	}
+}

@@ -435,9 +435,11 @@ type flushing struct {
 	parts   [][]byte
 	trimTo  uint64
 	chunks  []put     // the sealed chunks written (they are s.writing meanwhile)
+	written int       // how many of chunks are committed (commit writes them in batches)
 	late    []put     // backfill chunks
 	lateN   []lateCut // how many of each tag's late samples they hold
 	created []*series // series whose name -> id record is written
+	named   bool      // created's records are committed
 	streams []wrote   // open streams whose bytes up to their mark are written
 }
 
@@ -457,60 +459,51 @@ type lateCut struct {
 	n  int
 }
 
-// commit writes what f holds in one transaction: new series records, the
-// sealed chunks, backfill chunks and the parts of tail record f.seq, and
-// deletes the tail records before f.trimTo. The caller holds s.flushMu
-// but not s.mu: f is its own (bytes copied under s.mu), and what it reads
-// of a series (name, id) never changes.
+// commitBatch is how many sealed chunks one transaction of a flush
+// writes. A flush of a large plant seals thousands (3,300 every 5 s at
+// 100,000 tags), each a pointer inserted at its tag's place in the chunks
+// bucket, so one transaction read as many leaf pages through the map and
+// the kernel mapped 64 KiB around each (fault-around): RSS rose by up to
+// 120 MiB during every commit, and bbolt kept a page buffer per dirty page
+// (28-37 MB) until the next collection. In transactions of commitBatch the
+// map holds at most a batch's pages (they are dropped after each), and
+// the buffers are a batch's.
+const commitBatch = 256
+
+// commit writes what f holds: the sealed chunks commitBatch at a time, each
+// batch but the last in a transaction of its own, and in the last
+// transaction the rest of them, backfill chunks and the parts of tail
+// record f.seq, deleting the tail records before f.trimTo. New series
+// records go in the first transaction, before any chunk of theirs. The
+// caller holds s.flushMu but not s.mu: f is its own (bytes copied under
+// s.mu), and what it reads of a series (name, id) never changes.
+//
+// A crash between the transactions leaves the file consistent: the chunks
+// written are sealed and hold their samples, and the tail log still holds
+// the records before f.seq, whose samples in those chunks replay drops.
+// f.written counts the chunks committed, so a failure gives back only the
+// rest.
 func (s *Store) commit(f *flushing) error {
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		if s.testInCommit != nil {
-			if err := s.testInCommit(); err != nil {
+	for len(f.chunks)-f.written > commitBatch {
+		batch := f.chunks[f.written : f.written+commitBatch]
+		if err := s.update(func(tx *bbolt.Tx) error {
+			if err := s.putSeries(tx, f); err != nil {
 				return err
 			}
+			return putChunks(tx, batch)
+		}); err != nil {
+			return fmt.Errorf("history %s: write %d chunks: %w", s.path, len(f.chunks), err)
 		}
-		sb := tx.Bucket(bucketSeries)
-		// The new names come sorted (prepareLocked): the first flush of a
-		// large plant writes them all, and in random order bbolt's
-		// half-full splits left the bucket 49 % full (6.1 MB at 100,000
-		// tags); appended in order, pages are filled to FillPercent.
-		sb.FillPercent = 0.9
-		for _, ser := range f.created {
-			id := []byte{byte(ser.id >> 24), byte(ser.id >> 16), byte(ser.id >> 8), byte(ser.id)}
-			if err := sb.Put([]byte(ser.name), id); err != nil {
-				return fmt.Errorf("tag %s: %w", ser.name, err)
-			}
+		f.written += len(batch)
+		f.named = true
+		s.dropMapped()
+	}
+	err := s.update(func(tx *bbolt.Tx) error {
+		if err := s.putSeries(tx, f); err != nil {
+			return err
 		}
-		s.growStep(tx)
-		// The chunks themselves go to the data bucket in the order they
-		// are sealed, so its pages are appended and filled; the chunks
-		// bucket gets a pointer under the tag and time. Chunks keyed by tag
-		// and time directly were inserted at as many places as there are
-		// tags, and random inserts fill B+tree pages to about two thirds.
-		cb, db := tx.Bucket(bucketChunks), tx.Bucket(bucketData)
-		db.FillPercent = 1 // appended (with end fences); the chunks bucket gets inserts at every tag: bbolt's default half
-		for _, p := range f.chunks {
-			if len(p.val) < inlineChunkBytes {
-				if err := cb.Put(p.key, p.val); err != nil {
-					return err
-				}
-				continue
-			}
-			seq, err := db.NextSequence()
-			if err != nil {
-				return err
-			}
-			id, _, _ := parseChunkKey(p.key)
-			dk := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, seq), id)
-			if err := db.Put(dk, p.val); err != nil {
-				return err
-			}
-			if err := cb.Put(p.key, dk); err != nil {
-				return err
-			}
-			if err := putEndFences(db, dataKeyLen); err != nil {
-				return err
-			}
+		if err := putChunks(tx, f.chunks[f.written:]); err != nil {
+			return err
 		}
 		if err := putBackfill(tx, f.late); err != nil {
 			return err
@@ -539,13 +532,84 @@ func (s *Store) commit(f *flushing) error {
 	if err != nil {
 		return fmt.Errorf("history %s: write %d chunks: %w", s.path, len(f.chunks), err)
 	}
+	f.written = len(f.chunks)
 	return nil
 }
 
-// Flush writes every open chunk that has new samples, in one transaction.
-// After it returns nil, everything appended before it was called is in the
-// file. Append and queries go on while the transaction commits (the fsync):
-// what they add meanwhile is the next flush's.
+// update runs fn in a write transaction that first grows the file's
+// step (growStep) and lets a test fail or watch it (testInCommit).
+func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		if s.testInCommit != nil {
+			if err := s.testInCommit(); err != nil {
+				return err
+			}
+		}
+		s.growStep(tx)
+		return fn(tx)
+	})
+}
+
+// putSeries writes the name -> id records of f's new series, unless an
+// earlier transaction of the flush did.
+func (s *Store) putSeries(tx *bbolt.Tx, f *flushing) error {
+	if f.named {
+		return nil
+	}
+	sb := tx.Bucket(bucketSeries)
+	// The new names come sorted (prepareLocked): the first flush of a
+	// large plant writes them all, and in random order bbolt's half-full
+	// splits left the bucket 49 % full (6.1 MB at 100,000 tags); appended
+	// in order, pages are filled to FillPercent.
+	sb.FillPercent = 0.9
+	for _, ser := range f.created {
+		id := []byte{byte(ser.id >> 24), byte(ser.id >> 16), byte(ser.id >> 8), byte(ser.id)}
+		if err := sb.Put([]byte(ser.name), id); err != nil {
+			return fmt.Errorf("tag %s: %w", ser.name, err)
+		}
+	}
+	return nil
+}
+
+// putChunks writes sealed chunks. The chunks themselves go to the data
+// bucket in the order they are sealed, so its pages are appended and
+// filled; the chunks bucket gets a pointer under the tag and time. Chunks
+// keyed by tag and time directly were inserted at as many places as there
+// are tags, and random inserts fill B+tree pages to about two thirds.
+func putChunks(tx *bbolt.Tx, chunks []put) error {
+	cb, db := tx.Bucket(bucketChunks), tx.Bucket(bucketData)
+	db.FillPercent = 1 // appended (with end fences); the chunks bucket gets inserts at every tag: bbolt's default half
+	for _, p := range chunks {
+		if len(p.val) < inlineChunkBytes {
+			if err := cb.Put(p.key, p.val); err != nil {
+				return err
+			}
+			continue
+		}
+		seq, err := db.NextSequence()
+		if err != nil {
+			return err
+		}
+		id, _, _ := parseChunkKey(p.key)
+		dk := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, seq), id)
+		if err := db.Put(dk, p.val); err != nil {
+			return err
+		}
+		if err := cb.Put(p.key, dk); err != nil {
+			return err
+		}
+		if err := putEndFences(db, dataKeyLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Flush writes every open chunk that has new samples, and the sealed
+// ones (in batches: commit). After it returns nil, everything appended
+// before it was called is in the file. Append and queries go on while the
+// transactions commit (the fsyncs): what they add meanwhile is the next
+// flush's.
 func (s *Store) Flush() (err error) {
 	defer s.catch(&err, debug.SetPanicOnFault(true))
 	s.flushMu.Lock()
@@ -660,7 +724,8 @@ func (s *Store) applyLocked(f *flushing, err error) {
 	s.writing = nil
 	same := func(w wrote) bool { return w.ser.open.Len() > 0 && w.ser.first == w.first }
 	if err != nil {
-		s.pending = append(f.chunks, s.pending...)
+		// The chunks of the batches committed are in the file.
+		s.pending = append(f.chunks[f.written:], s.pending...)
 		for _, w := range f.streams {
 			if same(w) {
 				w.ser.open.Unmark(int(w.from))
