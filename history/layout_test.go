@@ -101,6 +101,18 @@ func TestTheFirstFlushFillsTheSeriesPages(t *testing.T) {
 	if err := s.Append(batch); err != nil {
 		t.Fatal(err)
 	}
+	viewClosed(t, s, path, func(tx *bbolt.Tx) {
+		st := tx.Bucket(bucketSeries).Stats()
+		if fill := float64(st.LeafInuse) / float64(st.LeafAlloc); st.KeyN != len(batch) || fill < 0.8 {
+			t.Errorf("the series bucket holds %d names in %d leaf pages, %.0f %% full; want %d names, at least 80 %%", st.KeyN, st.LeafPageN, 100*fill, len(batch))
+		}
+	})
+}
+
+// viewClosed closes s and runs fn in a read transaction of its file at
+// path, opened read-only with bbolt itself.
+func viewClosed(t *testing.T, s *Store, path string, fn func(tx *bbolt.Tx)) {
+	t.Helper()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +121,5 @@ func TestTheFirstFlushFillsTheSeriesPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = db.Close() }()
-	_ = db.View(func(tx *bbolt.Tx) error {
-		st := tx.Bucket(bucketSeries).Stats()
-		if fill := float64(st.LeafInuse) / float64(st.LeafAlloc); st.KeyN != len(batch) || fill < 0.8 {
-			t.Errorf("the series bucket holds %d names in %d leaf pages, %.0f %% full; want %d names, at least 80 %%", st.KeyN, st.LeafPageN, 100*fill, len(batch))
-		}
-		return nil
-	})
+	_ = db.View(func(tx *bbolt.Tx) error { fn(tx); return nil })
 }

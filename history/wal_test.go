@@ -114,18 +114,10 @@ func TestTheTailLogKeepsOnlyWhatOpenChunksNeed(t *testing.T) {
 			}
 		}
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := bbolt.Open(path, 0o644, &bbolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = db.Close() }()
 	var records int
 	var first, last uint64
 	var sizes []int // bytes per record, oldest first
-	_ = db.View(func(tx *bbolt.Tx) error {
+	viewClosed(t, s, path, func(tx *bbolt.Tx) {
 		c := tx.Bucket(bucketTails).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if isEndFence(k) {
@@ -141,7 +133,6 @@ func TestTheTailLogKeepsOnlyWhatOpenChunksNeed(t *testing.T) {
 			}
 			sizes[len(sizes)-1] += len(v)
 		}
-		return nil
 	})
 	// Records no open chunk needs are deleted once they hold a page's
 	// worth (walTrimBytes): beyond the newest walKeepRecords+2, less than
