@@ -463,11 +463,12 @@ type lateCut struct {
 // writes. A flush of a large plant seals thousands (3,300 every 5 s at
 // 100,000 tags), each a pointer inserted at its tag's place in the chunks
 // bucket, so one transaction read as many leaf pages through the map and
-// the kernel mapped 64 KiB around each (fault-around): RSS rose by up to
-// 120 MiB during every commit, and bbolt kept a page buffer per dirty page
-// (28-37 MB) until the next collection. In transactions of commitBatch the
-// map holds at most a batch's pages (they are dropped after each), and
-// the buffers are a batch's.
+// the kernel mapped 64-96 KiB around each (fault-around): on a 1.2 GB file
+// RSS rose by up to 280 MiB during a commit, and bbolt kept a page buffer
+// per dirty page (28-37 MB) until the next collection. In transactions of
+// commitBatch the map holds about one batch's pages (50-80 MiB; they are
+// dropped after each), and the buffers are a batch's (docs/architecture.md,
+// "Write amplification of the real project, and the commits' page peaks").
 const commitBatch = 256
 
 // commit writes what f holds: the sealed chunks commitBatch at a time, each
@@ -536,8 +537,8 @@ func (s *Store) commit(f *flushing) error {
 	return nil
 }
 
-// update runs fn in a write transaction that first grows the file's
-// step (growStep) and lets a test fail or watch it (testInCommit).
+// update runs fn in a write transaction, after letting a test fail or
+// watch it (testInCommit) and setting the file's growth step (growStep).
 func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		if s.testInCommit != nil {
