@@ -245,7 +245,8 @@ func BenchmarkStoreBytesPerSample(b *testing.B) {
 // times to the millisecond), with noisy full-precision values like the
 // simulator's (about 5 chunk bytes per sample). It reports the file's write
 // amplification (file bytes over chunk bytes, open chunks counted as
-// sealed), the tail log's share, and the heap per tag after 5 and after 10
+// sealed), the tail log's share of the file and the bytes written to it
+// per sample (new bytes and streams carried forward), and the heap per tag after 5 and after 10
 // minutes (flat when open chunks stay bounded). VIGIL_BENCH_SECONDS sets
 // the plant time, VIGIL_BENCH_CHUNK_BYTES Options.ChunkBytes.
 func BenchmarkManyTags(b *testing.B) {
@@ -267,6 +268,7 @@ func benchManyTags(b *testing.B, tags int) {
 		names[i] = fmt.Sprintf("Plant.Unit%03d.Tag%03d", i/1000, i%1000)
 	}
 	var inf Info
+	var st Stats
 	var heap5, heap10 float64
 	for b.Loop() {
 		runtime.GC()
@@ -312,6 +314,7 @@ func benchManyTags(b *testing.B, tags int) {
 		b.StopTimer()
 		heap10 = heapPerTag()
 		runtime.KeepAlive(batch)
+		st = s.Stats()
 		if inf, err = s.Info(context.Background()); err != nil {
 			b.Fatal(err)
 		}
@@ -324,6 +327,7 @@ func benchManyTags(b *testing.B, tags int) {
 	b.ReportMetric(inf.WriteAmplification(), "file/chunk")
 	b.ReportMetric(float64(inf.ChunkBytes())/float64(tags*seconds), "chunk-B/sample")
 	b.ReportMetric(float64(inf.TailBytes)/float64(inf.FileBytes), "tail-share")
+	b.ReportMetric(float64(st.WALBytes)/float64(tags*seconds), "tail-written-B/sample")
 	b.ReportMetric(heap5, "heap-B/tag-mid")
 	b.ReportMetric(heap10, "heap-B/tag-end")
 	b.ReportMetric(float64(tags*seconds)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
