@@ -163,9 +163,11 @@ func (b *Banner) Update(now time.Time) {
 
 // bannerText is one alarm's banner text after its digit: what and where
 // first, so a narrow entry keeps them when "…" cuts the rest: "Tank1.Level
-// HiHi  level very high 96.2 %  14:02:11".
+// HiHi  level very high 96.2 %  14:02:11". Source and name read as in the
+// alarm tables (TagText, NameText): "PLC9 (device) Communication", not the
+// engine's "_sys.PLC9.connected Comm".
 func bannerText(a alarms.Alarm) string {
-	return fmt.Sprintf("%s %s  %s  %s", a.Tag, a.Name, a.Message, a.Since.Format("15:04:05"))
+	return fmt.Sprintf("%s %s  %s  %s", TagText(a.Tag), NameText(a), a.Message, a.Since.Format("15:04:05"))
 }
 
 func digit(p datasource.Priority) int {

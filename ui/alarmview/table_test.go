@@ -120,7 +120,7 @@ func tapButton(t *testing.T, w fyne.Window, text string) {
 	t.Fatalf("no button %q", text)
 }
 
-func TestADeviceCommunicationAlarmIsNamedByItsDevice(t *testing.T) {
+func TestADeviceCommunicationAlarmIsNamedByItsDeviceInTheTableAndTheBanner(t *testing.T) {
 	test.NewTempApp(t)
 	clk := clockwork.NewFakeClockAt(t0)
 	sys := &datasource.Tag{ID: 0, Name: datasource.ConnectedTagName("plc2"), Type: datasource.TypeBool, System: true,
@@ -144,6 +144,15 @@ func TestADeviceCommunicationAlarmIsNamedByItsDevice(t *testing.T) {
 	}
 	if _, ok := got["_sys.plc2.connected"]; ok {
 		t.Error("the table shows the internal tag name")
+	}
+	b := NewBanner(eng, BannerOptions{})
+	test.NewTempWindow(t, b.Object())
+	b.Update(clk.Now())
+	if len(b.Shown()) != 1 {
+		t.Fatalf("the banner shows %d alarms, want the comm alarm", len(b.Shown()))
+	}
+	if text := bannerText(b.Shown()[0]); !strings.HasPrefix(text, "plc2 (device) Communication  device plc2 communication failure") {
+		t.Errorf("the banner reads %q, not as the table does", text)
 	}
 }
 
