@@ -134,6 +134,9 @@ type Store struct {
 	// walSizes are the bytes of each record still in the file, oldest
 	// first (trimming waits until a page's worth can go: walTrimBytes).
 	walSizes []walSize
+	// walKeep is how many flushes back the log reaches (keepFor; 0 until
+	// the first flush, taken as walKeepMin).
+	walKeep uint64
 	// pruneHook is told what event retention deletes (OnPruneEvents).
 	pruneHook func(ctx context.Context, p PrunedEvents) error
 
@@ -441,6 +444,11 @@ type flushing struct {
 	created []*series // series whose name -> id record is written
 	named   bool      // created's records are committed
 	streams []wrote   // open streams whose bytes up to their mark are written
+
+	// newBytes and openBytes are the record's new stream bytes (pieces
+	// not carried, with their framing) and the open streams' bytes;
+	// fileBytes the file's size after the last transaction (keepFor).
+	newBytes, openBytes, fileBytes int64
 }
 
 // wrote is an open stream written by a flush.
@@ -528,6 +536,7 @@ func (s *Store) commit(f *flushing) error {
 				return err
 			}
 		}
+		f.fileBytes = tx.Size()
 		return nil
 	})
 	if err != nil {
@@ -672,8 +681,9 @@ func (s *Store) prepareLocked() *flushing {
 	f := &flushing{seq: s.walSeq + 1}
 	var wb walBuilder
 	// A stream not written yet is written whole, and so is each written
-	// one once every walKeepRecords flushes (carryDue: carried forward),
-	// so records before the oldest start an open stream still needs go.
+	// one once every walKeep flushes (carryDue: carried forward), so
+	// records before the oldest start an open stream still needs go.
+	keep := max(s.walKeep, walKeepMin)
 	trimTo := f.seq
 	for _, ser := range s.series {
 		if !ser.saved {
@@ -683,16 +693,25 @@ func (s *Store) prepareLocked() *flushing {
 			continue
 		}
 		w := wrote{ser: ser, first: ser.first, from: int32(ser.open.Marked()), start: true}
-		switch {
-		case ser.walFrom == 0 || ser.open.Marked() == 0 || carryDue(ser.id, f.seq):
-			wb.add(ser.id, 0, ser.open.Bytes()[:ser.open.Mark()])
+		switch fresh := ser.walFrom == 0 || ser.open.Marked() == 0; {
+		case fresh || carryDue(ser.id, f.seq, keep):
+			mark := ser.open.Mark()
+			wb.add(ser.id, 0, ser.open.Bytes()[:mark])
+			f.openBytes += int64(mark)
+			if fresh {
+				f.newBytes += int64(mark) + pieceFraming
+			}
 		default:
 			w.start = false
 			trimTo = min(trimTo, ser.walFrom)
 			if len(ser.open.Tail()) == 0 {
+				f.openBytes += int64(w.from)
 				continue
 			}
-			wb.add(ser.id, int(w.from), ser.open.Bytes()[w.from:ser.open.Mark()])
+			mark := ser.open.Mark()
+			wb.add(ser.id, int(w.from), ser.open.Bytes()[w.from:mark])
+			f.openBytes += int64(mark)
+			f.newBytes += int64(mark) - int64(w.from) + pieceFraming
 		}
 		f.streams = append(f.streams, w)
 	}
@@ -750,6 +769,9 @@ func (s *Store) applyLocked(f *flushing, err error) {
 		s.walSizes = append(s.walSizes, walSize{f.seq, n})
 	}
 	s.trimmed(f.trimTo)
+	if f.fileBytes > 0 {
+		s.walKeep = keepFor(f.newBytes, f.openBytes, f.fileBytes)
+	}
 	if s.walOldest < f.trimTo {
 		s.walOldest = f.trimTo
 	}

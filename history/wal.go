@@ -28,27 +28,55 @@ const walVersion = 1
 
 var walCRC = crc32.MakeTable(crc32.Castagnoli)
 
-// walKeepRecords is how many flushes back the log reaches: every open
-// stream that was written is written again whole (carried forward) once
-// every walKeepRecords flushes, at a flush set by its series id (carryDue),
-// so each flush carries about 1/walKeepRecords of them and records older
-// than that are no longer needed. The log then holds every open stream
-// once plus walKeepRecords flushes of new bytes. After 10 minutes of the
-// 100,000-tag project it was 19.9 MB of a 194 MB file (write
+// walKeepMin and walKeepMax bound how many flushes back the tail log
+// reaches (Store.walKeep): every open stream that was written is written
+// again whole (carried forward) once every walKeep flushes, at a flush set
+// by its series id (carryDue), so each flush carries about 1/walKeep of
+// them and records older than that are no longer needed. The log then
+// holds every open stream once plus walKeep flushes of new bytes.
+//
+// A short log costs bytes written, a long one room in the file; which
+// matters depends on the file's size (keepFor). After 10 minutes of the
+// 100,000-tag project the log at 4 was 19.9 MB of a 194 MB file (write
 // amplification 1.40); carrying only the streams that started 40 flushes
 // back, it held 40 flushes of every tag's new bytes, 76 MB of 243 (1.75).
-// The price is bytes written: each flush writes its new bytes and a
-// quarter of the open streams (docs/architecture.md, "Write
-// amplification").
-const walKeepRecords = 4
+// At 4 each flush writes its new bytes and a quarter of the open streams,
+// a fifth more bytes written in all (docs/architecture.md, "The tail log
+// carried every 4 flushes").
+const (
+	walKeepMin = 4
+	walKeepMax = 32
+)
+
+// keepFor is the walKeep for a file of fileBytes whose flushes write
+// newBytes of new stream bytes and whose open streams hold openBytes: the
+// longest log, in powers of two from walKeepMin to walKeepMax, expected
+// to take at most an eighth of the file. A young file (10 minutes of
+// 100,000 tags) gets the shortest log, so its write amplification is held
+// under 1.5; once the log is a small share of the file (after 20-30
+// minutes) the carries, which cost a fifth more bytes written at 4 flushes,
+// are made 8 times as rarely.
+func keepFor(newBytes, openBytes, fileBytes int64) uint64 {
+	k := uint64(walKeepMax)
+	for k > walKeepMin && int64(k)*newBytes+openBytes > fileBytes/8 {
+		k /= 2
+	}
+	return k
+}
+
+// pieceFraming is about what a piece's header takes (series id, offset
+// and length, uvarints): counted in a flush's new bytes (keepFor).
+const pieceFraming = 6
 
 // carryDue reports whether the stream of series id is carried forward in
-// flush seq: once every walKeepRecords flushes, the series spread evenly
-// over them, so tags that opened their chunks together are not all carried
-// in one flush (a record of every open stream, tens of megabytes of heap
-// at 100,000 tags).
-func carryDue(id uint32, seq uint64) bool {
-	return (uint64(id)+seq)%walKeepRecords == 0
+// flush seq of a log that reaches keep flushes back: once every keep
+// flushes, the series spread evenly over them, so tags that opened their
+// chunks together are not all carried in one flush (a record of every
+// open stream, tens of megabytes of heap at 100,000 tags). keep is a power
+// of two, so when it changes a stream's next carry is at most the larger
+// keep away.
+func carryDue(id uint32, seq, keep uint64) bool {
+	return (uint64(id)+seq)%keep == 0
 }
 
 // walPartBytes bounds a record part. A flush's record is cut into parts

@@ -40,8 +40,13 @@ func TestAFlushWritesOnlyTheNewSamplesNotTheOpenChunks(t *testing.T) {
 	const tags = 200
 	s, _ := openTest(t, Options{ChunkSamples: 100000, ChunkBytes: 1 << 20})
 	appendSeconds(t, s, tags, 0, 500)
+	// The file is all tail log (no chunk sealed), so the log is kept
+	// short: each stream is carried once every walKeepMin flushes.
+	if s.walKeep != walKeepMin {
+		t.Fatalf("the log reaches %d flushes back in a file of open chunks only, want %d", s.walKeep, walKeepMin)
+	}
 	before := s.Stats()
-	appendSeconds(t, s, tags, 500, 500+5*walKeepRecords)
+	appendSeconds(t, s, tags, 500, 500+5*walKeepMin)
 	after := s.Stats()
 	open := 0 // no larger when a stream was carried
 	for _, ser := range s.series {
@@ -50,15 +55,15 @@ func TestAFlushWritesOnlyTheNewSamplesNotTheOpenChunks(t *testing.T) {
 	if after.Sealed != 0 {
 		t.Fatalf("%d chunks sealed: the test wants open chunks only", after.Sealed)
 	}
-	// In walKeepRecords flushes of five new samples per tag, each flush
+	// In walKeepMin flushes of five new samples per tag, each flush
 	// writes the new samples (about 9 bytes each plus the piece's
 	// framing) and each open chunk (500-520 samples) is carried forward once.
-	// Rewriting the open chunks at every flush would be walKeepRecords
+	// Rewriting the open chunks at every flush would be walKeepMin
 	// times that.
 	wrote := float64(after.WALBytes - before.WALBytes)
-	if want := float64(tags*walKeepRecords*(5*9+8) + open + tags*8); wrote > want {
+	if want := float64(tags*walKeepMin*(5*9+8) + open + tags*8); wrote > want {
 		t.Fatalf("%d flushes of 5 new samples wrote %.0f bytes per tag, want at most %.0f (open chunks %d bytes per tag)",
-			walKeepRecords, wrote/tags, want/tags, open/tags)
+			walKeepMin, wrote/tags, want/tags, open/tags)
 	}
 }
 
@@ -104,6 +109,47 @@ func TestAFileCopiedAfterAFlushHoldsEverySampleFlushed(t *testing.T) {
 	}
 }
 
+func TestTheLogReachesFurtherBackAsTheFileGrows(t *testing.T) {
+	const tags = 200
+	s, _ := openTest(t, Options{ChunkSamples: 2048, ChunkBytes: 1024}) // a chunk lives about 20 flushes
+	appendSeconds(t, s, tags, 0, 20)
+	if s.walKeep != walKeepMin {
+		t.Fatalf("a young file's log reaches %d flushes back, want %d", s.walKeep, walKeepMin)
+	}
+	carried := func(from, to int) float64 { // tail bytes written per flush
+		before := s.Stats().WALBytes
+		appendSeconds(t, s, tags, from, to)
+		return float64(s.Stats().WALBytes-before) / float64((to-from)/5)
+	}
+	young := carried(20, 180)
+	appendSeconds(t, s, tags, 180, 3000) // sealed chunks fill the file: 5 MB
+	if s.walKeep != walKeepMax {
+		t.Fatalf("after 3,000 s of %d tags the log reaches %d flushes back, want %d: it is a small share of the file", tags, s.walKeep, walKeepMax)
+	}
+	old := carried(3000, 3160)
+	t.Logf("tail bytes per flush: %.0f young, %.0f grown", young, old)
+	if old > young*0.6 {
+		t.Errorf("a flush writes %.0f bytes of tail log in a grown file against %.0f in a young one: the carries did not thin out", old, young)
+	}
+}
+
+func TestKeepForHoldsTheLogToAnEighthOfTheFile(t *testing.T) {
+	for _, c := range []struct {
+		newBytes, openBytes, file int64
+		want                      uint64
+	}{
+		{2 << 20, 13 << 20, 40 << 20, walKeepMin},  // 2 minutes of 100,000 tags: as short as it goes
+		{2 << 20, 13 << 20, 194 << 20, walKeepMin}, // 10 minutes: 4 x 2 + 13 = 21 MB <= 24
+		{2 << 20, 13 << 20, 400 << 20, 16},         // 16 x 2 + 13 = 45 <= 50, 32 x 2 + 13 > 50
+		{2 << 20, 13 << 20, 1 << 30, walKeepMax},   // an hour: 77 MB <= 128
+		{1, 0, 0, walKeepMin},                      // no file size known: as short as it goes
+	} {
+		if got := keepFor(c.newBytes, c.openBytes, c.file); got != c.want {
+			t.Errorf("keepFor(%d, %d, %d) = %d, want %d", c.newBytes, c.openBytes, c.file, got, c.want)
+		}
+	}
+}
+
 func TestTheTailLogKeepsOnlyWhatOpenChunksNeed(t *testing.T) {
 	// A flat tag keeps its chunk open for hours; its stream is carried
 	// forward so the log does not grow with it.
@@ -143,14 +189,14 @@ func TestTheTailLogKeepsOnlyWhatOpenChunksNeed(t *testing.T) {
 		}
 	})
 	// Records no open chunk needs are deleted once they hold a page's
-	// worth (walTrimBytes): beyond the newest walKeepRecords+2, less than
+	// worth (walTrimBytes): beyond the newest walKeepMax+2, less than
 	// that may be left.
 	held := 0
-	for i := 0; i < len(sizes)-(walKeepRecords+2); i++ {
+	for i := 0; i < len(sizes)-(walKeepMax+2); i++ {
 		held += sizes[i]
 	}
 	if records == 0 || held >= walTrimBytes || last-first+1 != uint64(records) {
-		t.Fatalf("the tail log holds %d records (%d..%d) after 600 flushes, %d bytes of them older than the newest %d; want under %d in a row", records, first, last, held, walKeepRecords+2, walTrimBytes)
+		t.Fatalf("the tail log holds %d records (%d..%d) after 600 flushes, %d bytes of them older than the newest %d; want under %d in a row", records, first, last, held, walKeepMax+2, walTrimBytes)
 	}
 }
 
