@@ -7,7 +7,7 @@ import (
 
 // The soft memory limit of a running project (docs/architecture.md,
 // "Memory with history"): memoryBase plus memoryPerTag for each tag of the
-// project, 243 MB (232 MiB) at 100,000 tags.
+// project, 229 MB (218 MiB) at 100,000 tags.
 //
 // The Go collector lets the heap grow to twice what is live before it
 // collects (GOGC 100). For a small project that headroom is a few
@@ -23,7 +23,11 @@ import (
 // 130-145 MiB after 2 minutes to 150-160 MiB after 20 (the open chunks of
 // flat tags filling towards their 2,048 samples). The collector's goal
 // sits 35-45 MiB under the limit (the runtime's own memory), so 2,100
-// bytes leaves a goal near 190 MiB there. Measured with the real binary at
+// bytes left a goal near 190 MiB there. Since a flush commits in batches
+// the live heap after a collection is 119-148 MiB (median 133) over an
+// hour, and 1,950 bytes (goal 175-187 MiB) holds RSS at 2,027 bytes per
+// tag from 10,000 to 100,000 (BenchmarkScale*: 236.4 MB against 246.5 at
+// 2,100), the collector running every 2-3 s. Measured with the real binary at
 // 100,000 tags (VmRSS in MiB): at 194 MiB (1,700 bytes) RSS was 209-221
 // MiB for 15 minutes, but after 18 the live heap reached the goal and the
 // collector ran back to back (22 % of a core and rising); at 202 MiB, RSS
@@ -38,7 +42,7 @@ import (
 // covers (the OpenGL libraries, about 70 MB, and their buffers).
 const (
 	memoryBase   = 32 << 20
-	memoryPerTag = 2100
+	memoryPerTag = 1950
 	guiMemory    = 64 << 20
 )
 
