@@ -72,34 +72,8 @@ func TestAFileCopiedAfterAFlushHoldsEverySampleFlushed(t *testing.T) {
 	appendSeconds(t, s, 20, 0, 300) // ends with a flush at 299
 	// Samples after the flush are in memory only: a crash loses them.
 	appendSeconds(t, s, 20, 300, 303)
-	b, err := os.ReadFile(path) // what a kill -9 now would leave
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp := filepath.Join(t.TempDir(), "crash.db")
-	if err := os.WriteFile(cp, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c, err := Open(cp, Options{Logger: quiet, ChunkSamples: 64, ChunkBytes: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = c.Close() }()
-	if err := c.Check(); err != nil {
-		t.Fatal(err)
-	}
-	for k := range 20 {
-		tag := fmt.Sprintf("t%d", k)
-		got := stored(t, c, tag)
-		if len(got) != 300 {
-			t.Fatalf("%s: %d samples survive, want the 300 flushed", tag, len(got))
-		}
-		for i, x := range got {
-			if x.T != t0.Add(time.Duration(i)*time.Second).UnixNano() || x.V != math.Sin(float64(i*(k+1))/100)*37.3 {
-				t.Fatalf("%s sample %d is %+v", tag, i, x)
-			}
-		}
-	}
+	c := openCrashCopy(t, path, Options{ChunkSamples: 64, ChunkBytes: 200})
+	checkAppended(t, c, 20, 300)
 	// Appending goes on from the rebuilt open chunks, and survives a
 	// reopen.
 	appendSeconds(t, c, 20, 300, 400)
@@ -109,9 +83,52 @@ func TestAFileCopiedAfterAFlushHoldsEverySampleFlushed(t *testing.T) {
 	}
 }
 
+// openCrashCopy opens a copy of the file at path as it is now, what a
+// kill -9 would leave, and checks it.
+func openCrashCopy(t *testing.T, path string, opts Options) *Store {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "crash.db")
+	if err := os.WriteFile(cp, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts.Logger = quiet
+	c, err := Open(cp, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	if err := c.Check(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// checkAppended checks that s holds seconds [0, n) of appendSeconds'
+// tags, every sample unchanged and in order.
+func checkAppended(t *testing.T, s *Store, tags, n int) {
+	t.Helper()
+	for k := range tags {
+		tag := fmt.Sprintf("t%d", k)
+		got := stored(t, s, tag)
+		if len(got) != n {
+			t.Fatalf("%s: %d samples survive, want the %d flushed", tag, len(got), n)
+		}
+		for i, x := range got {
+			if x.T != t0.Add(time.Duration(i)*time.Second).UnixNano() || x.V != math.Sin(float64(i*(k+1))/100)*37.3 {
+				t.Fatalf("%s sample %d is %+v", tag, i, x)
+			}
+		}
+	}
+}
+
 func TestTheLogReachesFurtherBackAsTheFileGrows(t *testing.T) {
 	const tags = 200
-	s, _ := openTest(t, Options{ChunkSamples: 2048, ChunkBytes: 1024}) // a chunk lives about 20 flushes
+	opts := Options{ChunkSamples: 2048, ChunkBytes: 1024} // a chunk lives about 20 flushes
+	s, path := openTest(t, opts)
 	appendSeconds(t, s, tags, 0, 20)
 	if s.walKeep != walKeepMin {
 		t.Fatalf("a young file's log reaches %d flushes back, want %d", s.walKeep, walKeepMin)
@@ -131,6 +148,9 @@ func TestTheLogReachesFurtherBackAsTheFileGrows(t *testing.T) {
 	if old > young*0.6 {
 		t.Errorf("a flush writes %.0f bytes of tail log in a grown file against %.0f in a young one: the carries did not thin out", old, young)
 	}
+	// The longer log still holds every open chunk: a crash now loses
+	// nothing flushed.
+	checkAppended(t, openCrashCopy(t, path, opts), tags, 3160)
 }
 
 func TestKeepForHoldsTheLogToAnEighthOfTheFile(t *testing.T) {
