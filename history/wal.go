@@ -53,9 +53,9 @@ const (
 // longest log, in powers of two from walKeepMin to walKeepMax, expected
 // to take at most an eighth of the file. A young file (10 minutes of
 // 100,000 tags) gets the shortest log, so its write amplification is held
-// under 1.5; once the log is a small share of the file (after 20-30
-// minutes) the carries, which cost a fifth more bytes written at 4 flushes,
-// are made 8 times as rarely.
+// under 1.5; once the log is a small share of the file (32 flushes after
+// 32 minutes there) the carries, which cost a fifth more bytes written at 4
+// flushes, are made 8 times as rarely.
 func keepFor(newBytes, openBytes, fileBytes int64) uint64 {
 	k := uint64(walKeepMax)
 	for k > walKeepMin && int64(k)*newBytes+openBytes > fileBytes/8 {
