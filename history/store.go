@@ -588,11 +588,12 @@ func (s *Store) putSeries(tx *bbolt.Tx, f *flushing) error {
 // are tags, and random inserts fill B+tree pages to about two thirds.
 func putChunks(tx *bbolt.Tx, chunks []put) error {
 	cb, db := tx.Bucket(bucketChunks), tx.Bucket(bucketData)
-	// The chunks bucket gets inserts at every tag's place: bbolt's default
-	// (a page split in halves) leaves it 71 % full after 10 minutes of
+	// data is appended (with end fences), so its pages are filled. The
+	// chunks bucket, which gets inserts at every tag's place, keeps bbolt's
+	// default (a full page split in halves): 71 % full after 10 minutes of
 	// 100,000 tags; split at 90 % it was 35 % (the tags' next pointers
 	// split the full page again, each time leaving a page of a few tags).
-	db.FillPercent = 1 // appended (with end fences)
+	db.FillPercent = 1
 	for _, p := range chunks {
 		if len(p.val) < inlineChunkBytes {
 			if err := cb.Put(p.key, p.val); err != nil {
