@@ -22,7 +22,7 @@ import (
 func (s *Shell) overviewScreen(active func() []alarms.Alarm) *screen {
 	d := s.deps
 	if d.Displays.Len() == 0 {
-		s.overview = overview.New(d.Tags, overview.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, Alarms: active})
+		s.overview = s.newOverview()
 		// The overview keeps sparklines, so it follows the values while hidden.
 		return &screen{name: "Overview", key: fyne.KeyF2, content: s.overview.Content(), update: s.overview.Update, follow: s.overview.Feed}
 	}
@@ -276,4 +276,14 @@ func editFile(path string, edit func([]byte) ([]byte, error)) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return tagcsv.WriteFile(path, out)
+}
+
+// newOverview makes the generated overview, whose sparklines are filled
+// from history as they are made (wantFill).
+func (s *Shell) newOverview() *overview.Overview {
+	var active func() []alarms.Alarm
+	if s.deps.Alarms != nil {
+		active = s.deps.Alarms.Active
+	}
+	return overview.New(s.deps.Tags, overview.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, Alarms: active, OnLine: s.wantFill})
 }

@@ -180,6 +180,10 @@ type Shell struct {
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
+
+	// fills are tags whose sparkline was just made (its row first shown),
+	// for backfill to fill from history; nil without history.
+	fills chan *datasource.Tag
 }
 
 // Create fills win with the operator screens for deps, applies the HMI
@@ -210,6 +214,9 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 		th = theme.New(dark)
 	}
 	s := &Shell{deps: deps, theme: th, app: app, win: win, stop: make(chan struct{}), done: make(chan struct{})}
+	if deps.History != nil {
+		s.fills = make(chan *datasource.Tag, fillQueue)
+	}
 	app.Settings().SetTheme(s.theme)
 	if deps.Project != "" {
 		win.SetTitle("Vigil — " + deps.Project)
@@ -248,10 +255,16 @@ func Create(app fyne.App, win fyne.Window, deps Deps) *Shell {
 // noticeMark is the status line's short form of Deps.Notice.
 const noticeMark = "HISTORY: new file, the damaged one set aside (see the notice)"
 
-// backfill reads the last hour of every recorded tag from history into the
-// sparklines of the tag list and the overview, so they are full from the
-// start (issue 16 item 9). It runs once, in the background, and hands each
-// tag's samples to the UI goroutine; Stop ends it between two tags.
+// backfill fills the sparklines of the tag list and the overview with the
+// last hour from history, so they are full from the start (issue 16 item
+// 9). It runs in the background until Stop and hands each tag's samples to
+// the UI goroutine. At the start it reads every recorded tag, when the tag
+// list keeps a line per tag (tagbrowser.EagerLines or fewer); then, and
+// in a larger project from the start, the tags whose line was just made,
+// as their rows are first shown (wantFill). Reading all 100,000 tags of a
+// large project at the start took every page of its history file into the
+// window's memory (VmRSS 826 MiB with a 630 MB file) to fill lines that
+// were never made.
 func (s *Shell) backfill() {
 	defer s.filling.Done()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -263,33 +276,70 @@ func (s *Shell) backfill() {
 		case <-ctx.Done():
 		}
 	}()
-	to := s.deps.Now()
-	from := to.Add(-tagbrowser.SparkWindow)
-	for _, t := range s.deps.Tags {
-		if t.System || !t.History.Enabled {
-			continue
-		}
-		pts, err := s.deps.History.Query(ctx, t.Name, from, to, sparkline.Buckets)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil || len(pts) == 0 {
-			continue // nothing recorded yet: the line fills as values come
-		}
-		samples := make([]datasource.Sample, len(pts))
-		for i, p := range pts {
-			samples[i] = datasource.Sample{Tag: t.ID, Time: p.Time, Quality: p.Quality}
-			if !p.IsGap() {
-				samples[i].Value = datasource.Float(p.Value)
+	if len(s.deps.Tags) <= tagbrowser.EagerLines {
+		for _, t := range s.deps.Tags {
+			if !s.fillLine(ctx, t) {
+				return
 			}
 		}
-		s.deps.Do(func() {
-			s.browser.Backfill(samples)
-			if s.overview != nil { // nil when the project has displays
-				s.overview.Feed(samples)
-			}
-		})
 	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case t := <-s.fills:
+			if !s.fillLine(ctx, t) {
+				return
+			}
+		}
+	}
+}
+
+// fillQueue is how many just-made sparklines may wait for backfill: more
+// than the rows of two screens.
+const fillQueue = 256
+
+// wantFill asks backfill to fill tag t's sparkline, just made, from
+// history. It does not block (it runs on the UI goroutine): when the queue
+// is full the line fills as values come.
+func (s *Shell) wantFill(t *datasource.Tag) {
+	if s.fills == nil || t.System || !t.History.Enabled {
+		return
+	}
+	select {
+	case s.fills <- t:
+	default:
+	}
+}
+
+// fillLine reads the last hour of tag t from history into its sparklines,
+// those made so far. It reports false when ctx ended (Stop).
+func (s *Shell) fillLine(ctx context.Context, t *datasource.Tag) bool {
+	if t.System || !t.History.Enabled {
+		return true
+	}
+	to := s.deps.Now()
+	pts, err := s.deps.History.Query(ctx, t.Name, to.Add(-tagbrowser.SparkWindow), to, sparkline.Buckets)
+	if ctx.Err() != nil {
+		return false
+	}
+	if err != nil || len(pts) == 0 {
+		return true // nothing recorded yet: the line fills as values come
+	}
+	samples := make([]datasource.Sample, len(pts))
+	for i, p := range pts {
+		samples[i] = datasource.Sample{Tag: t.ID, Time: p.Time, Quality: p.Quality}
+		if !p.IsGap() {
+			samples[i].Value = datasource.Float(p.Value)
+		}
+	}
+	s.deps.Do(func() {
+		s.browser.Backfill(samples)
+		if s.overview != nil { // nil when the project has displays
+			s.overview.Backfill(samples)
+		}
+	})
+	return true
 }
 
 // buildScreens makes the screens the deps allow, ordered by function key.
@@ -300,7 +350,7 @@ func (s *Shell) buildScreens() {
 		active = d.Alarms.Active
 	}
 	s.builtDark = s.theme.Dark()
-	s.browser = tagbrowser.New(d.Tags, tagbrowser.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnTrend: s.trendTag, Now: d.Now})
+	s.browser = tagbrowser.New(d.Tags, tagbrowser.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, OnTrend: s.trendTag, Now: d.Now, OnLine: s.wantFill})
 	s.devices = newDevicePanel(s.theme, d.Now, d.Inspect)
 	var tools fyne.CanvasObject
 	if hasModbus(d.Inspect) {
@@ -411,11 +461,7 @@ func (s *Shell) followPalette() {
 	if i < 0 || s.overview == nil { // displays rebuild themselves on a new palette
 		return
 	}
-	var active func() []alarms.Alarm
-	if s.deps.Alarms != nil {
-		active = s.deps.Alarms.Active
-	}
-	s.overview = overview.New(s.deps.Tags, overview.Deps{Theme: s.theme, OnOpen: s.OpenFaceplate, Alarms: active})
+	s.overview = s.newOverview()
 	sc := s.screens[i]
 	sc.content, sc.update, sc.follow = s.overview.Content(), s.overview.Update, s.overview.Feed
 	if s.current == i {

@@ -20,6 +20,10 @@ type Deps struct {
 	OnOpen func(*datasource.Tag)
 	// Alarms returns the active alarms snapshot; may be nil.
 	Alarms func() []alarms.Alarm
+	// OnLine, when set, is told of each sparkline made (its row first
+	// shown), so the owner can fill it from history (Backfill); on the UI
+	// goroutine, so it must not block.
+	OnLine func(*datasource.Tag)
 }
 
 // sparkWindow is the time a row's sparkline shows.
@@ -94,8 +98,8 @@ func New(tags []*datasource.Tag, deps Deps) *Overview {
 
 // spark returns a numeric tag's sparkline, made the first time its row is
 // shown: a project of 10,000 tags keeps lines only for the rows the
-// operator has looked at (3 KB each), and a line starts when its row first
-// appears.
+// operator has looked at (3 KB each); a line starts when its row first
+// appears, and Deps.OnLine has it filled from history then.
 func (o *Overview) spark(t *datasource.Tag) *sparkline.Line {
 	if t == nil || !t.Type.Numeric() || len(t.States) > 0 {
 		return nil
@@ -107,8 +111,23 @@ func (o *Overview) spark(t *datasource.Tag) *sparkline.Line {
 		if int(t.ID) < len(o.snap) && !o.snap[t.ID].Time.IsZero() {
 			l.Add(o.snap[t.ID])
 		}
+		if o.deps.OnLine != nil {
+			o.deps.OnLine(t)
+		}
 	}
 	return l
+}
+
+// Backfill draws recorded samples (from history, oldest first per tag)
+// into their tags' sparklines, those made so far; others are skipped.
+// Unlike Feed, whose snapshot is indexed by TagID, the samples may be any
+// tags' in any number. UI goroutine only.
+func (o *Overview) Backfill(samples []datasource.Sample) {
+	for _, s := range samples {
+		if l := o.sparks[s.Tag]; l != nil {
+			l.Add(s)
+		}
+	}
 }
 
 // newSpark is a tag's sparkline over its span, with its alarm limits.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"go.uber.org/goleak"
 
@@ -233,4 +234,59 @@ func saturated(img image.Image) int {
 		}
 	}
 	return n
+}
+
+// lineImage draws tag's sparkline as the list would, 160 x 20 px.
+func lineImage(t *testing.T, o *Overview, tag *datasource.Tag) image.Image {
+	t.Helper()
+	r := test.TempWidgetRenderer(t, o.sparks[tag.ID])
+	return r.Objects()[0].(*canvas.Raster).Generator(160, 20)
+}
+
+// TestABackfillDrawsEachTagsHistoryInItsOwnLine: the shell hands the
+// overview one tag's last hour at a time. Each sample goes to its own
+// tag's line; fed as a snapshot (indexed by TagID), one tag's points went
+// into the lines of the tags whose IDs were below their count, and every
+// line on screen showed other tags' values.
+func TestABackfillDrawsEachTagsHistoryInItsOwnLine(t *testing.T) {
+	tags := []*datasource.Tag{
+		{ID: 0, Name: "A.Level", Group: "A", Type: datasource.TypeFloat64, Units: "%"},
+		{ID: 1, Name: "B.Flow", Group: "B", Type: datasource.TypeFloat64, Units: "m³/h"},
+	}
+	var made []string
+	o, _ := setup(t, tags, Deps{OnLine: func(tag *datasource.Tag) { made = append(made, tag.Name) }})
+	now := time.Unix(1_800_000_000, 0)
+	o.Update([]datasource.Sample{{Tag: 0, Value: datasource.Float(10), Time: now}, {Tag: 1, Value: datasource.Float(500), Time: now}}, now)
+	for _, tag := range tags {
+		cellOf(t, o, tag)
+	}
+	if len(made) != 2 {
+		t.Fatalf("OnLine was told of %v, want both lines as they were made", made)
+	}
+	a0, b0 := lineImage(t, o, tags[0]), lineImage(t, o, tags[1])
+	var hour []datasource.Sample
+	for m := 59; m >= 1; m-- {
+		hour = append(hour, datasource.Sample{Tag: 1, Time: now.Add(-time.Duration(m) * time.Minute), Value: datasource.Float(float64(100 * (m % 9)))})
+	}
+	o.Backfill(hour)
+	if !sameImage(a0, lineImage(t, o, tags[0])) {
+		t.Error("B.Flow's history changed A.Level's line")
+	}
+	if sameImage(b0, lineImage(t, o, tags[1])) {
+		t.Error("B.Flow's history did not reach its own line")
+	}
+}
+
+func sameImage(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	for y := a.Bounds().Min.Y; y < a.Bounds().Max.Y; y++ {
+		for x := a.Bounds().Min.X; x < a.Bounds().Max.X; x++ {
+			if a.At(x, y) != b.At(x, y) {
+				return false
+			}
+		}
+	}
+	return true
 }

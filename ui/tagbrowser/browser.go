@@ -35,6 +35,10 @@ type Deps struct {
 	OnOpen  func(*datasource.Tag) // a row was tapped: open the tag's faceplate
 	OnTrend func(*datasource.Tag) // the row's Trend button: add the tag to a trend
 	Now     func() time.Time      // the clock that timestamps sparkline points; nil: time.Now
+	// OnLine, when set, is told of each sparkline made when its row is
+	// first shown (over EagerLines tags), so the owner can fill it from
+	// history (Backfill); on the UI goroutine, so it must not block.
+	OnLine func(*datasource.Tag)
 }
 
 // Browser is the tag browser widget.
@@ -120,8 +124,8 @@ func New(tags []*datasource.Tag, deps Deps) *Browser {
 // sparkline from the start, fed while the screen is hidden and filled
 // from history when the window opens. A line is 3.4 KB: 20,000 tags hold
 // 68 MB of them, 100,000 tags 340 MB, most never looked at. Above it a
-// tag's line is made when its row is first shown, and starts then, as the
-// overview's do (docs/tag-browser.md).
+// tag's line is made when its row is first shown, and filled from history
+// then (Deps.OnLine), as the overview's are (docs/tag-browser.md).
 const EagerLines = 20_000
 
 // line returns the sparkline of tag row i, made the first time it is
@@ -139,6 +143,9 @@ func (b *Browser) line(i int) *sparkline.Line {
 		l.Add(s)
 	}
 	b.lines[i] = l
+	if len(b.tags) > EagerLines && b.deps.OnLine != nil {
+		b.deps.OnLine(b.tags[i])
+	}
 	return l
 }
 

@@ -46,6 +46,7 @@ type rig struct {
 	win     fyne.Window
 	opened  []string
 	trended []string
+	lined   []string // the tags whose sparkline OnLine was told of
 }
 
 func newRig(t *testing.T, tags []*datasource.Tag) *rig {
@@ -59,6 +60,7 @@ func newRig(t *testing.T, tags []*datasource.Tag) *rig {
 		OnOpen:  func(t *datasource.Tag) { r.opened = append(r.opened, t.Name) },
 		OnTrend: func(t *datasource.Tag) { r.trended = append(r.trended, t.Name) },
 		Now:     func() time.Time { return now },
+		OnLine:  func(t *datasource.Tag) { r.lined = append(r.lined, t.Name) },
 	})
 	r.win = test.NewTempWindow(t, r.b)
 	r.win.Resize(fyne.NewSize(1000, 400))
@@ -370,6 +372,9 @@ func TestALargeProjectsSparklinesAreMadeForTheRowsShown(t *testing.T) {
 	}
 	if made == 0 || made > 100 {
 		t.Fatalf("%d sparklines made for %d tags, want only the rows on screen", made, len(tags))
+	}
+	if len(r.lined) != made || r.lined[0] != "T000000" {
+		t.Errorf("OnLine was told of %d lines (first %v), want the %d made, to fill them from history", len(r.lined), r.lined[:min(1, len(r.lined))], made)
 	}
 	if r.b.lines[0] == nil || drawnColumns(t, r.b, 0) == 0 {
 		t.Error("the first row's sparkline is not made or does not draw its value")
