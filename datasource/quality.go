@@ -41,12 +41,17 @@ const (
 	LocalOverride                   // the value is forced locally, e.g. simulated override (Good)
 	CalcError                       // a calculated tag's expression failed: division by zero, NaN (Bad)
 	DriverError                     // the driver broke its contract: a scan gave the tags out of its plan's order (Bad)
+	// NoData marks, in history, where the station stopped recording: nothing
+	// was recorded from that sample until the next (Bad; OPC UA's
+	// Bad_NoData). Added last: stored qualities keep their numbers.
+	NoData
 )
 
 var reasonNames = [...]string{
 	"", "NotConnected", "CommFailure", "DeviceFailure", "ConfigError", "OutOfService",
 	"SensorFailure", "WaitingForInitialData", "Stale", "LastKnown", "EngineeringUnitsExceeded",
 	"SubNormal", "LocalOverride", "CalcError", "DriverError",
+	"NoData",
 }
 
 // String returns the reason's OPC UA-style name, "" for ReasonNone.

@@ -55,6 +55,7 @@ func crashChild(path string) {
 			}
 			i++
 		}
+		s.Recording(t0.Add(time.Duration(i-1) * time.Second)) // as Ingest does, before the samples go in
 		if err := s.Append(batch); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(4)
@@ -148,6 +149,14 @@ func killWriter(t *testing.T, tags, flushes int) {
 	}
 	if len(s.Tags()) != tags {
 		t.Fatalf("%d tags after the crash, want %d", len(s.Tags()), tags)
+	}
+	// Where the child was killed every tag's line breaks: the file kept
+	// where recording ended, at or after every sample that survived.
+	if until, floor := s.RecordedUntil(), t0.Add(time.Duration(durable-1)*time.Second); until.Before(floor) {
+		t.Fatalf("recorded until %v after the crash, but samples up to %v were flushed", until, floor)
+	}
+	if n, err := s.MarkDowntime(names); err != nil || n != tags {
+		t.Fatalf("MarkDowntime marked %d of %d tags (%v): a surviving sample is newer than where recording ended", n, tags, err)
 	}
 	// The file takes new data after the crash.
 	if err := s.Append([]Sample{{Tag: names[0], Time: t0.Add(1000 * time.Hour), Value: math.Pi}}); err != nil {

@@ -25,8 +25,11 @@ type Info struct {
 	// TailBytes are the tail log's records: the open chunks' bytes as
 	// flushed, kept until their chunks seal.
 	TailBytes int64
-	Tags      []TagInfo
-	Events    int
+	// RecordedUntil is where the last live recording ended, to the flush
+	// (Store.RecordedUntil): zero when no station recorded into the file.
+	RecordedUntil time.Time
+	Tags          []TagInfo
+	Events        int
 }
 
 // ChunkBytes is the payload: every tag's chunks, the open ones counted as
@@ -95,6 +98,9 @@ func (s *Store) Info(ctx context.Context) (_ Info, err error) {
 	if s.closed {
 		s.mu.Unlock()
 		return inf, ErrClosed
+	}
+	if s.heard != 0 {
+		inf.RecordedUntil = time.Unix(0, s.heard).UTC()
 	}
 	names := make(map[uint32]string, len(s.series))
 	byID := map[uint32]*TagInfo{}

@@ -94,10 +94,17 @@ func Ingest(ctx context.Context, sub *datasource.Subscription, tags []*datasourc
 		}
 	}
 	in.live = make([]ingestState, n)
+	var names []string
 	for _, t := range tags {
 		if t != nil && t.History.Enabled {
 			in.live[t.ID].tag = t
+			names = append(names, t.Name)
 		}
+	}
+	// Where the last recording ended, each tag's line breaks: the time
+	// since was not recorded (Store.MarkDowntime).
+	if _, err := store.MarkDowntime(names); err != nil {
+		return err
 	}
 	// Historical samples (a viewing station's share of an acquiring
 	// station's store and forward) come apart from the live ones and are
@@ -116,6 +123,7 @@ func Ingest(ctx context.Context, sub *datasource.Subscription, tags []*datasourc
 			}
 			return nil
 		}
+		store.Recording(newest(buf))
 		// Live samples first: a historical one stored first, newer than
 		// the tag's newest, would make the live ones of the batch look
 		// older and Append would drop them.
@@ -134,6 +142,17 @@ func Ingest(ctx context.Context, sub *datasource.Subscription, tags []*datasourc
 		}
 		buf = keepSmall(buf)
 	}
+}
+
+// newest returns the newest time of batch's samples (zero when empty).
+func newest(batch []datasource.Sample) time.Time {
+	var t time.Time
+	for i := range batch {
+		if batch[i].Time.After(t) {
+			t = batch[i].Time
+		}
+	}
+	return t
 }
 
 // ingestAppend is how many received samples Ingest filters into one Append

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/history/internal/chunk"
 )
 
 func TestIngestAppliesHistorySettings(t *testing.T) {
@@ -164,5 +165,87 @@ func TestIngestStoresABatchLargerThanOneAppend(t *testing.T) {
 	}
 	if st := s.Stats(); st.OutOfOrder != 0 || st.Appended != 3*n {
 		t.Fatalf("stats %+v: every sample once, none out of order", st)
+	}
+}
+
+// A station stopped and started again: each tag's line breaks where the
+// first recording ended, even a flat tag whose last stored sample is far
+// older, and goes on with the next live sample. Before, the trend drew
+// each tag's last value across the time nothing was recorded.
+func TestARestartBreaksEachLineWhereRecordingEnded(t *testing.T) {
+	tags := []*datasource.Tag{
+		{ID: 0, Name: "level", History: datasource.HistorySettings{Enabled: true}},
+		{ID: 1, Name: "flat", History: datasource.HistorySettings{Enabled: true, Deadband: 100}},
+		{ID: 2, Name: "off"},
+	}
+	s, _ := openTest(t, Options{TimeResolution: time.Millisecond})
+	// record publishes a sample of every tag each second from..to-1 and
+	// waits until Ingest has stored the last.
+	record := func(s *Store, from, to int) {
+		t.Helper()
+		table := datasource.NewTable(tags)
+		sub := table.Subscribe("history", 1024)
+		defer sub.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- Ingest(ctx, sub, tags, s) }()
+		for i := from; i < to; i++ {
+			at := t0.Add(time.Duration(i) * time.Second)
+			table.Publish([]datasource.Sample{
+				{Tag: 0, Value: datasource.Float(float64(i)), Time: at},
+				{Tag: 1, Value: datasource.Float(1), Time: at},
+				{Tag: 2, Value: datasource.Float(float64(i)), Time: at},
+			})
+		}
+		last := t0.Add(time.Duration(to-1) * time.Second)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			if p, err := s.ValueAt(context.Background(), "level", last); err == nil && p.Time.Equal(last) && s.RecordedUntil().Equal(last) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("ingest did not store the samples")
+			}
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(s, 0, 10)
+	s = reopen(t, s, Options{TimeResolution: time.Millisecond})
+	if got, want := s.RecordedUntil(), t0.Add(9*time.Second); !got.Equal(want) {
+		t.Fatalf("the reopened file says it recorded until %v, want %v", got, want)
+	}
+	record(s, 100, 103)
+
+	mark := t0.Add(9*time.Second + time.Millisecond).UnixNano()
+	ms := func(x chunk.Sample) int64 { return (x.T - t0.UnixNano()) / int64(time.Millisecond) }
+	for _, tt := range []struct {
+		tag  string
+		want []int64 // ms after t0; the mark is 9001
+	}{
+		{"level", []int64{0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 9001, 100000, 101000, 102000}},
+		{"flat", []int64{0, 9001, 100000}},
+	} {
+		got := stored(t, s, tt.tag)
+		var at []int64
+		for _, x := range got {
+			at = append(at, ms(x))
+			gap := x.T == mark
+			if q := unpackQuality(x.Q); gap != (q == datasource.BadQuality(datasource.NoData)) || gap != math.IsNaN(x.V) {
+				t.Fatalf("%s: sample at %d ms is %v %v: only the mark is Bad/NoData without a value", tt.tag, ms(x), x.V, q)
+			}
+		}
+		if fmt.Sprint(at) != fmt.Sprint(tt.want) {
+			t.Fatalf("%s stored at %v ms, want %v", tt.tag, at, tt.want)
+		}
+	}
+	// The trend's view: the line is broken from the mark to the restart.
+	p, err := s.ValueAt(context.Background(), "flat", t0.Add(50*time.Second))
+	if err != nil || !p.IsGap() || p.Quality != datasource.BadQuality(datasource.NoData) {
+		t.Fatalf("flat at 50 s is %+v (%v), want a gap: nothing was recorded then", p, err)
+	}
+	if got := stored(t, s, "off"); len(got) != 0 {
+		t.Fatalf("a tag without history got %d samples", len(got))
 	}
 }

@@ -22,6 +22,11 @@ var (
 	bucketBackfill = []byte("backfill")
 )
 
+// metaRecorded is the meta key of the newest time the station recorded up
+// to (Store.Recording), 8 bytes, sortable: where a stop or a crash ended
+// recording (Store.MarkDowntime).
+var metaRecorded = []byte("recorded")
+
 // formatVersion is what this version writes. Format 1 (no tail log; open
 // chunks were rewritten in the chunks bucket at every flush) is read and
 // migrated on a writable open: its last, partial chunk of each tag stays a

@@ -139,6 +139,11 @@ type Store struct {
 	walKeep uint64
 	// pruneHook is told what event retention deletes (OnPruneEvents).
 	pruneHook func(ctx context.Context, p PrunedEvents) error
+	// heard is the newest live sample time the recorder has received
+	// (Recording), recorded the newest a flush has committed to the file's
+	// meta "recorded" (Unix ns; 0: none). MarkDowntime marks where
+	// recording stopped from them.
+	heard, recorded int64
 
 	// corrupt counts corrupt chunks; atomic because readers find them
 	// inside a read transaction, where taking mu could deadlock with a
@@ -266,6 +271,10 @@ func (s *Store) init() error {
 		if v := meta.Get([]byte("format")); len(v) != 1 || v[0] < 1 || v[0] > formatVersion {
 			return fmt.Errorf("file format %v is not 1..%d: written by a newer Vigil version", v, formatVersion)
 		}
+		if v := meta.Get(metaRecorded); len(v) == 8 {
+			s.recorded = unsortable(binary.BigEndian.Uint64(v))
+			s.heard = s.recorded
+		}
 		chunks := tx.Bucket(bucketChunks)
 		err := tx.Bucket(bucketSeries).ForEach(func(k, v []byte) error {
 			if len(v) != 4 {
@@ -377,16 +386,82 @@ func (s *Store) appendLocked(batch []Sample) {
 			s.stats.OutOfOrder++
 			continue
 		}
-		if n := ser.open.Len(); n > 0 && s.full(ser, n, t-ser.first >= span) {
-			s.seal(ser)
-		}
-		if ser.open.Len() == 0 {
-			ser.first = t
-		}
-		ser.open.Append(chunk.Sample{T: t, V: b.Value, Q: packQuality(b.Quality)})
-		ser.last, ser.has = t, true
-		s.stats.Appended++
+		s.appendTo(ser, chunk.Sample{T: t, V: b.Value, Q: packQuality(b.Quality)}, span)
 	}
+}
+
+// appendTo adds x, newer than ser's last sample, to ser's open chunk,
+// sealing the chunk first when it is full. The caller holds s.mu.
+func (s *Store) appendTo(ser *series, x chunk.Sample, span int64) {
+	if n := ser.open.Len(); n > 0 && s.full(ser, n, x.T-ser.first >= span) {
+		s.seal(ser)
+	}
+	if ser.open.Len() == 0 {
+		ser.first = x.T
+	}
+	ser.open.Append(x)
+	ser.last, ser.has = x.T, true
+	s.stats.Appended++
+}
+
+// Recording tells the store that the station's recorder received live
+// samples up to t, stored or not (a flat value within its deadband is
+// not). Each flush keeps the newest such time in the file, so that after
+// a stop or a crash MarkDowntime knows where recording ended, to the
+// flush: a flat tag's last stored sample can be many minutes older.
+func (s *Store) Recording(t time.Time) {
+	if t.Before(minTime) || t.After(maxTime) {
+		return // no sample, or a time no chunk holds
+	}
+	n := t.UnixNano()
+	s.mu.Lock()
+	if n > s.heard {
+		s.heard = n
+	}
+	s.mu.Unlock()
+}
+
+// RecordedUntil returns the newest time Recording was told of, as kept by
+// the file and the flushes since it was opened; zero when none was.
+func (s *Store) RecordedUntil() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.heard == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, s.heard).UTC()
+}
+
+// MarkDowntime marks where the station stopped recording, in the series
+// of the tags named: each that has a sample and none after RecordedUntil
+// gets a gap sample (Bad/NoData, no value) just after it. A trend then
+// breaks its line at the stop instead of drawing the last value across
+// the time nothing was recorded (a station off overnight drew a flat line
+// through the night), and the next live sample starts the line again. A
+// viewing station's backfill of the outage, older than its live samples
+// but newer than the mark, fills in after it. Ingest calls it when
+// recording starts. It returns how many series were marked.
+func (s *Store) MarkDowntime(tags []string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.writableLocked(); err != nil {
+		return 0, err
+	}
+	if s.heard == 0 {
+		return 0, nil
+	}
+	t := s.truncate(s.heard) + max(int64(s.opts.TimeResolution), 1)
+	gap := chunk.Sample{T: t, V: math.NaN(), Q: packQuality(datasource.BadQuality(datasource.NoData))}
+	span, n := int64(s.opts.ChunkSpan), 0
+	for _, name := range tags {
+		ser := s.series[name]
+		if ser == nil || !ser.has || ser.last >= t {
+			continue
+		}
+		s.appendTo(ser, gap, span)
+		n++
+	}
+	return n, nil
 }
 
 // full reports whether ser's open chunk of n samples is to be sealed
@@ -443,7 +518,9 @@ type flushing struct {
 	lateN   []lateCut // how many of each tag's late samples they hold
 	created []*series // series whose name -> id record is written
 	named   bool      // created's records are committed
-	streams []wrote   // open streams whose bytes up to their mark are written
+	// recorded is the meta "recorded" time written (Store.heard), 0: unchanged
+	recorded int64
+	streams  []wrote // open streams whose bytes up to their mark are written
 
 	// newBytes and openBytes are the record's new stream bytes (pieces
 	// not carried, with their framing) and the open streams' bytes;
@@ -516,6 +593,11 @@ func (s *Store) commit(f *flushing) error {
 		}
 		if err := putBackfill(tx, f.late); err != nil {
 			return err
+		}
+		if f.recorded != 0 {
+			if err := tx.Bucket(bucketMeta).Put(metaRecorded, binary.BigEndian.AppendUint64(nil, sortable(f.recorded))); err != nil {
+				return err
+			}
 		}
 		if len(f.parts) == 0 {
 			return nil
@@ -718,7 +800,10 @@ func (s *Store) prepareLocked() *flushing {
 	}
 	slices.SortFunc(f.created, func(a, b *series) int { return strings.Compare(a.name, b.name) })
 	f.late, f.lateN = s.backfillPuts()
-	if len(f.streams) == 0 && len(s.pending) == 0 && len(f.created) == 0 && len(f.late) == 0 {
+	if s.heard > s.recorded {
+		f.recorded = s.heard
+	}
+	if len(f.streams) == 0 && len(s.pending) == 0 && len(f.created) == 0 && len(f.late) == 0 && f.recorded == 0 {
 		return nil
 	}
 	wb.close()
@@ -770,6 +855,7 @@ func (s *Store) applyLocked(f *flushing, err error) {
 		s.walSizes = append(s.walSizes, walSize{f.seq, n})
 	}
 	s.trimmed(f.trimTo)
+	s.recorded = max(s.recorded, f.recorded)
 	if f.fileBytes > 0 {
 		s.walKeep = keepFor(f.newBytes, f.openBytes, f.fileBytes)
 	}

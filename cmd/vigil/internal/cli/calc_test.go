@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vigil-hmi/vigil/assets"
+	"github.com/vigil-hmi/vigil/history"
 )
 
 // TestRunDemoCalculatedTags runs the demo headless, its energy meter failing
@@ -107,12 +108,16 @@ func TestRunDemoCalculatedTags(t *testing.T) {
 	}
 }
 
-// TestTotalizersContinueAfterARestart runs the demo twice on one history
-// file: the second run's energy today starts from where the first stopped,
-// not from 0 (the downtime itself adds nothing).
+// TestTotalizersContinueAfterARestart runs the demo three times on one
+// history file: each run's energy today starts from where the run before
+// stopped, not from 0 (the downtime itself adds nothing), also when the
+// newest sample is the mark of where recording ended.
 func TestTotalizersContinueAfterARestart(t *testing.T) {
 	hist := filepath.Join(t.TempDir(), "h.db")
-	energy := func(out string) []float64 {
+	// run runs the demo for d and returns its Good values of energy today.
+	run := func(d string) []float64 {
+		t.Helper()
+		code, out, errOut := runVerb(t, cmdRun, "demo", "--for", d, "--values", "--history", hist)
 		var vals []float64
 		for _, l := range strings.Split(out, "\n") {
 			if f := strings.Fields(l); len(f) == 4 && f[1] == "Meter1.EnergyToday" && f[3] == "Good" {
@@ -120,19 +125,36 @@ func TestTotalizersContinueAfterARestart(t *testing.T) {
 				vals = append(vals, v)
 			}
 		}
+		if code != ExitOK || len(vals) == 0 || vals[len(vals)-1] <= 0 {
+			t.Fatalf("run for %s: exit %d, energy today %v: %s", d, code, vals, errOut)
+		}
 		return vals
 	}
-	code, out, errOut := runVerb(t, cmdRun, "demo", "--for", "7s", "--values", "--history", hist)
-	first := energy(out)
-	if code != ExitOK || len(first) == 0 || first[len(first)-1] <= 0 {
-		t.Fatalf("first run: exit %d, energy today %v: %s", code, first, errOut)
+	// goesOn fails unless after starts where before ended.
+	goesOn := func(why string, before, after []float64) {
+		t.Helper()
+		if last := before[len(before)-1]; after[0] < last {
+			t.Fatalf("%s energy today starts at %g, below the %g it had: %v then %v", why, after[0], last, before, after)
+		}
 	}
-	code, out, errOut = runVerb(t, cmdRun, "demo", "--for", "3s", "--values", "--history", hist)
-	second := energy(out)
-	if code != ExitOK || len(second) == 0 {
-		t.Fatalf("second run: exit %d, energy today %v: %s", code, second, errOut)
+	first := run("7s")
+	second := run("3s")
+	goesOn("after the restart", first, second)
+	// Each start marks where the recording before it ended, so a start
+	// that recorded nothing leaves that mark as the total's newest sample:
+	// the next start goes on from the value before it.
+	s, err := history.Open(hist, history.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if last := first[len(first)-1]; second[0] < last {
-		t.Fatalf("after the restart energy today starts at %g, below the %g it had: %v then %v", second[0], last, first, second)
+	if n, err := s.MarkDowntime([]string{"Meter1.EnergyToday"}); n != 1 || err != nil {
+		t.Fatalf("marking the stop: %d, %v", n, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	goesOn("after a stop marked last,", second, run("3s"))
+	if _, out, _ := runVerb(t, cmdHistory, "info", hist); !regexp.MustCompile(`recorded until 20\d\d-`).MatchString(out) {
+		t.Errorf("history info does not say where the recording ended:\n%s", out)
 	}
 }

@@ -327,6 +327,10 @@ func writeInfo(w io.Writer, inf history.Info) {
 	fmt.Fprintf(w, "file %d bytes: %d in pages in use, %d in free pages (reused by later writes; `vigil history compact` gives them back), %d of them the tail log of open chunks\n",
 		inf.FileBytes, inf.UsedBytes, inf.FreeBytes, inf.TailBytes)
 	fmt.Fprintf(w, "%.3f file bytes/sample; write amplification %.2f (file bytes / chunk bytes)\n", per, inf.WriteAmplification())
+	if !inf.RecordedUntil.IsZero() {
+		fmt.Fprintf(w, "recorded until %s (the last recording's end, to the flush; a restart breaks each tag's line there)\n",
+			inf.RecordedUntil.Format(time.RFC3339))
+	}
 	if d := inf.BytesPerDay(); d > 0 {
 		fmt.Fprintf(w, "expected growth at the stored data's rate: %s per day (%s of chunks)\n",
 			humanBytes(d), humanBytes(d/inf.WriteAmplification()))

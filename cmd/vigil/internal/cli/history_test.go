@@ -157,6 +157,9 @@ func TestHistoryImportThenInfo(t *testing.T) {
 			t.Errorf("info output lacks %q:\n%s", want, out)
 		}
 	}
+	if strings.Contains(out, "recorded until") {
+		t.Errorf("an import is not a recording, but info says where one ended:\n%s", out)
+	}
 	t.Run("the imported samples export in order", func(t *testing.T) {
 		_, out, _ := runVerb(t, cmdExport, db, "--tags", "Flow", "--long")
 		want := "time,tag,value,quality\r\n2026-11-28T06:00:00Z,Flow,2.25,Good\r\n2026-11-28T06:00:10Z,Flow,2.5,Good\r\n2026-11-28T06:00:20Z,Flow,NaN,Bad/CommFailure\r\n"

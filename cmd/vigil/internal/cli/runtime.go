@@ -222,6 +222,12 @@ func restoreTotals(ctx context.Context, rt *Runtime, opts RuntimeOptions) {
 	for _, id := range rt.Project.Calc.Totalizers() {
 		name := rt.Project.Tags[id].Name
 		pt, err := rt.History.ValueAt(ctx, name, now)
+		// A restart marks where recording ended (history.Store.MarkDowntime),
+		// and one that recorded nothing leaves its mark last: the total
+		// to go on from is the value before the marks.
+		for tries := 0; err == nil && pt.Quality == datasource.BadQuality(datasource.NoData) && tries < 8; tries++ {
+			pt, err = rt.History.ValueAt(ctx, name, pt.Time.Add(-time.Nanosecond))
+		}
 		if err != nil || pt.IsGap() {
 			continue // no history yet: the total starts at 0
 		}
