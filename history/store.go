@@ -629,7 +629,8 @@ func (s *Store) commit(f *flushing) error {
 }
 
 // update runs fn in a write transaction, after letting a test fail or
-// watch it (testInCommit) and setting the file's growth step (growStep).
+// watch it (testInCommit), setting the file's growth step (growStep) and
+// bounding bbolt's record of allocations (trimFreelist).
 func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		if s.testInCommit != nil {
@@ -638,6 +639,7 @@ func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 			}
 		}
 		s.growStep(tx)
+		trimFreelist(s.db) // first: the map holds no allocation of this transaction yet
 		return fn(tx)
 	})
 }
