@@ -2,7 +2,6 @@ package history
 
 import (
 	"reflect"
-	"sync/atomic"
 	"unsafe"
 
 	"go.etcd.io/bbolt"
@@ -10,14 +9,11 @@ import (
 
 // freelistAllocsMax is how many allocations bbolt's freelist may remember
 // before trimFreelist makes it forget them: about 1.2 MB of map.
-var freelistAllocsMax = 1 << 15 // a variable for tests
-
-// trimmedAllocs counts the entries trimFreelist dropped, in every store
-// of the process (tests read it).
-var trimmedAllocs atomic.Int64
+const freelistAllocsMax = 1 << 15
 
 // trimFreelist makes bbolt forget which transaction allocated each page it
-// reused from its freelist, once it remembers more than freelistAllocsMax.
+// reused from its freelist, once it remembers more than most (the store's
+// allocsMax: freelistAllocsMax).
 //
 // Why: bbolt (v1.4.3, and v1.5.0 alike) records the allocating transaction
 // of every page run it takes from its freelist, in a map it deletes from
@@ -42,16 +38,15 @@ var trimmedAllocs atomic.Int64
 // run inside a write transaction: bbolt changes the map only under its
 // writer lock (allocating and freeing pages in a write transaction).
 // It returns how many entries it dropped, 0 when under the bound.
-func trimFreelist(db *bbolt.DB) int {
+func trimFreelist(db *bbolt.DB, most int) int {
 	allocs, ok := freelistAllocs(db)
 	if !ok {
 		return -1
 	}
 	n := allocs.Len()
-	if n <= freelistAllocsMax {
+	if n <= most {
 		return 0
 	}
-	trimmedAllocs.Add(int64(n))
 	// A new map, not clear(): a cleared Go map keeps its buckets.
 	reflect.NewAt(allocs.Type(), unsafe.Pointer(allocs.UnsafeAddr())).Elem().Set(reflect.MakeMap(allocs.Type()))
 	return n

@@ -15,17 +15,13 @@ import (
 // (so the workload would have grown it), and the file is sound and holds
 // every sample after it was trimmed many times.
 func TestTheFreelistsRecordOfAllocationsStaysBounded(t *testing.T) {
-	// Put back after the store is closed (cleanups run last first).
-	m := freelistAllocsMax
-	t.Cleanup(func() { freelistAllocsMax = m })
-	freelistAllocsMax = 64
 	s, _ := openTest(t, Options{ChunkSamples: 64, ChunkBytes: 256, FlushInterval: time.Hour})
+	s.allocsMax = 64 // before any write transaction but Open's
 	if _, ok := freelistAllocs(s.db); !ok {
 		t.Fatal("bbolt's freelist record of allocations is not where trimFreelist looks: check bbolt's internals (freelist.go)")
 	}
 	const tags, seconds = 200, 600
 	value := func(i, k int) float64 { return float64(k) + math.Sin(float64(i*7+k)) }
-	before := trimmedAllocs.Load()
 	most := 0
 	for i := range seconds {
 		batch := make([]Sample, tags)
@@ -41,14 +37,14 @@ func TestTheFreelistsRecordOfAllocationsStaysBounded(t *testing.T) {
 		allocs, _ := freelistAllocs(s.db)
 		most = max(most, allocs.Len())
 	}
-	dropped := trimmedAllocs.Load() - before
+	dropped := s.allocsTrimmed
 	t.Logf("record of allocations at most %d entries, %d dropped over %d flushes", most, dropped, seconds)
 	if dropped == 0 {
 		t.Fatal("nothing was trimmed: the workload did not grow the record past its bound, so this test shows nothing")
 	}
 	// After a trim a transaction adds its own allocations: a flush's few.
-	if most > 4*freelistAllocsMax {
-		t.Fatalf("the record of allocations reached %d entries, over its bound of %d", most, freelistAllocsMax)
+	if most > 4*s.allocsMax {
+		t.Fatalf("the record of allocations reached %d entries, over its bound of %d", most, s.allocsMax)
 	}
 	s = reopen(t, s, Options{})
 	if err := s.Check(); err != nil {

@@ -137,6 +137,11 @@ type Store struct {
 	// walKeep is how many flushes back the log reaches (keepFor; 0 until
 	// the first flush, taken as walKeepMin).
 	walKeep uint64
+	// allocsMax bounds bbolt's record of allocations (trimFreelist;
+	// freelistAllocsMax, lower in a test); allocsTrimmed counts the entries
+	// dropped. Both are used in write transactions, which bbolt runs one at
+	// a time.
+	allocsMax, allocsTrimmed int
 	// pruneHook is told what event retention deletes (OnPruneEvents).
 	pruneHook func(ctx context.Context, p PrunedEvents) error
 	// heard is the newest live sample time the recorder has received
@@ -204,8 +209,9 @@ func Open(path string, opts Options) (_ *Store, err error) {
 	}
 	s := &Store{
 		path: path, db: db, opts: opts, log: opts.Logger,
-		series: map[string]*series{},
-		done:   make(chan struct{}),
+		series:    map[string]*series{},
+		done:      make(chan struct{}),
+		allocsMax: freelistAllocsMax,
 	}
 	// Grow the file in small steps (growStep), not in bbolt's default
 	// doubling up to 16 MiB: history files are counted in bytes per sample.
@@ -639,7 +645,10 @@ func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 			}
 		}
 		s.growStep(tx)
-		trimFreelist(s.db) // first: the map holds no allocation of this transaction yet
+		// First: the map holds no allocation of this transaction yet.
+		if n := trimFreelist(s.db, s.allocsMax); n > 0 {
+			s.allocsTrimmed += n
+		}
 		return fn(tx)
 	})
 }
