@@ -46,7 +46,15 @@ func TestARawReadGoesThroughTheEngineAndADownDeviceGivesItsError(t *testing.T) {
 		Backoff:     datasource.Backoff{Min: 10 * time.Millisecond, Max: 20 * time.Millisecond}}
 	eng := rawRig(t, dev)
 	waitConnected(t, eng, "plc", poll.Connected)
-	before, _ := eng.DeviceStatus("plc")
+	// The device is Connected before its first scan (of the hour's class)
+	// is counted: the connect is one request, that scan the second. Read
+	// the count after both, or the scan lands inside the raw read's span.
+	var before poll.DeviceStatus
+	for deadline := time.Now().Add(10 * time.Second); before.Requests < 2; time.Sleep(time.Millisecond) {
+		if before, _ = eng.DeviceStatus("plc"); time.Now().After(deadline) {
+			t.Fatalf("%d requests after connecting: the first scan was not made", before.Requests)
+		}
+	}
 
 	got, err := eng.ReadRaw(context.Background(), "plc", poll.RawRequest{Address: "40101", Count: 2})
 	if err != nil || !bytes.Equal(got, []byte{0xBE, 0xEF, 0, 1}) {
