@@ -77,7 +77,10 @@ func changed(v, last, deadband float64) bool {
 
 // Ingest stores the samples of sub into store until ctx ends, applying each
 // tag's History settings (tags with History.Enabled false are skipped):
-// deadband, maximum interval and quality changes (always stored). The
+// deadband, maximum interval and quality changes (always stored). It
+// starts by marking where the last recording ended (Store.MarkDowntime)
+// and tells the store how far it has recorded with each batch
+// (Store.Recording). The
 // samples of a batch received from the subscription are appended in order,
 // ingestAppend at a time. Values are stored as
 // float64 (bools 0/1, no value NaN); string values are not stored. Samples
