@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/history/internal/chunk"
 )
@@ -247,5 +249,24 @@ func TestARestartBreaksEachLineWhereRecordingEnded(t *testing.T) {
 	}
 	if got := stored(t, s, "off"); len(got) != 0 {
 		t.Fatalf("a tag without history got %d samples", len(got))
+	}
+}
+
+// A clock behind where the file's recording ended (set back, or wrong at
+// boot) leaves the end unmarked: a mark in the clock's future would make
+// every tag drop its live samples until the clock caught up with it.
+func TestAClockBehindTheFileLeavesTheStopUnmarked(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(t0) // an hour behind what the file recorded
+	s, _ := openTest(t, Options{Clock: clock})
+	if err := s.Append([]Sample{{Tag: "a", Time: t0.Add(time.Hour), Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Recording(t0.Add(time.Hour))
+	if n, err := s.MarkDowntime([]string{"a"}); n != 0 || err != nil {
+		t.Fatalf("marked %d (%v) with the clock an hour behind the file", n, err)
+	}
+	clock.Advance(2 * time.Hour)
+	if n, err := s.MarkDowntime([]string{"a"}); n != 1 || err != nil {
+		t.Fatalf("marked %d (%v) with the clock past the file again, want 1", n, err)
 	}
 }

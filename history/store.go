@@ -456,6 +456,14 @@ func (s *Store) MarkDowntime(tags []string) (int, error) {
 	if s.heard == 0 {
 		return 0, nil
 	}
+	if now := s.opts.Clock.Now(); s.heard > now.UnixNano() {
+		// The clock is behind the file (set back, or a station's clock
+		// wrong at boot): marks there would also make every tag drop its
+		// samples as older than its newest until the clock caught up.
+		s.log.Warn("history: the clock is behind where the last recording ended; its end is not marked",
+			"file", s.path, "recorded_until", time.Unix(0, s.heard).UTC(), "now", now.UTC())
+		return 0, nil
+	}
 	t := s.truncate(s.heard) + max(int64(s.opts.TimeResolution), 1)
 	gap := chunk.Sample{T: t, V: math.NaN(), Q: packQuality(datasource.BadQuality(datasource.NoData))}
 	span, n := int64(s.opts.ChunkSpan), 0
