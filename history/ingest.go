@@ -106,8 +106,11 @@ func Ingest(ctx context.Context, sub *datasource.Subscription, tags []*datasourc
 	}
 	// Where the last recording ended, each tag's line breaks: the time
 	// since was not recorded (Store.MarkDowntime).
-	if _, err := store.MarkDowntime(names); err != nil {
+	if n, err := store.MarkDowntime(names); err != nil {
 		return err
+	} else if n > 0 {
+		store.log.Info("history: marked where the last recording ended; trends break there",
+			"file", store.path, "recorded_until", store.RecordedUntil(), "tags", n)
 	}
 	// Historical samples (a viewing station's share of an acquiring
 	// station's store and forward) come apart from the live ones and are
