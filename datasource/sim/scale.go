@@ -78,6 +78,10 @@ func WriteScaleProject(w io.Writer, c ScaleProject) error {
 				line = append(line, ", units: "...)
 				line = strconv.AppendQuote(line, s.Units)
 			}
+			// As the demo shows the signal: a moisture is 23.4 %, not
+			// 23.41795 %.
+			line = append(line, ", decimals: "...)
+			line = strconv.AppendInt(line, int64(s.Decimals), 10)
 			if (n+1)*c.Alarms/total > n*c.Alarms/total {
 				// Near the top of the signal's range: rarely active, as
 				// most alarms of a healthy plant are.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/vigil-hmi/vigil/assets"
 	"github.com/vigil-hmi/vigil/datasource/project"
 	"github.com/vigil-hmi/vigil/datasource/sim"
 )
@@ -30,6 +31,43 @@ func TestScaleProjectLoads(t *testing.T) {
 	}
 	if alarms-3 != 50 { // each device also has its comm alarm
 		t.Errorf("%d alarms besides the comm alarms; want 50", alarms-3)
+	}
+	// Numbers show the digits the demo shows for their signal, not every
+	// digit a float has.
+	sigs := map[string]sim.Signal{}
+	for _, s := range sim.Signals() {
+		sigs[s.Name] = s
+	}
+	for _, tag := range p.Tags {
+		if s := sigs[tag.Address]; !tag.System && tag.Type.Numeric() && tag.Decimals != s.Decimals {
+			t.Errorf("%s (%s): decimals %d, want %d", tag.Name, tag.Address, tag.Decimals, s.Decimals)
+		}
+	}
+}
+
+// The catalogue's decimals are those the demo project gives its signals.
+func TestSignalDecimalsAreTheDemos(t *testing.T) {
+	p, err := project.Parse("demo.yaml", assets.Demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigs := map[string]sim.Signal{}
+	for _, s := range sim.Signals() {
+		sigs[s.Name] = s
+	}
+	seen := 0
+	for _, tag := range p.Tags {
+		s, ok := sigs[tag.Address]
+		if !ok || tag.System || tag.Calc != nil || !tag.Type.Numeric() {
+			continue
+		}
+		seen++
+		if tag.Decimals != s.Decimals {
+			t.Errorf("demo %s (%s): decimals %d, the catalogue %d", tag.Name, tag.Address, tag.Decimals, s.Decimals)
+		}
+	}
+	if seen < 15 {
+		t.Errorf("only %d demo tags read a numeric signal", seen)
 	}
 }
 
