@@ -5,9 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/ui/theme"
 )
 
 func energyToday() *datasource.Tag {
@@ -33,20 +35,53 @@ func TestACalcErrorIsExplainedOnTheFaceplate(t *testing.T) {
 
 func TestResetATotalizerFromItsFaceplate(t *testing.T) {
 	test.NewTempApp(t)
+	win := test.NewTempWindow(t, nil)
+	win.Resize(fyne.NewSize(600, 500))
 	calls := 0
 	var refuse error
-	f := New(energyToday(), Deps{Reset: func() error { calls++; return refuse }})
-	defer f.Close()
+	f, closer := Show(win, energyToday(), Deps{Reset: func() error { calls++; return refuse }, Theme: theme.New(false)})
+	t.Cleanup(closer)
+	f.Update(datasource.Sample{Tag: 7, Value: datasource.Float(12.34), Quality: datasource.Quality{Status: datasource.Good}})
 	if f.reset == nil {
 		t.Fatal("a totalizer's faceplate has no Reset button")
 	}
+	// A tap asks first, as a write does; Cancel (or Return, Enter, Esc)
+	// resets nothing.
 	test.Tap(f.reset)
+	if f.confirm == nil {
+		t.Fatal("tapping Reset to 0 asks nothing")
+	}
+	if got, want := f.confirmQuestion.Text, "Meter1.EnergyToday: 12.3 kWh → 0.0 kWh"; got != want {
+		t.Errorf("confirmation %q, want %q", got, want)
+	}
+	win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	test.Tap(f.reset)
+	test.Tap(f.confirmCancel)
+	if calls != 0 || f.confirm != nil || f.result.Text != "" {
+		t.Fatalf("after Return and Cancel: %d resets, confirmation open %v, result %q", calls, f.confirm != nil, f.result.Text)
+	}
+	test.Tap(f.reset)
+	test.Tap(f.confirmAct)
 	if calls != 1 || !strings.Contains(f.result.Text, "was reset to 0") {
 		t.Fatalf("after Reset: %d calls, result %q", calls, f.result.Text)
 	}
 	refuse = errors.New("operator may not write group Energy; nothing was reset")
 	test.Tap(f.reset)
+	test.Tap(f.confirmAct)
 	if f.result.Text != refuse.Error() {
 		t.Fatalf("a refused reset shows %q, want the refusal verbatim", f.result.Text)
+	}
+}
+
+// Without a window to ask in, a reset is not done, and the faceplate says
+// so.
+func TestAResetThatCannotBeConfirmedIsNotDone(t *testing.T) {
+	test.NewTempApp(t)
+	calls := 0
+	f := New(energyToday(), Deps{Reset: func() error { calls++; return nil }})
+	defer f.Close()
+	test.Tap(f.reset)
+	if calls != 0 || !strings.Contains(f.result.Text, "nothing was reset") {
+		t.Fatalf("%d resets, result %q", calls, f.result.Text)
 	}
 }

@@ -29,7 +29,7 @@ func TestWriteThroughARealEngine(t *testing.T) {
 	f.Update(table.Get(sp.ID))
 	test.Type(f.entry, "55")
 	test.Tap(f.write)
-	test.Tap(f.confirmWrite)
+	test.Tap(f.confirmAct)
 	f.wg.Wait()
 	if got, want := f.result.Text, "Tank1.LevelSP: wrote 55.0 %, read back 55.0 %"; got != want {
 		t.Errorf("result = %q, want %q", got, want)

@@ -94,10 +94,11 @@ type Faceplate struct {
 	result   *widget.Label    // the write's outcome, verbatim
 	confirm  *widget.PopUp    // open confirmation, nil when none
 
-	// The open confirmation's parts, and the key handler it replaced.
-	confirmQuestion             *widget.Label
-	confirmCancel, confirmWrite *widget.Button
-	restoreKey                  func()
+	// The open confirmation's parts (its detail line, Cancel, and the
+	// button that acts: Write or Reset), and the key handler it replaced.
+	confirmQuestion           *widget.Label
+	confirmCancel, confirmAct *widget.Button
+	restoreKey                func()
 
 	content  fyne.CanvasObject
 	valueRow *fyne.Container // value and "?" marker
@@ -217,17 +218,25 @@ func (f *Faceplate) build() {
 	if f.deps.Reset != nil {
 		// A totalizer: one small button, the outcome (or the refusal, for
 		// an operator without permission) in the result line.
+		// It is confirmed as a write is: a mis-tap must not end the
+		// period an operator is watching.
 		f.reset = widget.NewButton("Reset to 0", func() {
-			if err := f.deps.Reset(); err != nil {
-				f.result.SetText(err.Error())
-			} else {
-				f.result.SetText(f.tag.Name + " was reset to 0; the value before is kept in history")
-			}
-			f.fit()
+			f.ask("Reset this total?", confirmText(f.tag, f.last.Value, datasource.Float(0)), "Reset", "nothing was reset", f.doReset)
 		})
 		rows = append(rows, widget.NewSeparator(), f.reset, f.result)
 	}
 	f.content = container.NewVBox(rows...)
+}
+
+// doReset resets the totalizer and shows the outcome, or the refusal (an
+// operator without permission) verbatim.
+func (f *Faceplate) doReset() {
+	if err := f.deps.Reset(); err != nil {
+		f.result.SetText(err.Error())
+	} else {
+		f.result.SetText(f.tag.Name + " was reset to 0; the value before is kept in history")
+	}
+	f.fit()
 }
 
 // buildWrite makes the setpoint entry and Write button, or one command

@@ -181,7 +181,7 @@ func TestWriteResultIsShownVerbatim(t *testing.T) {
 			f, _ := open(t, tag, w)
 			test.Type(f.entry, "55")
 			test.Tap(f.write)
-			test.Tap(f.confirmWrite)
+			test.Tap(f.confirmAct)
 			f.wg.Wait()
 			reqs := w.requests()
 			if len(reqs) != 1 || reqs[0] != (poll.WriteRequest{Tag: tag.ID, Value: datasource.Float(55), User: "alice"}) {
@@ -225,7 +225,7 @@ func TestWriteIsDisabledWhileAWriteIsInFlight(t *testing.T) {
 	f, _ := open(t, levelSP(), w)
 	test.Type(f.entry, "55")
 	test.Tap(f.write)
-	test.Tap(f.confirmWrite)
+	test.Tap(f.confirmAct)
 	<-w.started
 	if !f.write.Disabled() {
 		t.Error("Write is enabled while a write is in flight")
@@ -245,7 +245,7 @@ func TestClosingEndsAWriteInFlight(t *testing.T) {
 	f, _ := open(t, levelSP(), w)
 	test.Type(f.entry, "55")
 	test.Tap(f.write)
-	test.Tap(f.confirmWrite)
+	test.Tap(f.confirmAct)
 	<-w.started
 	f.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) // Esc closes the faceplate and waits
 	if !f.closed {
@@ -270,7 +270,7 @@ func TestDigitalTagHasCommandButtons(t *testing.T) {
 	if got, want := f.confirmQuestion.Text, "Pump1.Run: STOP → START"; got != want {
 		t.Errorf("confirmation = %q, want %q", got, want)
 	}
-	test.Tap(f.confirmWrite)
+	test.Tap(f.confirmAct)
 	f.wg.Wait()
 	if reqs := w.requests(); len(reqs) != 1 || reqs[0].Value != datasource.Bool(true) {
 		t.Errorf("requests = %+v", reqs)

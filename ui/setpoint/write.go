@@ -18,29 +18,40 @@ func confirmText(tag *datasource.Tag, old, v datasource.Value) string {
 	return tag.Name + ": " + formatValue(tag, old) + " → " + formatValue(tag, v)
 }
 
-// askConfirm shows the confirmation for writing v. Cancel is the default:
-// it has the focus colour, and Return, Enter and Esc all cancel; only a
-// deliberate tap (or Space on the focused Write button) writes.
+// askConfirm shows the confirmation for writing v.
 func (f *Faceplate) askConfirm(v datasource.Value) {
-	if f.inFlight || f.confirm != nil {
+	if f.inFlight {
+		return
+	}
+	f.ask("Write this value?", confirmText(f.tag, f.last.Value, v), "Write", "nothing was written", func() { f.startWrite(v) })
+}
+
+// ask shows a confirmation of an action on the tag: what (the question),
+// exactly what changes (the detail, in bold), and the button that does it
+// (act). Cancel is the default: it has the focus colour, and Return, Enter
+// and Esc all cancel; only a deliberate tap (or Space on the focused
+// action button) runs do. none says what did not happen when the
+// faceplate cannot ask.
+func (f *Faceplate) ask(question, detail, act, none string, do func()) {
+	if f.confirm != nil {
 		return
 	}
 	if f.deps.Window == nil {
 		// A programming error of the owner; say it rather than do nothing.
-		f.result.SetText("cannot ask for confirmation: the faceplate has no window; nothing was written")
+		f.result.SetText("cannot ask for confirmation: the faceplate has no window; " + none)
 		return
 	}
 	c := f.deps.Window.Canvas()
-	question := widget.NewLabel(confirmText(f.tag, f.last.Value, v))
-	question.TextStyle.Bold = true
+	detailLabel := widget.NewLabel(detail)
+	detailLabel.TextStyle.Bold = true
 	cancel := widget.NewButton("Cancel", f.hideConfirm)
 	cancel.Importance = widget.HighImportance
-	write := widget.NewButton("Write", func() {
+	action := widget.NewButton(act, func() {
 		f.hideConfirm()
-		f.startWrite(v)
+		do()
 	})
-	write.Importance = widget.MediumImportance
-	box := container.NewVBox(widget.NewLabel("Write this value?"), question, container.NewHBox(cancel, write))
+	action.Importance = widget.MediumImportance
+	box := container.NewVBox(widget.NewLabel(question), detailLabel, container.NewHBox(cancel, action))
 	f.confirm = widget.NewModalPopUp(box, c)
 	prev := c.OnTypedKey()
 	f.restoreKey = func() { c.SetOnTypedKey(prev) }
@@ -52,7 +63,7 @@ func (f *Faceplate) askConfirm(v datasource.Value) {
 		}
 	})
 	f.confirm.Show()
-	f.confirmQuestion, f.confirmCancel, f.confirmWrite = question, cancel, write
+	f.confirmQuestion, f.confirmCancel, f.confirmAct = detailLabel, cancel, action
 }
 
 // hideConfirm closes the confirmation without writing.
@@ -62,7 +73,7 @@ func (f *Faceplate) hideConfirm() {
 	}
 	f.confirm.Hide()
 	f.confirm = nil
-	f.confirmQuestion, f.confirmCancel, f.confirmWrite = nil, nil, nil
+	f.confirmQuestion, f.confirmCancel, f.confirmAct = nil, nil, nil
 	if f.restoreKey != nil {
 		f.restoreKey()
 		f.restoreKey = nil
