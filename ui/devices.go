@@ -25,6 +25,11 @@ type devicePanel struct {
 	prio  map[string]datasource.Priority // the devices' communication alarm priorities
 	list  *widget.List
 	devs  []poll.DeviceStatus
+
+	measure   fyne.CanvasObject // a row no list shows, to measure the height of one
+	rowHeight float32           // the template's: a row without an error
+	width     float32           // the list's width the rows were fitted to
+	fitted    []fittedRow       // by row
 }
 
 func newDevicePanel(th *theme.HMI, now func() time.Time, devices []*datasource.Device) *devicePanel {
@@ -36,38 +41,92 @@ func newDevicePanel(th *theme.HMI, now func() time.Time, devices []*datasource.D
 	}
 	p.list = widget.NewList(
 		func() int { return len(p.devs) },
-		func() fyne.CanvasObject {
-			title := widget.NewLabel("")
-			title.TextStyle = fyne.TextStyle{Bold: true}
-			state := widget.NewLabel("")
-			state.TextStyle = fyne.TextStyle{Bold: true}
-			detail := widget.NewLabel("")
-			detail.Wrapping = fyne.TextWrapWord
-			return container.NewVBox(container.NewHBox(container.NewCenter(container.NewStack()), title, state), detail)
-		},
+		newDeviceRow,
 		func(i widget.ListItemID, o fyne.CanvasObject) {
-			if i < 0 || i >= len(p.devs) {
-				return
+			if i >= 0 && i < len(p.devs) {
+				p.fill(o, p.devs[i])
 			}
-			d := p.devs[i]
-			title, state, detail := deviceText(d, p.now())
-			box := o.(*fyne.Container)
-			head := box.Objects[0].(*fyne.Container)
-			marker := head.Objects[0].(*fyne.Container).Objects[0].(*fyne.Container)
-			var shape []fyne.CanvasObject
-			if d.State != poll.Connected && d.State != poll.Disabled {
-				shape = []fyne.CanvasObject{alarmview.Shape(p.commPriority(d.Name), 18)}
-			}
-			if len(marker.Objects) != len(shape) {
-				marker.Objects = shape
-				marker.Refresh()
-			}
-			head.Objects[1].(*widget.Label).SetText(title)
-			head.Objects[2].(*widget.Label).SetText(state)
-			box.Objects[1].(*widget.Label).SetText(detail)
 		},
 	)
+	p.measure = newDeviceRow()
+	p.rowHeight = p.measure.MinSize().Height
 	return p
+}
+
+// newDeviceRow makes a row of the list: the communication alarm's shape,
+// name and state, and under them the counters and the last error.
+func newDeviceRow() fyne.CanvasObject {
+	title := widget.NewLabel("")
+	title.TextStyle = fyne.TextStyle{Bold: true}
+	state := widget.NewLabel("")
+	state.TextStyle = fyne.TextStyle{Bold: true}
+	detail := widget.NewLabel("")
+	detail.Wrapping = fyne.TextWrapWord
+	return container.NewVBox(container.NewHBox(container.NewCenter(container.NewStack()), title, state), detail)
+}
+
+// fill shows device d in row o.
+func (p *devicePanel) fill(o fyne.CanvasObject, d poll.DeviceStatus) {
+	title, state, detail := deviceText(d, p.now())
+	box := o.(*fyne.Container)
+	head := box.Objects[0].(*fyne.Container)
+	marker := head.Objects[0].(*fyne.Container).Objects[0].(*fyne.Container)
+	var shape []fyne.CanvasObject
+	if d.State != poll.Connected && d.State != poll.Disabled {
+		shape = []fyne.CanvasObject{alarmview.Shape(p.commPriority(d.Name), 18)}
+	}
+	if len(marker.Objects) != len(shape) {
+		marker.Objects = shape
+		marker.Refresh()
+	}
+	head.Objects[1].(*widget.Label).SetText(title)
+	head.Objects[2].(*widget.Label).SetText(state)
+	box.Objects[1].(*widget.Label).SetText(detail)
+}
+
+// fit gives each row the height its text needs at the list's width. A
+// list draws every row at its template's height unless told otherwise, and
+// a device's last error adds a line, or several where it wraps: drawn at
+// the template's height it ran over the row below (seen: "last error:
+// connect tcp://…" struck through by the separator). Only rows with an
+// error are measured, and only when the error or the width changed; the
+// counters change every second but keep to one line.
+func (p *devicePanel) fit() {
+	w := p.list.Size().Width
+	if w <= 0 {
+		return // not laid out yet: the next update fits
+	}
+	if w != p.width {
+		p.width, p.fitted = w, p.fitted[:0]
+	}
+	for len(p.fitted) < len(p.devs) {
+		p.fitted = append(p.fitted, fittedRow{})
+	}
+	p.fitted = p.fitted[:len(p.devs)]
+	for i, d := range p.devs {
+		key := ""
+		if d.State != poll.Connected {
+			key = d.LastError
+		}
+		if f := &p.fitted[i]; !f.done || f.err != key {
+			h := p.rowHeight
+			if key != "" {
+				p.fill(p.measure, d)
+				// A wrapped label's height follows its width: lay the row
+				// out at the list's width, then ask.
+				p.measure.Resize(fyne.NewSize(w, p.measure.MinSize().Height))
+				h = p.measure.MinSize().Height
+			}
+			*f = fittedRow{done: true, err: key}
+			p.list.SetItemHeight(i, h)
+		}
+	}
+}
+
+// fittedRow is what a row's height was fitted to: its device's error.
+type fittedRow struct {
+	done bool
+	err  string
 }
 
 // commPriority is the priority of device name's communication alarm; a
@@ -99,15 +158,9 @@ func (p *devicePanel) widget(tools fyne.CanvasObject) fyne.CanvasObject {
 }
 
 func (p *devicePanel) update(devs []poll.DeviceStatus) {
-	resize := len(devs) != len(p.devs)
 	p.devs = devs
 	p.list.Refresh()
-	if resize {
-		// Item heights depend on the error text; recompute on a count change.
-		for i := range devs {
-			p.list.RefreshItem(i)
-		}
-	}
+	p.fit()
 }
 
 // stateWords are the device states as an operator reads them.

@@ -61,3 +61,43 @@ func TestAFailedDeviceReadsAsAnAlarmAndItsErrorNamesItOnce(t *testing.T) {
 		t.Error("a project without a Modbus device gets no hint how to try the register inspector")
 	}
 }
+
+// A device's last error, wrapped onto lines of its own in a narrow window,
+// gets a row tall enough for it: the next device's row starts below it
+// rather than over it.
+func TestAFailedDevicesRowHoldsItsWholeError(t *testing.T) {
+	now := time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC)
+	failed := poll.DeviceStatus{Name: "PLC9", Driver: "modbus", State: poll.Backoff, Tags: 1, Requests: 6, Errors: 6,
+		LastError: `connect: device "PLC9": connect tcp://127.0.0.1:1: dial tcp 127.0.0.1:1: connect: connection refused, and then a long while of nothing at all, ` +
+			`as a device far away on a radio link says when its link is down for the night`}
+	test.NewTempApp(t)
+	p := newDevicePanel(theme.New(false), func() time.Time { return now }, nil)
+	w := test.NewTempWindow(t, p.widget(widget.NewLabel("the register inspector")))
+	w.Resize(fyne.NewSize(640, 1200))
+	p.update([]poll.DeviceStatus{failed, {Name: "D000", Driver: "sim", State: poll.Connected, Tags: 1000}})
+	p.update([]poll.DeviceStatus{failed, {Name: "D000", Driver: "sim", State: poll.Connected, Tags: 1000}})
+	w.Canvas().Refresh(w.Content())
+	var errLabel, nextTitle *widget.Label
+	walk(t, w.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Visible() {
+			switch {
+			case strings.Contains(l.Text, "last error"):
+				errLabel = l
+			case l.Text == "D000 (sim)":
+				nextTitle = l
+			}
+		}
+	})
+	if errLabel == nil || nextTitle == nil {
+		t.Fatalf("rows not drawn: error label %v, next title %v", errLabel != nil, nextTitle != nil)
+	}
+	d := fyne.CurrentApp().Driver()
+	errBottom := d.AbsolutePositionForObject(errLabel).Y + errLabel.MinSize().Height
+	nextTop := d.AbsolutePositionForObject(nextTitle).Y
+	if lines := errLabel.MinSize().Height / nextTitle.MinSize().Height; lines < 2.5 {
+		t.Fatalf("the error takes %.1f lines at this width; the test needs one that wraps", lines)
+	}
+	if errBottom > nextTop {
+		t.Errorf("the error's text ends at y=%.0f, below the start of the next row (y=%.0f)", errBottom, nextTop)
+	}
+}
