@@ -59,7 +59,37 @@ const (
 	opJmp      // ip = a
 	opJmpFalse // pop x; if x == 0 { ip = a }
 	opJmpTrue  // pop x; if x != 0 { ip = a }
+
+	// A binary op whose right operand is frame slot a: "load a; op" in
+	// one dispatch (fastCompiler.emitBinary). In the order of opAdd …
+	// opNe, so that a binary op's fused form is fused(code).
+	opAddV
+	opSubV
+	opMulV
+	opDivV
+	opPowV
+	opMinV
+	opMaxV
+	opClampV // never made: keeps the order
+	opSqrtV
+	opLogV
+	opLog10V
+	opExpV
+	opAbsV
+	opCeilV
+	opFloorV
+	opRoundV
+	opLtV
+	opGtV
+	opLeV
+	opGeV
+	opEqV
+	opNeV
 )
+
+// fused is the form of binary op code that takes its right operand from
+// the frame.
+func fused(code opCode) opCode { return code - opAdd + opAddV }
 
 // op is one operation: a is a frame slot or a jump target.
 type op struct {
@@ -88,10 +118,47 @@ func runOps(ops []op, v []float64, st *[fastStack]float64) (res float64, err err
 	sp := 0
 	for ip := 0; ip < len(ops); ip++ {
 		o := &ops[ip]
+		// The common arithmetic has a case of its own, fused with the load
+		// of its right operand or not: one dispatch per op, not two.
 		switch o.code {
 		case opLoad:
 			st[sp] = v[o.a]
 			sp++
+		case opAddV:
+			st[sp-1] += v[o.a]
+		case opSubV:
+			st[sp-1] -= v[o.a]
+		case opMulV:
+			st[sp-1] *= v[o.a]
+		case opDivV:
+			y := v[o.a]
+			if y == 0 {
+				return math.NaN(), errDivZero
+			}
+			st[sp-1] /= y
+		case opMinV:
+			if y := v[o.a]; y < st[sp-1] {
+				st[sp-1] = y
+			}
+		case opMaxV:
+			if y := v[o.a]; y > st[sp-1] {
+				st[sp-1] = y
+			}
+		case opAdd:
+			sp--
+			st[sp-1] += st[sp]
+		case opSub:
+			sp--
+			st[sp-1] -= st[sp]
+		case opMul:
+			sp--
+			st[sp-1] *= st[sp]
+		case opDiv:
+			sp--
+			if st[sp] == 0 {
+				return math.NaN(), errDivZero
+			}
+			st[sp-1] /= st[sp]
 		case opNeg:
 			st[sp-1] = -st[sp-1]
 		case opNot:
@@ -113,48 +180,43 @@ func runOps(ops []op, v []float64, st *[fastStack]float64) (res float64, err err
 			st[sp-1] = math.Min(math.Max(st[sp-1], st[sp]), st[sp+1])
 		case opSqrt, opLog, opLog10, opExp, opAbs, opCeil, opFloor, opRound:
 			st[sp-1] = unary(o.code, st[sp-1])
-		default: // binary
+		case opPowV, opLtV, opGtV, opLeV, opGeV, opEqV, opNeV:
+			st[sp-1] = binary(o.code-opAddV+opAdd, st[sp-1], v[o.a])
+		default: // the other binary ops
 			sp--
-			x, y := st[sp-1], st[sp]
-			switch o.code {
-			case opAdd:
-				x += y
-			case opSub:
-				x -= y
-			case opMul:
-				x *= y
-			case opDiv:
-				if y == 0 {
-					return math.NaN(), errDivZero
-				}
-				x /= y
-			case opPow:
-				x = math.Pow(x, y)
-			case opMin:
-				if y < x {
-					x = y
-				}
-			case opMax:
-				if y > x {
-					x = y
-				}
-			case opLt:
-				x = b2f(x < y)
-			case opGt:
-				x = b2f(x > y)
-			case opLe:
-				x = b2f(x <= y)
-			case opGe:
-				x = b2f(x >= y)
-			case opEq:
-				x = b2f(x == y)
-			case opNe:
-				x = b2f(x != y)
-			}
-			st[sp-1] = x
+			st[sp-1] = binary(o.code, st[sp-1], st[sp])
 		}
 	}
 	return st[0], nil
+}
+
+// binary is x op y for the binary ops runOps has no case of their own for.
+func binary(code opCode, x, y float64) float64 {
+	switch code {
+	case opPow:
+		return math.Pow(x, y)
+	case opMin:
+		if y < x {
+			return y
+		}
+	case opMax:
+		if y > x {
+			return y
+		}
+	case opLt:
+		return b2f(x < y)
+	case opGt:
+		return b2f(x > y)
+	case opLe:
+		return b2f(x <= y)
+	case opGe:
+		return b2f(x >= y)
+	case opEq:
+		return b2f(x == y)
+	case opNe:
+		return b2f(x != y)
+	}
+	return x
 }
 
 func unary(c opCode, x float64) float64 {
@@ -193,6 +255,7 @@ type fastCompiler struct {
 	consts []float64
 	depth  int // the stack depth after the ops so far
 	max    int
+	target int // the latest index a jump was given as its target; -1 for none
 }
 
 // constant pushes c from the frame slot of the program's constant c.
@@ -209,7 +272,7 @@ func (c *fastCompiler) constant(v float64) {
 // or bool result, or nil when the tree has a node the fast path does not
 // know.
 func fastCompile(n ast.Node, names []string, kinds map[string]reflect.Kind, boolResult bool) *fastProg {
-	c := &fastCompiler{pos: map[string]int{}, kind: kinds, nIn: len(names)}
+	c := &fastCompiler{pos: map[string]int{}, kind: kinds, nIn: len(names), target: -1}
 	for i, name := range names {
 		c.pos[name] = i
 	}
@@ -223,6 +286,26 @@ func fastCompile(n ast.Node, names []string, kinds map[string]reflect.Kind, bool
 		return nil
 	}
 	return &fastProg{ops: c.ops, consts: c.consts}
+}
+
+// emitBinary appends binary op code (opAdd … opNe), fused with the load
+// of its right operand when that is the op before: "load a; add" becomes
+// "addV a". Not when a jump lands on the binary op itself (after the
+// load, as the end of "x + (c ? a : b)" does), which must stay. A jump
+// landing on the load is fine: it runs the same "load a; add".
+func (c *fastCompiler) emitBinary(code opCode) {
+	if k := len(c.ops) - 1; k >= 0 && c.ops[k].code == opLoad && c.target != len(c.ops) {
+		c.ops[k].code = fused(code)
+		c.depth--
+		return
+	}
+	c.emit(op{code: code}, -1)
+}
+
+// label makes the jump at j land on the next op.
+func (c *fastCompiler) label(j int) {
+	c.ops[j].a = int32(len(c.ops))
+	c.target = len(c.ops)
 }
 
 // emit appends an op that changes the stack depth by d.
@@ -269,7 +352,7 @@ func (c *fastCompiler) num(n ast.Node) bool {
 		codes := map[string]opCode{"+": opAdd, "-": opSub, "*": opMul, "/": opDiv, "**": opPow, "^": opPow}
 		code, ok := codes[n.Operator]
 		if ok && c.num(n.Left) && c.num(n.Right) {
-			c.emit(op{code: code}, -1)
+			c.emitBinary(code)
 			return true
 		}
 	case *ast.ConditionalNode:
@@ -297,11 +380,11 @@ func (c *fastCompiler) conditional(n *ast.ConditionalNode, branch func(ast.Node)
 	}
 	j := c.emit(op{code: opJmp}, 0)
 	c.depth-- // the other branch starts where the first did
-	c.ops[jf].a = int32(len(c.ops))
+	c.label(jf)
 	if !branch(n.Exp2) {
 		return false
 	}
-	c.ops[j].a = int32(len(c.ops))
+	c.label(j)
 	return true
 }
 
@@ -330,7 +413,7 @@ func (c *fastCompiler) call(name string, args []ast.Node) bool {
 			code = opDiv
 		}
 		if c.args(args) {
-			c.emit(op{code: code}, -1)
+			c.emitBinary(code)
 			return true
 		}
 	case name == "clamp" && len(args) == 3:
@@ -363,7 +446,7 @@ func (c *fastCompiler) builtin(name string, args []ast.Node) bool {
 			if !c.num(a) {
 				return false
 			}
-			c.emit(op{code: code}, -1)
+			c.emitBinary(code)
 		}
 		return true
 	}
@@ -416,9 +499,9 @@ func (c *fastCompiler) binaryBool(operator string, l, r ast.Node) bool {
 		}
 		end := c.emit(op{code: opJmp}, 0)
 		c.depth--
-		c.ops[short].a = int32(len(c.ops))
+		c.label(short)
 		c.constant(b2f(!and))
-		c.ops[end].a = int32(len(c.ops))
+		c.label(end)
 		return true
 	case "==", "!=":
 		code := opEq
@@ -431,12 +514,12 @@ func (c *fastCompiler) binaryBool(operator string, l, r ast.Node) bool {
 		save.ops = slices.Clone(c.ops)
 		save.consts = slices.Clone(c.consts)
 		if c.num(l) && c.num(r) {
-			c.emit(op{code: code}, -1)
+			c.emitBinary(code)
 			return true
 		}
 		*c = save
 		if c.boolean(l) && c.boolean(r) {
-			c.emit(op{code: code}, -1)
+			c.emitBinary(code)
 			return true
 		}
 		return false
@@ -444,7 +527,7 @@ func (c *fastCompiler) binaryBool(operator string, l, r ast.Node) bool {
 	codes := map[string]opCode{"<": opLt, ">": opGt, "<=": opLe, ">=": opGe}
 	code, ok := codes[operator]
 	if ok && c.num(l) && c.num(r) {
-		c.emit(op{code: code}, -1)
+		c.emitBinary(code)
 		return true
 	}
 	return false

@@ -69,6 +69,10 @@ func TestFastPathAgreesWithTheVM(t *testing.T) {
 		"pow(A, B)", "clamp(A, B, C)", "abs(A - B) + ceil(A) + floor(B) + round(C)", "min(A, B, C) + max(A, B, C) + min(A) + max(B, 7)",
 		"A > B && R || !R", "R ? A : B", "A == B", "A != 3", "R == true", "A <= B != (B >= C)", "A < B ? R : !R",
 		"R and not R or R", "7 / 2 + 1", "A / 0",
+		// Around jumps, where a binary op is fused with the load before it
+		// only when no jump lands between them.
+		"A + (R ? B : C)", "(R ? A : B) - C", "A * (R && A > B ? 2 : 3)", "max(A, R ? B : C)", "min(R ? B : C, A)",
+		"A / (R ? B : C)", "(A > B) == (R || A < C)", "A ** (R ? 2 : B)", "A < (R ? B : C) && R",
 	}
 	vals := [][]float64{{1, 2, 3, 1}, {0, 0, 0, 0}, {-1.5, 4, 1e300, 1}, {3, 3, -2, 0}, {math.NaN(), 1, 2, 1}}
 	for _, src := range exprs {
@@ -113,7 +117,7 @@ func TestOneFormulaSharesOneProgram(t *testing.T) {
 		exprTag("P1.Eff", "P1.Flow / max(P1.Power, 0.1) * 2"),
 		exprTag("P2.Eff", "P2.Flow / max(P2.Power, 0.5) * 3"),
 		exprTag("Other", "P1.Flow - P2.Flow"))
-	if len(r.eng.code) != len(r.eng.set.defs[0].prog.quick.ops)+3 { // Eff's program once, Other's (3 ops) once
+	if len(r.eng.code) != len(r.eng.set.defs[0].prog.quick.ops)+len(r.eng.set.defs[2].prog.quick.ops) { // Eff's program once, Other's once
 		t.Errorf("%d ops in the engine, want Eff's program once and Other's", len(r.eng.code))
 	}
 	if r.eng.hot[0].code != r.eng.hot[1].code {
