@@ -286,6 +286,9 @@ func compileExpr(ctx *evalCtx, src string, refs []string, typeOf func(string) da
 	if err != nil {
 		return nil, err
 	}
+	if err := oneResultType(fast.Node()); err != nil {
+		return nil, err
+	}
 	p := &program{fast: fast}
 	if want != nil {
 		p.out = *want
@@ -320,4 +323,63 @@ func compileExpr(ctx *evalCtx, src string, refs []string, typeOf func(string) da
 		return nil, fmt.Errorf("internal: the tracking program does not compile: %w", err)
 	}
 	return p, nil
+}
+
+// resultClass is what a tag's value can be: a number, true/false or text.
+type resultClass uint8
+
+const (
+	classNumber resultClass = 1 << iota
+	classBool
+	classText
+)
+
+// classWords names the classes in messages.
+var classWords = map[resultClass]string{classNumber: "a number", classBool: "true/false", classText: "text"}
+
+// oneResultType refuses an expression whose branches give values of
+// different classes (hour() < 6 ? "night" : 1): the checker types such a
+// conditional as any, and it compiled, but the tag would be Bad/CalcError
+// whenever the branch of the other class was taken. Where a branch's type
+// is not known (any), nothing is said.
+func oneResultType(n ast.Node) error {
+	var classes resultClass
+	var walk func(n ast.Node)
+	walk = func(n ast.Node) {
+		switch x := n.(type) {
+		case *ast.ConditionalNode:
+			walk(x.Exp1)
+			walk(x.Exp2)
+			return
+		case *ast.BinaryNode:
+			if x.Operator == "??" {
+				walk(x.Left)
+				walk(x.Right)
+				return
+			}
+		}
+		t := n.Type()
+		if t == nil {
+			return
+		}
+		switch k := t.Kind(); {
+		case k == reflect.Bool:
+			classes |= classBool
+		case k == reflect.String:
+			classes |= classText
+		case k >= reflect.Int && k <= reflect.Float64:
+			classes |= classNumber
+		}
+	}
+	walk(n)
+	if classes&(classes-1) == 0 {
+		return nil // one class, or none known
+	}
+	var words []string
+	for _, c := range []resultClass{classNumber, classBool, classText} {
+		if classes&c != 0 {
+			words = append(words, classWords[c])
+		}
+	}
+	return fmt.Errorf("the result is %s depending on the branch taken; a tag has one type: make every branch give the same", strings.Join(words, " or "))
 }

@@ -38,6 +38,8 @@ func TestExpressions(t *testing.T) {
 		{"timeofday is fractional hours", "timeofday()", datasource.Float(16.5), datasource.TypeFloat64},
 		{"text tags compare as text", `Site.Name == "north"`, datasource.Bool(true), datasource.TypeBool},
 		{"integer division of literals is exact", "7 / 2", datasource.Float(3.5), datasource.TypeFloat64},
+		{"an integer branch and a float branch are one number", "Pump1.Running ? 1 : Pump1.Flow / 2", datasource.Float(1), datasource.TypeFloat64},
+		{"text branches give text", `Pump1.Running ? "on" : Site.Name`, datasource.String("on"), datasource.TypeString},
 	}
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -101,6 +103,15 @@ func TestCompileErrors(t *testing.T) {
 		{"the wall clock builtins are not available",
 			[]tagSpec{exprTag("X", "now()")},
 			[]string{"p.yaml:13: tag X: calc: unknown tag or function now (column 1)"}},
+		{"branches of text and of a number are refused, not Bad whenever one is taken",
+			[]tagSpec{exprTag("X", `hour() < 6 ? "night" : 1`)},
+			[]string{"p.yaml:13: tag X: calc: the result is a number or text depending on the branch taken; a tag has one type: make every branch give the same"}},
+		{"so are a bool and a number, also under a declared type",
+			[]tagSpec{{name: "X", typ: datasource.TypeFloat64, calc: &datasource.CalcDef{Kind: datasource.CalcExpr, Expr: "B ? A : (A > 1 ? true : 2)", Typed: true}}},
+			[]string{"p.yaml:13: tag X: calc: the result is a number or true/false depending on the branch taken; a tag has one type: make every branch give the same"}},
+		{"and text behind ??",
+			[]tagSpec{exprTag("X", `S ?? 1`)},
+			[]string{"p.yaml:13: tag X: calc: the result is a number or text depending on the branch taken; a tag has one type: make every branch give the same"}},
 		{"every error is reported, each at its line",
 			[]tagSpec{exprTag("X", "A +"), exprTag("Y", "B / 2"), exprTag("Z", "Nope.Tag")},
 			[]string{"p.yaml:13: tag X: calc: unexpected token EOF (column 3)",
