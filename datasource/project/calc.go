@@ -1,6 +1,7 @@
 package project
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -168,8 +169,16 @@ func (p *parser) linkCalc(proj *Project, srcs []*tagSrc) {
 		return
 	}
 	set, errs := calc.Compile(proj.Tags, calc.Options{Location: proj.Location, Shifts: proj.Shifts})
+	// A calc field the reading already refused (an empty expression) is
+	// not refused again in the compiler's words ("unexpected token EOF").
+	said := map[string]bool{}
+	for _, e := range p.errs {
+		said[fmt.Sprint(e.Pos.Line, e.Field)] = true
+	}
 	for _, e := range errs {
-		p.errorAt(e.Line, join(paths[e.Tag], "calc"), e.Msg)
+		if field := join(paths[e.Tag], "calc"); !said[fmt.Sprint(e.Line, field)] {
+			p.errorAt(e.Line, field, e.Msg)
+		}
 	}
 	proj.Calc = set
 }
