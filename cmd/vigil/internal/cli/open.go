@@ -134,11 +134,12 @@ func startProject(ctx context.Context, env Env, path string, hist historyFlags, 
 	if verb == guiVerb {
 		extra = guiMemory
 	}
-	setMemoryLimit(len(p.Tags), extra, os.Getenv("GOMEMLIMIT") != "")
 	// The loader's garbage (the YAML tree: hundreds of MB for 100,000
 	// tags) is dead now; give its pages back at once rather than over the
-	// scavenger's minutes, so the resident size is the runtime's own.
+	// scavenger's minutes, so the resident size is the runtime's own. Its
+	// collection also tells what the running project holds (readMemory).
 	debug.FreeOSMemory()
+	setMemoryLimit(len(p.Tags), readMemory(), extra, os.Getenv("GOMEMLIMIT") != "")
 	if rt.HistoryNotice != "" {
 		fmt.Fprintf(env.Stderr, "vigil: %s\n", rt.HistoryNotice)
 	}

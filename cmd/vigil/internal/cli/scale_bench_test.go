@@ -126,7 +126,7 @@ func runScale(b *testing.B, path string, hist bool, plant time.Duration) {
 	}
 	// As vigil run sets it; TestMain's GOMEMLIMIT=off kept startProject
 	// from it. A GOMEMLIMIT given to the benchmark wins, as in vigil run.
-	setMemoryLimit(rt.Table.Len(), 0, operatorMemLimit)
+	setMemoryLimit(rt.Table.Len(), readMemory(), 0, operatorMemLimit) // startProject collected just now
 	defer func() {
 		if err := rt.Stop(); err != nil {
 			b.Error(err)
