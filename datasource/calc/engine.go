@@ -101,7 +101,7 @@ type node struct {
 	d   *def
 	id  datasource.TagID
 	ins []int32 // indices into Engine.ins, parallel to d.inputs
-	env map[string]any
+	env map[string]any // the VM's inputs by name; nil until the VM first runs
 	msg string // why the last evaluation was Bad/CalcError
 	// The state of a totalizer or a statistic.
 	total *totalizer
@@ -129,7 +129,6 @@ func NewEngine(set *Set, ntags int) (*Engine, error) {
 		e.last[i] = datasource.Sample{Tag: d.tag.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}
 		if d.prog != nil {
 			h.flags |= fExpr
-			n.env = make(map[string]any, len(d.inputs))
 			if q := d.prog.quick; q != nil {
 				if d.prog.out == datasource.TypeBool {
 					h.flags |= fBool
@@ -154,9 +153,7 @@ func NewEngine(set *Set, ntags int) (*Engine, error) {
 				slot = h.frame + int32(j)
 			}
 			e.ins[k].deps = append(e.ins[k].deps, dep{node: int32(i), slot: slot})
-			if n.env != nil {
-				n.env[in.Name] = zeroOf(in.Type)
-			} else {
+			if d.prog == nil {
 				e.fan[k].always = true
 			}
 		}
@@ -537,6 +534,11 @@ func (e *Engine) evalExpr(i int32, h *hot, now time.Time) (s datasource.Sample, 
 	} else {
 		n := &e.nodes[i]
 		p := n.d.prog
+		if n.env == nil {
+			// Made at the first run on the VM: a tag on the fast path
+			// whose inputs stay Good never needs one.
+			n.env = make(map[string]any, len(n.ins))
+		}
 		for j, k := range n.ins {
 			n.env[n.d.inputs[j].Name] = box(e.cur[k].Value, e.ins[k].typ)
 		}

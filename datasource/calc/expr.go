@@ -251,8 +251,8 @@ func num(v any) float64 {
 	return math.NaN()
 }
 
-// program is one compiled expression: fast runs with all inputs Good,
-// tracked reports which inputs an evaluation read.
+// program is one compiled expression: fast runs with all inputs Good
+// (nil when quick does), tracked reports which inputs an evaluation read.
 type program struct {
 	fast, tracked *vm.Program
 	out           datasource.DataType
@@ -321,6 +321,11 @@ func compileExpr(ctx *evalCtx, src string, refs []string, typeOf func(string) da
 	}
 	if p.tracked, err = expr.Compile(src, topts...); err != nil {
 		return nil, fmt.Errorf("internal: the tracking program does not compile: %w", err)
+	}
+	if p.quick != nil {
+		// All Good runs quick, anything else tracked: fast would never
+		// run, and a compiled program with its tree is kilobytes a tag.
+		p.fast = nil
 	}
 	return p, nil
 }

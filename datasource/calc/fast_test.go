@@ -39,9 +39,12 @@ func sameAsVM(t *testing.T, set *Set, vals []float64) (ok bool) {
 			env[in.Name] = vals[i]
 		}
 	}
-	set.ctx.now = t0
+	// The program the engine runs on the VM (the untracked one is not
+	// kept where the fast path is).
+	set.ctx.now, set.ctx.env, set.ctx.track = t0, env, nil
 	var m vm.VM
-	slow, err := m.Run(d.prog.fast, env)
+	slow, err := m.Run(d.prog.tracked, env)
+	set.ctx.env = nil
 	switch {
 	case (ferr != nil) != (err != nil):
 		t.Errorf("%s: fast error %v, VM error %v", d.calc.Expr, ferr, err)
