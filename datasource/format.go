@@ -13,7 +13,9 @@ import (
 // (3.14159, not 3.141590118408203); a scaled integer tag with the digits
 // that tell one raw count from the next (a 0..27648 raw range over 0..100 %
 // prints 3 decimals); anything else as the shortest float64 that reads back
-// exactly. Very large and very small magnitudes use an exponent. Booleans,
+// exactly; a calculated tag (which has no precision of its own) with
+// ShortDigits significant digits. Very large and very small magnitudes use
+// an exponent. Booleans,
 // integers and strings print as Value.Format does; none prints "". t may be
 // nil (float64 precision). The CLI, the GUI and the alarm texts all format
 // values with it; history exports keep their own full-precision form.
@@ -34,6 +36,11 @@ func FormatValue(t *Tag, v Value) string {
 	bits, decimals := precision(t)
 	if decimals >= 0 {
 		return trimZeros(strconv.FormatFloat(f, 'f', decimals, 64))
+	}
+	if t != nil && t.Calc != nil {
+		// Computed, it has no precision of its own: every digit of a
+		// float64 (2.1773223657063504) is noise to an operator.
+		return shortFloat(f)
 	}
 	if a := math.Abs(f); a >= 1e21 || (a != 0 && a < 1e-6) {
 		return strconv.FormatFloat(f, 'g', -1, bits)
@@ -58,8 +65,16 @@ func FormatValueShort(t *Tag, v Value) string {
 	if bits, decimals := precision(t); bits == 32 || decimals >= 0 {
 		return s // a float32's shortest text, or a scaled count's digits, is already no longer than it needs
 	}
-	f := math.Float64frombits(v.bits)
+	return shortFloat(math.Float64frombits(v.bits))
+}
+
+// shortFloat is f (not NaN or infinite) rounded to ShortDigits
+// significant digits, without an exponent unless the magnitude needs one.
+func shortFloat(f float64) string {
 	a := math.Abs(f)
+	if a == 0 {
+		return "0"
+	}
 	if a >= 1e21 || a < 1e-6 {
 		return strconv.FormatFloat(f, 'g', ShortDigits, 64)
 	}

@@ -13,6 +13,8 @@ func TestFormatValue(t *testing.T) {
 	halves := &Tag{Type: TypeUint16, Decimals: -1, Scaling: Scaling{RawLo: 0, RawHi: 10, EngLo: 0.5, EngHi: 25.5}}
 	tenths := &Tag{Type: TypeInt16, Decimals: -1, Scaling: Scaling{RawLo: 0, RawHi: 1000, EngLo: 0, EngHi: 100}}
 	two := &Tag{Type: TypeFloat32, Decimals: 2}
+	calc := &Tag{Type: TypeFloat64, Decimals: -1, Calc: &CalcDef{Kind: CalcExpr, Expr: "A / B"}}
+	calcTwo := &Tag{Type: TypeFloat64, Decimals: 2, Calc: &CalcDef{Kind: CalcExpr, Expr: "A / B"}}
 	a, b := 0.1, 0.2
 	tests := []struct {
 		name string
@@ -39,6 +41,12 @@ func TestFormatValue(t *testing.T) {
 		{"a step of 2.5 from 0.5 keeps its half", halves, Float(halves.Scaling.ToEng(1)), "3"},
 		{"a step of 2.5 from 0.5 keeps its half (2)", halves, Float(halves.Scaling.ToEng(2)), "5.5"},
 		{"decimals, when set, win", two, Float(float64(float32(3.14159))), "3.14"},
+		{"a calculated number has six significant digits, not a float64's seventeen", calc, Float(2.1773223657063504), "2.17732"},
+		{"a calculated number above a thousand", calc, Float(546.0398069829), "546.04"},
+		{"a small calculated number", calc, Float(0.004855079769), "0.00485508"},
+		{"a calculated zero", calc, Float(0), "0"},
+		{"a calculated number that needs an exponent", calc, Float(1.23456789e-9), "1.23457e-09"},
+		{"a calculated tag's decimals, when set, win", calcTwo, Float(2.1773223657063504), "2.18"},
 		{"integers print as integers", f32, Int(-7), "-7"},
 		{"unsigned integers print as integers", pct, Uint(65535), "65535"},
 		{"bools print true/false", f32, Bool(true), "true"},

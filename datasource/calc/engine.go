@@ -100,9 +100,9 @@ const (
 type node struct {
 	d   *def
 	id  datasource.TagID
-	ins []int32 // indices into Engine.ins, parallel to d.inputs
+	ins []int32        // indices into Engine.ins, parallel to d.inputs
 	env map[string]any // the VM's inputs by name; nil until the VM first runs
-	msg string // why the last evaluation was Bad/CalcError
+	msg string         // why the last evaluation was Bad/CalcError
 	// The state of a totalizer or a statistic.
 	total *totalizer
 	roll  *rolling
