@@ -34,13 +34,6 @@ const (
 	opLoad  opCode = iota // push frame slot a: an input, or a constant after the inputs
 	opNeg                 // x -> -x
 	opNot                 // x -> !x
-	opAdd                 // x y -> x+y
-	opSub                 // x y -> x-y
-	opMul                 // x y -> x*y
-	opDiv                 // x y -> x/y; y == 0 is errDivZero
-	opPow                 // x y -> x**y
-	opMin                 // x y -> min (the first wins a tie; NaN never wins, as expr's)
-	opMax                 // x y -> max
 	opClamp               // x lo hi -> min(max(x, lo), hi)
 	opSqrt                // the math functions of one argument
 	opLog
@@ -50,18 +43,27 @@ const (
 	opCeil
 	opFloor
 	opRound
-	opLt // x y -> x<y
+	opJmp      // ip = a
+	opJmpFalse // pop x; if x == 0 { ip = a }
+	opJmpTrue  // pop x; if x != 0 { ip = a }
+
+	// The binary ops, x y -> x op y, from opAdd to opNe.
+	opAdd // x+y
+	opSub // x-y
+	opMul // x*y
+	opDiv // x/y; y == 0 is errDivZero
+	opPow // x**y
+	opMin // min (the first wins a tie; NaN never wins, as expr's)
+	opMax // max
+	opLt  // x<y
 	opGt
 	opLe
 	opGe
 	opEq
 	opNe
-	opJmp      // ip = a
-	opJmpFalse // pop x; if x == 0 { ip = a }
-	opJmpTrue  // pop x; if x != 0 { ip = a }
 
 	// A binary op whose right operand is frame slot a: "load a; op" in
-	// one dispatch (fastCompiler.emitBinary). In the order of opAdd …
+	// one dispatch (fastCompiler.emitBinary), in the order of opAdd …
 	// opNe, so that a binary op's fused form is fused(code).
 	opAddV
 	opSubV
@@ -70,15 +72,6 @@ const (
 	opPowV
 	opMinV
 	opMaxV
-	opClampV // never made: keeps the order
-	opSqrtV
-	opLogV
-	opLog10V
-	opExpV
-	opAbsV
-	opCeilV
-	opFloorV
-	opRoundV
 	opLtV
 	opGtV
 	opLeV
