@@ -95,6 +95,15 @@ func (r *refRewriter) Visit(node *ast.Node) {
 	if !ok {
 		return
 	}
+	if name, ok := strings.CutPrefix(path, "$env."); ok {
+		// $env["Tank-1.Level"]: a tag whose name is no identifier path.
+		if r.isTag(name) {
+			ast.Patch(node, &ast.IdentifierNode{Value: name})
+		} else {
+			r.unknown = append(r.unknown, name)
+		}
+		return
+	}
 	if r.isTag(path) {
 		ast.Patch(node, &ast.IdentifierNode{Value: path})
 		return

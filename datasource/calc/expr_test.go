@@ -145,6 +145,20 @@ func TestTagNamesOfThreeOrMoreParts(t *testing.T) {
 	}
 }
 
+// A tag whose name is no identifier path is read as $env["name"], as
+// docs/calc.md says; a name there that is no tag is named as it was given.
+func TestATagNameWithADashIsReadThroughEnv(t *testing.T) {
+	r := newRig(t, Options{}, dev("Tank-1.Level", datasource.TypeFloat32), exprTag("X", `$env["Tank-1.Level"] * 2`))
+	r.pub(t0, "Tank-1.Level", 21.0)
+	if got := r.get("X"); got.Value != datasource.Float(42) || !got.Quality.IsGood() {
+		t.Fatalf("X = %v (%v), want 42 Good", got.Value, got.Quality)
+	}
+	_, errs := Compile(project(dev("Tank-1.Level", datasource.TypeFloat32), exprTag("X", `$env["Tank-2.Level"] + 1`)), Options{})
+	if len(errs) != 1 || errs[0].Msg != "unknown tag Tank-2.Level" {
+		t.Fatalf("errors %v, want one: unknown tag Tank-2.Level", errs)
+	}
+}
+
 func TestCalcOfCalcIsEvaluatedInTheSamePublish(t *testing.T) {
 	// Y is defined before the X it reads: order in the file does not matter.
 	r := newRig(t, Options{}, dev("A", datasource.TypeFloat32), exprTag("Y", "X * 2"), exprTag("X", "A + 1"))
