@@ -152,14 +152,20 @@ func (t tracker) Visit(node *ast.Node) {
 	if !isTag {
 		return
 	}
-	fn := "_inf"
+	fn, typ := "_inf", reflect.TypeOf(float64(0))
 	switch k {
 	case reflect.Bool:
-		fn = "_inb"
+		fn, typ = "_inb", reflect.TypeOf(false)
 	case reflect.String:
-		fn = "_ins"
+		fn, typ = "_ins", reflect.TypeOf("")
 	}
-	ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{&ast.StringNode{Value: id.Value}}})
+	call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{&ast.StringNode{Value: id.Value}}}
+	// Typed as the identifier was: the patch that turns / and % into
+	// _div and _mod reads the operands' types, and an untyped call in a
+	// function's argument (pow(1, A % 2)) was left to the VM's own %,
+	// which refuses a float.
+	call.SetType(typ)
+	ast.Patch(node, call)
 }
 
 // parseRefs parses src and returns the tags it reads, in order of first
@@ -194,7 +200,7 @@ func zeroOf(t datasource.DataType) any {
 // reads the wall clock (now, date), which would bypass the injected clock.
 func options(ctx *evalCtx) []expr.Option {
 	f1 := func(name string, fn func(float64) float64) expr.Option {
-		return expr.Function(name, func(p ...any) (any, error) { return fn(p[0].(float64)), nil }, new(func(float64) float64))
+		return expr.Function(name, func(p ...any) (any, error) { return fn(num(p[0])), nil }, new(func(float64) float64))
 	}
 	clock := func(name string, fn func(time.Time) int) expr.Option {
 		return expr.Function(name, func(...any) (any, error) { return fn(ctx.now), nil }, new(func() int))
@@ -213,6 +219,16 @@ func options(ctx *evalCtx) []expr.Option {
 		}
 		return a / b, nil
 	}
+	// % of numbers, every tag being a float64: expr's own takes integers
+	// only, so Pump1.Count % 2 would not compile. The sign is the
+	// dividend's, as Go's and expr's.
+	mod := func(p ...any) (any, error) {
+		a, b := num(p[0]), num(p[1])
+		if b == 0 {
+			return nil, errDivZero
+		}
+		return math.Mod(a, b), nil
+	}
 	return []expr.Option{
 		expr.DisableBuiltin("now"),
 		expr.DisableBuiltin("date"),
@@ -220,9 +236,11 @@ func options(ctx *evalCtx) []expr.Option {
 		f1("log", math.Log),
 		f1("log10", math.Log10),
 		f1("exp", math.Exp),
-		expr.Function("pow", func(p ...any) (any, error) { return math.Pow(p[0].(float64), p[1].(float64)), nil }, new(func(float64, float64) float64)),
+		// The checker lets an int expression (7 % 3) stand for a float64
+		// argument: num takes either.
+		expr.Function("pow", func(p ...any) (any, error) { return math.Pow(num(p[0]), num(p[1])), nil }, new(func(float64, float64) float64)),
 		expr.Function("clamp", func(p ...any) (any, error) {
-			x, lo, hi := p[0].(float64), p[1].(float64), p[2].(float64)
+			x, lo, hi := num(p[0]), num(p[1]), num(p[2])
 			return math.Min(math.Max(x, lo), hi), nil
 		}, new(func(float64, float64, float64) float64)),
 		clock("hour", func(t time.Time) int { return t.Hour() }),
@@ -243,6 +261,9 @@ func options(ctx *evalCtx) []expr.Option {
 			new(func(float64, float64) float64), new(func(int, int) float64),
 			new(func(float64, int) float64), new(func(int, float64) float64)),
 		expr.Operator("/", "_div"),
+		expr.Function("_mod", mod,
+			new(func(float64, float64) float64), new(func(float64, int) float64), new(func(int, float64) float64)),
+		expr.Operator("%", "_mod"),
 		input("_inf", new(func(string) float64)),
 		input("_inb", new(func(string) bool)),
 		input("_ins", new(func(string) string)),

@@ -75,7 +75,7 @@ func TestFastPathAgreesWithTheVM(t *testing.T) {
 		// Around jumps, where a binary op is fused with the load before it
 		// only when no jump lands between them.
 		"A + (R ? B : C)", "(R ? A : B) - C", "A * (R && A > B ? 2 : 3)", "max(A, R ? B : C)", "min(R ? B : C, A)",
-		"A / (R ? B : C)", "(A > B) == (R || A < C)", "A ** (R ? 2 : B)", "A < (R ? B : C) && R",
+		"A / (R ? B : C)", "A % B", "A % 2.5 + C % 3", "-A % C", "7 % 3 + A", "pow(1, A % 2) + sqrt(1 % B)", "max(A / 2, B % C)", "(A > B) == (R || A < C)", "A ** (R ? 2 : B)", "A < (R ? B : C) && R",
 	}
 	vals := [][]float64{{1, 2, 3, 1}, {0, 0, 0, 0}, {-1.5, 4, 1e300, 1}, {3, 3, -2, 0}, {math.NaN(), 1, 2, 1}}
 	for _, src := range exprs {
