@@ -194,6 +194,11 @@ func Compile(tags []*datasource.Tag, opts Options) (*Set, []*Error) {
 func (s *Set) compile(d *def, isTag func(string) bool) (int, string) {
 	c, t := d.calc, d.tag
 	line := c.Pos.Line
+	if c.Typed && t.Type.Numeric() && t.Type != datasource.TypeFloat64 {
+		// Its value is computed as a float64; declared int16 it still
+		// showed 49.9412. Whole numbers are a matter of display.
+		return line, fmt.Sprintf("a calculated number is float64, not %s: for whole numbers on screen give decimals: 0", t.Type)
+	}
 	if c.Kind == datasource.CalcExpr {
 		var want *datasource.DataType
 		if c.Typed {
