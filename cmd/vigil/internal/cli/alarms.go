@@ -122,14 +122,18 @@ func printKPI(w io.Writer, path string, window time.Duration, k alarms.KPI) {
 	if k.Flood {
 		flood = fmt.Sprintf("  FLOOD (more than %d)", alarms.FloodLimit)
 	}
-	fmt.Fprintf(w, "  annunciated, last 10 min    %d%s\n", k.Last10Min, flood)
-	fmt.Fprintf(w, "  annunciated, last hour      %d\n", k.LastHour)
-	fmt.Fprintf(w, "  standing                    %d\n", k.Standing)
-	fmt.Fprintf(w, "  stale (active > %v)      %d\n", alarms.StaleAfter, len(k.Stale))
+	// The counts in one column, whatever the labels' lengths.
+	row := func(label string, n int, after string) {
+		fmt.Fprintf(w, "  %-28s%d%s\n", label, n, after)
+	}
+	row("annunciated, last 10 min", k.Last10Min, flood)
+	row("annunciated, last hour", k.LastHour, "")
+	row("standing", k.Standing, "")
+	row(fmt.Sprintf("stale (active > %v)", alarms.StaleAfter), len(k.Stale), "")
 	for _, s := range k.Stale {
 		fmt.Fprintf(w, "    %s  active since %s\n", s.Alarm, ts(s.Since))
 	}
-	fmt.Fprintf(w, "  chattering (>= %d in %v)  %d\n", alarms.ChatterCount, alarms.ChatterWindow, len(k.Chattering))
+	row(fmt.Sprintf("chattering (>= %d in %v)", alarms.ChatterCount, alarms.ChatterWindow), len(k.Chattering), "")
 	for _, c := range k.Chattering {
 		fmt.Fprintf(w, "    %s  %d activations within %v\n", c.Alarm, c.Count, alarms.ChatterWindow)
 	}

@@ -65,6 +65,8 @@ func TestAlarmsKPIReadsAHistoryFile(t *testing.T) {
 	for _, want := range []string{
 		"annunciated, last 10 min    4\n",
 		"standing                    1\n",
+		"stale (active > 24h0m0s)    0\n", // the counts in one column
+		"chattering (>= 3 in 1m0s)   1\n",
 		"Tank1.Level/Hi  3 activations within 1m0s",
 		" 1. Tank1.Level/Hi  3\n",
 		" 2. Tank1.Level/Lo  1\n",
