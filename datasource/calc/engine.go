@@ -540,7 +540,7 @@ func (e *Engine) evalExpr(i int32, h *hot, now time.Time) (s datasource.Sample, 
 			n.env = make(map[string]any, len(n.ins))
 		}
 		for j, k := range n.ins {
-			n.env[n.d.inputs[j].Name] = box(e.cur[k].Value, e.ins[k].typ)
+			n.env[p.keys[j]] = box(e.cur[k].Value, e.ins[k].typ)
 		}
 		ctx := e.set.ctx // run holds e.set.mu
 		ctx.now = now.In(e.set.opts.Location)
@@ -593,17 +593,16 @@ func (e *Engine) clearMsg(i int32, h *hot) {
 func (e *Engine) worst(n *node, read []string) datasource.Quality {
 	q := datasource.QualityGood
 	for _, name := range read {
-		for j, in := range n.d.inputs {
-			if in.Name != name {
-				continue
-			}
-			iq := e.cur[n.ins[j]].Quality
-			if e.cur[n.ins[j]].Value.IsNone() && !iq.IsBad() {
-				iq = datasource.BadQuality(datasource.WaitingForInitialData)
-			}
-			if iq.Status > q.Status {
-				q = iq
-			}
+		j, ok := slotOf(name)
+		if !ok || j >= len(n.ins) {
+			continue
+		}
+		iq := e.cur[n.ins[j]].Quality
+		if e.cur[n.ins[j]].Value.IsNone() && !iq.IsBad() {
+			iq = datasource.BadQuality(datasource.WaitingForInitialData)
+		}
+		if iq.Status > q.Status {
+			q = iq
 		}
 	}
 	return q

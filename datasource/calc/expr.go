@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -113,6 +115,62 @@ func (r *refRewriter) Visit(node *ast.Node) {
 	}
 }
 
+// renamer turns the identifier of each tag an expression reads (after
+// refRewriter) into its place among the expression's inputs: "@0", "@1",
+// …, which no tag name can be.
+type renamer []string
+
+// Visit implements ast.Visitor.
+func (r renamer) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok {
+		if i := slices.Index(r, id.Value); i >= 0 {
+			id.Value = slotName(i)
+		}
+	}
+}
+
+// slotName is the identifier of input i in a positional program.
+func slotName(i int) string { return "@" + strconv.Itoa(i) }
+
+// slotNames are the identifiers of n inputs in a positional program.
+func slotNames(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = slotName(i)
+	}
+	return out
+}
+
+// slotOf returns the input a positional program's identifier stands for.
+func slotOf(name string) (int, bool) {
+	i, err := strconv.Atoi(strings.TrimPrefix(name, "@"))
+	return i, err == nil && strings.HasPrefix(name, "@")
+}
+
+// shapeKey is what the programs of expression src over the tags refs
+// (types from typeOf), declared want, depend on: its tree with the tags
+// numbered (ast.Dump, which leaves positions out), their types and want.
+// Two tags with one key run the same programs.
+func shapeKey(src string, refs []string, typeOf func(string) datasource.DataType, isTag func(string) bool, want *datasource.DataType) (string, error) {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return "", err
+	}
+	ast.Walk(&tree.Node, &refRewriter{isTag: isTag})
+	ast.Walk(&tree.Node, renamer(refs))
+	var b strings.Builder
+	for _, r := range refs {
+		b.WriteString(reflect.TypeOf(zeroOf(typeOf(r))).Kind().String())
+		b.WriteByte(',')
+	}
+	if want != nil {
+		b.WriteString("as " + want.String())
+	}
+	b.WriteByte('\n')
+	b.WriteString(ast.Dump(tree.Node))
+	return b.String(), nil
+}
+
 // refCollector lists the tags an expression (after refRewriter) reads and
 // whether it calls a clock function.
 type refCollector struct {
@@ -219,16 +277,6 @@ func options(ctx *evalCtx) []expr.Option {
 		}
 		return a / b, nil
 	}
-	// % of numbers, every tag being a float64: expr's own takes integers
-	// only, so Pump1.Count % 2 would not compile. The sign is the
-	// dividend's, as Go's and expr's.
-	mod := func(p ...any) (any, error) {
-		a, b := num(p[0]), num(p[1])
-		if b == 0 {
-			return nil, errDivZero
-		}
-		return math.Mod(a, b), nil
-	}
 	return []expr.Option{
 		expr.DisableBuiltin("now"),
 		expr.DisableBuiltin("date"),
@@ -260,10 +308,8 @@ func options(ctx *evalCtx) []expr.Option {
 		expr.Function("_div", div,
 			new(func(float64, float64) float64), new(func(int, int) float64),
 			new(func(float64, int) float64), new(func(int, float64) float64)),
+
 		expr.Operator("/", "_div"),
-		expr.Function("_mod", mod,
-			new(func(float64, float64) float64), new(func(float64, int) float64), new(func(int, float64) float64)),
-		expr.Operator("%", "_mod"),
 		input("_inf", new(func(string) float64)),
 		input("_inb", new(func(string) bool)),
 		input("_ins", new(func(string) string)),
@@ -285,6 +331,7 @@ func num(v any) float64 {
 // (nil when quick does), tracked reports which inputs an evaluation read.
 type program struct {
 	fast, tracked *vm.Program
+	keys          []string // the programs' names of the inputs, in order: slotNames
 	out           datasource.DataType
 	// quick is the fast path of a numeric or bool result (fast.go); nil
 	// when the expression needs the VM.
@@ -293,15 +340,27 @@ type program struct {
 
 // compileExpr compiles src over the tags of refs (types from typeOf) into
 // the two programs. want is the tag's declared type, or nil to infer it.
-func compileExpr(ctx *evalCtx, src string, refs []string, typeOf func(string) datasource.DataType, isTag func(string) bool, want *datasource.DataType) (*program, error) {
+//
+// With positional, the programs read the tags by their place among refs
+// (slotNames: "@0", "@1", …) rather than by name, so that they serve every
+// tag of the same formula over other tags (Set.shapes); without, by name,
+// for the words of an error message.
+func compileExpr(ctx *evalCtx, src string, refs []string, typeOf func(string) datasource.DataType, isTag func(string) bool, want *datasource.DataType, positional bool) (*program, error) {
+	keys := refs
+	if positional {
+		keys = slotNames(len(refs))
+	}
 	env := make(map[string]any, len(refs))
 	kinds := make(map[string]reflect.Kind, len(refs))
-	for _, r := range refs {
+	for i, r := range refs {
 		z := zeroOf(typeOf(r))
-		env[r] = z
-		kinds[r] = reflect.TypeOf(z).Kind()
+		env[keys[i]] = z
+		kinds[keys[i]] = reflect.TypeOf(z).Kind()
 	}
 	opts := append(options(ctx), expr.Env(env), expr.Patch(&refRewriter{isTag: isTag}))
+	if positional {
+		opts = append(opts, expr.Patch(renamer(refs)))
+	}
 	if want != nil {
 		switch {
 		case *want == datasource.TypeBool:
@@ -319,7 +378,7 @@ func compileExpr(ctx *evalCtx, src string, refs []string, typeOf func(string) da
 	if err := oneResultType(fast.Node()); err != nil {
 		return nil, err
 	}
-	p := &program{fast: fast}
+	p := &program{fast: fast, keys: keys}
 	if want != nil {
 		p.out = *want
 	} else {
@@ -343,7 +402,7 @@ func compileExpr(ctx *evalCtx, src string, refs []string, typeOf func(string) da
 		}
 	}
 	if p.out == datasource.TypeBool || p.out.Numeric() {
-		p.quick = fastCompile(p.fast.Node(), refs, kinds, p.out == datasource.TypeBool)
+		p.quick = fastCompile(p.fast.Node(), keys, kinds, p.out == datasource.TypeBool)
 	}
 	topts := append(opts, expr.Patch(tracker{kinds: kinds}))
 	if want == nil && p.out == datasource.TypeFloat64 {

@@ -52,7 +52,6 @@ const (
 	opSub // x-y
 	opMul // x*y
 	opDiv // x/y; y == 0 is errDivZero
-	opMod // x mod y, the sign of x; y == 0 is errDivZero
 	opPow // x**y
 	opMin // min (the first wins a tie; NaN never wins, as expr's)
 	opMax // max
@@ -70,7 +69,6 @@ const (
 	opSubV
 	opMulV
 	opDivV
-	opModV
 	opPowV
 	opMinV
 	opMaxV
@@ -131,12 +129,6 @@ func runOps(ops []op, v []float64, st *[fastStack]float64) (res float64, err err
 				return math.NaN(), errDivZero
 			}
 			st[sp-1] /= y
-		case opModV:
-			y := v[o.a]
-			if y == 0 {
-				return math.NaN(), errDivZero
-			}
-			st[sp-1] = math.Mod(st[sp-1], y)
 		case opMinV:
 			if y := v[o.a]; y < st[sp-1] {
 				st[sp-1] = y
@@ -160,12 +152,6 @@ func runOps(ops []op, v []float64, st *[fastStack]float64) (res float64, err err
 				return math.NaN(), errDivZero
 			}
 			st[sp-1] /= st[sp]
-		case opMod:
-			sp--
-			if st[sp] == 0 {
-				return math.NaN(), errDivZero
-			}
-			st[sp-1] = math.Mod(st[sp-1], st[sp])
 		case opNeg:
 			st[sp-1] = -st[sp-1]
 		case opNot:
@@ -356,7 +342,7 @@ func (c *fastCompiler) num(n ast.Node) bool {
 			return c.num(n.Node)
 		}
 	case *ast.BinaryNode:
-		codes := map[string]opCode{"+": opAdd, "-": opSub, "*": opMul, "/": opDiv, "%": opMod, "**": opPow, "^": opPow}
+		codes := map[string]opCode{"+": opAdd, "-": opSub, "*": opMul, "/": opDiv, "**": opPow, "^": opPow}
 		code, ok := codes[n.Operator]
 		if ok && c.num(n.Left) && c.num(n.Right) {
 			c.emitBinary(code)
@@ -414,8 +400,11 @@ func (c *fastCompiler) call(name string, args []ast.Node) bool {
 			c.emit(op{code: one[name]}, 0)
 			return true
 		}
-	case (name == "pow" || name == "_div" || name == "_mod") && len(args) == 2:
-		code := map[string]opCode{"pow": opPow, "_div": opDiv, "_mod": opMod}[name]
+	case (name == "pow" || name == "_div") && len(args) == 2:
+		code := opPow
+		if name == "_div" {
+			code = opDiv
+		}
 		if c.args(args) {
 			c.emitBinary(code)
 			return true

@@ -34,9 +34,9 @@ func sameAsVM(t *testing.T, set *Set, vals []float64) (ok bool) {
 	env := map[string]any{}
 	for i, in := range d.inputs {
 		if in.Type == datasource.TypeBool {
-			env[in.Name] = vals[i] != 0
+			env[d.prog.keys[i]] = vals[i] != 0
 		} else {
-			env[in.Name] = vals[i]
+			env[d.prog.keys[i]] = vals[i]
 		}
 	}
 	// The program the engine runs on the VM (the untracked one is not
@@ -75,7 +75,7 @@ func TestFastPathAgreesWithTheVM(t *testing.T) {
 		// Around jumps, where a binary op is fused with the load before it
 		// only when no jump lands between them.
 		"A + (R ? B : C)", "(R ? A : B) - C", "A * (R && A > B ? 2 : 3)", "max(A, R ? B : C)", "min(R ? B : C, A)",
-		"A / (R ? B : C)", "A % B", "A % 2.5 + C % 3", "-A % C", "7 % 3 + A", "pow(1, A % 2) + sqrt(1 % B)", "max(A / 2, B % C)", "(A > B) == (R || A < C)", "A ** (R ? 2 : B)", "A < (R ? B : C) && R",
+		"A / (R ? B : C)", "pow(1, A / 2) + sqrt(1 / B)", "max(A / 2, B / C)", "(A > B) == (R || A < C)", "A ** (R ? 2 : B)", "A < (R ? B : C) && R",
 	}
 	vals := [][]float64{{1, 2, 3, 1}, {0, 0, 0, 0}, {-1.5, 4, 1e300, 1}, {3, 3, -2, 0}, {math.NaN(), 1, 2, 1}}
 	for _, src := range exprs {
@@ -132,5 +132,38 @@ func TestOneFormulaSharesOneProgram(t *testing.T) {
 	}
 	if got := r.get("P2.Eff").Value; got != datasource.Float(10.0/4*3) {
 		t.Errorf("P2.Eff = %v, want %v", got, 10.0/4*3)
+	}
+}
+
+// Tags of one formula over other tags share one VM program too (compiled
+// with their inputs numbered), and still read their own inputs on it: the
+// VM runs when an input is not Good, and then each tag gets its own values
+// and the quality of its own inputs. Another constant or a declared type
+// is another program.
+func TestOneFormulaSharesOneVMProgram(t *testing.T) {
+	uncertain := datasource.Sample{Value: datasource.Float(4), Quality: datasource.Quality{Status: datasource.Uncertain, Reason: datasource.Stale}}
+	r := newRig(t, Options{},
+		dev("P1.Flow", datasource.TypeFloat32), dev("P1.Power", datasource.TypeFloat32),
+		dev("P2.Flow", datasource.TypeFloat32), dev("P2.Power", datasource.TypeFloat32),
+		exprTag("P1.Eff", "P1.Flow / max(P1.Power, 0.1)"),
+		exprTag("P2.Eff", "P2.Flow / max(P2.Power, 0.1)"),
+		exprTag("P3.Eff", "P2.Flow / max(P1.Power, 0.5)"),
+		tagSpec{name: "P4.Eff", typ: datasource.TypeFloat64, calc: &datasource.CalcDef{Kind: datasource.CalcExpr, Expr: "P1.Flow / max(P2.Power, 0.1)", Typed: true}})
+	progs := map[string]*program{}
+	for _, d := range r.eng.set.defs {
+		progs[d.tag.Name] = d.prog
+	}
+	if progs["P1.Eff"] != progs["P2.Eff"] {
+		t.Error("P1.Eff and P2.Eff have a VM program each, want one")
+	}
+	if progs["P3.Eff"] == progs["P1.Eff"] || progs["P4.Eff"] == progs["P1.Eff"] {
+		t.Error("another constant or a declared type shares the programs")
+	}
+	r.pub(t0, "P1.Flow", 10.0, "P1.Power", 2.0, "P2.Flow", 9.0, "P2.Power", uncertain)
+	if got := r.get("P1.Eff"); got.Value != datasource.Float(5) || !got.Quality.IsGood() {
+		t.Errorf("P1.Eff = %v (%v), want 5 Good", got.Value, got.Quality)
+	}
+	if got := r.get("P2.Eff"); got.Value != datasource.Float(9.0/4) || got.Quality != uncertain.Quality {
+		t.Errorf("P2.Eff = %v (%v), want %v %v, from its own inputs on the VM", got.Value, got.Quality, 9.0/4, uncertain.Quality)
 	}
 }

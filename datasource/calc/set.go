@@ -47,6 +47,9 @@ type Set struct {
 	// sharing the set take turns evaluating.
 	mu  sync.Mutex
 	ctx *evalCtx
+	// shapes are the programs compiled so far by shapeKey, while Compile
+	// runs.
+	shapes map[string]*program
 }
 
 // def is one compiled calculated tag.
@@ -181,6 +184,7 @@ func Compile(tags []*datasource.Tag, opts Options) (*Set, []*Error) {
 	for _, d := range order {
 		visit(d)
 	}
+	s.shapes = nil
 	if len(errs) > 0 {
 		slices.SortStableFunc(errs, func(a, b *Error) int { return a.Line - b.Line })
 		return nil, errs
@@ -212,7 +216,7 @@ func (s *Set) compile(d *def, isTag func(string) bool) (int, string) {
 			}
 			return datasource.TypeFloat64
 		}
-		p, err := compileExpr(s.ctx, c.Expr, names(d.inputs), typeOf, isTag, want)
+		p, err := s.program(c.Expr, names(d.inputs), typeOf, isTag, want)
 		if err != nil {
 			return exprError(err, line)
 		}
@@ -241,6 +245,35 @@ func (s *Set) compile(d *def, isTag func(string) bool) (int, string) {
 		c.Wrap = counterWrap(in)
 	}
 	return line, ""
+}
+
+// program returns the programs of expression src over the tags refs: the
+// ones another tag of the same formula over other tags already has
+// (shapeKey), else compiled. Ten thousand tags of one formula hold one
+// program, not ten thousand of a few kilobytes each, and compile once.
+func (s *Set) program(src string, refs []string, typeOf func(string) datasource.DataType, isTag func(string) bool, want *datasource.DataType) (*program, error) {
+	key, kerr := shapeKey(src, refs, typeOf, isTag, want)
+	if kerr == nil {
+		if p, ok := s.shapes[key]; ok {
+			return p, nil
+		}
+	}
+	// Checked with the tags' own names first: an error says it in the
+	// words of the file.
+	if _, err := compileExpr(s.ctx, src, refs, typeOf, isTag, want, false); err != nil {
+		return nil, err
+	}
+	p, err := compileExpr(s.ctx, src, refs, typeOf, isTag, want, true)
+	if err != nil {
+		return nil, err
+	}
+	if kerr == nil {
+		if s.shapes == nil {
+			s.shapes = map[string]*program{}
+		}
+		s.shapes[key] = p
+	}
+	return p, nil
 }
 
 func names(tags []*datasource.Tag) []string {
