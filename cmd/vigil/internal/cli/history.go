@@ -98,7 +98,9 @@ func openHistory(env Env, path string, readOnly bool) (*history.Store, bool) {
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil: %v\n", err)
 		if errors.Is(err, history.ErrLocked) {
-			fmt.Fprintln(env.Stderr, "vigil: stop the vigil that uses it, or work on a copy of the file")
+			// A copy taken while it writes can be torn (seen: "keys are out
+			// of order" on a 2 GB file), which would read as damage.
+			fmt.Fprintln(env.Stderr, "vigil: stop the vigil that uses it, or work on a copy made while it is stopped (a copy taken while it writes can be torn)")
 		}
 		return nil, false
 	}
