@@ -218,10 +218,10 @@ func (t tracker) Visit(node *ast.Node) {
 		fn, typ = "_ins", reflect.TypeOf("")
 	}
 	call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{&ast.StringNode{Value: id.Value}}}
-	// Typed as the identifier was: the patch that turns / and % into
-	// _div and _mod reads the operands' types, and an untyped call in a
-	// function's argument (pow(1, A % 2)) was left to the VM's own %,
-	// which refuses a float.
+	// Typed as the identifier was: the operator patch that turns / into
+	// _div reads the operands' types, and left an untyped call (inside a
+	// function's arguments) to the VM's own /, which says no division by
+	// zero, so the tracking program and the fast path disagreed.
 	call.SetType(typ)
 	ast.Patch(node, call)
 }
