@@ -268,7 +268,14 @@ func (d *device) session(ctx context.Context) (healthy bool, err error) {
 	err = d.h.call(ctx, "Connect", d.timeout, func(ctx context.Context, drv Driver) error { return drv.Connect(ctx) })
 	d.count(err, 0, false)
 	if err != nil {
-		err = wrapDevice(d.def.Name, "connect", err)
+		// Drivers say what they connected to ("connect tcp://…: …"); the
+		// engine names the step only for one that does not, so that the
+		// last error does not read "connect: connect tcp://…".
+		op := "connect"
+		if strings.HasPrefix(d.withoutName(err.Error()), "connect ") {
+			op = ""
+		}
+		err = wrapDevice(d.def.Name, op, err)
 		d.failed(err, datasource.NotConnected)
 		return false, err
 	}
@@ -665,13 +672,16 @@ func (d *device) state() State {
 	return d.st.State
 }
 
-// wrapDevice prefixes err with the device and operation unless the message
-// already names the device.
+// wrapDevice prefixes err with the device and, unless op is empty, the
+// operation. A panic or a hang is returned as it is: it names both.
 func wrapDevice(dev, op string, err error) error {
 	var pe *PanicError
 	var he *HangError
 	if errors.As(err, &pe) || errors.As(err, &he) {
 		return err
+	}
+	if op == "" {
+		return fmt.Errorf("device %s: %w", dev, err)
 	}
 	return fmt.Errorf("device %s: %s: %w", dev, op, err)
 }

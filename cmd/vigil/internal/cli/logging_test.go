@@ -71,6 +71,13 @@ tags:
 			t.Errorf("device %s: stderr lines\n%s\nwant one \"device failed to connect\" line with %q; stderr:\n%s", tt.device, strings.Join(got, "\n"), tt.cause, stderr)
 		}
 	}
+	// The drivers say what they connected to, and the engine does not say
+	// "connect" again in front of that.
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.Contains(l, "device failed to connect") && (!strings.Contains(l, `cause="connect tcp://`) && !strings.Contains(l, `cause="connect opc.tcp://`) || strings.Contains(l, "connect: connect tcp:") || strings.Contains(l, "connect: connect opc")) {
+			t.Errorf("cause %q, want it to start with \"connect\" and the address, once", l)
+		}
+	}
 	// The refused certificate's line says where it was put and where to
 	// move it to trust it.
 	rejected, err := filepath.Glob(filepath.Join(dir, "vigil", "pki", "rejected", "*.der"))
