@@ -48,6 +48,20 @@ func FormatValue(t *Tag, v Value) string {
 	return strconv.FormatFloat(f, 'f', -1, bits)
 }
 
+// FormatValueExact is FormatValue without the tag's decimals: every digit
+// its precision holds (a float32 input as a float32, 17.447784, not as
+// 17.447784423828125 nor rounded to 17.45), for a message that explains a
+// failure, where a value rounded to the tag's decimals (0.004 shown as 0)
+// would hide its cause.
+func FormatValueExact(t *Tag, v Value) string {
+	if t != nil && t.Decimals >= 0 {
+		c := *t
+		c.Decimals = -1
+		t = &c
+	}
+	return FormatValue(t, v)
+}
+
 // ShortDigits is how many significant digits FormatValueShort keeps.
 const ShortDigits = 6
 

@@ -651,7 +651,7 @@ func (e *Engine) explain(n *node, err error) string {
 		}
 		b.WriteString(in.Name)
 		b.WriteString(" = ")
-		b.WriteString(e.cur[n.ins[j]].Value.Format(-1))
+		b.WriteString(datasource.FormatValueExact(in, e.cur[n.ins[j]].Value))
 	}
 	return b.String()
 }

@@ -44,6 +44,8 @@ func TestQualityPropagates(t *testing.T) {
 			datasource.QualityGood, datasource.Bool(true), ""},
 		{"division by zero is Bad/CalcError with the expression and values", "A / B", []any{"A", 3.0, "B", 0.0},
 			datasource.BadQuality(datasource.CalcError), datasource.Value{}, "A / B: division by zero, with A = 3, B = 0"},
+		{"the values are shown at their tag's precision, not its decimals nor as float64s", "A / B", []any{"A", float64(float32(17.447784)), "B", 0.0},
+			datasource.BadQuality(datasource.CalcError), datasource.Value{}, "with A = 17.447784, B = 0"},
 		{"a NaN result is Bad/CalcError, never a silent 0", "sqrt(A)", []any{"A", -1.0},
 			datasource.BadQuality(datasource.CalcError), datasource.Value{}, "sqrt(A): the result is not a number (NaN), with A = -1"},
 		{"the logarithm of 0 is Bad/CalcError", "log(A)", []any{"A", 0.0},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jonboulle/clockwork"
@@ -245,6 +246,14 @@ func cmdCheck(_ context.Context, env Env, args []string) int {
 		}
 		alarms += len(t.Alarms)
 	}
-	fmt.Fprintf(env.Stdout, "%s: ok: project %q, %d devices, %d tags, %d alarms\n", pos[0], p.Name, len(p.Devices), tags, alarms)
+	fmt.Fprintf(env.Stdout, "%s: ok: project %q, %s, %s, %s\n", pos[0], p.Name, counted(len(p.Devices), "device"), counted(tags, "tag"), counted(alarms, "alarm"))
 	return ExitOK
+}
+
+// counted is "1 device", "2 devices".
+func counted(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -101,7 +101,7 @@ tags:
 		{name: "an unknown verb is a usage error", args: []string{"frobnicate"}, code: 2, stderr: []string{`unknown command "frobnicate"`}},
 		{name: "check --help exits 0 with the synopsis", args: []string{"check", "--help"}, code: 0, stderr: []string{"Usage: vigil check FILE"}},
 		{name: "check without a file is a usage error", args: []string{"check"}, code: 2, stderr: []string{"want 1 argument"}},
-		{name: "check of the demo passes", args: []string{"check", "demo"}, code: 0, stdout: []string{"demo: ok: project"}},
+		{name: "check of the demo passes", args: []string{"check", "demo"}, code: 0, stdout: []string{"demo: ok: project \"Demo plant\", 1 device, "}},
 		{name: "check lists every error of a broken file with file and line", args: []string{"check", broken}, code: 1, noStdout: true,
 			stderr: []string{broken + ":5:", broken + ":8:", broken + ":10:", broken + ":13:"}},
 		{name: "check reports a driver's address error with its line", args: []string{"check", badAddress}, code: 1,
