@@ -270,13 +270,6 @@ func options(ctx *evalCtx) []expr.Option {
 			return ctx.env[n], nil
 		}, typ)
 	}
-	div := func(p ...any) (any, error) {
-		a, b := num(p[0]), num(p[1])
-		if b == 0 {
-			return nil, errDivZero
-		}
-		return a / b, nil
-	}
 	return []expr.Option{
 		expr.DisableBuiltin("now"),
 		expr.DisableBuiltin("date"),
@@ -305,7 +298,7 @@ func options(ctx *evalCtx) []expr.Option {
 			h, m, s := ctx.now.Clock()
 			return float64(h) + float64(m)/60 + (float64(s)+float64(ctx.now.Nanosecond())/1e9)/3600, nil
 		}, new(func() float64)),
-		expr.Function("_div", div,
+		expr.Function("_div", divide,
 			new(func(float64, float64) float64), new(func(int, int) float64),
 			new(func(float64, int) float64), new(func(int, float64) float64)),
 
@@ -314,6 +307,34 @@ func options(ctx *evalCtx) []expr.Option {
 		input("_inb", new(func(string) bool)),
 		input("_ins", new(func(string) string)),
 	}
+}
+
+// divAny is / for the tracking program's operands of no single type (a
+// conditional of a float and an int: R ? B : 0), which the overloads of
+// options leave to the VM's own /: that gives ±Inf for a zero, where the
+// fast path says "division by zero". Only the tracking program, compiled
+// after the checked one, gets it: offered to the checker, an operand of no
+// type would pass where the division makes no sense.
+var divAny = expr.Function("_divany", func(p ...any) (any, error) {
+	for _, x := range p {
+		switch x.(type) {
+		case int, float64:
+		default:
+			return nil, fmt.Errorf("cannot divide by or into %v (%T)", x, x)
+		}
+	}
+	return divide(p...)
+},
+	new(func(any, any) float64), new(func(any, float64) float64), new(func(float64, any) float64),
+	new(func(any, int) float64), new(func(int, any) float64))
+
+// divide is /, which refuses a zero divisor.
+func divide(p ...any) (any, error) {
+	a, b := num(p[0]), num(p[1])
+	if b == 0 {
+		return nil, errDivZero
+	}
+	return a / b, nil
 }
 
 // num converts an int or float64 operand to float64.
@@ -404,7 +425,7 @@ func compileExpr(ctx *evalCtx, src string, refs []string, typeOf func(string) da
 	if p.out == datasource.TypeBool || p.out.Numeric() {
 		p.quick = fastCompile(p.fast.Node(), keys, kinds, p.out == datasource.TypeBool)
 	}
-	topts := append(opts, expr.Patch(tracker{kinds: kinds}))
+	topts := append(opts, expr.Patch(tracker{kinds: kinds}), divAny, expr.Operator("/", "_divany"))
 	if want == nil && p.out == datasource.TypeFloat64 {
 		topts = append(topts, expr.AsFloat64())
 	}
@@ -434,46 +455,87 @@ var classWords = map[resultClass]string{classNumber: "a number", classBool: "tru
 // oneResultType refuses an expression whose branches give values of
 // different classes (hour() < 6 ? "night" : 1): the checker types such a
 // conditional as any, and it compiled, but the tag would be Bad/CalcError
-// whenever the branch of the other class was taken. Where a branch's type
-// is not known (any), nothing is said.
-func oneResultType(n ast.Node) error {
-	var classes resultClass
-	var walk func(n ast.Node)
-	walk = func(n ast.Node) {
-		switch x := n.(type) {
-		case *ast.ConditionalNode:
-			walk(x.Exp1)
-			walk(x.Exp2)
+// whenever the branch of the other class was taken. The same goes for a
+// conditional inside the expression (A / (R ? B : "x")), where the operator
+// would fail at run time instead. Where a branch's type is not known (any),
+// nothing is said.
+func oneResultType(root ast.Node) error {
+	if c := branchClasses(root); c&(c-1) != 0 {
+		return fmt.Errorf("the result is %s depending on the branch taken; a tag has one type: make every branch give the same", classNames(c))
+	}
+	inner := &mixedBranches{}
+	ast.Walk(&root, inner)
+	return inner.err
+}
+
+// mixedBranches finds the first conditional (or ??) whose branches give
+// values of different classes.
+type mixedBranches struct{ err error }
+
+// Visit implements ast.Visitor.
+func (m *mixedBranches) Visit(node *ast.Node) {
+	if m.err != nil {
+		return
+	}
+	switch x := (*node).(type) {
+	case *ast.ConditionalNode:
+	case *ast.BinaryNode:
+		if x.Operator != "??" {
 			return
-		case *ast.BinaryNode:
-			if x.Operator == "??" {
-				walk(x.Left)
-				walk(x.Right)
-				return
-			}
 		}
-		t := n.Type()
-		if t == nil {
-			return
-		}
-		switch k := t.Kind(); {
-		case k == reflect.Bool:
-			classes |= classBool
-		case k == reflect.String:
-			classes |= classText
-		case k >= reflect.Int && k <= reflect.Float64:
-			classes |= classNumber
+	default:
+		return
+	}
+	if c := branchClasses(*node); c&(c-1) != 0 {
+		m.err = fmt.Errorf("a conditional gives %s depending on the branch taken (column %d); make its branches give the same", classNames(c), startOf(*node)+1)
+	}
+}
+
+// startOf is the offset in the source where n's text starts: a node's own
+// location is its operator's.
+func startOf(n ast.Node) int {
+	switch x := n.(type) {
+	case *ast.ConditionalNode:
+		return startOf(x.Cond)
+	case *ast.BinaryNode:
+		return startOf(x.Left)
+	}
+	return n.Location().From
+}
+
+// branchClasses is the classes of the values n can give, through its
+// conditionals' branches.
+func branchClasses(n ast.Node) resultClass {
+	switch x := n.(type) {
+	case *ast.ConditionalNode:
+		return branchClasses(x.Exp1) | branchClasses(x.Exp2)
+	case *ast.BinaryNode:
+		if x.Operator == "??" {
+			return branchClasses(x.Left) | branchClasses(x.Right)
 		}
 	}
-	walk(n)
-	if classes&(classes-1) == 0 {
-		return nil // one class, or none known
+	t := n.Type()
+	if t == nil {
+		return 0
 	}
+	switch k := t.Kind(); {
+	case k == reflect.Bool:
+		return classBool
+	case k == reflect.String:
+		return classText
+	case k >= reflect.Int && k <= reflect.Float64:
+		return classNumber
+	}
+	return 0
+}
+
+// classNames is "a number or text".
+func classNames(classes resultClass) string {
 	var words []string
 	for _, c := range []resultClass{classNumber, classBool, classText} {
 		if classes&c != 0 {
 			words = append(words, classWords[c])
 		}
 	}
-	return fmt.Errorf("the result is %s depending on the branch taken; a tag has one type: make every branch give the same", strings.Join(words, " or "))
+	return strings.Join(words, " or ")
 }

@@ -46,6 +46,8 @@ func TestQualityPropagates(t *testing.T) {
 			datasource.BadQuality(datasource.CalcError), datasource.Value{}, "A / B: division by zero, with A = 3, B = 0"},
 		{"the values are shown at their tag's precision, not its decimals nor as float64s", "A / B", []any{"A", float64(float32(17.447784)), "B", 0.0},
 			datasource.BadQuality(datasource.CalcError), datasource.Value{}, "with A = 17.447784, B = 0"},
+		{"a division by zero behind a conditional of an int and a float says so on the VM too (an input not Good)", "A / (R ? B : 0)", []any{"A", uncertain(datasource.Stale, 3), "B", 0.0, "R", true},
+			datasource.BadQuality(datasource.CalcError), datasource.Value{}, "A / (R ? B : 0): division by zero, with A = 3, R = true, B = 0"},
 		{"a NaN result is Bad/CalcError, never a silent 0", "sqrt(A)", []any{"A", -1.0},
 			datasource.BadQuality(datasource.CalcError), datasource.Value{}, "sqrt(A): the result is not a number (NaN), with A = -1"},
 		{"the logarithm of 0 is Bad/CalcError", "log(A)", []any{"A", 0.0},
