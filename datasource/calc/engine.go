@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/vigil-hmi/vigil/datasource"
@@ -615,8 +616,19 @@ func value(res any, err error, out datasource.DataType) (datasource.Value, error
 		if errors.Is(err, errDivZero) {
 			return datasource.Value{}, errDivZero
 		}
-		_, msg := exprError(err, 0)
-		return datasource.Value{}, errors.New(msg)
+		// Without the column exprError adds: the program may be shared
+		// with another tag of the same formula whose text it was compiled
+		// from, where the column is another.
+		msg := err.Error()
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			msg = fe.Message
+		}
+		msg, _, _ = strings.Cut(msg, "\n")
+		if strings.HasSuffix(msg, "integer divide by zero") { // % by 0, a Go runtime panic the VM recovers
+			return datasource.Value{}, errDivZero
+		}
+		return datasource.Value{}, errors.New(strings.TrimPrefix(msg, "runtime error: "))
 	}
 	switch r := res.(type) {
 	case bool:

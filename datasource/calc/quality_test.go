@@ -52,8 +52,8 @@ func TestQualityPropagates(t *testing.T) {
 			datasource.BadQuality(datasource.CalcError), datasource.Value{}, "sqrt(A): the result is not a number (NaN), with A = -1"},
 		{"the logarithm of 0 is Bad/CalcError", "log(A)", []any{"A", 0.0},
 			datasource.BadQuality(datasource.CalcError), datasource.Value{}, "-Inf"},
-		{"modulo by zero is Bad/CalcError", "int(A) % int(B)", []any{"A", 3.0, "B", 0.0},
-			datasource.BadQuality(datasource.CalcError), datasource.Value{}, "integer divide by zero"},
+		{"modulo by zero is Bad/CalcError, a division by zero", "int(A) % int(B)", []any{"A", 3.0, "B", 0.0},
+			datasource.BadQuality(datasource.CalcError), datasource.Value{}, "int(A) % int(B): division by zero, with A = 3, B = 0"},
 		{"a division by a Bad zero is the input's fault, not the arithmetic's", "A / B", []any{"A", 3.0, "B", bad(datasource.NotConnected, 0)},
 			datasource.BadQuality(datasource.NotConnected), datasource.Value{}, ""},
 	}
