@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -83,5 +84,42 @@ func TestAResetThatCannotBeConfirmedIsNotDone(t *testing.T) {
 	test.Tap(f.reset)
 	if calls != 0 || !strings.Contains(f.result.Text, "nothing was reset") {
 		t.Fatalf("%d resets, result %q", calls, f.result.Text)
+	}
+}
+
+func TestAFaceplateSaysHowACalculatedTagGetsItsValue(t *testing.T) {
+	test.NewTempApp(t)
+	for _, tc := range []struct {
+		def  datasource.CalcDef
+		want string
+	}{
+		{datasource.CalcDef{Kind: datasource.CalcExpr, Expr: "Pump1.Power / max(Tank1.Inflow, 0.1)"},
+			"calculated (read-only): Pump1.Power / max(Tank1.Inflow, 0.1)"},
+		{datasource.CalcDef{Kind: datasource.CalcCounter, Input: "Meter1.Energy", Reset: datasource.ResetDaily},
+			"calculated (read-only): increase of Meter1.Energy, reset daily at midnight"},
+		{datasource.CalcDef{Kind: datasource.CalcIntegrate, Input: "Tank1.Inflow", Per: time.Hour, Reset: datasource.ResetShift},
+			"calculated (read-only): integral of Tank1.Inflow (a rate per 1 h), reset at each shift start"},
+		{datasource.CalcDef{Kind: datasource.CalcRunHours, Input: "Pump1.Running"},
+			"calculated (read-only): hours Pump1.Running was on"},
+		{datasource.CalcDef{Kind: datasource.CalcStarts, Input: "Pump1.Running", Reset: datasource.ResetMonthly},
+			"calculated (read-only): starts of Pump1.Running, reset on the first of each month"},
+		{datasource.CalcDef{Kind: datasource.CalcRMS, Input: "Pump1.Vibration", Window: 10 * time.Minute},
+			"calculated (read-only): RMS of Pump1.Vibration over the last 10 min"},
+	} {
+		def := tc.def
+		f := New(&datasource.Tag{ID: 9, Name: "X", Type: datasource.TypeFloat64, Calc: &def}, Deps{})
+		if f.source == nil || f.source.Text != tc.want {
+			got := "<none>"
+			if f.source != nil {
+				got = f.source.Text
+			}
+			t.Errorf("%s: faceplate says %q, want %q", def.Kind, got, tc.want)
+		}
+		f.Close()
+	}
+	f := New(&datasource.Tag{ID: 1, Name: "Tank1.Level", Type: datasource.TypeFloat32, Device: "plant"}, Deps{})
+	defer f.Close()
+	if f.source != nil {
+		t.Errorf("a device's tag says %q", f.source.Text)
 	}
 }

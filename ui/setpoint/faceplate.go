@@ -81,6 +81,7 @@ type Faceplate struct {
 	marker  *canvas.Text // "?" for Uncertain readings
 	quality *widget.Label
 	limits  *widget.Label
+	source  *widget.Label // how a calculated tag gets its value; nil for others
 	bar     *Bar
 	spark   *sparkline.Line // one hour of the tag
 	alarms  *fyne.Container
@@ -169,6 +170,12 @@ func (f *Faceplate) build() {
 	rows := []fyne.CanvasObject{title}
 	if f.tag.Description != "" {
 		rows = append(rows, widget.NewLabel(f.tag.Description))
+	}
+	if f.tag.Calc != nil {
+		f.source = widget.NewLabel(calcText(f.tag.Calc))
+		f.source.Wrapping = fyne.TextWrapWord
+		f.source.Importance = widget.LowImportance
+		rows = append(rows, f.source)
 	}
 	// The popup takes its width from here, so it fits its content and
 	// does not jump as messages come and go.
