@@ -44,6 +44,7 @@ func verbs() map[string]verb {
 	return map[string]verb{
 		"open":    {"open FILE: open the operator GUI on a project", cmdOpen},
 		"check":   {"check FILE: validate a project file; exit 1 listing every error", cmdCheck},
+		"init":    {"init FILE: write the demo project to FILE, to start a project of your own", cmdInit},
 		"run":     {"run FILE: run engine, history and alarms headless", cmdRun},
 		"version": {"version: print the version", cmdVersion},
 		"alarms":  {"alarms kpi FILE: alarm KPIs (flood, chattering, stale, top 10) from a history file", cmdAlarms},

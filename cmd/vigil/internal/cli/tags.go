@@ -132,7 +132,7 @@ func cmdTagsImport(_ context.Context, env Env, args []string) int {
 		return ExitUsage
 	}
 	if pos[0] == DemoName {
-		fmt.Fprintln(env.Stderr, "vigil tags import: the embedded demo cannot be changed; export it to a file first")
+		fmt.Fprintln(env.Stderr, "vigil tags import: the embedded demo cannot be changed; write it to a file first: vigil init plant.yaml")
 		return ExitUsage
 	}
 	_, data, err := readProjectFile(pos[0])
