@@ -632,9 +632,13 @@ func (d *device) logState(level slog.Level, msg string, err error, args ...any) 
 // withoutName drops the device's name from an error message for a log
 // line that carries it as an attribute already: the engine and the driver
 // each prefix it ("device plc: connect: device \"plc\": dial tcp ...").
-func (d *device) withoutName(msg string) string {
-	msg = strings.ReplaceAll(msg, "device "+d.def.Name+": ", "")
-	return strings.ReplaceAll(msg, "device "+strconv.Quote(d.def.Name)+": ", "")
+func (d *device) withoutName(msg string) string { return withoutDeviceName(d.def.Name, msg) }
+
+// withoutDeviceName drops "device NAME: " and the drivers' "device
+// \"NAME\": " from msg, for a line that names the device already.
+func withoutDeviceName(name, msg string) string {
+	msg = strings.ReplaceAll(msg, "device "+name+": ", "")
+	return strings.ReplaceAll(msg, "device "+strconv.Quote(name)+": ", "")
 }
 
 // ephemeral matches the local end of a TCP connection in a net error

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 )
 
 // RawRequest asks a device for raw data outside any tag: what a
@@ -51,8 +50,9 @@ type RawError struct {
 // Error implements error.
 func (e *RawError) Error() string {
 	if errors.Is(e.Err, ErrDeviceNotConnected) && e.Last != "" {
-		// The last error names the device already, as "device NAME: ...".
-		return fmt.Sprintf("device %s is not connected: %s", e.Device, strings.TrimPrefix(e.Last, "device "+e.Device+": "))
+		// The last error names the device already, as "device NAME: ..."
+		// and, from the driver, "device \"NAME\": ...".
+		return fmt.Sprintf("device %s is not connected: %s", e.Device, withoutDeviceName(e.Device, e.Last))
 	}
 	return fmt.Sprintf("device %s: %v", e.Device, e.Err)
 }
