@@ -1,13 +1,15 @@
 package history
 
 import (
+	"bytes"
+	"container/heap"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime/debug"
-	"sort"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -46,22 +48,12 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 	}
 	s.mu.Unlock() // open chunks are in memory and the tail log: never pruned here
 	now := s.opts.Clock.Now()
-
-	type entry struct {
-		key  []byte
-		last int64
-		size int64
-	}
 	var doomed, doomedData, doomedLate [][]byte
-	var all []entry
-	var live int64
 	err = s.db.View(func(tx *bbolt.Tx) error {
-		live = tx.Size() - int64(s.db.Stats().FreeAlloc)
-		cutoff := int64(0)
+		live := tx.Size() - int64(s.db.Stats().FreeAlloc)
+		var gone map[string]bool
 		if r.MaxAge > 0 {
-			cutoff = now.Add(-r.MaxAge).UnixNano()
-		}
-		if r.MaxAge > 0 {
+			cutoff := now.Add(-r.MaxAge).UnixNano()
 			// Backfill chunks go by age like the others; size retention
 			// leaves them (they are an outage's worth of samples).
 			_ = backfillChunks(tx, func(k, v []byte) error {
@@ -70,50 +62,30 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 				}
 				return nil
 			})
+			var freed int64
+			var aerr error
+			if doomed, doomedData, freed, aerr = chunksBefore(ctx, tx, cutoff); aerr != nil {
+				return aerr
+			}
+			live -= freed
+			if r.MaxBytes > 0 && live > r.MaxBytes {
+				gone = make(map[string]bool, len(doomed))
+				for _, k := range doomed {
+					gone[string(k)] = true
+				}
+			}
 		}
-		c := tx.Bucket(bucketChunks).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			ref := v
-			v = chunkBytes(tx, v)
-			last := int64(0)
-			if h, err := chunk.ReadHeader(v); err == nil {
-				last = h.Last
-			} else if _, start, ok := parseChunkKey(k); ok {
-				last = start // corrupt: age it by its key
+		if r.MaxBytes > 0 && live > r.MaxBytes {
+			k, d, err := oldestChunks(ctx, tx, live-r.MaxBytes*9/10, gone)
+			if err != nil {
+				return err
 			}
-			key := append([]byte(nil), k...)
-			if len(ref) == dataKeyLen {
-				key = append(key, ref...) // the data key rides along
-			}
-			if r.MaxAge > 0 && last < cutoff {
-				doomed = append(doomed, key)
-				live -= int64(len(k) + len(v))
-				continue
-			}
-			if r.MaxBytes > 0 {
-				all = append(all, entry{key, last, int64(len(k) + len(v))})
-			}
+			doomed, doomedData = append(doomed, k...), append(doomedData, d...)
 		}
 		return ctx.Err()
 	})
 	if err != nil {
 		return fmt.Errorf("history %s: retention: %w", s.path, err)
-	}
-	if r.MaxBytes > 0 && live > r.MaxBytes {
-		sort.Slice(all, func(i, j int) bool { return all[i].last < all[j].last })
-		excess := live - r.MaxBytes*9/10
-		for _, e := range all {
-			if excess <= 0 {
-				break
-			}
-			doomed = append(doomed, e.key)
-			excess -= e.size
-		}
-	}
-	for i, k := range doomed {
-		if len(k) > 12 {
-			doomed[i], doomedData = k[:12], append(doomedData, k[12:])
-		}
 	}
 	if err := s.deleteKeys(ctx, bucketChunks, doomed); err != nil {
 		return err
@@ -128,6 +100,147 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 		return s.pruneEvents(ctx, now.Add(-r.EventMaxAge))
 	}
 	return nil
+}
+
+// chunksBefore returns the keys of the chunks whose newest sample is older
+// than cutoff, the data keys of those stored apart, and the bytes they
+// take. It visits only those chunks and one more per tag, not the file: a
+// tag's chunks follow each other in time under its id, so a chunk followed
+// by one of the same tag that starts by cutoff ended before it, and only
+// the last candidate of a tag has its header read. (A pass that read every
+// chunk's header cost 1 s and 330 MB of garbage a minute at 10,000 tags
+// and 500,000 chunks: BenchmarkPrune.)
+func chunksBefore(ctx context.Context, tx *bbolt.Tx, cutoff int64) (keys, data [][]byte, bytes int64, err error) {
+	c := tx.Bucket(bucketChunks).Cursor()
+	k, v := c.First()
+	for n := 0; k != nil; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, 0, err
+			}
+		}
+		id, start, ok := parseChunkKey(k)
+		if !ok { // not a chunk's key: never written by this package; left alone
+			k, v = c.Next()
+			continue
+		}
+		if start >= cutoff {
+			// Nothing more of this tag is old: on to the next tag.
+			if id == ^uint32(0) {
+				break
+			}
+			k, v = c.Seek(chunkKey(id+1, math.MinInt64))
+			continue
+		}
+		key, val := k, v
+		k, v = c.Next()
+		nid, nstart, nok := parseChunkKey(k)
+		old := nok && nid == id && nstart <= cutoff
+		body := chunkBytes(tx, val)
+		if !old {
+			last := start // a corrupt header: aged by its key
+			if h, err := chunk.ReadHeader(body); err == nil {
+				last = h.Last
+			}
+			old = last < cutoff
+		}
+		if !old {
+			continue
+		}
+		keys = append(keys, append([]byte(nil), key...))
+		if len(val) == dataKeyLen {
+			data = append(data, append([]byte(nil), val...))
+		}
+		bytes += int64(len(key) + len(body))
+	}
+	return keys, data, bytes, nil
+}
+
+// oldestChunks returns the keys (and data keys) of the oldest chunks of all
+// tags, by their first sample, that add up to at least excess bytes, leaving
+// out those in gone (already doomed by age). It merges the tags' chunk lists
+// in time order, from one cursor position per tag, so it reads the chunks it
+// returns and the first of each tag, not the whole file.
+func oldestChunks(ctx context.Context, tx *bbolt.Tx, excess int64, gone map[string]bool) (keys, data [][]byte, err error) {
+	c := tx.Bucket(bucketChunks).Cursor()
+	// next moves from k (a chunk key, or the start of a tag) to the first
+	// chunk of the same tag at or after it that is not gone.
+	next := func(k []byte, after bool) (head, bool) {
+		id, _, _ := parseChunkKey(k)
+		ck, cv := c.Seek(k)
+		if after && bytes.Equal(ck, k) {
+			ck, cv = c.Next()
+		}
+		for ; ck != nil; ck, cv = c.Next() {
+			cid, start, ok := parseChunkKey(ck)
+			if !ok || cid != id {
+				return head{}, false
+			}
+			if !gone[string(ck)] {
+				return head{id: id, start: start, key: append([]byte(nil), ck...), val: append([]byte(nil), cv...)}, true
+			}
+		}
+		return head{}, false
+	}
+	var h heads
+	for k, _ := c.First(); k != nil; {
+		id, _, ok := parseChunkKey(k)
+		if !ok {
+			k, _ = c.Next()
+			continue
+		}
+		if first, ok := next(chunkKey(id, math.MinInt64), false); ok {
+			h = append(h, first)
+		}
+		if id == ^uint32(0) {
+			break
+		}
+		k, _ = c.Seek(chunkKey(id+1, math.MinInt64))
+	}
+	heap.Init(&h)
+	for n := 0; excess > 0 && h.Len() > 0; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, err
+			}
+		}
+		oldest := h[0]
+		keys = append(keys, oldest.key)
+		if len(oldest.val) == dataKeyLen {
+			data = append(data, oldest.val)
+		}
+		excess -= int64(len(oldest.key) + len(chunkBytes(tx, oldest.val)))
+		if following, ok := next(oldest.key, true); ok {
+			h[0] = following
+			heap.Fix(&h, 0)
+		} else {
+			heap.Pop(&h)
+		}
+	}
+	return keys, data, nil
+}
+
+// head is a tag's oldest chunk not yet doomed, in oldestChunks' merge.
+type head struct {
+	id       uint32
+	start    int64
+	key, val []byte
+}
+
+// heads is a min-heap of heads by start time, then tag (container/heap).
+type heads []head
+
+func (h heads) Len() int { return len(h) }
+func (h heads) Less(i, j int) bool {
+	return h[i].start < h[j].start || h[i].start == h[j].start && h[i].id < h[j].id
+}
+func (h heads) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *heads) Push(x any)   { *h = append(*h, x.(head)) }
+func (h *heads) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 func (s *Store) deleteKeys(ctx context.Context, bucket []byte, keys [][]byte) error {

@@ -50,6 +50,9 @@ type Project struct {
 	// Shifts are the shift start times (shifts), as offsets from local
 	// midnight, sorted.
 	Shifts []time.Duration
+	// Retention is how much history the station keeps (retention); zero
+	// fields keep that part forever.
+	Retention Retention
 	// Calc is the compiled calculated tags; nil when there are none.
 	Calc *calc.Set
 	// Displays are the project's process displays (the displays: section
@@ -184,7 +187,7 @@ func (p *parser) compile(data []byte) *Project {
 		return nil
 	}
 	proj := &Project{File: p.file, StaleFactor: DefaultStaleFactor}
-	m := p.mapping(root, "", "project", "stale_factor", "time_zone", "shifts", "devices", "tags", "users", "roles", "publish", "displays")
+	m := p.mapping(root, "", "project", "stale_factor", "time_zone", "shifts", "retention", "devices", "tags", "users", "roles", "publish", "displays")
 	if m == nil {
 		return nil
 	}
@@ -208,6 +211,7 @@ func (p *parser) compile(data []byte) *Project {
 	}
 	proj.Location = p.timeZone(m.get("time_zone"))
 	proj.Shifts = p.shiftTimes(m.get("shifts"))
+	proj.Retention = p.retention(m.get("retention"))
 	p.shifts = proj.Shifts
 	proj.Devices = p.devices(m.get("devices"))
 	proj.Publish = p.publish(m.get("publish"))

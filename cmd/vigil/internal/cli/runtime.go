@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -140,10 +141,16 @@ func Start(ctx context.Context, proj *project.Project, opts RuntimeOptions) (_ *
 			// cost bytes per sample on disk.
 			TimeResolution: time.Millisecond,
 			ChunkBytes:     openChunkBytes(proj.Tags),
+			Retention: history.Retention{
+				MaxAge:      proj.Retention.Samples,
+				MaxBytes:    proj.Retention.MaxSize,
+				EventMaxAge: proj.Retention.Events,
+			},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
+		logRetention(opts.Logger, opts.HistoryPath, proj.Retention)
 		// Alarm transitions go through the audit chain so the journal stays
 		// one verifiable hash chain (vigil audit verify).
 		rt.Audit, err = audit.NewChain(ctx, rt.History, audit.Options{Clock: opts.Clock})
@@ -235,6 +242,42 @@ func restoreTotals(ctx context.Context, rt *Runtime, opts RuntimeOptions) {
 			opts.Logger.Info("totalizer continues from history", "tag", name, "value", pt.Value, "stored", pt.Time)
 		}
 	}
+}
+
+// logRetention says at start what the history keeps, so that a station
+// whose file will grow until its disk is full says so where it is run.
+func logRetention(log *slog.Logger, path string, r project.Retention) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if r.Samples == 0 && r.MaxSize == 0 {
+		log.Warn("history keeps every sample: its file grows until the disk is full; give the project a retention section (docs/project-file.md)", "file", path)
+		return
+	}
+	args := []any{"file", path, "samples", ageText(r.Samples), "max_size", sizeText(r.MaxSize), "events", ageText(r.Events)}
+	log.Info("history retention", args...)
+}
+
+// ageText is a retention age in days, or "forever".
+func ageText(d time.Duration) string {
+	if d == 0 {
+		return "forever"
+	}
+	if d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
+}
+
+// sizeText is a retention size in GB or MB, or "unbounded".
+func sizeText(b int64) string {
+	switch {
+	case b == 0:
+		return "unbounded"
+	case b >= 1e9:
+		return strconv.FormatFloat(float64(b)/1e9, 'f', -1, 64) + "GB"
+	}
+	return strconv.FormatFloat(float64(b)/1e6, 'f', -1, 64) + "MB"
 }
 
 // openRunHistory opens the history file of a running project. A damaged
