@@ -71,7 +71,7 @@ func BenchmarkPrune(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := s.db.View(func(tx *bbolt.Tx) error {
-				keys, _, err := oldestChunks(context.Background(), tx, live/100, nil)
+				keys, _, err := oldestChunks(context.Background(), tx, live/100, nil, prunePerPass)
 				picked = len(keys)
 				return err
 			}); err != nil {

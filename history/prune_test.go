@@ -85,7 +85,7 @@ func TestPruningPassesAgreeWithReadingEveryChunk(t *testing.T) {
 		var got []string
 		var gotBytes int64
 		err := s.db.View(func(tx *bbolt.Tx) error {
-			keys, _, b, err := chunksBefore(context.Background(), tx, cutoff)
+			keys, _, b, err := chunksBefore(context.Background(), tx, cutoff, len(all))
 			for _, k := range keys {
 				got = append(got, string(k))
 			}
@@ -97,6 +97,21 @@ func TestPruningPassesAgreeWithReadingEveryChunk(t *testing.T) {
 		}
 		if !slices.Equal(got, want) || gotBytes != wantBytes {
 			t.Errorf("age %v: %d chunks (%d bytes), want %d (%d bytes)", age, len(got), gotBytes, len(want), wantBytes)
+		}
+		// A pass stops at its limit, with chunks that are due.
+		if len(want) > 7 {
+			_ = s.db.View(func(tx *bbolt.Tx) error {
+				keys, _, _, _ := chunksBefore(context.Background(), tx, cutoff, 7)
+				if len(keys) != 7 {
+					t.Errorf("age %v, limit 7: %d chunks", age, len(keys))
+				}
+				for _, k := range keys {
+					if !slices.Contains(want, string(k)) {
+						t.Errorf("age %v, limit 7: a chunk that is not due", age)
+					}
+				}
+				return nil
+			})
 		}
 	}
 	byStart := slices.Clone(all)
@@ -117,7 +132,7 @@ func TestPruningPassesAgreeWithReadingEveryChunk(t *testing.T) {
 		}
 		var got []string
 		err := s.db.View(func(tx *bbolt.Tx) error {
-			keys, _, err := oldestChunks(context.Background(), tx, excess, gone)
+			keys, _, err := oldestChunks(context.Background(), tx, excess, gone, len(all))
 			for _, k := range keys {
 				got = append(got, string(k))
 			}

@@ -22,6 +22,13 @@ import (
 // backlog does not hold one huge transaction.
 const deleteBatch = 5000
 
+// prunePerPass bounds the chunks one pruning pass removes, and so the keys
+// it holds (about 80 bytes each): retention set on a file with years of
+// history removes it over the minutes that follow, not in one pass holding
+// every key. At 100,000 tags a minute adds about 6,000 chunks, so the bound
+// keeps far ahead of the growth.
+const prunePerPass = 200_000
+
 // Prune applies the retention bounds once: chunks whose newest sample is
 // older than MaxAge, then (when the file's live size exceeds MaxBytes) the
 // chunks with the oldest newest-sample of all tags until the live size is
@@ -64,7 +71,7 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 			})
 			var freed int64
 			var aerr error
-			if doomed, doomedData, freed, aerr = chunksBefore(ctx, tx, cutoff); aerr != nil {
+			if doomed, doomedData, freed, aerr = chunksBefore(ctx, tx, cutoff, prunePerPass); aerr != nil {
 				return aerr
 			}
 			live -= freed
@@ -75,8 +82,8 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 				}
 			}
 		}
-		if r.MaxBytes > 0 && live > r.MaxBytes {
-			k, d, err := oldestChunks(ctx, tx, live-r.MaxBytes*9/10, gone)
+		if r.MaxBytes > 0 && live > r.MaxBytes && len(doomed) < prunePerPass {
+			k, d, err := oldestChunks(ctx, tx, live-r.MaxBytes*9/10, gone, prunePerPass-len(doomed))
 			if err != nil {
 				return err
 			}
@@ -107,13 +114,14 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 // take. It visits only those chunks and one more per tag, not the file: a
 // tag's chunks follow each other in time under its id, so a chunk followed
 // by one of the same tag that starts by cutoff ended before it, and only
-// the last candidate of a tag has its header read. (A pass that read every
+// the last candidate of a tag has its header read. It stops at limit
+// chunks. (A pass that read every
 // chunk's header cost 1 s and 330 MB of garbage a minute at 10,000 tags
 // and 500,000 chunks: BenchmarkPrune.)
-func chunksBefore(ctx context.Context, tx *bbolt.Tx, cutoff int64) (keys, data [][]byte, bytes int64, err error) {
+func chunksBefore(ctx context.Context, tx *bbolt.Tx, cutoff int64, limit int) (keys, data [][]byte, bytes int64, err error) {
 	c := tx.Bucket(bucketChunks).Cursor()
 	k, v := c.First()
-	for n := 0; k != nil; n++ {
+	for n := 0; k != nil && len(keys) < limit; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, nil, 0, err
@@ -158,10 +166,10 @@ func chunksBefore(ctx context.Context, tx *bbolt.Tx, cutoff int64) (keys, data [
 
 // oldestChunks returns the keys (and data keys) of the oldest chunks of all
 // tags, by their first sample, that add up to at least excess bytes, leaving
-// out those in gone (already doomed by age). It merges the tags' chunk lists
+// out those in gone (already doomed by age), at most limit of them. It merges the tags' chunk lists
 // in time order, from one cursor position per tag, so it reads the chunks it
 // returns and the first of each tag, not the whole file.
-func oldestChunks(ctx context.Context, tx *bbolt.Tx, excess int64, gone map[string]bool) (keys, data [][]byte, err error) {
+func oldestChunks(ctx context.Context, tx *bbolt.Tx, excess int64, gone map[string]bool, limit int) (keys, data [][]byte, err error) {
 	c := tx.Bucket(bucketChunks).Cursor()
 	// next moves from k (a chunk key, or the start of a tag) to the first
 	// chunk of the same tag at or after it that is not gone.
@@ -198,7 +206,7 @@ func oldestChunks(ctx context.Context, tx *bbolt.Tx, excess int64, gone map[stri
 		k, _ = c.Seek(chunkKey(id+1, math.MinInt64))
 	}
 	heap.Init(&h)
-	for n := 0; excess > 0 && h.Len() > 0; n++ {
+	for n := 0; excess > 0 && h.Len() > 0 && len(keys) < limit; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, nil, err
