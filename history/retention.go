@@ -25,8 +25,8 @@ const deleteBatch = 5000
 // prunePerPass bounds the chunks one pruning pass removes, and so the keys
 // it holds (about 80 bytes each): retention set on a file with years of
 // history removes it over the minutes that follow, not in one pass holding
-// every key. At 100,000 tags a minute adds about 6,000 chunks, so the bound
-// keeps far ahead of the growth.
+// every key. At 100,000 tags a minute adds about 36,000 chunks (2.26 GB of
+// chunks of at most 512 bytes in 2 h), so the bound keeps ahead of the growth.
 const prunePerPass = 200_000
 
 // Prune applies the retention bounds once: chunks whose newest sample is
