@@ -132,3 +132,11 @@ tags:
 		t.Errorf("no warning without retention:\n%s", warn.String())
 	}
 }
+
+func TestRetentionSizesAreLoggedInTheirUnits(t *testing.T) {
+	for b, want := range map[int64]string{0: "unbounded", 20e9: "20GB", 1 << 30: "1GiB", 3 << 39: "1536GiB", 64 << 20: "64MiB", 500e6: "500MB", 1536 << 20: "1536MiB"} {
+		if got := sizeText(b); got != want {
+			t.Errorf("sizeText(%d) = %q, want %q", b, got, want)
+		}
+	}
+}

@@ -269,11 +269,16 @@ func ageText(d time.Duration) string {
 	return d.String()
 }
 
-// sizeText is a retention size in GB or MB, or "unbounded".
+// sizeText is a retention size in the units it was likely given (GiB or
+// MiB when it is a whole number of them, else GB or MB), or "unbounded".
 func sizeText(b int64) string {
 	switch {
 	case b == 0:
 		return "unbounded"
+	case b%(1<<30) == 0:
+		return strconv.FormatInt(b>>30, 10) + "GiB"
+	case b%(1<<20) == 0:
+		return strconv.FormatInt(b>>20, 10) + "MiB"
 	case b >= 1e9:
 		return strconv.FormatFloat(float64(b)/1e9, 'f', -1, 64) + "GB"
 	}
