@@ -111,13 +111,12 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 
 // chunksBefore returns the keys of the chunks whose newest sample is older
 // than cutoff, the data keys of those stored apart, and the bytes they
-// take. It visits only those chunks and one more per tag, not the file: a
-// tag's chunks follow each other in time under its id, so a chunk followed
-// by one of the same tag that starts by cutoff ended before it, and only
-// the last candidate of a tag has its header read. It stops at limit
-// chunks. (A pass that read every
-// chunk's header cost 1 s and 330 MB of garbage a minute at 10,000 tags
-// and 500,000 chunks: BenchmarkPrune.)
+// take, stopping at limit chunks. It visits only those chunks and one more
+// per tag, not the file: a tag's chunks follow each other in time under its
+// id, so a chunk followed by one of the same tag that starts by cutoff ended
+// before it, and only the last candidate of a tag has its header read. (A
+// pass that read every chunk's header cost 1 s and 330 MB of garbage a
+// minute at 10,000 tags and 500,000 chunks: BenchmarkPrune.)
 func chunksBefore(ctx context.Context, tx *bbolt.Tx, cutoff int64, limit int) (keys, data [][]byte, bytes int64, err error) {
 	c := tx.Bucket(bucketChunks).Cursor()
 	k, v := c.First()
@@ -165,10 +164,11 @@ func chunksBefore(ctx context.Context, tx *bbolt.Tx, cutoff int64, limit int) (k
 }
 
 // oldestChunks returns the keys (and data keys) of the oldest chunks of all
-// tags, by their first sample, that add up to at least excess bytes, leaving
-// out those in gone (already doomed by age), at most limit of them. It merges the tags' chunk lists
-// in time order, from one cursor position per tag, so it reads the chunks it
-// returns and the first of each tag, not the whole file.
+// tags, by their first sample, that add up to at least excess bytes, at
+// most limit of them, leaving out those in gone (already doomed by age). It
+// merges the tags' chunk lists in time order, from one cursor position per
+// tag, so it reads the chunks it returns and the first of each tag, not the
+// whole file.
 func oldestChunks(ctx context.Context, tx *bbolt.Tx, excess int64, gone map[string]bool, limit int) (keys, data [][]byte, err error) {
 	c := tx.Bucket(bucketChunks).Cursor()
 	// next moves from k (a chunk key, or the start of a tag) to the first
