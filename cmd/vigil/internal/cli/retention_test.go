@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,24 +14,6 @@ import (
 	"github.com/vigil-hmi/vigil/datasource/project"
 	"github.com/vigil-hmi/vigil/history"
 )
-
-// lockedBuffer is a bytes.Buffer a logger and a test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestTheProjectsRetentionPrunesTheHistory runs a project with
 // retention: {samples: 2d} on a history file holding three days: the day
@@ -80,7 +60,7 @@ tags:
 		t.Fatalf("retention %+v", r)
 	}
 	clk := clockwork.NewFakeClockAt(now)
-	var logs lockedBuffer
+	var logs syncBuffer
 	rt, err := Start(context.Background(), proj, RuntimeOptions{Clock: clk, HistoryPath: hist, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +102,7 @@ tags:
 	if err != nil {
 		t.Fatal(err)
 	}
-	var warn lockedBuffer
+	var warn syncBuffer
 	rt2, err := Start(context.Background(), proj, RuntimeOptions{Clock: clk, HistoryPath: filepath.Join(t.TempDir(), "f.db"), Logger: slog.New(slog.NewTextHandler(&warn, nil))})
 	if err != nil {
 		t.Fatal(err)
