@@ -44,8 +44,10 @@ func (s *Store) Prune(ctx context.Context) (err error) {
 	if r.MaxAge <= 0 && r.MaxBytes <= 0 && r.EventMaxAge <= 0 {
 		return nil
 	}
-	// Chunks sealed since the last flush are judged with the rest.
-	if err := s.Flush(); err != nil {
+	// Chunks sealed since the last flush are judged with the rest. A flush
+	// that fails (a full disk) does not stop the pass: the pages it frees
+	// are what the next flush can write to.
+	if err := s.Flush(); errors.Is(err, ErrClosed) {
 		return err
 	}
 	s.mu.Lock()

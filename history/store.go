@@ -150,6 +150,14 @@ type Store struct {
 	// recording stopped from them.
 	heard, recorded int64
 
+	// failing is why the background flushes fail (a full disk), from the
+	// first failure on, nil while they succeed; failingSince is when they
+	// began to, failedFlushes how many failed since, failLogged when the
+	// last line about it was logged (see noteFlush).
+	failing                  error
+	failingSince, failLogged time.Time
+	failedFlushes            int
+
 	// corrupt counts corrupt chunks; atomic because readers find them
 	// inside a read transaction, where taking mu could deadlock with a
 	// writer waiting (under mu) for that transaction to end.
@@ -889,6 +897,62 @@ func (s *Store) applyLocked(f *flushing, err error) {
 	s.stats.Flushes++
 }
 
+// failReminder is how often a flush that keeps failing is logged again.
+const failReminder = 10 * time.Minute
+
+// noteFlush keeps the outcome of a background flush for Failing and logs a
+// change: the first failure with its cause, a reminder every failReminder
+// while they go on (a line every 5 s would bury the log), and the flush
+// that succeeds again. What a failed flush held stays in memory and is
+// written by the next one that succeeds.
+func (s *Store) noteFlush(err error) {
+	if errors.Is(err, ErrClosed) {
+		return
+	}
+	now := s.opts.Clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		if s.failing != nil {
+			s.log.Info("history: writing again", "file", s.path, "failed_for", now.Sub(s.failingSince).Round(time.Second), "failed_flushes", s.failedFlushes)
+			s.failing, s.failedFlushes = nil, 0
+		}
+		return
+	}
+	s.failedFlushes++
+	switch {
+	case s.failing == nil:
+		s.failingSince, s.failLogged = now, now
+		s.log.Error("history: writing the file failed; the samples are kept in memory and written when it succeeds", "file", s.path, "err", err)
+	case now.Sub(s.failLogged) >= failReminder:
+		s.failLogged = now
+		s.log.Error("history: writing the file still fails", "file", s.path, "for", now.Sub(s.failingSince).Round(time.Second),
+			"failed_flushes", s.failedFlushes, "chunks_waiting", len(s.pending), "err", err)
+	}
+	s.failing = err
+}
+
+// Failing returns why writing the file has failed since when, or nil while
+// the flushes succeed: for a station to show that its history is not being
+// written (a full disk) where the operator looks.
+func (s *Store) Failing() (since time.Time, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failingSince, s.failing
+}
+
+// FailingText says for an operator that the history has not been written
+// for d because of err, with the cause's last words, which say it plainly
+// ("no space left on device"): "history not written for 2m0s: no space left
+// on device".
+func FailingText(d time.Duration, err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return "history not written for " + d.Round(time.Second).String() + ": " + msg
+}
+
 // Stats returns the counters since Open.
 func (s *Store) Stats() Stats {
 	s.mu.Lock()
@@ -914,9 +978,7 @@ func (s *Store) loop() {
 			stop := s.dropDuring()
 			err := s.Flush()
 			stop()
-			if err != nil && !errors.Is(err, ErrClosed) {
-				s.log.Error("history: flush failed", "file", s.path, "err", err)
-			}
+			s.noteFlush(err)
 			s.dropMapped()
 		case <-prune.Chan():
 			stop := s.dropDuring()

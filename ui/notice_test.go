@@ -48,3 +48,33 @@ func TestTheStatusLineShowsTheNoticeOfADamagedHistory(t *testing.T) {
 		t.Error("no dialog shows the whole notice")
 	}
 }
+
+// TestTheStatusLineLeadsWithAHistoryThatIsNotWritten: while the history
+// file cannot be written (a full disk), the status line says so first, and
+// stops saying it when the file is written again.
+func TestTheStatusLineLeadsWithAHistoryThatIsNotWritten(t *testing.T) {
+	tags := plantTags()
+	app := test.NewTempApp(t)
+	win := test.NewTempWindow(t, nil)
+	why := "history not written for 2m0s: no space left on device"
+	s := Create(app, win, Deps{
+		Project:        "Plant",
+		Tags:           tags,
+		Values:         datasource.NewTable(tags),
+		Devices:        func() []poll.DeviceStatus { return nil },
+		Now:            func() time.Time { return time.Date(2026, 12, 6, 13, 15, 0, 0, time.UTC) },
+		Refresh:        time.Hour,
+		HistoryFailing: func() string { return why },
+		Do:             func(f func()) { f() },
+	})
+	defer s.Stop()
+	s.refresh()
+	if got := s.status.Text; !strings.HasPrefix(got, "HISTORY NOT WRITTEN for 2m0s: no space left on device · ") || !strings.Contains(got, "tags") {
+		t.Fatalf("status line %q, want the failing history first, then the counts", got)
+	}
+	why = ""
+	s.refresh()
+	if got := s.status.Text; strings.Contains(got, "NOT WRITTEN") {
+		t.Fatalf("status line %q after the history is written again", got)
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,6 +100,10 @@ type Deps struct {
 	// HornErr says why the horn cannot sound (no audio device); nil, or
 	// returning nil, when it can.
 	HornErr func() error
+	// HistoryFailing says that the history file is not being written and
+	// why ("history not written for 2m0s: no space left on device"), ""
+	// while it is; nil: never. The status line leads with it.
+	HistoryFailing func() string
 	// NewWindow opens another window of the same station (Ctrl+N); nil:
 	// the key does nothing.
 	NewWindow func()
@@ -915,6 +920,17 @@ func (s *Shell) refresh() {
 		// Short, so the counts and the clock stay in view; the whole
 		// notice is in the dialog shown at start and on stderr.
 		line = noticeMark + " · " + line
+	}
+	if s.deps.HistoryFailing != nil {
+		// First: what is not recorded now is lost if the station stops.
+		// Its first words in capitals, as the notice's mark: the line has
+		// no colour of its own to spare for it.
+		if why := s.deps.HistoryFailing(); why != "" {
+			if head, rest, ok := strings.Cut(why, " for "); ok {
+				why = strings.ToUpper(head) + " for " + rest
+			}
+			line = why + " · " + line
+		}
 	}
 	// Set only when it changed (its clock moves once a second, the refresh
 	// runs twice a second while alarms flash): SetText re-renders the label.

@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-hmi/vigil/cmd/vigil/internal/cli"
 	"github.com/vigil-hmi/vigil/datasource"
 	"github.com/vigil-hmi/vigil/datasource/mqtt"
+	"github.com/vigil-hmi/vigil/history"
 	"github.com/vigil-hmi/vigil/ui"
 	"github.com/vigil-hmi/vigil/ui/alarmview"
 	"github.com/vigil-hmi/vigil/ui/guard"
@@ -257,10 +258,20 @@ func (st *station) open(i int) *stationWindow {
 		Inspect:    st.rt.Project.Devices,
 		Horn:       st.horn,
 		HornErr:    st.speaker.Err,
-		NewWindow:  st.newWindow,
-		Raw:        st.rt.Engine,
-		Notice:     st.rt.HistoryNotice,
-		Displays:   st.rt.Project.Displays,
+		HistoryFailing: func() string {
+			if st.rt.History == nil {
+				return ""
+			}
+			since, err := st.rt.History.Failing()
+			if err == nil {
+				return ""
+			}
+			return history.FailingText(st.rt.Clock.Now().Sub(since), err)
+		},
+		NewWindow: st.newWindow,
+		Raw:       st.rt.Engine,
+		Notice:    st.rt.HistoryNotice,
+		Displays:  st.rt.Project.Displays,
 	}
 	if st.o.Watch != "" && st.rt.Auditor != nil { // edits are saved to the watched files and audited
 		deps.CanEditDisplays = func() bool { return canEditDisplays(st.rt, d.login.Session()) }

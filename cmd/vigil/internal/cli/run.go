@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vigil-hmi/vigil/datasource"
+	"github.com/vigil-hmi/vigil/history"
 )
 
 func cmdRun(ctx context.Context, env Env, args []string) int {
@@ -141,8 +142,8 @@ func (r *reporter) report(now time.Time, rt *Runtime) {
 		}
 	}
 	sum := rt.Alarms.Summary()
-	fmt.Fprintf(r.w, "%s tags %d: good %d, uncertain %d, bad %d; alarms %d active, %d unacknowledged\n",
-		stamp, n, good, uncertain, bad, sum.Active, sum.Unacked)
+	fmt.Fprintf(r.w, "%s tags %d: good %d, uncertain %d, bad %d; alarms %d active, %d unacknowledged%s\n",
+		stamp, n, good, uncertain, bad, sum.Active, sum.Unacked, historyFailing(rt))
 	for _, id := range changed {
 		s, tag := r.last[id], r.tags[id]
 		why := ""
@@ -164,4 +165,17 @@ func formatPlain(tag *datasource.Tag, v datasource.Value) string {
 		return fmt.Sprintf("%q", v.AsString())
 	}
 	return datasource.FormatValue(tag, v)
+}
+
+// historyFailing is "; history not written for 2m0s: no space left on
+// device" while writing the history file fails, else "".
+func historyFailing(rt *Runtime) string {
+	if rt.History == nil {
+		return ""
+	}
+	since, err := rt.History.Failing()
+	if err == nil {
+		return ""
+	}
+	return "; " + history.FailingText(rt.Clock.Now().Sub(since), err)
 }
