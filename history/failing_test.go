@@ -76,3 +76,44 @@ func TestFailingTextSaysTheCausePlainly(t *testing.T) {
 		t.Errorf("FailingText = %q, want %q", got, want)
 	}
 }
+
+// TestWhatWaitsForAFileThatCannotBeWrittenIsBounded: while the flushes
+// fail, the sealed chunks waiting in memory are kept under MaxWaiting by
+// dropping the oldest, which is logged and counted; the newest are written
+// when the file can be written again.
+func TestWhatWaitsForAFileThatCannotBeWrittenIsBounded(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(t0)
+	var logs bytes.Buffer
+	s, _ := openTest(t, Options{Clock: clock, ChunkSamples: 50, FlushInterval: time.Hour, MaxWaiting: 4 << 10,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	s.testInCommit = func() error { return syscall.ENOSPC }
+	const n = 5000 // 100 chunks of 50 noisy samples, about 400 bytes each
+	if err := s.Append(samplesOf("x", n, time.Second, func(i int) float64 { return float64(i%7) * 1.37 })); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		s.noteFlush(s.Flush())
+	}
+	s.mu.Lock()
+	waiting := 0
+	for _, p := range s.pending {
+		waiting += len(p.key) + len(p.val)
+	}
+	s.mu.Unlock()
+	dropped := s.Stats().Dropped
+	if waiting > 4<<10 || dropped == 0 || dropped%50 != 0 {
+		t.Fatalf("%d bytes waiting (bound 4096), %d samples dropped", waiting, dropped)
+	}
+	if !strings.Contains(logs.String(), "the oldest dropped") || !strings.Contains(logs.String(), fmt.Sprintf("samples=%d", dropped)) {
+		t.Errorf("the drop is not logged with its samples:\n%s", logs.String())
+	}
+	s.testInCommit = nil
+	s.noteFlush(s.Flush())
+	got := stored(t, s, "x")
+	if uint64(len(got)) != n-dropped || got[len(got)-1].T != t0.Add((n-1)*time.Second).UnixNano() || got[0].T != t0.Add(time.Duration(dropped)*time.Second).UnixNano() {
+		t.Errorf("%d samples from %v to %v after the recovery, want the newest %d", len(got), got[0].T, got[len(got)-1].T, n-dropped)
+	}
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -44,6 +44,11 @@ type Options struct {
 	// NoSync skips fsync on commit. For tests and benchmarks only: a power
 	// loss can then corrupt the file.
 	NoSync bool
+	// MaxWaiting bounds the bytes of sealed chunks kept in memory while
+	// the file cannot be written (a full disk): past it the oldest are
+	// dropped and logged. Default 64 MiB: about 3 minutes of 100,000 tags
+	// at 1 s, hours of a small plant.
+	MaxWaiting int
 	// ReadOnly opens the file for reading (info, export): no background
 	// work, appends fail.
 	ReadOnly bool
@@ -84,6 +89,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ChunkSpan <= 0 {
 		o.ChunkSpan = 6 * time.Hour
+	}
+	if o.MaxWaiting <= 0 {
+		o.MaxWaiting = 64 << 20
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

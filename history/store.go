@@ -55,6 +55,7 @@ type Stats struct {
 	Flushes       uint64 // successful flushes of the open chunks
 	WALBytes      uint64 // bytes of tail records written (the open chunks' new bytes, framed)
 	CorruptChunks uint64 // chunks found corrupt while reading; reported and skipped
+	Dropped       uint64 // samples of sealed chunks dropped while the file could not be written (Options.MaxWaiting)
 }
 
 // series is one tag's history: its id in the file and the open chunk. A
@@ -855,6 +856,7 @@ func (s *Store) applyLocked(f *flushing, err error) {
 	if err != nil {
 		// The chunks of the batches committed are in the file.
 		s.pending = append(f.chunks[f.written:], s.pending...)
+		s.boundWaiting()
 		for _, w := range f.streams {
 			if same(w) {
 				w.ser.open.Unmark(int(w.from))
@@ -895,6 +897,36 @@ func (s *Store) applyLocked(f *flushing, err error) {
 		}
 	}
 	s.stats.Flushes++
+}
+
+// boundWaiting drops the oldest sealed chunks waiting for a flush when they
+// take more than Options.MaxWaiting: a file that cannot be written for
+// hours (a full disk) must not grow the process until it is killed, which
+// would lose the open chunks of every tag as well. What is dropped is
+// logged (chunks, samples, the span) and counted in Stats.Dropped. The
+// caller holds s.mu.
+func (s *Store) boundWaiting() {
+	total := 0
+	for _, p := range s.pending {
+		total += len(p.key) + len(p.val)
+	}
+	if total <= s.opts.MaxWaiting {
+		return
+	}
+	n, samples := 0, 0
+	from, to := int64(math.MaxInt64), int64(math.MinInt64)
+	for ; n < len(s.pending) && total > s.opts.MaxWaiting*3/4; n++ {
+		p := s.pending[n]
+		total -= len(p.key) + len(p.val)
+		if h, err := chunk.ReadHeader(p.val); err == nil {
+			samples += h.N
+			from, to = min(from, h.First), max(to, h.Last)
+		}
+	}
+	s.pending = slices.Delete(s.pending, 0, n)
+	s.stats.Dropped += uint64(samples)
+	s.log.Error("history: the file cannot be written and what waits for it passed the memory bound: the oldest dropped",
+		"file", s.path, "chunks", n, "samples", samples, "from", time.Unix(0, from).UTC(), "to", time.Unix(0, to).UTC(), "max_waiting", s.opts.MaxWaiting)
 }
 
 // failReminder is how often a flush that keeps failing is logged again.
