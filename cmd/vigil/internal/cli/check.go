@@ -247,6 +247,11 @@ func cmdCheck(_ context.Context, env Env, args []string) int {
 		alarms += len(t.Alarms)
 	}
 	fmt.Fprintf(env.Stdout, "%s: ok: project %q, %s, %s, %s\n", pos[0], p.Name, counted(len(p.Devices), "device"), counted(tags, "tag"), counted(alarms, "alarm"))
+	if r := p.Retention; r.Samples == 0 && r.MaxSize == 0 {
+		// Not an error (a laptop's trial run needs none), but a station
+		// without it fills its disk: said before it is deployed.
+		fmt.Fprintf(env.Stdout, "%s: note: no retention section: the history file keeps every sample and grows until the disk is full (docs/project-file.md#retention)\n", pos[0])
+	}
 	return ExitOK
 }
 

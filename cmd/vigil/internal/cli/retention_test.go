@@ -120,3 +120,15 @@ func TestRetentionSizesAreLoggedInTheirUnits(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckNotesAProjectWithoutRetention(t *testing.T) {
+	const body = "project: P\ndevices: [{name: plant, driver: sim}]\ntags: [{name: L, device: plant, address: Tank1.Level, type: float32}]\n"
+	path := writeFile(t, "p.yaml", body)
+	if code, out, _ := runCLI(t, context.Background(), Env{}, "check", path); code != ExitOK || !strings.Contains(out, "note: no retention section: the history file keeps every sample") {
+		t.Errorf("check without retention: exit %d, %q", code, out)
+	}
+	path = writeFile(t, "q.yaml", strings.Replace(body, "project: P\n", "project: P\nretention: {max_size: 2GB}\n", 1))
+	if code, out, _ := runCLI(t, context.Background(), Env{}, "check", path); code != ExitOK || strings.Contains(out, "note:") {
+		t.Errorf("check with retention: exit %d, %q", code, out)
+	}
+}
