@@ -13,25 +13,27 @@ import (
 	"github.com/vigil-hmi/vigil/datasource/poll"
 )
 
-// TestTheStatusLineShowsTheNoticeOfADamagedHistory: when the history file
-// was set aside (Deps.Notice), a dialog says so when the window opens, and
-// the status line keeps a short mark of it before the device counts.
-func TestTheStatusLineShowsTheNoticeOfADamagedHistory(t *testing.T) {
+// statusShell is a shell of the plant's tags whose status line d's notices
+// change (the rest of d is filled in), refreshed by hand.
+func statusShell(t *testing.T, d Deps) (*Shell, fyne.Window) {
 	tags := plantTags()
 	app := test.NewTempApp(t)
 	win := test.NewTempWindow(t, nil)
 	queue := make(chan func(), 64)
+	d.Project, d.Tags, d.Values = "Plant", tags, datasource.NewTable(tags)
+	d.Devices = func() []poll.DeviceStatus { return nil }
+	d.Now = func() time.Time { return time.Date(2026, 12, 6, 13, 15, 0, 0, time.UTC) }
+	d.Refresh = time.Hour
+	d.Do = func(f func()) { queue <- f }
+	return Create(app, win, d), win
+}
+
+// TestTheStatusLineShowsTheNoticeOfADamagedHistory: when the history file
+// was set aside (Deps.Notice), a dialog says so when the window opens, and
+// the status line keeps a short mark of it before the device counts.
+func TestTheStatusLineShowsTheNoticeOfADamagedHistory(t *testing.T) {
 	const notice = "history plant.db was damaged: moved it to plant.damaged-20261206T131500Z.db"
-	s := Create(app, win, Deps{
-		Project: "Plant",
-		Tags:    tags,
-		Values:  datasource.NewTable(tags),
-		Devices: func() []poll.DeviceStatus { return nil },
-		Now:     func() time.Time { return time.Date(2026, 12, 6, 13, 15, 0, 0, time.UTC) },
-		Refresh: time.Hour,
-		Notice:  notice,
-		Do:      func(f func()) { queue <- f },
-	})
+	s, win := statusShell(t, Deps{Notice: notice})
 	defer s.Stop()
 	s.refresh()
 	if got := s.status.Text; !strings.HasPrefix(got, noticeMark) || !strings.Contains(got, "tags") {
@@ -53,20 +55,8 @@ func TestTheStatusLineShowsTheNoticeOfADamagedHistory(t *testing.T) {
 // file cannot be written (a full disk), the status line says so first, and
 // stops saying it when the file is written again.
 func TestTheStatusLineLeadsWithAHistoryThatIsNotWritten(t *testing.T) {
-	tags := plantTags()
-	app := test.NewTempApp(t)
-	win := test.NewTempWindow(t, nil)
 	why := "history not written for 2m0s: no space left on device"
-	s := Create(app, win, Deps{
-		Project:        "Plant",
-		Tags:           tags,
-		Values:         datasource.NewTable(tags),
-		Devices:        func() []poll.DeviceStatus { return nil },
-		Now:            func() time.Time { return time.Date(2026, 12, 6, 13, 15, 0, 0, time.UTC) },
-		Refresh:        time.Hour,
-		HistoryFailing: func() string { return why },
-		Do:             func(f func()) { f() },
-	})
+	s, _ := statusShell(t, Deps{HistoryFailing: func() string { return why }})
 	defer s.Stop()
 	s.refresh()
 	if got := s.status.Text; !strings.HasPrefix(got, "HISTORY NOT WRITTEN for 2m0s: no space left on device · ") || !strings.Contains(got, "tags") {
