@@ -179,7 +179,7 @@ func (ts *trendScreen) add(name string) {
 		}
 	}
 	pen := trend.Pen{Tag: t.Name, Label: t.Name, Units: t.Units, Decimals: t.Decimals, Min: t.Span.Min, Max: t.Span.Max,
-		Step: t.Stepped(), States: penStates(t),
+		Step: t.Stepped(), States: penStates(t), Float32: t.Type == datasource.TypeFloat32,
 		Format: func(v float64) string { return datasource.FormatValue(t, datasource.Float(v)) }}
 	for _, a := range t.Alarms {
 		switch a.Kind {

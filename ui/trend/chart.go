@@ -52,6 +52,11 @@ type Pen struct {
 	// Limits are alarm limits, drawn as dashed lines when the pen is selected.
 	Limits   []float64
 	Decimals int // digits after the point in the cursor readout; -1: as needed
+	// Float32 says the values come from a float32 (a Modbus or sim float32
+	// tag): the CSV export writes each that is one as the float32's
+	// shortest text (49.997612, not its float64 expansion
+	// 49.99761199951172), which reads back as the same float32.
+	Float32 bool
 	// Format prints a value in the cursor readout and the legend at the
 	// tag's own precision (datasource.FormatValue: a float32 tag as a
 	// float32); nil: Decimals, or the shortest float64.

@@ -321,7 +321,10 @@ func TestExportCSVMatchesTheGoldenFile(t *testing.T) {
 		{Time: t0.Add(2 * time.Hour), Value: 99}, // outside the visible range
 	}
 	src.data["B"] = []history.Point{{Time: t0.Add(5 * time.Minute), Value: -3e-7}, {Time: t0.Add(20 * time.Minute), Value: 4}}
-	r := newRig(t, src, Pen{Tag: "A", Label: "Level, tank \"1\"", Units: "%"}, Pen{Tag: "B"})
+	// A float32 tag's values as the float32s they are, and one scaled
+	// into a float64, which keeps its digits.
+	src.data["F"] = []history.Point{{Time: t0.Add(5 * time.Minute), Value: float64(float32(49.997612))}, {Time: t0.Add(20 * time.Minute), Value: float64(float32(49.997612)) * 0.1}}
+	r := newRig(t, src, Pen{Tag: "A", Label: "Level, tank \"1\"", Units: "%"}, Pen{Tag: "B"}, Pen{Tag: "F", Float32: true})
 	var buf bytes.Buffer
 	if err := r.chart.ExportCSV(&buf); err != nil {
 		t.Fatal(err)

@@ -77,7 +77,7 @@ func (c *Chart) ExportCSV(w io.Writer) error {
 			row[i+1] = ""
 			if next[i] < len(s) && s[next[i]].Time.Equal(t) {
 				if v := s[next[i]].Value; !math.IsNaN(v) {
-					row[i+1] = strconv.FormatFloat(v, 'g', -1, 64)
+					row[i+1] = exportValue(v, pens[i].Float32)
 				}
 				next[i]++
 			}
@@ -91,6 +91,16 @@ func (c *Chart) ExportCSV(w io.Writer) error {
 		return fmt.Errorf("export csv: %w", err)
 	}
 	return nil
+}
+
+// exportValue is v in its shortest exact text: as a float32 when the pen's
+// values come from one and v is one (a scaled float32 tag's values are
+// not, and keep every float64 digit).
+func exportValue(v float64, float32s bool) string {
+	if float32s && float64(float32(v)) == v {
+		return strconv.FormatFloat(v, 'g', -1, 32)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // ExportPNG writes the chart as a report would show it: the plot (grid,
