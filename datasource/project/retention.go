@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/vigil-hmi/vigil/datasource"
 )
 
 // Retention is the retention section: how much history the station keeps.
@@ -23,7 +21,6 @@ type Retention struct {
 	// Events: alarm journal and audit records older than this are removed
 	// (the audit chain marks where, so that verify tells it from deletion).
 	Events time.Duration
-	Pos    datasource.Pos // the section, for messages
 }
 
 // The bounds of the retention fields: shorter ages or a smaller file than
@@ -44,7 +41,6 @@ func (p *parser) retention(n *yaml.Node) Retention {
 	if m == nil {
 		return r
 	}
-	r.Pos = p.pos(n)
 	if v := m.get("samples"); v != nil {
 		r.Samples, _ = p.age(v, m.field("samples"))
 	}
@@ -69,16 +65,23 @@ func (p *parser) age(n *yaml.Node, field string) (time.Duration, bool) {
 		return 0, false
 	}
 	s = strings.TrimSpace(s)
-	var d time.Duration
+	d, err := time.ParseDuration(s)
 	if m := ageRE.FindStringSubmatch(s); m != nil {
-		k, err := strconv.ParseInt(m[1], 10, 64)
-		days := map[string]int64{"d": 1, "w": 7, "y": 365}[m[2]]
-		if err != nil || k > math.MaxInt64/int64(24*time.Hour)/days {
+		days := int64(1)
+		switch m[2] {
+		case "w":
+			days = 7
+		case "y":
+			days = 365
+		}
+		k, perr := strconv.ParseInt(m[1], 10, 64)
+		if perr != nil || k > math.MaxInt64/int64(24*time.Hour)/days {
 			p.errorf(n, field, "%q is too long", s)
 			return 0, false
 		}
-		d = time.Duration(k*days) * 24 * time.Hour
-	} else if d, ok = parseGoDuration(s); !ok {
+		d, err = time.Duration(k*days)*24*time.Hour, nil
+	}
+	if err != nil {
 		p.errorf(n, field, "must be an age such as 90d, 8w, 10y or 720h, got %q", s)
 		return 0, false
 	}
@@ -87,11 +90,6 @@ func (p *parser) age(n *yaml.Node, field string) (time.Duration, bool) {
 		return 0, false
 	}
 	return d, true
-}
-
-func parseGoDuration(s string) (time.Duration, bool) {
-	d, err := time.ParseDuration(s)
-	return d, err == nil
 }
 
 // sizeRE is a file size: a number and a unit of bytes.

@@ -247,15 +247,11 @@ func restoreTotals(ctx context.Context, rt *Runtime, opts RuntimeOptions) {
 // logRetention says at start what the history keeps, so that a station
 // whose file will grow until its disk is full says so where it is run.
 func logRetention(log *slog.Logger, path string, r project.Retention) {
-	if log == nil {
-		log = slog.Default()
-	}
 	if r.Samples == 0 && r.MaxSize == 0 {
 		log.Warn("history keeps every sample: its file grows until the disk is full; give the project a retention section (docs/project-file.md)", "file", path)
 		return
 	}
-	args := []any{"file", path, "samples", ageText(r.Samples), "max_size", sizeText(r.MaxSize), "events", ageText(r.Events)}
-	log.Info("history retention", args...)
+	log.Info("history retention", "file", path, "samples", ageText(r.Samples), "max_size", sizeText(r.MaxSize), "events", ageText(r.Events))
 }
 
 // ageText is a retention age in days, or "forever".
