@@ -666,23 +666,33 @@ func TestAFeedStampsEachBatchOnceOnItsFirstRead(t *testing.T) {
 		f := tb.Engine().NewFeed()
 		defer f.Close()
 		c := publish(tb, f)
-		if len(d.times) != 2 || !d.times[0].Equal(poll) || !d.times[1].Equal(time.Unix(150, 0)) {
-			t.Fatalf("the deriver saw times %v, want the poll time and the source time", d.times)
+		// The deriver reads the batch as it came, before it is shared,
+		// with the poll time as now: what a sample without a time reads as
+		// (the Deriver's contract), so nothing needs the batch stamped.
+		if len(d.times) != 2 || !d.times[0].IsZero() || !d.times[1].Equal(time.Unix(150, 0)) || !d.now.Equal(poll) {
+			t.Fatalf("the deriver saw times %v at %v, want none and the source time at the poll time %v", d.times, d.now, poll)
 		}
-		if unstamped(c) {
-			t.Fatal("with a deriver the batch must be stamped at publish")
+		if !unstamped(c) {
+			t.Fatal("a deriver stamped the batch at publish, which no reader needed")
+		}
+		if s := tb.Get(0); !s.Time.Equal(poll) {
+			t.Fatalf("a reader after the deriver read %+v, want stamped with the poll time", s)
 		}
 	})
 }
 
-// timesDeriver records the times of the samples it is given, and derives
-// nothing.
-type timesDeriver struct{ times []time.Time }
+// timesDeriver records the times of the samples it is given and the now
+// it is given them at, and derives nothing.
+type timesDeriver struct {
+	times []time.Time
+	now   time.Time
+}
 
-func (d *timesDeriver) Derive(batch []Sample, _ time.Time, out []Sample) []Sample {
+func (d *timesDeriver) Derive(batch []Sample, now time.Time, out []Sample) []Sample {
 	for _, s := range batch {
 		d.times = append(d.times, s.Time)
 	}
+	d.now = now
 	return out
 }
 

@@ -110,8 +110,14 @@ func (t *Table) deriveAt(now time.Time) {
 // deriveLocked publishes what the deriver makes of batch. The caller holds
 // t.mu and has stored batch.
 func (t *Table) deriveLocked(batch []Sample, now time.Time) {
+	t.publishDerived(t.deriveChunk(batch, now), now)
+}
+
+// deriveChunk returns what the deriver makes of batch, nil when that is
+// nothing (or there is no deriver). The caller holds t.mu.
+func (t *Table) deriveChunk(batch []Sample, now time.Time) *chunk {
 	if t.derive == nil {
-		return
+		return nil
 	}
 	c := t.pool.get(t.deriveCap)
 	c.samples = t.derive.Derive(batch, now, c.samples)
@@ -120,6 +126,15 @@ func (t *Table) deriveLocked(batch []Sample, now time.Time) {
 	t.deriveCap = max(len(c.samples), t.deriveCap-t.deriveCap/8)
 	if len(c.samples) == 0 {
 		t.pool.put(c)
+		return nil
+	}
+	return c
+}
+
+// publishDerived stores and delivers c, the deriver's samples of a publish
+// at now, if there are any. The caller holds t.mu.
+func (t *Table) publishDerived(c *chunk, now time.Time) {
+	if c == nil {
 		return
 	}
 	t.store(c.samples, now)

@@ -21,9 +21,11 @@ import (
 // Its state is laid out for the publish path, where a plant of thousands
 // of calculated tags must cost a few cache lines per changed input and per
 // evaluation, not a dozen scattered objects: flat slices indexed by input
-// and by node rather than maps and pointers, the few fields an evaluation
-// reads (hot) apart from the rest (node), the fast programs' inputs and
-// constants in one array of frames, and each distinct fast program once.
+// and by node rather than maps and pointers, an input's latest value and
+// its readers in one 32-byte word, what a change writes to a node (mark)
+// and what an evaluation reads (hot) apart from the rest (node), the fast
+// programs' inputs and constants in one array of frames, and each distinct
+// fast program once.
 type Engine struct {
 	mu  sync.Mutex // guards everything below: Derive runs under the table's lock, then this one
 	set *Set
@@ -31,25 +33,29 @@ type Engine struct {
 	st  [fastStack]float64 // the fast path's stack
 
 	slot []int32 // by TagID: 1 + the index of a tag some calculated tag reads among the inputs; 0 if none does
-	// By input: cur is the latest sample (stamped), fan the nodes reading
-	// it, ins its name and type. cur and fan are apart so that the check
-	// "did it change?" reads one cache line, and a batch layout keeps a
-	// copy of fan next to each input's position.
+	// By input: word is its latest value and quality, packed, with the
+	// nodes reading it; cur the latest sample of an input whose word does
+	// not say all (a string, an input of a totalizer or a statistic), ins
+	// its name and type. A change of an input costs its word and the mark
+	// of its readers, both small: a scan of thousands of inputs streams
+	// through the words (a quarter of what the samples take), and the
+	// inputs are read again only when an expression is evaluated.
+	word []word
 	cur  []datasource.Sample
-	fan  []fanout
 	ins  []input
-	deps []dep // fan[k].off: the readers of all inputs, in one array
+	deps []int32 // word[k].off: the nodes reading all inputs, in one array
 
 	// By node, in the Set's order (dependencies first).
 	hot    []hot
+	marks  []mark              // what mark writes: small, so that it stays in the cache
 	last   []datasource.Sample // the latest sample published for the tag
 	nodes  []node
 	self   []int32   // 1 + the index of the node's own tag among the inputs when another node reads it
-	frames []float64 // hot.frame: each fast program's inputs (bools 0 or 1), kept by take, then its constants
+	args   []int32   // hot.args: each node's inputs, as indices of word
+	frames []float64 // hot.frame: each fast program's inputs (bools 0 or 1), set before a run, then its constants
 	code   []op      // hot.code: the fast programs, each distinct one once
 
 	levels    [][]int32 // the marked nodes to evaluate, by level
-	marked    []bool    // by node
 	volatile  []int32   // nodes that call a clock function
 	scheduled []int32   // totalizers with a reset schedule
 	pending   []int32   // totalizers reset on demand, not yet done
@@ -61,32 +67,71 @@ type Engine struct {
 type input struct {
 	name string
 	typ  datasource.DataType
-	deps []dep // the nodes reading it, while NewEngine builds Engine.deps and fan
+	deps []int32 // the nodes reading it, while NewEngine builds Engine.deps
 }
 
-// dep is a node reading an input, and where the fast path keeps the
-// input's value: the slot of frames, -1 when the node has no fast program.
-type dep struct{ node, slot int32 }
-
-// fanout is the nodes reading an input: the one (most inputs feed one
-// calculated tag, which then costs no second lookup) or deps[off:off+n].
-type fanout struct {
-	one    dep
+// word is an input's tag, latest value and quality, packed (the value of a
+// string is in cur), and the nodes reading it: the one (most inputs feed
+// one calculated tag, which then costs no second lookup) or
+// deps[off:off+n]. 32 bytes, two to a cache line.
+type word struct {
+	bits   uint64
+	tag    datasource.TagID
+	kind   datasource.Kind
+	q      datasource.Quality
+	flags  uint8 // wString, wAlways
+	one    int32
 	off, n int32
-	always bool // a totalizer or statistic reads it, which takes every sample, changed or not
 }
 
-// hot is what an evaluation of an expression and a change of one of its
-// inputs read and write.
+// The flags of word: either makes the quick check of a sample (unchanged)
+// say it cannot tell.
+const (
+	wString uint8 = 1 << iota // the value is a string: cur has it
+	wAlways                   // a totalizer or statistic reads it, which takes every sample, changed or not: cur has it, with its time
+)
+
+// unchanged reports whether s, at the input's place in a batch, has the
+// value and quality of w: false when the quick check cannot tell.
+func (w *word) unchanged(s *datasource.Sample) bool {
+	kind, bits := s.Value.Word()
+	return bits == w.bits && kind == w.kind && s.Quality == w.q && w.flags == 0
+}
+
+// float returns the value of w as the fast path sees it (a bool as 0 or
+// 1), as Value.AsFloat does; ok is false for a string, whose text is not
+// in w.
+func (w *word) float() (f float64, ok bool) {
+	switch w.kind {
+	case datasource.KindFloat:
+		return math.Float64frombits(w.bits), true
+	case datasource.KindBool, datasource.KindUint:
+		return float64(w.bits), true
+	case datasource.KindInt:
+		return float64(int64(w.bits)), true
+	}
+	return 0, false
+}
+
+// usable reports whether the input is Good with a value.
+func (w *word) usable() bool { return w.q.IsGood() && w.kind != datasource.KindNone }
+
+// mark is a node's part of a change of one of its inputs.
+type mark struct {
+	newest time.Time // the time of the newest input sample that changed
+	level  int32     // of the def
+	on     bool      // marked: in levels, to be evaluated
+}
+
+// hot is what an evaluation of an expression reads.
 type hot struct {
-	newest  time.Time // the time of the newest input sample that changed, kept by take
-	notGood int32     // inputs not Good (or without a value), kept by take
-	level   int32     // of the def, for mark
-	code    int32     // the fast program is code[code:code+ncode]
-	ncode   int32     // 0: the expression needs the VM
-	frame   int32     // the fast program's frame starts at frames[frame]
-	id      datasource.TagID
-	flags   uint8
+	code  int32 // the fast program is code[code:code+ncode]
+	ncode int32 // 0: the expression needs the VM
+	frame int32 // the fast program's frame starts at frames[frame]
+	args  int32 // its inputs are args[args:args+nargs]
+	nargs int32
+	id    datasource.TagID
+	flags uint8
 }
 
 // The flags of hot.
@@ -112,7 +157,7 @@ type node struct {
 // NewEngine returns an engine for set over a table of ntags tags.
 func NewEngine(set *Set, ntags int) (*Engine, error) {
 	nn := len(set.defs)
-	e := &Engine{set: set, slot: make([]int32, ntags), hot: make([]hot, nn), last: make([]datasource.Sample, nn), nodes: make([]node, nn)}
+	e := &Engine{set: set, slot: make([]int32, ntags), hot: make([]hot, nn), marks: make([]mark, nn), last: make([]datasource.Sample, nn), nodes: make([]node, nn)}
 	// frames[0] is no node's: what the read-ahead of a node without a fast
 	// program (frame -1) touches.
 	e.frames = []float64{0}
@@ -126,7 +171,8 @@ func NewEngine(set *Set, ntags int) (*Engine, error) {
 		}
 		n, h := &e.nodes[i], &e.hot[i]
 		*n = node{d: d, id: d.tag.ID}
-		*h = hot{id: d.tag.ID, level: int32(d.level), notGood: int32(len(d.inputs)), frame: -1}
+		*h = hot{id: d.tag.ID, frame: -1, args: int32(len(e.args)), nargs: int32(len(d.inputs))}
+		e.marks[i].level = int32(d.level)
 		e.last[i] = datasource.Sample{Tag: d.tag.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)}
 		if d.prog != nil {
 			h.flags |= fExpr
@@ -146,18 +192,15 @@ func NewEngine(set *Set, ntags int) (*Engine, error) {
 				h.code, h.ncode = off, int32(len(q.ops))
 			}
 		}
-		for j, in := range d.inputs {
+		for _, in := range d.inputs {
 			k := e.input(in)
 			n.ins = append(n.ins, k)
-			slot := int32(-1)
-			if h.frame >= 0 {
-				slot = h.frame + int32(j)
-			}
-			e.ins[k].deps = append(e.ins[k].deps, dep{node: int32(i), slot: slot})
+			e.ins[k].deps = append(e.ins[k].deps, int32(i))
 			if d.prog == nil {
-				e.fan[k].always = true
+				e.word[k].flags |= wAlways
 			}
 		}
+		e.args = append(e.args, n.ins...)
 		switch c := d.calc; {
 		case c.Kind.Totalizer():
 			n.total = newTotalizer(c, set.opts)
@@ -178,13 +221,13 @@ func NewEngine(set *Set, ntags int) (*Engine, error) {
 	for k := range e.ins {
 		ndeps += len(e.ins[k].deps)
 	}
-	e.deps = make([]dep, 0, ndeps)
+	e.deps = make([]int32, 0, ndeps)
 	for k := range e.ins {
-		f := &e.fan[k]
+		w := &e.word[k]
 		ds := e.ins[k].deps
-		f.off, f.n = int32(len(e.deps)), int32(len(ds))
+		w.off, w.n = int32(len(e.deps)), int32(len(ds))
 		if len(ds) > 0 {
-			f.one = ds[0]
+			w.one = ds[0]
 		}
 		e.deps = append(e.deps, ds...)
 		e.ins[k].deps = nil
@@ -194,7 +237,6 @@ func NewEngine(set *Set, ntags int) (*Engine, error) {
 		e.self[i] = e.slot[e.nodes[i].id]
 	}
 	e.levels = make([][]int32, maxLevel+1)
-	e.marked = make([]bool, nn)
 	return e, nil
 }
 
@@ -204,8 +246,9 @@ func (e *Engine) input(t *datasource.Tag) int32 {
 		return k - 1
 	}
 	e.ins = append(e.ins, input{name: t.Name, typ: t.Type})
-	e.cur = append(e.cur, datasource.Sample{Tag: t.ID, Quality: datasource.BadQuality(datasource.WaitingForInitialData)})
-	e.fan = append(e.fan, fanout{})
+	waiting := datasource.BadQuality(datasource.WaitingForInitialData)
+	e.cur = append(e.cur, datasource.Sample{Tag: t.ID, Quality: waiting})
+	e.word = append(e.word, word{tag: t.ID, q: waiting})
 	e.slot[t.ID] = int32(len(e.ins))
 	return int32(len(e.ins) - 1)
 }
@@ -229,15 +272,15 @@ func (e *Engine) Derive(batch []datasource.Sample, now time.Time, out []datasour
 	}
 	e.takeBatch(batch, now)
 	for _, n := range e.volatile {
-		e.mark(n)
+		e.mark(n, time.Time{})
 	}
 	for _, n := range e.scheduled {
 		if z := e.nodes[n].total; !now.Before(z.next) {
-			e.mark(n)
+			e.mark(n, time.Time{})
 		}
 	}
 	for _, n := range e.pending {
-		e.mark(n)
+		e.mark(n, time.Time{})
 	}
 	e.set.mu.Lock()
 	defer e.set.mu.Unlock()
@@ -292,12 +335,29 @@ func (e *Engine) takeBatch(batch []datasource.Sample, now time.Time) {
 		}
 	}
 	l.scattered = ahead < len(l.pos)*3/4
+	if !l.scattered {
+		for _, p := range l.pos {
+			if n := len(l.runs); n > 0 && l.runs[n-1].at+l.runs[n-1].n == p.at && l.runs[n-1].in+l.runs[n-1].n == p.in {
+				l.runs[n-1].n++
+				continue
+			}
+			l.runs = append(l.runs, run{at: p.at, in: p.in, n: 1})
+		}
+		l.pos = nil
+	}
 	e.layouts[key] = l
 }
 
-// layout is where the inputs were in a batch of some layout.
+// run is where consecutive inputs were in a batch of some layout: inputs
+// in..in+n-1 at at..at+n-1. A scan class's tags are numbered as inputs in
+// the order the class reads them, so its batch is a few runs.
+type run struct{ at, in, n int32 }
+
+// layout is where the inputs were in a batch of some layout: runs in
+// order, pos when scattered.
 type layout struct {
-	pos []inputAt
+	runs []run
+	pos  []inputAt
 	// scattered says that the inputs are not in the order of cur (a batch
 	// of changes, in the order they came), so that takeAt touches their
 	// lines ahead; in order, the memory's own prefetching does it better.
@@ -309,35 +369,39 @@ const touchAhead = 16
 
 // takeAt takes the inputs of batch at the positions of l, and reports
 // whether each position held its input. The inputs of a scattered batch are
-// scattered over cur, hot and frames: taken one by one, each waits for its
-// cache misses in turn. So the lines of a group of inputs are touched
+// scattered over the words and their readers over the marks: taken one by
+// one, each waits for its cache misses in turn. So the lines of a group of inputs are touched
 // first, with loads that do not depend on each other and so are in flight
 // together, and then taken from the cache.
 func (e *Engine) takeAt(batch []datasource.Sample, l *layout, now time.Time) bool {
-	pos := l.pos
 	if !l.scattered {
-		cur := e.cur
-		for i := range pos {
-			p := &pos[i]
-			s := &batch[p.at]
-			if s.Tag != p.tag {
-				return false
+		for _, r := range l.runs {
+			// The batch's samples and the inputs' words side by side: two
+			// streams the memory reads ahead, a line a sample, two words a
+			// line.
+			ss, ws := batch[r.at:r.at+r.n], e.word[r.in:r.in+r.n]
+			for j := range ss {
+				s, w := &ss[j], &ws[j]
+				if s.Tag != w.tag {
+					return false
+				}
+				// Most inputs of a scan did not change, and then the call
+				// would be most of the cost.
+				if w.unchanged(s) {
+					continue
+				}
+				e.take(r.in+int32(j), s, now)
 			}
-			// take's first test, here: most inputs of a scan did not
-			// change, and then the call is most of the cost.
-			if c := &cur[p.in]; c.Value == s.Value && c.Quality == s.Quality && !p.fan.always {
-				continue
-			}
-			e.take(p.in, &p.fan, s, now)
 		}
 		return true
 	}
+	pos := l.pos
 	var x uint32
 	for g := 0; g < len(pos); g += touchAhead {
 		grp := pos[g:min(g+touchAhead, len(pos))]
 		for i := range grp {
-			one := &grp[i].fan.one
-			x += uint32(e.cur[grp[i].in].Tag) + uint32(e.hot[one.node].level) + uint32(e.frames[max(one.slot, 0)])
+			w := &e.word[grp[i].in]
+			x += uint32(w.tag) + uint32(e.marks[w.one].level)
 		}
 		for i := range grp {
 			p := &grp[i]
@@ -345,20 +409,18 @@ func (e *Engine) takeAt(batch []datasource.Sample, l *layout, now time.Time) boo
 			if s.Tag != p.tag {
 				return false
 			}
-			e.take(p.in, &p.fan, s, now)
+			e.take(p.in, s, now)
 		}
 	}
 	e.touched += x
 	return true
 }
 
-// inputAt is where in a batch of some layout an input was, with a copy of
-// its fanout: read in batch order, it saves a lookup per input.
+// inputAt is where in a batch of some layout an input was.
 type inputAt struct {
 	at  int32
 	in  int32
 	tag datasource.TagID
-	fan fanout
 }
 
 // scan takes the inputs of batch by looking at every sample, and appends
@@ -371,78 +433,70 @@ func (e *Engine) scan(batch []datasource.Sample, now time.Time, pos []inputAt) [
 			continue
 		}
 		k := slot[id] - 1
-		e.take(k, &e.fan[k], &batch[i], now)
+		e.take(k, &batch[i], now)
 		if pos != nil {
-			pos = append(pos, inputAt{at: int32(i), in: k, tag: id, fan: e.fan[k]})
+			pos = append(pos, inputAt{at: int32(i), in: k, tag: id})
 		}
 	}
 	return pos
 }
 
-// take stores s as the latest sample of input k, read by f, and marks the
-// nodes that must see it: totalizers and statistics every sample,
-// expressions a change of value or quality, whose frames it updates. An
-// unchanged sample of an input only expressions read costs the comparison.
-func (e *Engine) take(k int32, f *fanout, s *datasource.Sample, now time.Time) {
-	cur := &e.cur[k]
-	if cur.Value == s.Value && cur.Quality == s.Quality {
-		if !f.always {
-			return // nothing reads the time of an input only expressions read, but at a change
-		}
-		cur.Time = s.Time
-		if cur.Time.IsZero() {
-			cur.Time = now
-		}
-		for _, d := range e.deps[f.off : f.off+f.n] {
-			if e.hot[d.node].flags&fExpr == 0 {
-				e.mark(d.node)
+// take stores s as the latest sample of input k and marks the nodes that
+// must see it: totalizers and statistics every sample, expressions a
+// change of value or quality. An unchanged sample of an input only
+// expressions read costs the comparison; a changed one its word and the
+// marks of its readers.
+func (e *Engine) take(k int32, s *datasource.Sample, now time.Time) {
+	w := &e.word[k]
+	t := s.Time
+	if t.IsZero() {
+		t = now
+	}
+	if w.unchanged(s) {
+		return // nothing reads the time of an input only expressions read, but at a change
+	}
+	if w.flags != 0 {
+		cur := &e.cur[k]
+		if cur.Value == s.Value && cur.Quality == s.Quality {
+			if w.flags&wAlways == 0 {
+				return
 			}
-		}
-		return
-	}
-	wasGood := usable(cur)
-	*cur = *s
-	if cur.Time.IsZero() {
-		cur.Time = now
-	}
-	v, ok := s.Value.AsFloat()
-	if !ok {
-		v = math.NaN()
-	}
-	var flip int32
-	if good := usable(cur); good != wasGood {
-		flip = 1
-		if good {
-			flip = -1
+			cur.Time = t
+			for _, n := range e.deps[w.off : w.off+w.n] {
+				if e.hot[n].flags&fExpr == 0 {
+					e.mark(n, t)
+				}
+			}
+			return
 		}
 	}
-	if f.n == 1 {
-		e.changed(f.one, v, flip, cur.Time)
+	kind, bits := s.Value.Word()
+	w.bits, w.kind, w.q = bits, kind, s.Quality
+	w.flags &^= wString
+	if kind == datasource.KindString {
+		w.flags |= wString
+	}
+	if w.flags != 0 {
+		e.cur[k] = *s
+		e.cur[k].Time = t
+	}
+	if w.n == 1 {
+		e.mark(w.one, t)
 		return
 	}
-	for _, d := range e.deps[f.off : f.off+f.n] {
-		e.changed(d, v, flip, cur.Time)
+	for _, n := range e.deps[w.off : w.off+w.n] {
+		e.mark(n, t)
 	}
 }
 
-// changed tells reader d of an input that its sample changed: to value v
-// in the fast path's terms, at time t, flip more inputs not Good.
-func (e *Engine) changed(d dep, v float64, flip int32, t time.Time) {
-	h := &e.hot[d.node]
-	if h.flags&fExpr != 0 {
-		if d.slot >= 0 {
-			e.frames[d.slot] = v
-		}
-		h.notGood += flip
-		if t.After(h.newest) {
-			h.newest = t
-		}
+// inputValue returns the latest value of input k.
+func (e *Engine) inputValue(k int32) datasource.Value {
+	w := &e.word[k]
+	if w.flags&wString != 0 {
+		return e.cur[k].Value
 	}
-	e.mark(d.node)
+	return datasource.ValueOfWord(w.kind, w.bits)
 }
-
-// usable reports whether an input sample is Good with a value.
-func usable(s *datasource.Sample) bool { return s.Quality.IsGood() && !s.Value.IsNone() }
 
 // box converts v to the Go value an expression sees for a tag of type t.
 func box(v datasource.Value, t datasource.DataType) any {
@@ -456,13 +510,18 @@ func box(v datasource.Value, t datasource.DataType) any {
 	return f
 }
 
-func (e *Engine) mark(n int32) {
-	if e.marked[n] {
+// mark marks node n to be evaluated, for a change of an input at t (zero:
+// for another reason).
+func (e *Engine) mark(n int32, t time.Time) {
+	m := &e.marks[n]
+	if t.After(m.newest) {
+		m.newest = t
+	}
+	if m.on {
 		return
 	}
-	e.marked[n] = true
-	lv := e.hot[n].level
-	e.levels[lv] = append(e.levels[lv], n)
+	m.on = true
+	e.levels[m.level] = append(e.levels[m.level], n)
 }
 
 // run evaluates the marked nodes, level by level so that a tag computed
@@ -478,9 +537,12 @@ func (e *Engine) run(now time.Time, out []datasource.Sample) []datasource.Sample
 				for _, k := range e.levels[lv][j:min(j+touchAhead, len(e.levels[lv]))] {
 					h := &e.hot[k]
 					x += uint32(e.frames[max(h.frame, 0)]) + uint32(e.last[k].Tag)
+					for _, a := range e.args[h.args : h.args+h.nargs] {
+						x += uint32(e.word[a].tag)
+					}
 				}
 			}
-			e.marked[i] = false
+			e.marks[i].on = false
 			h := &e.hot[i]
 			start := len(out)
 			if h.flags&fExpr != 0 {
@@ -498,7 +560,7 @@ func (e *Engine) run(now time.Time, out []datasource.Sample) []datasource.Sample
 				e.last[i] = out[len(out)-1]
 				if k := e.self[i]; k > 0 {
 					for j := start; j < len(out); j++ {
-						e.take(k-1, &e.fan[k-1], &out[j], now)
+						e.take(k-1, &out[j], now)
 					}
 				}
 			}
@@ -512,8 +574,8 @@ func (e *Engine) run(now time.Time, out []datasource.Sample) []datasource.Sample
 // evalExpr evaluates expression node i. changed is false when a volatile
 // node's result is what it last published.
 func (e *Engine) evalExpr(i int32, h *hot, now time.Time) (s datasource.Sample, changed bool) {
-	s = datasource.Sample{Tag: h.id, Time: h.newest}
-	allGood := h.notGood == 0
+	s = datasource.Sample{Tag: h.id, Time: e.marks[i].newest}
+	allGood := e.allGood(h)
 	volatile := h.flags&fVolatile != 0
 	if volatile || s.Time.IsZero() {
 		s.Time = now
@@ -541,7 +603,7 @@ func (e *Engine) evalExpr(i int32, h *hot, now time.Time) (s datasource.Sample, 
 			n.env = make(map[string]any, len(n.ins))
 		}
 		for j, k := range n.ins {
-			n.env[p.keys[j]] = box(e.cur[k].Value, e.ins[k].typ)
+			n.env[p.keys[j]] = box(e.inputValue(k), e.ins[k].typ)
 		}
 		ctx := e.set.ctx // run holds e.set.mu
 		ctx.now = now.In(e.set.opts.Location)
@@ -580,6 +642,36 @@ func (e *Engine) evalExpr(i int32, h *hot, now time.Time) (s datasource.Sample, 
 	return s, true
 }
 
+// allGood reports whether every input of h is Good with a value, and if so
+// and h has a fast program, puts their values in its frame (a bool as 0 or
+// 1).
+func (e *Engine) allGood(h *hot) bool {
+	args := e.args[h.args : h.args+h.nargs]
+	if h.ncode == 0 {
+		for _, k := range args {
+			if !e.word[k].usable() {
+				return false
+			}
+		}
+		return true
+	}
+	fr := e.frames[h.frame : h.frame+h.nargs]
+	for j, k := range args {
+		w := &e.word[k]
+		if !w.usable() {
+			return false
+		}
+		f, ok := w.float()
+		if !ok {
+			if f, ok = e.cur[k].Value.AsFloat(); !ok { // a string
+				f = math.NaN()
+			}
+		}
+		fr[j] = f
+	}
+	return true
+}
+
 // clearMsg forgets why node i was Bad/CalcError; it touches the node only
 // when there is something to forget.
 func (e *Engine) clearMsg(i int32, h *hot) {
@@ -598,8 +690,9 @@ func (e *Engine) worst(n *node, read []string) datasource.Quality {
 		if !ok || j >= len(n.ins) {
 			continue
 		}
-		iq := e.cur[n.ins[j]].Quality
-		if e.cur[n.ins[j]].Value.IsNone() && !iq.IsBad() {
+		w := &e.word[n.ins[j]]
+		iq := w.q
+		if w.kind == datasource.KindNone && !iq.IsBad() {
 			iq = datasource.BadQuality(datasource.WaitingForInitialData)
 		}
 		if iq.Status > q.Status {
@@ -663,7 +756,7 @@ func (e *Engine) explain(n *node, err error) string {
 		}
 		b.WriteString(in.Name)
 		b.WriteString(" = ")
-		b.WriteString(datasource.FormatValueExact(in, e.cur[n.ins[j]].Value))
+		b.WriteString(datasource.FormatValueExact(in, e.inputValue(n.ins[j])))
 	}
 	return b.String()
 }

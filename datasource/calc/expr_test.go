@@ -340,3 +340,56 @@ func TestPublishingAllocatesNothing(t *testing.T) {
 		t.Errorf("%v allocations per publish of %d inputs and %d calculated tags, want 0", n, nIn, nCalc)
 	}
 }
+
+// An input's latest value is kept packed in a word, except a string's text
+// and what a totalizer reads: a change of a string's text, a string that
+// becomes a number, and an input that an expression and a totalizer both
+// read are each taken as they must be, in a small batch and through a
+// large batch's layout alike.
+func TestInputsTheWordCannotHoldAlone(t *testing.T) {
+	for _, large := range []bool{false, true} {
+		t.Run(fmt.Sprintf("large=%v", large), func(t *testing.T) {
+			specs := []tagSpec{dev("S", datasource.TypeString), dev("F", datasource.TypeFloat32),
+				exprTag("X", `S == "on" ? F * 2 : -1`),
+				exprTag("L", `len(S)`),
+				totalTag("Vol", datasource.CalcIntegrate, "F", datasource.ResetNever)}
+			for i := range 100 { // the padding of a large batch, in its layout
+				specs = append(specs, dev(fmt.Sprintf("P%d", i), datasource.TypeFloat32))
+			}
+			r := newRig(t, Options{}, specs...)
+			pub := func(at time.Duration, s any, f float64) {
+				kv := []any{"S", s, "F", f}
+				if large {
+					for i := range 100 {
+						kv = append(kv, fmt.Sprintf("P%d", i), 1.0)
+					}
+				}
+				r.pub(t0.Add(at), kv...)
+			}
+			pub(0, "on", 3)
+			pub(time.Hour, "on", 3) // unchanged: X and L are not evaluated; Vol integrates
+			pub(2*time.Hour, "off", 3)
+			pub(3*time.Hour, datasource.Sample{Value: datasource.Float(7)}, 3) // a number where a string was
+			pub(4*time.Hour, "onn", 3)
+			var xs, ls []string
+			x, l := r.id("X"), r.id("L")
+			for _, s := range r.history("") { // one drain, every tag
+				switch s.Tag {
+				case x:
+					xs = append(xs, s.Value.String())
+				case l:
+					ls = append(ls, s.Value.String()+"/"+s.Quality.String())
+				}
+			}
+			if got, want := strings.Join(xs, " "), "6 -1 -1 -1"; got != want {
+				t.Errorf("X was %s, want %s", got, want)
+			}
+			if got := strings.Join(ls, " "); !strings.HasPrefix(got, "2/Good 3/Good ") || !strings.HasSuffix(got, " 3/Good") || len(ls) != 4 {
+				t.Errorf("L was %s, want 2, 3, (the length of a number), 3, once each", got)
+			}
+			if got := numOf(t, r.get("Vol")); !near(got, 12) {
+				t.Errorf("Vol %g, want 12 (3 an hour for 4 hours, every sample taken)", got)
+			}
+		})
+	}
+}

@@ -109,9 +109,13 @@ func (r *rig) pub(at time.Time, kv ...any) {
 
 func (r *rig) get(name string) datasource.Sample { return r.table.Get(r.id(name)) }
 
-// history drains the subscription and returns the samples of name.
+// history drains the subscription and returns the samples of name, or of
+// every tag for "".
 func (r *rig) history(name string) []datasource.Sample {
-	id := r.id(name)
+	var id datasource.TagID
+	if name != "" {
+		id = r.id(name)
+	}
 	var out []datasource.Sample
 	var buf []datasource.Sample
 	for {
@@ -120,7 +124,7 @@ func (r *rig) history(name string) []datasource.Sample {
 			return out
 		}
 		for _, s := range buf {
-			if s.Tag == id {
+			if name == "" || s.Tag == id {
 				out = append(out, s)
 			}
 		}

@@ -35,7 +35,15 @@ import (
 // is measured with the same change (500 sample writes per read, in both
 // phases, a few % of a read). evals/scan (polltest.EngineBench
 // counts what the deriver returns) shows the work done.
+//
+// read-only is the least that calculated tags over every read tag can add:
+// a deriver that reads the value and quality of each sample of the scan,
+// compares them with nothing and derives nothing.
 func BenchmarkEngineSimCalc(b *testing.B) {
+	b.Run("read-only", func(b *testing.B) {
+		tags, _ := calcBenchTags(b, 0, 0)
+		engineSimBench(b, tags, func() datasource.Deriver { return &readOnly{} })
+	})
 	for _, mix := range []struct{ n, fan int }{{0, 0}, {100, 2}, {1000, 2}, {2000, 5}} {
 		// Compiled before the sub-benchmark: a thousand expressions take a
 		// while to compile, and that must not count as a scan.
@@ -55,17 +63,35 @@ func BenchmarkEngineSimCalc(b *testing.B) {
 					return eng
 				}
 			}
-			const rate = time.Nanosecond
-			polltest.EngineBench{
-				Device: &datasource.Device{Name: "plant", Driver: "sim", Timeout: 5 * time.Second,
-					ScanClasses: []datasource.ScanClass{{Name: "fast", Rate: rate}},
-					Backoff:     datasource.Backoff{Min: time.Millisecond, Max: time.Millisecond}},
-				Tags:    tags,
-				Factory: polltest.Changing(sim.Factory(clockwork.NewRealClock())),
-				Deriver: deriver,
-			}.Run(b)
+			engineSimBench(b, tags, deriver)
 		})
 	}
+}
+
+// engineSimBench runs BenchmarkEngineSim/consumers=0 over tags with the
+// deriver (nil: none) on the table's publish path, 10 % of the read tags
+// changing per scan.
+func engineSimBench(b *testing.B, tags []*datasource.Tag, deriver func() datasource.Deriver) {
+	polltest.EngineBench{
+		Device: &datasource.Device{Name: "plant", Driver: "sim", Timeout: 5 * time.Second,
+			ScanClasses: []datasource.ScanClass{{Name: "fast", Rate: time.Nanosecond}},
+			Backoff:     datasource.Backoff{Min: time.Millisecond, Max: time.Millisecond}},
+		Tags:    tags,
+		Factory: polltest.Changing(sim.Factory(clockwork.NewRealClock())),
+		Deriver: deriver,
+	}.Run(b)
+}
+
+// readOnly reads the value and quality of every sample it is given and
+// derives nothing.
+type readOnly struct{ sum uint64 }
+
+func (r *readOnly) Derive(batch []datasource.Sample, _ time.Time, out []datasource.Sample) []datasource.Sample {
+	for i := range batch {
+		kind, bits := batch[i].Value.Word()
+		r.sum += bits + uint64(kind) + uint64(batch[i].Quality.Status)
+	}
+	return out
 }
 
 // calcBenchTags is benchTags(10000) with n expression tags of fan inputs
