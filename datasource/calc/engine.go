@@ -368,11 +368,11 @@ type layout struct {
 const touchAhead = 16
 
 // takeAt takes the inputs of batch at the positions of l, and reports
-// whether each position held its input. The inputs of a scattered batch are
-// scattered over the words and their readers over the marks: taken one by
-// one, each waits for its cache misses in turn. So the lines of a group of inputs are touched
-// first, with loads that do not depend on each other and so are in flight
-// together, and then taken from the cache.
+// whether each position held its input. The inputs of a scattered batch
+// are scattered over the words, and their readers over the marks: taken
+// one by one, each waits for its cache misses in turn. So the lines of a
+// group of inputs are touched first, with loads that do not depend on each
+// other and so are in flight together, and then taken from the cache.
 func (e *Engine) takeAt(batch []datasource.Sample, l *layout, now time.Time) bool {
 	if !l.scattered {
 		for _, r := range l.runs {
