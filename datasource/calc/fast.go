@@ -349,6 +349,9 @@ func (c *fastCompiler) num(n ast.Node) bool {
 			return true
 		}
 	case *ast.ConditionalNode:
+		if c.bit(n) {
+			return true
+		}
 		return c.conditional(n, c.num)
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)
@@ -360,6 +363,46 @@ func (c *fastCompiler) num(n ast.Node) bool {
 		return c.builtin(n.Name, n.Arguments)
 	}
 	return false
+}
+
+// bit compiles cond ? 1 : 0 as cond, and cond ? 0 : 1 as !cond (a boolean
+// is 0 or 1 on the fast path), and reports whether n was one of them: the
+// number of pumps running, (P1.Running ? 1 : 0) + (P2.Running ? 1 : 0) …,
+// is then a load a pump instead of four ops with two jumps.
+func (c *fastCompiler) bit(n *ast.ConditionalNode) bool {
+	a, ok1 := numConst(n.Exp1)
+	b, ok2 := numConst(n.Exp2)
+	switch {
+	case !ok1 || !ok2:
+		return false
+	case a == 1 && b == 0:
+		return c.boolean(n.Cond)
+	case a == 0 && b == 1:
+		if !c.boolean(n.Cond) {
+			return false
+		}
+		c.emit(op{code: opNot}, 0)
+		return true
+	}
+	return false
+}
+
+// numConst returns the value of n when it is a number written as such.
+func numConst(n ast.Node) (float64, bool) {
+	switch n := n.(type) {
+	case *ast.IntegerNode:
+		return float64(n.Value), true
+	case *ast.FloatNode:
+		return n.Value, true
+	case *ast.ConstantNode:
+		switch v := n.Value.(type) {
+		case int:
+			return float64(v), true
+		case float64:
+			return v, true
+		}
+	}
+	return 0, false
 }
 
 // conditional compiles cond ? a : b, with branches compiled by branch.

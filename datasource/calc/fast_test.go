@@ -76,6 +76,8 @@ func TestFastPathAgreesWithTheVM(t *testing.T) {
 		// only when no jump lands between them.
 		"A + (R ? B : C)", "(R ? A : B) - C", "A * (R && A > B ? 2 : 3)", "max(A, R ? B : C)", "min(R ? B : C, A)",
 		"A / (R ? B : C)", "pow(1, A / 2) + sqrt(1 / B)", "max(A / 2, B / C)", "(A > B) == (R || A < C)", "A ** (R ? 2 : B)", "A < (R ? B : C) && R",
+		// A boolean as a number (bit).
+		"(R ? 1 : 0) + (A > B ? 1 : 0)", "A * (R ? 0 : 1)", "R && A < B ? 1.0 : 0.0", "(R ? 1 : 0) / (A > 1 ? 0 : 1)", "R ? 1 : 2", "R ? 0 : 0",
 	}
 	vals := [][]float64{{1, 2, 3, 1}, {0, 0, 0, 0}, {-1.5, 4, 1e300, 1}, {3, 3, -2, 0}, {math.NaN(), 1, 2, 1}}
 	for _, src := range exprs {
@@ -93,6 +95,30 @@ func TestFastPathAgreesWithTheVM(t *testing.T) {
 			if !sameAsVM(t, set, in) {
 				t.Fatalf("%s has no fast path", src)
 			}
+		}
+	}
+}
+
+// cond ? 1 : 0 is cond on the fast path, and cond ? 0 : 1 is !cond, with
+// no jump: a count of running pumps is a load a pump.
+func TestABooleanAsANumberIsItsOwnValue(t *testing.T) {
+	for src, want := range map[string]int{
+		"(P1 ? 1 : 0) + (P2 ? 1 : 0) + (P3 ? 1 : 0)": 3, // load, add-load, add-load (before: 17, with six jumps)
+		"P1 ? 0 : 1":          2, // load, not (before: 5)
+		"P1 ? 1 : 2":          5, // a conditional as before: load, jump-false, 1, jump, 2
+		"(A > 2 ? 1 : 0) * A": 3, // load, greater-than-load, times-load (before: 7)
+	} {
+		tags := project(dev("P1", datasource.TypeBool), dev("P2", datasource.TypeBool), dev("P3", datasource.TypeBool), dev("A", datasource.TypeFloat32), exprTag("X", src))
+		set, errs := Compile(tags, Options{Location: time.UTC})
+		if errs != nil {
+			t.Fatalf("%s: %v", src, errs)
+		}
+		q := set.defs[0].prog.quick
+		if q == nil {
+			t.Fatalf("%s has no fast path", src)
+		}
+		if len(q.ops) != want {
+			t.Errorf("%s: %d ops %v, want %d", src, len(q.ops), q.ops, want)
 		}
 	}
 }
