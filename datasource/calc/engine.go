@@ -448,12 +448,12 @@ func (e *Engine) scan(batch []datasource.Sample, now time.Time, pos []inputAt) [
 // marks of its readers.
 func (e *Engine) take(k int32, s *datasource.Sample, now time.Time) {
 	w := &e.word[k]
+	if w.unchanged(s) {
+		return // nothing reads the time of an input only expressions read, but at a change
+	}
 	t := s.Time
 	if t.IsZero() {
 		t = now
-	}
-	if w.unchanged(s) {
-		return // nothing reads the time of an input only expressions read, but at a change
 	}
 	if w.flags != 0 {
 		cur := &e.cur[k]
