@@ -68,10 +68,30 @@ func newRig(t *testing.T, mod func(*datasource.Device)) *rig {
 // tags: the engine connects and then sends nothing of its own, so that
 // every request the server sees is the inspector's. It stops when the test
 // ends, before goleak looks.
+//
+// It returns once every device is connected: a read through a device not
+// yet connected fails at once, and the inspector then waits for the next
+// tick of the rig's fake clock, which the tests do not advance (under load
+// the picker's test started its inspector before its new engine had
+// connected, and waited out its 10 s).
 func runEngine(t *testing.T, devs ...*datasource.Device) *poll.Engine {
 	t.Helper()
-	return polltest.Start(t, poll.Config{Devices: devs,
+	eng := polltest.Start(t, poll.Config{Devices: devs,
 		Drivers: map[string]poll.Factory{"modbus": modbus.NewFactory()}, StaleCheck: -1})
+	deadline := time.Now().Add(10 * time.Second)
+	for _, d := range devs {
+		for {
+			st, _ := eng.DeviceStatus(d.Name)
+			if st.State == poll.Connected {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("device %s not connected within 10s: %s", d.Name, st.LastError)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	return eng
 }
 
 // settle runs the UI callbacks until cond holds, failing after 10 s.
